@@ -1,0 +1,43 @@
+// The host's cgroup layout, detected once per process.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <boost/outcome.hpp>
+
+namespace ringc::cgroup {
+
+namespace outcome = BOOST_OUTCOME_V2_NAMESPACE;
+template <class T>
+using Result = outcome::result<T, std::error_code, outcome::policy::terminate>;
+
+enum class Layout {
+  unified,  // /sys/fs/cgroup is cgroup2
+  hybrid,   // v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified
+  legacy,   // v1 only
+};
+std::string_view name(Layout l);
+
+struct Hierarchy {
+  std::string mount;        // e.g. /sys/fs/cgroup/memory
+  std::string controllers;  // v1 super options, e.g. "memory" or "name=systemd"; "" for v2
+  bool v2 = false;
+};
+
+struct Host {
+  Layout layout = Layout::legacy;
+  std::vector<Hierarchy> hierarchies;  // the v2 one (if any) first
+
+  const Hierarchy* v2() const;
+  const Hierarchy* v1(std::string_view controller) const;
+};
+
+// Reads /proc/self/mountinfo; the result is cached for the process.
+Result<const Host*> detect();
+// Parses mountinfo text (exposed for tests).
+Host parse_mountinfo(std::string_view text);
+
+}  // namespace ringc::cgroup

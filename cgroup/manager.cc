@@ -1,0 +1,201 @@
+#include "cgroup/manager.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+namespace ringc::cgroup {
+
+namespace {
+std::error_code errno_code(int e = errno) { return {e, std::generic_category()}; }
+
+std::string read_small(const std::string& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  ::close(fd);
+  return out;
+}
+
+int write_file(const std::string& file, std::string_view data) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t n = ::write(fd, data.data(), data.size());
+  int e = n < 0 ? -errno : 0;
+  ::close(fd);
+  return e;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A new v1 cpuset directory starts with empty cpus and mems: no task may
+// join until they are filled from the parent.
+void init_cpuset(const std::string& dir, const std::string& parent) {
+  for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+    if (!trim(read_small(dir + "/" + f)).empty()) continue;
+    write_file(dir + "/" + f, trim(read_small(parent + "/" + f)));
+  }
+}
+
+// mkdir -p of path under mnt; the created directories (deepest last) are
+// appended to made.
+int mkdir_all(const Hierarchy& h, std::string_view path, std::vector<std::string>& made) {
+  std::string dir = h.mount;
+  size_t pos = 0;
+  bool cpuset = h.controllers.find("cpuset") != std::string::npos;
+  while (pos < path.size()) {
+    size_t next = path.find('/', pos + 1);
+    std::string_view part = path.substr(pos, next == std::string_view::npos ? next : next - pos);
+    pos = next == std::string_view::npos ? path.size() : next;
+    if (part == "/" || part.empty()) continue;
+    std::string parent = dir;
+    dir += part[0] == '/' ? std::string(part) : "/" + std::string(part);
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      made.push_back(dir);
+    } else if (errno != EEXIST) {
+      return -errno;
+    }
+    if (cpuset) init_cpuset(dir, parent);
+  }
+  return 0;
+}
+}  // namespace
+
+std::string default_path(std::string_view id) { return "/ringc/" + std::string(id); }
+
+std::string resolve_path(std::string_view p, std::string_view id) {
+  if (p.empty()) return default_path(id);
+  if (p[0] == '/') return std::string(p);
+  // systemd form: "slice:prefix:name" (runc --systemd-cgroup).
+  size_t c1 = p.find(':');
+  if (c1 != std::string_view::npos) {
+    size_t c2 = p.find(':', c1 + 1);
+    if (c2 != std::string_view::npos) {
+      std::string slice(p.substr(0, c1)), prefix(p.substr(c1 + 1, c2 - c1 - 1)),
+          name(p.substr(c2 + 1));
+      if (slice.empty()) slice = "system.slice";
+      std::string unit = name.ends_with(".slice") ? name : prefix + "-" + name + ".scope";
+      // Nested slices: "a-b.slice" lives in a.slice/a-b.slice.
+      std::string dir;
+      std::string_view s = slice;
+      if (s != "-.slice") {
+        std::string_view base = s.substr(0, s.size() - 6);  // drop ".slice"
+        for (size_t i = 0; i <= base.size(); ++i) {
+          if (i == base.size() || base[i] == '-') dir += "/" + std::string(base.substr(0, i)) + ".slice";
+        }
+      }
+      return dir + "/" + unit;
+    }
+  }
+  return "/ringc/" + std::string(p);
+}
+
+Result<void> create(const Host& host, std::string_view path) {
+  std::vector<std::string> made;
+  for (auto& h : host.hierarchies) {
+    if (int r = mkdir_all(h, path, made); r < 0) {
+      for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+      return errno_code(-r);
+    }
+  }
+  return outcome::success();
+}
+
+Result<int> open_v2_dir(const Host& host, std::string_view path) {
+  const Hierarchy* h = host.v2();
+  if (!h) return -1;
+  std::string dir = h->mount + std::string(path);
+  int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  return fd;
+}
+
+Result<std::vector<int>> open_v1_procs(const Host& host, std::string_view path) {
+  std::vector<int> fds;
+  for (auto& h : host.hierarchies) {
+    if (h.v2) continue;
+    std::string f = h.mount + std::string(path) + "/cgroup.procs";
+    int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      for (int x : fds) ::close(x);
+      return errno_code(e);
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+int join_self(const std::vector<int>& fds) {
+  for (int fd : fds)
+    if (::write(fd, "0", 1) < 0) return -errno;
+  return 0;
+}
+
+Result<std::vector<pid_t>> pids(const Host& host, std::string_view path) {
+  const Hierarchy* h = host.v2();
+  if (!h) h = host.v1("pids");
+  if (!h) h = host.v1("freezer");
+  if (!h && !host.hierarchies.empty()) h = &host.hierarchies.front();
+  if (!h) return errno_code(ENOENT);
+  std::string f = h->mount + std::string(path) + "/cgroup.procs";
+  int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  ::close(fd);
+  std::string text = read_small(f);
+  std::vector<pid_t> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > pos) out.push_back(pid_t(std::stol(text.substr(pos, nl - pos))));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+Result<void> signal_all(const Host& host, std::string_view path, int sig) {
+  if (const Hierarchy* h = host.v2(); h && sig == SIGKILL) {
+    int r = write_file(h->mount + std::string(path) + "/cgroup.kill", "1");
+    if (r == 0) return outcome::success();
+    if (r != -ENOENT) return errno_code(-r);  // ENOENT: kernel before 5.14
+  }
+  auto list = pids(host, path);
+  if (!list) return list.error();
+  for (pid_t p : list.value())
+    if (::kill(p, sig) < 0 && errno != ESRCH) return errno_code();
+  return outcome::success();
+}
+
+Result<void> destroy(const Host& host, std::string_view path) {
+  int busy = 0;
+  for (auto& h : host.hierarchies) {
+    std::string dir = h.mount + std::string(path);
+    if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) {
+      if (errno != EBUSY) return errno_code();
+      busy = EBUSY;
+    }
+  }
+  if (busy) return errno_code(busy);
+  return outcome::success();
+}
+
+bool exists(const Host& host, std::string_view path) {
+  for (auto& h : host.hierarchies) {
+    struct stat st;
+    if (::stat((h.mount + std::string(path)).c_str(), &st) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace ringc::cgroup

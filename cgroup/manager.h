@@ -1,0 +1,51 @@
+// One container's cgroup across every hierarchy of the host: create, place,
+// signal, destroy. `path` is the cgroup path inside each hierarchy, e.g.
+// "/ringc/web". Limits (linux.resources) are applied by cgroup/resources.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cgroup/layout.h"
+
+namespace ringc::cgroup {
+
+// Makes the directory in every hierarchy (parents as needed; v1 cpuset
+// levels get their parent's cpus and mems). On failure nothing is left.
+Result<void> create(const Host& host, std::string_view path);
+
+// An O_PATH fd on the v2 directory, for clone3's CLONE_INTO_CGROUP; -1 when
+// the host has no v2 hierarchy.
+Result<int> open_v2_dir(const Host& host, std::string_view path);
+
+// Write-only fds on cgroup.procs of every v1 hierarchy. The child writes
+// "0" to each (join_self) before it does anything else: joining costs the
+// child's core, not the caller's.
+Result<std::vector<int>> open_v1_procs(const Host& host, std::string_view path);
+// In the child: joins every fd from open_v1_procs. Returns -errno.
+int join_self(const std::vector<int>& procs_fds);
+
+// Pids in the cgroup (from the v2 hierarchy where present).
+Result<std::vector<pid_t>> pids(const Host& host, std::string_view path);
+
+// Sends sig to every process in the cgroup; SIGKILL uses cgroup.kill where
+// the kernel has it.
+Result<void> signal_all(const Host& host, std::string_view path, int sig);
+
+// Removes the directory from every hierarchy. EBUSY (processes still
+// exiting) is returned as is: the caller retries on a timer.
+Result<void> destroy(const Host& host, std::string_view path);
+
+// True when the directory exists in any hierarchy.
+bool exists(const Host& host, std::string_view path);
+
+// The default path of a container with no linux.cgroupsPath.
+std::string default_path(std::string_view id);
+// linux.cgroupsPath resolved: absolute as is; relative under /ringc;
+// runc's systemd form "slice:prefix:name" as a cgroupfs path.
+std::string resolve_path(std::string_view cgroups_path, std::string_view id);
+
+}  // namespace ringc::cgroup

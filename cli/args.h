@@ -1,0 +1,35 @@
+// Command-line flags as runc (urfave/cli) takes them: --name value,
+// --name=value, -n value, and single-dash long names (-bundle).
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ringc::cli {
+
+struct FlagSpec {
+  std::string_view name;   // long name, without dashes
+  std::string_view alias;  // short name, or ""
+  bool takes_value;
+};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>, std::less<>> values;  // by long name
+
+  bool has(std::string_view name) const { return values.find(name) != values.end(); }
+  std::string get(std::string_view name, std::string fallback = {}) const;
+};
+
+// Parses args after the command name. Unknown flags are a usage error
+// naming the flag. "--" ends flag parsing.
+Result<Args> parse(std::span<const std::string> argv, std::initializer_list<FlagSpec> spec,
+                   std::string_view command);
+
+}  // namespace ringc::cli

@@ -1,0 +1,44 @@
+// The command table: one entry and one file per verb (crun's layout).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cli/log.h"
+#include "core/error.h"
+#include "core/runtime.h"
+
+namespace ringc::cli {
+
+struct Context {
+  Runtime& runtime;
+  LogConfig log;
+  bool systemd_cgroup = false;
+};
+
+// Returns the process exit code; an error prints one line and exits 1.
+using Handler = Result<int> (*)(Context& ctx, std::span<const std::string> args);
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  Handler run;
+};
+
+std::span<const Command> commands();
+
+Result<int> cmd_spec(Context&, std::span<const std::string>);
+Result<int> cmd_create(Context&, std::span<const std::string>);
+Result<int> cmd_start(Context&, std::span<const std::string>);
+Result<int> cmd_run(Context&, std::span<const std::string>);
+Result<int> cmd_state(Context&, std::span<const std::string>);
+Result<int> cmd_kill(Context&, std::span<const std::string>);
+Result<int> cmd_delete(Context&, std::span<const std::string>);
+Result<int> cmd_list(Context&, std::span<const std::string>);
+Result<int> cmd_fsm(Context&, std::span<const std::string>);
+
+// The one container id a command takes, or a usage error.
+Result<std::string> one_id(const std::vector<std::string>& positional, std::string_view command);
+
+}  // namespace ringc::cli

@@ -1,0 +1,129 @@
+// ringc: global flags, then one command from the table.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/command.h"
+
+namespace ringc::cli {
+
+namespace {
+constexpr Command kCommands[] = {
+    {"create", "create a container", cmd_create},
+    {"delete", "delete any resources held by the container", cmd_delete},
+    {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
+    {"kill", "send a signal to the container's init process", cmd_kill},
+    {"list", "list containers started by ringc with the given root", cmd_list},
+    {"run", "create and run a container", cmd_run},
+    {"spec", "create a new specification file", cmd_spec},
+    {"start", "execute the user defined process in a created container", cmd_start},
+    {"state", "output the state of a container", cmd_state},
+};
+
+constexpr const char* kVersion = "0.1.0";
+constexpr const char* kSpecVersion = "1.2.0";
+
+void usage() {
+  std::string out =
+      "ringc: an OCI container runtime and supervisor on io_uring\n\n"
+      "usage: ringc [global options] command [command options] [arguments...]\n\n"
+      "commands:\n";
+  for (auto& c : kCommands) out += fmt::format("   {:<10}{}\n", c.name, c.summary);
+  out +=
+      "\nglobal options:\n"
+      "   --root value        root directory for container state (default: /run/ringc)\n"
+      "   --log value         write errors to this file instead of stderr\n"
+      "   --log-format value  text or json (default: text)\n"
+      "   --debug             log debug output\n"
+      "   --systemd-cgroup    take cgroupsPath in systemd's slice:prefix:name form\n"
+      "   --version, -v       print the version\n";
+  std::fputs(out.c_str(), stdout);
+}
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+Result<std::string> one_id(const std::vector<std::string>& positional, std::string_view command) {
+  if (positional.size() != 1)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("\"{}\" requires exactly 1 argument (the container id)", command));
+  return positional[0];
+}
+
+namespace {
+constexpr FlagSpec kGlobalFlags[] = {
+    {"root", "", true},     {"log", "", true},        {"log-format", "", true},
+    {"debug", "", false},   {"systemd-cgroup", "", false}, {"rootless", "", true},
+    {"criu", "", true},     {"version", "v", false},  {"help", "h", false}};
+
+// Index of the command word: the first argument that is not a global flag
+// or a global flag's value.
+size_t command_index(std::span<const std::string> argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.empty() || a[0] != '-') return i;
+    std::string_view name = std::string_view(a).substr(a.size() > 1 && a[1] == '-' ? 2 : 1);
+    if (name.find('=') != std::string_view::npos) continue;
+    for (auto& f : kGlobalFlags)
+      if ((f.name == name || f.alias == name) && f.takes_value) ++i;
+  }
+  return argv.size();
+}
+}  // namespace
+
+int run_main(std::span<const std::string> argv) {
+  size_t ci = command_index(argv);
+  LogConfig log;
+  auto g = parse(argv.subspan(0, ci),
+                 {kGlobalFlags[0], kGlobalFlags[1], kGlobalFlags[2], kGlobalFlags[3],
+                  kGlobalFlags[4], kGlobalFlags[5], kGlobalFlags[6], kGlobalFlags[7],
+                  kGlobalFlags[8]},
+                 "ringc");
+  if (!g) {
+    log_error(log, g.error().what());
+    return 1;
+  }
+  const Args& ga = g.value();
+  log.file = ga.get("log");
+  std::string fmt_name = ga.get("log-format", "text");
+  if (fmt_name != "text" && fmt_name != "json") {
+    log_error(log, fmt::format("invalid log-format \"{}\": must be text or json", fmt_name));
+    return 1;
+  }
+  log.json = fmt_name == "json";
+  log.debug = ga.has("debug");
+  if (ga.has("version")) {
+    std::printf("ringc version %s\nspec: %s\n", kVersion, kSpecVersion);
+    return 0;
+  }
+  if (ga.has("help") || ci == argv.size()) {
+    usage();
+    return ci == argv.size() && !ga.has("help") ? 1 : 0;
+  }
+  const std::string& word = argv[ci];
+  const Command* cmd = nullptr;
+  for (auto& c : kCommands)
+    if (c.name == word) cmd = &c;
+  if (!cmd) {
+    log_error(log, fmt::format("unknown command \"{}\" (try ringc --help)", word));
+    return 1;
+  }
+  Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
+  Context ctx{runtime, log, ga.has("systemd-cgroup")};
+  auto r = cmd->run(ctx, argv.subspan(ci + 1));
+  if (!r) {
+    log_error(log, r.error().what());
+    return 1;
+  }
+  return r.value();
+}
+
+}  // namespace ringc::cli
+
+int main(int argc, char** argv) {
+  std::vector<std::string> all(argv + 1, argv + argc);
+  return ringc::cli::run_main(all);
+}

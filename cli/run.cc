@@ -1,0 +1,23 @@
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/container.h"
+
+namespace ringc::cli {
+
+Result<int> cmd_run(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv,
+                          {{"bundle", "b", true},
+                           {"detach", "d", false},
+                           {"pid-file", "", true},
+                           {"console-socket", "", true},
+                           {"no-pivot", "", false},
+                           {"no-new-keyring", "", false},
+                           {"preserve-fds", "", true},
+                           {"keep", "", false}},
+                          "run"));
+  RINGC_TRY(auto id, one_id(a.positional, "run"));
+  CreateOptions o{id, a.get("bundle", "."), a.get("pid-file")};
+  return run(ctx.runtime, o, a.has("detach"));
+}
+
+}  // namespace ringc::cli

@@ -1,0 +1,17 @@
+#include <cstdio>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/container.h"
+
+namespace ringc::cli {
+
+Result<int> cmd_state(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, {}, "state"));
+  RINGC_TRY(auto id, one_id(a.positional, "state"));
+  RINGC_TRY(auto json, state(ctx.runtime, id));
+  std::printf("%s\n", json.c_str());
+  return 0;
+}
+
+}  // namespace ringc::cli

@@ -1,0 +1,140 @@
+// The container's init between clone3 and execve. Runs in the child only:
+// the parent's reactor pays for none of this.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cgroup/manager.h"
+#include "core/process_setup.h"
+#include "core/rootfs.h"
+#include "core/spawn.h"
+#include "core/sys.h"
+
+namespace ringc {
+
+namespace {
+constexpr struct {
+  NsType type;
+  int flag;
+} kNsFlags[] = {{NsType::network, CLONE_NEWNET}, {NsType::ipc, CLONE_NEWIPC},
+                {NsType::uts, CLONE_NEWUTS},     {NsType::mount, CLONE_NEWNS},
+                {NsType::cgroup, CLONE_NEWCGROUP}, {NsType::time, CLONE_NEWTIME}};
+
+// Namespaces by path are joined; new ones are unshared here, on the
+// child's core (DESIGN: the reactor must not pay for CLONE_NEWNET).
+// The cgroup namespace comes last so that it is rooted at the container's
+// cgroup, which the child has joined by then.
+Result<void> enter_namespaces(const Spec& spec) {
+  int unshare_flags = 0;
+  for (auto& [type, flag] : kNsFlags) {
+    const Namespace* ns = spec.linux_cfg.find(type);
+    if (!ns || type == NsType::cgroup) continue;
+    if (ns->path.empty()) {
+      unshare_flags |= flag;
+      continue;
+    }
+    int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return sys_error(errno, fmt::format("open {} namespace {}", ns_name(type), ns->path));
+    int r = ::setns(fd, flag);
+    int e = errno;
+    ::close(fd);
+    if (r < 0) return sys_error(e, fmt::format("join {} namespace {}", ns_name(type), ns->path));
+  }
+  if (unshare_flags && ::unshare(unshare_flags) < 0) return sys_error(errno, "unshare namespaces");
+  if (const Namespace* ns = spec.linux_cfg.find(NsType::cgroup)) {
+    if (ns->path.empty()) {
+      if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error(errno, "unshare cgroup namespace");
+    } else {
+      int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, CLONE_NEWCGROUP) < 0)
+        return sys_error(errno, "join cgroup namespace " + ns->path);
+      ::close(fd);
+    }
+  }
+  return outcome::success();
+}
+
+Result<void> set_names(const Spec& spec) {
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+    return sys_error(errno, "sethostname");
+  if (!spec.domainname.empty() &&
+      ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+    return sys_error(errno, "setdomainname");
+  return outcome::success();
+}
+
+std::vector<char*> cstrings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+}  // namespace
+
+Error child_main(const SpawnPlan& plan, int sock) {
+  const Spec& spec = *plan.spec;
+  const Process& proc = spec.process;
+  // Die with the creating ringc until we report ready.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  if (int r = cgroup::join_self(plan.v1_procs); r < 0) return neg_error(r, "join cgroup");
+  for (int fd : plan.v1_procs) ::close(fd);
+  if (auto r = enter_namespaces(spec); !r) return r.error();
+
+  int fifo = ::open(plan.fifo_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fifo < 0) return sys_error(errno, "open " + plan.fifo_path);
+
+  if (auto r = apply_oom_score_adj(proc); !r) return r.error();
+  if (auto r = apply_rlimits(proc); !r) return r.error();
+  if (!spec.linux_cfg.find(NsType::mount))
+    return ringc_error(Errc::bad_spec, "config.json: /linux/namespaces: a mount namespace is required");
+  if (auto r = setup_rootfs(plan); !r) return r.error();
+  {
+    int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    auto cwd = open_in_root(rootfd, proc.cwd, false);
+    ::close(rootfd);
+    if (!cwd) return wrap(cwd.error(), "cwd");
+    ::close(cwd.value());
+  }
+  if (auto r = pivot_into(plan.rootfs); !r) return r.error();
+  if (auto r = finish_rootfs(spec); !r) return r.error();
+  if (auto r = set_names(spec); !r) return r.error();
+  if (int r = sys::close_range_cloexec(3); r < 0) return neg_error(r, "close_range");
+  if (auto r = apply_identity(proc); !r) return r.error();
+  if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
+  auto exe = find_executable(proc);
+  if (!exe) return exe.error();
+
+  ::prctl(PR_SET_PDEATHSIG, 0);
+  HandshakeMsg ready{};
+  ready.kind = MsgKind::ready;
+  if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) < 0) return sys_error(errno, "send ready");
+  ::close(sock);
+
+  // Created: wait for `start`. The fifo is held O_RDWR, so this read blocks
+  // until start writes a byte; exec then closes it (O_CLOEXEC).
+  char go = 0;
+  ssize_t n;
+  do n = ::read(fifo, &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(127);
+  auto argv = cstrings(proc.args);
+  auto envp = cstrings(proc.env);
+  ::execve(exe.value().c_str(), argv.data(), envp.data());
+  int e = errno;
+  std::string msg = fmt::format("ringc: exec {}: {}\n", exe.value(), std::strerror(e));
+  (void)::write(2, msg.data(), msg.size());
+  ::_exit(e == ENOENT ? 127 : 126);
+}
+
+}  // namespace ringc

@@ -1,0 +1,44 @@
+// Container operations behind the runc command set. Each reads the record,
+// observes the kernel, asks the FSM for the transition, carries out the
+// action and records the new state.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "fsm/lifecycle.h"
+
+namespace ringc {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle = ".";
+  std::string pid_file;
+};
+
+// The FSM's answer for a container, or the user-facing refusal:
+// `cannot start container "web" in state running`.
+Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e);
+
+Result<void> create(Runtime& rt, const CreateOptions& o);
+Result<void> start(Runtime& rt, std::string_view id);
+// create + start; with detach=false waits, forwarding signals, deletes the
+// container and returns its exit code.
+Result<int> run(Runtime& rt, const CreateOptions& o, bool detach);
+Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all);
+Result<void> remove(Runtime& rt, std::string_view id, bool force);
+Result<std::string> state(Runtime& rt, std::string_view id);
+
+struct ListEntry {
+  std::string id, bundle, created, owner, json;
+  int pid;
+  fsm::State status;
+};
+std::vector<ListEntry> list(Runtime& rt);
+
+// Signal by name ("TERM", "SIGKILL") or number; -1 when unknown.
+int parse_signal(std::string_view s);
+
+}  // namespace ringc

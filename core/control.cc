@@ -1,0 +1,139 @@
+// start, kill, delete, state and list: each reads the record, observes the
+// kernel and sends the FSM an event; the table decides, the action follows.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "cgroup/manager.h"
+#include "core/container.h"
+#include "core/id.h"
+#include "core/observe.h"
+#include "core/state_json.h"
+#include "core/sys.h"
+#include "core/teardown.h"
+
+namespace ringc {
+
+namespace {
+Result<LoadedRecord> load(Runtime& rt, std::string_view id) {
+  RINGC_TRY(validate_id(id));
+  return rt.store().read(id);
+}
+
+Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm::State s) {
+  RecordFields f = r.fields();
+  f.status = s;
+  return rt.store().write(id, f);
+}
+
+constexpr struct {
+  const char* name;
+  int sig;
+} kSignals[] = {{"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},
+                {"ILL", SIGILL},       {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
+                {"IOT", SIGIOT},       {"BUS", SIGBUS},       {"FPE", SIGFPE},
+                {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+                {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
+                {"TERM", SIGTERM},     {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
+                {"CONT", SIGCONT},     {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},
+                {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},     {"URG", SIGURG},
+                {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
+                {"PROF", SIGPROF},     {"WINCH", SIGWINCH},   {"IO", SIGIO},
+                {"POLL", SIGPOLL},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
+}  // namespace
+
+int parse_signal(std::string_view s) {
+  if (s.empty()) return -1;
+  if (s.find_first_not_of("0123456789") == std::string_view::npos) {
+    int n = std::atoi(std::string(s).c_str());
+    return n > 0 && n <= SIGRTMAX ? n : -1;
+  }
+  if (s.starts_with("SIG")) s.remove_prefix(3);
+  for (auto& k : kSignals)
+    if (s == k.name) return k.sig;
+  if (s.starts_with("RTMIN")) {
+    int off = s.size() > 6 ? std::atoi(std::string(s.substr(6)).c_str()) : 0;
+    return SIGRTMIN + off <= SIGRTMAX ? SIGRTMIN + off : -1;
+  }
+  return -1;
+}
+
+Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e) {
+  auto r = fsm::apply(from, e);
+  if (r) return *r.ok;
+  return ringc_error(Errc::invalid_transition,
+                     fmt::format("cannot {} container \"{}\" in state {}", fsm::name(e), id,
+                                 fsm::name(from)));
+}
+
+Result<void> start(Runtime& rt, std::string_view id) {
+  RINGC_TRY(auto rec, load(rt, id));
+  fsm::State now = observed_state(rec.view());
+  RINGC_TRY(auto t, transition(id, now, fsm::Event::start));
+  // release_init is the only action a valid start has.
+  RINGC_TRY(release_init(rt, id));
+  return persist(rt, id, rec.view(), t.next);
+}
+
+Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
+  RINGC_TRY(auto rec, load(rt, id));
+  fsm::State now = observed_state(rec.view());
+  RINGC_TRY(auto t, transition(id, now, fsm::Event::kill));
+  (void)t;  // action: signal
+  if (all) {
+    RINGC_TRY(auto host, rt.cgroups());
+    if (auto r = cgroup::signal_all(*host, rec->cgroup(), sig); !r)
+      return Error{r.error(), fmt::format("kill container \"{}\"", id)};
+    return outcome::success();
+  }
+  int fd = open_pidfd(rec.view());
+  if (fd < 0) return ringc_error(Errc::invalid_transition, fmt::format("container \"{}\" is not running", id));
+  int e = sys::pidfd_send_signal(fd, sig);
+  ::close(fd);
+  if (e < 0) return neg_error(e, fmt::format("kill container \"{}\"", id));
+  return outcome::success();
+}
+
+Result<void> remove(Runtime& rt, std::string_view id, bool force) {
+  auto loaded = load(rt, id);
+  if (!loaded) {
+    // A record that can't be read still must not leak: --force clears it.
+    if (force && loaded.error().is(Errc::corrupt_state)) return rt.store().remove(id);
+    return loaded.error();
+  }
+  auto& rec = loaded.value();
+  fsm::State now = observed_state(rec.view());
+  RINGC_TRY(auto t, transition(id, now, force ? fsm::Event::force_remove : fsm::Event::remove));
+  if (t.action == fsm::Action::kill_and_destroy) {
+    int fd = open_pidfd(rec.view());
+    auto r = kill_and_wait(rt, fd, rec->cgroup(), false);
+    if (fd >= 0) ::close(fd);
+    RINGC_TRY(r);
+  }
+  RINGC_TRY(persist(rt, id, rec.view(), t.next));  // deleting: visible if teardown fails
+  RINGC_TRY(destroy_cgroup(rt, rec->cgroup()));
+  return rt.store().remove(id);
+}
+
+Result<std::string> state(Runtime& rt, std::string_view id) {
+  RINGC_TRY(auto rec, load(rt, id));
+  return state_json(rec.view(), observed_state(rec.view()), true, false);
+}
+
+std::vector<ListEntry> list(Runtime& rt) {
+  std::vector<ListEntry> out;
+  for (auto& id : rt.store().list()) {
+    auto rec = rt.store().read(id);
+    if (!rec) continue;  // mid-create (no record yet) or corrupt: not listed
+    const RecordView& v = rec.value().view();
+    fsm::State s = observed_state(v);
+    out.push_back({id, std::string(v.bundle()), format_created(v.created_ns()),
+                   owner_name(v.owner()), state_json(v, s, false, true), shown_pid(v, s), s});
+  }
+  return out;
+}
+
+}  // namespace ringc

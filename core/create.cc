@@ -1,0 +1,223 @@
+// create and run: claim the id, make the cgroup, spawn the init, wait on the
+// ring for its handshake, record it. A failure at any step undoes them all.
+#include <fcntl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+
+#include "cgroup/manager.h"
+#include "core/container.h"
+#include "core/id.h"
+#include "core/observe.h"
+#include "core/spawn.h"
+#include "core/sys.h"
+#include "core/teardown.h"
+#include "core/waits.h"
+
+namespace ringc {
+
+namespace {
+struct Prepared {
+  Spec spec;
+  std::string bundle, rootfs, cgroup_path;
+};
+
+struct Launched {
+  pid_t pid = -1;
+  int pidfd = -1;
+};
+
+Result<std::string> real_dir(const std::string& path, std::string_view what) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return sys_error(errno, fmt::format("{} {}", what, path));
+  struct stat st;
+  if (::stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+    return sys_error(ENOTDIR, fmt::format("{} {}", what, path));
+  return std::string(buf);
+}
+
+Result<Prepared> prepare(const CreateOptions& o) {
+  RINGC_TRY(validate_id(o.id));
+  Prepared p;
+  RINGC_TRY(p.bundle, real_dir(o.bundle, "bundle"));
+  RINGC_TRY(p.spec, load_spec(p.bundle));
+  std::string root = p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
+  RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
+  p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, o.id);
+  return p;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<void> write_pid_file(const std::string& path, pid_t pid) {
+  if (path.empty()) return outcome::success();
+  std::string tmp = path + ".ringc-tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return sys_error(errno, "pid file " + path);
+  std::string text = std::to_string(pid);
+  ssize_t n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+  if (n != ssize_t(text.size()) || ::rename(tmp.c_str(), path.c_str()) < 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return sys_error(e, "pid file " + path);
+  }
+  return outcome::success();
+}
+
+RecordFields fields_of(const Prepared& p, std::string_view id, pid_t pid, fsm::State s) {
+  RecordFields f;
+  f.pid = pid;
+  f.status = s;
+  f.start_time = process_start_time(pid).value_or(0);
+  f.created_ns = now_ns();
+  f.owner = ::getuid();
+  f.id = id;
+  f.bundle = p.bundle;
+  f.rootfs = p.rootfs;
+  f.cgroup = p.cgroup_path;
+  f.oci_version = p.spec.oci_version;
+  for (auto& [k, v] : p.spec.annotations) f.annotations.emplace_back(k, v);
+  return f;
+}
+
+// Undoes a create's steps in reverse unless disarmed.
+class Undo {
+ public:
+  Undo(Runtime& rt, std::string_view id) : rt_(rt), id_(id) {}
+  ~Undo() {
+    if (!armed_) return;
+    if (pidfd_ >= 0) (void)kill_and_wait(rt_, pidfd_, cgroup_, true);
+    if (!cgroup_.empty()) (void)destroy_cgroup(rt_, cgroup_);
+    (void)rt_.store().remove(id_);
+  }
+  void cgroup(std::string path) { cgroup_ = std::move(path); }
+  void child(int pidfd) { pidfd_ = pidfd; }
+  void disarm() { armed_ = false; }
+
+ private:
+  Runtime& rt_;
+  std::string id_;
+  std::string cgroup_;
+  int pidfd_ = -1;
+  bool armed_ = true;
+};
+
+// Up to "created": init set up and blocked on the exec fifo.
+Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) {
+  RINGC_TRY(auto host, rt.cgroups());
+  RINGC_TRY(auto ring, rt.ring());
+  RINGC_TRY(rt.store().claim(o.id));
+  Undo undo(rt, o.id);
+
+  if (auto r = cgroup::create(*host, p.cgroup_path); !r)
+    return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
+  undo.cgroup(p.cgroup_path);
+  std::string fifo = rt.store().fifo(o.id);
+  if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
+
+  SpawnPlan plan;
+  plan.spec = &p.spec;
+  plan.bundle = p.bundle;
+  plan.rootfs = p.rootfs;
+  plan.fifo_path = fifo;
+  plan.cgroups = host;
+  plan.cgroup_path = p.cgroup_path;
+  auto v2 = cgroup::open_v2_dir(*host, p.cgroup_path);
+  if (!v2) return Error{v2.error(), "open cgroup " + p.cgroup_path};
+  plan.cgroup_v2_fd = v2.value();
+  auto v1 = cgroup::open_v1_procs(*host, p.cgroup_path);
+  if (!v1) {
+    if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+    return Error{v1.error(), "open cgroup " + p.cgroup_path};
+  }
+  plan.v1_procs = std::move(v1.value());
+
+  auto spawned = spawn(plan);
+  if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+  for (int fd : plan.v1_procs) ::close(fd);
+  if (!spawned) return spawned.error();
+  Spawned s = spawned.value();
+  undo.child(s.pidfd);
+
+  auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
+  ::close(s.sock);
+  if (!msg) return msg.error();
+  if (msg.value().kind != MsgKind::ready) {
+    std::string text = msg.value().text;
+    if (msg.value().err && text.empty()) return sys_error(msg.value().err, "container init");
+    return ringc_error(Errc::init_failed, text);
+  }
+  RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
+  RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, s.pid, fsm::State::created)));
+  RINGC_TRY(write_pid_file(o.pid_file, s.pid));
+  undo.disarm();
+  return Launched{s.pid, s.pidfd};
+}
+
+// Signals a foreground run forwards to the container (runc forwards all it
+// can catch; SIGCHLD is ours).
+sigset_t forwarded_signals() {
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
+    sigdelset(&set, s);
+  return set;
+}
+}  // namespace
+
+Result<void> create(Runtime& rt, const CreateOptions& o) {
+  RINGC_TRY(auto p, prepare(o));
+  RINGC_TRY(auto l, launch(rt, o, p));
+  ::close(l.pidfd);
+  return outcome::success();
+}
+
+Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
+  RINGC_TRY(auto p, prepare(o));
+  sigset_t fwd = forwarded_signals(), old;
+  if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
+  auto l = launch(rt, o, p);
+  if (!l) return l.error();
+  if (auto r = start(rt, o.id); !r) {
+    (void)remove(rt, o.id, true);
+    ::close(l.value().pidfd);
+    return r.error();
+  }
+  if (detach) {
+    ::close(l.value().pidfd);
+    return 0;
+  }
+  int sfd = ::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return sys_error(errno, "signalfd");
+  RINGC_TRY(auto ring, rt.ring());
+  auto code = await_exit_forwarding(*ring, l.value().pidfd, sfd);
+  ::close(sfd);
+  ::close(l.value().pidfd);
+  if (!code) return code.error();
+  // Record the exit, then delete as `runc run` does.
+  if (auto rec = rt.store().read(o.id)) {
+    RecordFields f = rec.value()->fields();
+    if (auto t = transition(o.id, f.status, fsm::Event::exited)) {
+      f.status = t.value().next;
+      f.exit_code = code.value();
+      (void)rt.store().write(o.id, f);
+    }
+  }
+  RINGC_TRY(remove(rt, o.id, false));
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return code.value();
+}
+
+}  // namespace ringc

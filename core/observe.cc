@@ -1,0 +1,64 @@
+#include "core/observe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/sys.h"
+
+namespace ringc {
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // comm may hold spaces and parens: fields resume after the last ')'.
+  char* p = std::strrchr(buf, ')');
+  if (!p || p[1] == '\0') return std::nullopt;
+  p += 2;  // now at field 3 (state)
+  if (*p == 'Z' || *p == 'X') return std::nullopt;
+  for (int field = 3; field < 22; ++field) {
+    p = std::strchr(p, ' ');
+    if (!p) return std::nullopt;
+    ++p;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
+bool is_alive(const RecordView& r) {
+  if (r.pid() <= 0) return false;
+  auto st = process_start_time(r.pid());
+  return st && *st == r.start_time();
+}
+
+fsm::State observed_state(const RecordView& r) {
+  fsm::State s = r.status();
+  bool live_state = s == fsm::State::created || s == fsm::State::running ||
+                    s == fsm::State::paused || s == fsm::State::stopping ||
+                    s == fsm::State::creating;
+  if (!live_state || is_alive(r)) return s;
+  auto t = fsm::apply(s, fsm::Event::exited);
+  return t ? t.ok->next : s;
+}
+
+int open_pidfd(const RecordView& r) {
+  if (r.pid() <= 0) return -1;
+  int fd = sys::pidfd_open(r.pid());
+  if (fd < 0) return -1;
+  if (!is_alive(r)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace ringc

@@ -1,0 +1,133 @@
+#include "core/process_setup.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace ringc {
+
+namespace {
+int last_cap() {
+  int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return CAP_LAST_CAP;
+  char buf[16] = {};
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  return n > 0 ? std::atoi(buf) : CAP_LAST_CAP;
+}
+
+Result<void> capset(uint64_t eff, uint64_t prm, uint64_t inh) {
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct d[2] = {{uint32_t(eff), uint32_t(prm), uint32_t(inh)},
+                                 {uint32_t(eff >> 32), uint32_t(prm >> 32), uint32_t(inh >> 32)}};
+  if (syscall(SYS_capset, &h, d) < 0) return sys_error(errno, "capset");
+  return outcome::success();
+}
+
+std::string env_path(const Process& p) {
+  for (auto& e : p.env)
+    if (e.starts_with("PATH=")) return e.substr(5);
+  return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+// Lower-case texts as runc's Go errors read: engines match on them
+// (podman: "no such file or directory" → 127, "permission denied" → 126).
+Error exec_error(const std::string& prog, int e, std::string_view detail) {
+  const char* why = e == ENOENT ? "no such file or directory"
+                    : e == EACCES ? "permission denied"
+                                  : nullptr;
+  std::string msg = fmt::format("exec: \"{}\": {}", prog, detail);
+  if (why) msg += fmt::format(": {}", why);
+  return ringc_error(Errc::init_failed, msg);
+}
+}  // namespace
+
+Result<void> apply_rlimits(const Process& p) {
+  for (auto& r : p.rlimits) {
+    rlimit rl{rlim_t(r.soft), rlim_t(r.hard)};
+    if (::setrlimit(r.resource, &rl) < 0)
+      return sys_error(errno, fmt::format("setrlimit {}", r.resource));
+  }
+  return outcome::success();
+}
+
+Result<void> apply_oom_score_adj(const Process& p) {
+  if (!p.oom_score_adj) return outcome::success();
+  int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open /proc/self/oom_score_adj");
+  std::string v = std::to_string(*p.oom_score_adj);
+  ssize_t n = ::write(fd, v.data(), v.size());
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return sys_error(e, "set oomScoreAdj to " + v);
+  return outcome::success();
+}
+
+Result<void> apply_identity(const Process& p) {
+  const auto& caps = p.capabilities;
+  if (caps && caps->bounding) {
+    for (int c = 0; c <= last_cap(); ++c)
+      if (!(*caps->bounding & (uint64_t(1) << c)) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+        return sys_error(errno, fmt::format("drop capability {} from the bounding set", c));
+  }
+  const User& u = p.user;
+  if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0)
+    return sys_error(errno, "setgroups");
+  if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_error(errno, fmt::format("setgid {}", u.gid));
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error(errno, "keepcaps");
+  if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_error(errno, fmt::format("setuid {}", u.uid));
+  ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+  if (caps) {
+    RINGC_TRY(capset(caps->effective.value_or(0), caps->permitted.value_or(0),
+                     caps->inheritable.value_or(0)));
+    if (caps->ambient) {
+      for (int c = 0; c <= last_cap(); ++c)
+        if ((*caps->ambient & (uint64_t(1) << c)) &&
+            ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
+          return sys_error(errno, fmt::format("raise ambient capability {}", c));
+    }
+  }
+  if (u.umask) ::umask(*u.umask);
+  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return sys_error(errno, "no_new_privs");
+  return outcome::success();
+}
+
+Result<std::string> find_executable(const Process& p) {
+  const std::string& prog = p.args[0];
+  auto check = [](const std::string& path) -> int {
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) return errno;
+    if (S_ISDIR(st.st_mode)) return EACCES;
+    if (::access(path.c_str(), X_OK) < 0) return errno;
+    return 0;
+  };
+  if (prog.find('/') != std::string::npos) {
+    if (int e = check(prog)) return exec_error(prog, e, fmt::format("stat {}", prog));
+    return prog;
+  }
+  std::string path = env_path(p);
+  int denied = 0;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t colon = path.find(':', pos);
+    if (colon == std::string::npos) colon = path.size();
+    std::string dir = path.substr(pos, colon - pos);
+    pos = colon + 1;
+    std::string cand = (dir.empty() ? "." : dir) + "/" + prog;
+    int e = check(cand);
+    if (e == 0) return cand;
+    if (e == EACCES) denied = EACCES;
+  }
+  if (denied) return exec_error(prog, EACCES, "permission denied in $PATH");
+  return exec_error(prog, ENOENT, "executable file not found in $PATH");
+}
+
+}  // namespace ringc

@@ -1,0 +1,386 @@
+#include "core/rootfs.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/sys.h"
+
+namespace ringc {
+
+namespace {
+struct OptFlag {
+  std::string_view name;
+  bool clear;
+  unsigned long flag;
+};
+constexpr OptFlag kFlags[] = {
+    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},      {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},   {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"defaults", false, 0},
+};
+constexpr OptFlag kPropagation[] = {
+    {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
+    {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
+    {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
+    {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
+};
+
+long openat2(int dirfd, const char* path, int flags, uint64_t resolve) {
+  open_how how{};
+  how.flags = uint64_t(flags);
+  how.resolve = resolve;
+  long r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  return r < 0 ? -errno : r;
+}
+
+std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
+
+// Flags a bind remount must keep: the kernel refuses to drop locked ones.
+unsigned long current_flags(const char* path) {
+  struct statvfs s;
+  if (::statvfs(path, &s) < 0) return 0;
+  unsigned long f = 0;
+  if (s.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (s.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (s.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (s.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+Result<void> do_mount(const char* src, const std::string& target, const char* type,
+                      unsigned long flags, const char* data, std::string_view what) {
+  if (::mount(src, target.c_str(), type, flags, data) < 0)
+    return sys_error(errno, fmt::format("mount {}", what));
+  return outcome::success();
+}
+
+Result<void> remount_bind(const std::string& target, unsigned long flags, std::string_view what) {
+  unsigned long f = MS_BIND | MS_REMOUNT | flags | current_flags(target.c_str());
+  return do_mount(nullptr, target, nullptr, f, nullptr, what);
+}
+
+// An fd opened before a mount names the directory underneath it: remounts
+// and propagation changes need the path resolved again, onto the new mount.
+template <class F>
+Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
+  RINGC_TRY(auto fd, open_in_root(rootfd, dest, file));
+  Result<void> r = f(fd_path(fd));
+  ::close(fd);
+  return r;
+}
+
+// /sys/fs/cgroup inside the container. With a cgroup namespace each
+// hierarchy is mounted fresh (rooted at the container's cgroup); without
+// one, the container's directories are bound from the host.
+Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m,
+                          const MountOptions& o, const std::string& target) {
+  const cgroup::Host& host = *plan.cgroups;
+  bool own_ns = plan.spec->linux_cfg.find(NsType::cgroup) != nullptr;
+  unsigned long fl = o.flags & ~MS_RDONLY;
+  if (host.layout == cgroup::Layout::unified) {
+    if (own_ns) return do_mount("cgroup", target, "cgroup2", o.flags, nullptr, m.destination);
+    RINGC_TRY(do_mount((host.v2()->mount + plan.cgroup_path).c_str(), target, nullptr,
+                       MS_BIND | MS_REC, nullptr, m.destination));
+    if (!(o.flags & MS_RDONLY)) return outcome::success();
+    return on_mounted(rootfd, m.destination, false, [&](const std::string& t) {
+      return remount_bind(t, o.flags, m.destination);
+    });
+  }
+  RINGC_TRY(do_mount("tmpfs", target, "tmpfs", fl, "mode=755", m.destination));
+  for (auto& h : host.hierarchies) {
+    std::string sub = h.v2 ? "unified" : h.mount.substr(h.mount.rfind('/') + 1);
+    std::string dest = m.destination + "/" + sub;
+    RINGC_TRY(on_mounted(rootfd, dest, false, [&](const std::string& t) {
+      if (own_ns)
+        return do_mount("cgroup", t, h.v2 ? "cgroup2" : "cgroup", o.flags,
+                        h.v2 ? nullptr : h.controllers.c_str(), dest);
+      return do_mount((h.mount + plan.cgroup_path).c_str(), t, nullptr, MS_BIND | MS_REC, nullptr,
+                      dest);
+    }));
+    if (!own_ns && (o.flags & MS_RDONLY)) {
+      RINGC_TRY(on_mounted(rootfd, dest, false, [&](const std::string& t) {
+        return remount_bind(t, o.flags, dest);
+      }));
+    }
+  }
+  if (!(o.flags & MS_RDONLY)) return outcome::success();
+  return on_mounted(rootfd, m.destination, false, [&](const std::string& t) {
+    return do_mount(nullptr, t, nullptr, MS_REMOUNT | o.flags, "mode=755", m.destination);
+  });
+}
+
+Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
+  MountOptions o = parse_mount_options(m.options);
+  bool bind = o.bind || m.type == "bind";
+  std::string source = m.source;
+  if (bind && !source.empty() && source[0] != '/') source = plan.bundle + "/" + source;
+  bool file = false;
+  if (bind) {
+    struct stat st;
+    if (::stat(source.c_str(), &st) < 0)
+      return sys_error(errno, fmt::format("mount {}: source {}", m.destination, source));
+    file = !S_ISDIR(st.st_mode);
+  }
+  RINGC_TRY(auto fd, open_in_root(rootfd, m.destination, file));
+  std::string target = fd_path(fd);
+  Result<void> r = outcome::success();
+  unsigned long keep = 0;  // flags only a bind remount can set
+  if (m.type == "cgroup") {
+    r = mount_cgroup(plan, rootfd, m, o, target);
+  } else if (bind) {
+    r = do_mount(source.c_str(), target, nullptr, MS_BIND | (o.flags & MS_REC), nullptr,
+                 m.destination);
+    keep = o.flags & ~(MS_REC | MS_BIND | MS_REMOUNT);
+  } else {
+    const char* data = o.data.empty() ? nullptr : o.data.c_str();
+    r = do_mount(m.source.empty() ? m.type.c_str() : m.source.c_str(), target, m.type.c_str(),
+                 o.flags, data, m.destination);
+  }
+  ::close(fd);
+  RINGC_TRY(r);
+  if (!keep && !o.propagation) return outcome::success();
+  return on_mounted(rootfd, m.destination, file, [&](const std::string& t) -> Result<void> {
+    if (keep) {
+      RINGC_TRY(remount_bind(t, keep, m.destination));
+    }
+    if (o.propagation) return do_mount(nullptr, t, nullptr, o.propagation, nullptr, m.destination);
+    return outcome::success();
+  });
+}
+
+struct DefaultDevice {
+  const char* name;
+  unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {{"null", 1, 3},    {"zero", 1, 5},
+                                             {"full", 1, 7},    {"random", 1, 8},
+                                             {"urandom", 1, 9}, {"tty", 5, 0}};
+
+Result<void> make_device(int rootfd, const std::string& path, mode_t type, dev_t dev, mode_t mode,
+                         uid_t uid, gid_t gid) {
+  size_t slash = path.rfind('/');
+  std::string parent = slash == 0 ? "/" : path.substr(0, slash), name = path.substr(slash + 1);
+  RINGC_TRY(auto dirfd, open_in_root(rootfd, parent, false));
+  int dfd = int(openat2(rootfd, parent.c_str(), O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT));
+  ::close(dirfd);
+  if (dfd < 0) return neg_error(dfd, "open " + parent);
+  ::unlinkat(dfd, name.c_str(), 0);
+  int r = ::mknodat(dfd, name.c_str(), type | (mode & 07777), dev);
+  if (r == 0) r = ::fchmodat(dfd, name.c_str(), mode & 07777, 0);
+  if (r == 0) r = ::fchownat(dfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
+  int e = errno;
+  ::close(dfd);
+  if (r < 0) return sys_error(e, "mknod " + path);
+  return outcome::success();
+}
+
+Result<void> setup_dev(const Spec& spec, int rootfd) {
+  bool dev_is_new = false;
+  for (auto& m : spec.mounts)
+    if (m.destination == "/dev" && m.type != "bind") dev_is_new = true;
+  if (dev_is_new) {
+    for (auto& d : kDefaultDevices) {
+      RINGC_TRY(make_device(rootfd, std::string("/dev/") + d.name, S_IFCHR,
+                            makedev(d.major, d.minor), 0666, 0, 0));
+    }
+    int dfd = int(openat2(rootfd, "/dev", O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT));
+    if (dfd < 0) return neg_error(dfd, "open /dev");
+    const char* links[][2] = {{"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
+                              {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
+                              {"pts/ptmx", "ptmx"},            {"/proc/kcore", "core"}};
+    for (auto& l : links) {
+      if (::symlinkat(l[0], dfd, l[1]) < 0 && errno != EEXIST) {
+        int e = errno;
+        ::close(dfd);
+        return sys_error(e, fmt::format("symlink /dev/{}", l[1]));
+      }
+    }
+    ::close(dfd);
+  }
+  for (auto& d : spec.linux_cfg.devices) {
+    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+    RINGC_TRY(make_device(rootfd, d.path, type, makedev(unsigned(d.major), unsigned(d.minor)),
+                          d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0)));
+  }
+  return outcome::success();
+}
+
+Result<void> write_sysctl(const std::string& key, const std::string& value) {
+  std::string path = "/proc/sys/" + key;
+  for (size_t i = 10; i < path.size(); ++i)
+    if (path[i] == '.') path[i] = '/';
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "sysctl " + key);
+  ssize_t n = ::write(fd, value.data(), value.size());
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return sys_error(e, "sysctl " + key);
+  return outcome::success();
+}
+}  // namespace
+
+MountOptions parse_mount_options(const std::vector<std::string>& options) {
+  MountOptions o;
+  for (auto& opt : options) {
+    if (opt == "bind" || opt == "rbind") {
+      o.bind = true;
+      o.flags |= MS_BIND | (opt == "rbind" ? MS_REC : 0);
+      continue;
+    }
+    bool known = false;
+    for (auto& f : kFlags) {
+      if (f.name != opt) continue;
+      known = true;
+      if (f.clear) {
+        o.flags &= ~f.flag;
+        o.clear |= f.flag;
+      } else {
+        o.flags |= f.flag;
+      }
+    }
+    for (auto& p : kPropagation)
+      if (p.name == opt) {
+        known = true;
+        o.propagation = p.flag;
+      }
+    if (!known) {
+      if (!o.data.empty()) o.data += ',';
+      o.data += opt;
+    }
+  }
+  return o;
+}
+
+Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
+  constexpr uint64_t kIn = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string full(path);
+  long fd = openat2(rootfd, full.c_str(), O_PATH | O_CLOEXEC, kIn);
+  if (fd >= 0) return int(fd);
+  if (fd != -ENOENT) return neg_error(int(fd), "open " + full + " in rootfs");
+  // Create what is missing, one component at a time, each parent resolved
+  // inside the root; mkdirat/openat(O_EXCL|O_NOFOLLOW) never follow a link.
+  size_t pos = 0;
+  while (pos < full.size()) {
+    size_t next = full.find('/', pos + 1);
+    if (next == std::string::npos) next = full.size();
+    std::string prefix = full.substr(0, next);
+    std::string name = full.substr(pos + 1, next - pos - 1);
+    pos = next;
+    if (name.empty() || name == ".") continue;
+    long have = openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kIn);
+    if (have >= 0) {
+      ::close(int(have));
+      continue;
+    }
+    if (have != -ENOENT) return neg_error(int(have), "open " + prefix + " in rootfs");
+    std::string parent = prefix.substr(0, prefix.size() - name.size());
+    long pfd = openat2(rootfd, parent.empty() ? "/" : parent.c_str(),
+                       O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
+    if (pfd < 0) return neg_error(int(pfd), "open " + parent + " in rootfs");
+    int r;
+    if (file && next == full.size()) {
+      r = ::openat(int(pfd), name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+      if (r >= 0) ::close(r);
+    } else {
+      r = ::mkdirat(int(pfd), name.c_str(), 0755);
+    }
+    int e = errno;
+    ::close(int(pfd));
+    if (r < 0 && e != EEXIST) return sys_error(e, "create " + prefix + " in rootfs");
+  }
+  fd = openat2(rootfd, full.c_str(), O_PATH | O_CLOEXEC, kIn);
+  if (fd < 0) return neg_error(int(fd), "open " + full + " in rootfs");
+  return int(fd);
+}
+
+Result<void> setup_rootfs(const SpawnPlan& plan) {
+  const Spec& spec = *plan.spec;
+  unsigned long prop = MS_SLAVE | MS_REC;
+  if (!spec.linux_cfg.rootfs_propagation.empty())
+    prop = parse_mount_options({spec.linux_cfg.rootfs_propagation}).propagation;
+  // The host must never see our mounts: at most shared→slave from "/".
+  unsigned long root_prop = (prop & MS_SHARED) ? (MS_SLAVE | MS_REC) : prop;
+  RINGC_TRY(do_mount(nullptr, "/", nullptr, root_prop, nullptr, "/ (propagation)"));
+  RINGC_TRY(do_mount(plan.rootfs.c_str(), plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr,
+                     "rootfs " + plan.rootfs));
+  if (prop & MS_SHARED) {
+    RINGC_TRY(do_mount(nullptr, plan.rootfs, nullptr, prop, nullptr, "rootfs propagation"));
+  }
+  int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return sys_error(errno, "open rootfs " + plan.rootfs);
+  Result<void> r = outcome::success();
+  for (auto& m : spec.mounts) {
+    r = mount_one(plan, rootfd, m);
+    if (!r) break;
+  }
+  if (r) r = setup_dev(spec, rootfd);
+  ::close(rootfd);
+  return r;
+}
+
+Result<void> pivot_into(const std::string& rootfs) {
+  int oldroot = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  int newroot = ::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0) return sys_error(errno, "open rootfs for pivot_root");
+  // pivot_root(".", "."): the old root ends up stacked under the new one,
+  // then is detached; no directory for it is needed in the rootfs.
+  Result<void> r = outcome::success();
+  if (::fchdir(newroot) < 0) r = sys_error(errno, "chdir rootfs");
+  else if (int e = sys::pivot_root(".", "."); e < 0) r = neg_error(e, "pivot_root");
+  else if (::fchdir(oldroot) < 0) r = sys_error(errno, "chdir old root");
+  else if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+    r = sys_error(errno, "make old root slave");
+  else if (::umount2(".", MNT_DETACH) < 0) r = sys_error(errno, "unmount old root");
+  else if (::chdir("/") < 0) r = sys_error(errno, "chdir /");
+  ::close(oldroot);
+  ::close(newroot);
+  return r;
+}
+
+Result<void> finish_rootfs(const Spec& spec) {
+  for (auto& [k, v] : spec.linux_cfg.sysctl) {
+    RINGC_TRY(write_sysctl(k, v));
+  }
+  for (auto& p : spec.linux_cfg.masked_paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) < 0) {
+      if (errno == ENOENT) continue;
+      return sys_error(errno, "masked path " + p);
+    }
+    int r = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k")
+                                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    if (r < 0) return sys_error(errno, "mask " + p);
+  }
+  for (auto& p : spec.linux_cfg.readonly_paths) {
+    if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;
+      return sys_error(errno, "read-only path " + p);
+    }
+    RINGC_TRY(remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "read-only path " + p));
+  }
+  if (spec.root_readonly) {
+    RINGC_TRY(remount_bind("/", MS_RDONLY, "/ read-only"));
+  }
+  return outcome::success();
+}
+
+}  // namespace ringc

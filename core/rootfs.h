@@ -1,0 +1,36 @@
+// In-child filesystem setup: the rootfs, the spec's mounts, /dev, then
+// pivot_root and the post-pivot protections. Every path from the bundle is
+// resolved inside the rootfs (openat2 RESOLVE_IN_ROOT): a symlink in the
+// rootfs cannot send a mount, a mkdir or a mknod outside it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/spawn.h"
+
+namespace ringc {
+
+// Mount flags and propagation parsed from a mount's options; what is not a
+// flag is passed to the filesystem as data ("mode=755,size=65536k").
+struct MountOptions {
+  unsigned long flags = 0;
+  unsigned long clear = 0;  // flags an option turned off ("rw", "dev")
+  unsigned long propagation = 0;
+  bool bind = false;
+  std::string data;
+};
+MountOptions parse_mount_options(const std::vector<std::string>& options);
+
+// Opens path (absolute, as seen in the container) inside root, creating
+// missing directories, and the last component as a directory or, with
+// file=true, an empty file. Returns an O_PATH fd.
+Result<int> open_in_root(int rootfd, std::string_view path, bool file);
+
+Result<void> setup_rootfs(const SpawnPlan& plan);
+Result<void> pivot_into(const std::string& rootfs);
+// After pivot_root: sysctls, masked and read-only paths, read-only root.
+Result<void> finish_rootfs(const Spec& spec);
+
+}  // namespace ringc

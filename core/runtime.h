@@ -1,0 +1,33 @@
+// What every container operation needs: the state store, the ring (made on
+// first use), the cgroup host. One per process.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "cgroup/layout.h"
+#include "core/error.h"
+#include "core/store.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+class Runtime {
+ public:
+  explicit Runtime(std::string root) : store_(std::move(root)) {}
+
+  const Store& store() const { return store_; }
+  Result<ring::Ring*> ring();
+  Result<const cgroup::Host*> cgroups();
+
+  // Deadlines for waits that must not hang forever.
+  std::chrono::milliseconds init_timeout{60'000};
+  std::chrono::milliseconds kill_timeout{10'000};
+
+ private:
+  Store store_;
+  ring::Ring ring_;
+  bool ring_ready_ = false;
+};
+
+}  // namespace ringc

@@ -1,0 +1,51 @@
+// Spawning a container's init: clone3(CLONE_PIDFD) in the caller, all setup
+// in the child, a typed handshake over a SOCK_SEQPACKET pair.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "cgroup/layout.h"
+#include "core/error.h"
+#include "core/spec.h"
+
+namespace ringc {
+
+// Child → parent messages. The child sends exactly one: ready (set up and
+// waiting on the exec fifo) or error (why setup failed), then closes.
+enum class MsgKind : uint8_t { ready = 1, error = 2 };
+struct HandshakeMsg {
+  MsgKind kind;
+  int32_t err;     // errno for error, 0 otherwise
+  char text[500];  // NUL-terminated message for error
+};
+
+// Everything the child needs, prepared by the parent before clone3 so the
+// child allocates and resolves as little as possible.
+struct SpawnPlan {
+  const Spec* spec = nullptr;
+  std::string bundle;         // absolute
+  std::string rootfs;         // absolute
+  std::string fifo_path;      // the child waits on it for `start`
+  std::vector<int> v1_procs;  // v1 cgroup.procs fds the child joins
+  int cgroup_v2_fd = -1;      // CLONE_INTO_CGROUP target, or -1
+  const cgroup::Host* cgroups = nullptr;
+  std::string cgroup_path;
+};
+
+struct Spawned {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int sock = -1;  // parent's end of the handshake pair
+};
+
+// Returns once the child exists; readiness arrives on `sock`.
+Result<Spawned> spawn(const SpawnPlan& plan);
+
+// In the child: the whole setup, ending in the wait for start and execve.
+// Returns only on failure.
+Error child_main(const SpawnPlan& plan, int sock);
+
+}  // namespace ringc

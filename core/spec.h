@@ -1,0 +1,111 @@
+// The OCI runtime-spec config.json, as ringc uses it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ringc {
+
+struct Mount {
+  std::string destination, type, source;
+  std::vector<std::string> options;
+};
+
+enum class NsType : uint8_t { pid, network, mount, ipc, uts, user, cgroup, time };
+inline constexpr int kNsTypeCount = 8;
+std::string_view ns_name(NsType t);  // the spec's names: "pid", "network", ...
+
+struct Namespace {
+  NsType type;
+  std::string path;  // empty: create a new one
+};
+
+struct IdMapping {
+  uint32_t container_id, host_id, size;
+};
+
+struct Rlimit {
+  int resource;  // RLIMIT_*
+  uint64_t soft, hard;
+};
+
+struct Capabilities {
+  // Bit masks of CAP_* numbers; nullopt when the set is absent.
+  std::optional<uint64_t> bounding, effective, permitted, inheritable, ambient;
+};
+
+struct User {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::optional<mode_t> umask;
+  std::vector<gid_t> additional_gids;
+};
+
+struct Process {
+  bool terminal = false;
+  User user;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  std::optional<Capabilities> capabilities;
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = false;
+  std::optional<int> oom_score_adj;
+};
+
+struct Device {
+  std::string path;
+  char type = 'c';
+  int64_t major = 0, minor = 0;
+  std::optional<mode_t> file_mode;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
+struct Linux {
+  std::vector<Namespace> namespaces;
+  std::vector<IdMapping> uid_mappings, gid_mappings;
+  std::string cgroups_path;
+  std::string resources_json;  // raw, applied by cgroup/
+  std::string rootfs_propagation;
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::map<std::string, std::string> sysctl;
+  std::vector<Device> devices;
+
+  const Namespace* find(NsType t) const;
+};
+
+struct Spec {
+  std::string oci_version;
+  std::string root_path;  // as written (may be relative to the bundle)
+  bool root_readonly = false;
+  Process process;
+  std::string hostname, domainname;
+  std::vector<Mount> mounts;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  Linux linux_cfg;
+};
+
+// Parses config.json text. Errors name the file and the field's JSON
+// pointer: "config.json: /process/args: must be a non-empty array of strings".
+Result<Spec> parse_spec(std::string_view json, std::string_view file = "config.json");
+// Reads and parses <bundle>/config.json.
+Result<Spec> load_spec(const std::string& bundle);
+
+// The config `ringc spec` writes: runc's default, with args as given.
+std::string default_spec_json(bool rootless = false);
+
+// Capability name ("CAP_KILL") to number, or -1.
+int capability_number(std::string_view name);
+// RLIMIT_ name ("RLIMIT_NOFILE") to resource number, or -1.
+int rlimit_number(std::string_view name);
+
+}  // namespace ringc

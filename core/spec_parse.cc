@@ -1,0 +1,421 @@
+// config.json → Spec with simdjson's DOM. Every check names the field's
+// JSON pointer. Unknown properties are ignored, as the spec requires.
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/spec.h"
+
+namespace ringc {
+
+namespace {
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+class Reader {
+ public:
+  explicit Reader(std::string_view file) : file_(file) {}
+
+  Error fail(std::string_view ptr, std::string_view why) const {
+    return ringc_error(Errc::bad_spec, fmt::format("{}: {}: {}", file_, ptr, why));
+  }
+
+  // Field lookup: nullopt when absent (or null).
+  static std::optional<element> field(object o, std::string_view key) {
+    element e;
+    if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+    return e;
+  }
+
+  Result<object> obj(element e, std::string_view ptr) const {
+    object o;
+    if (e.get(o) != simdjson::SUCCESS) return fail(ptr, "must be an object");
+    return o;
+  }
+  Result<array> arr(element e, std::string_view ptr) const {
+    array a;
+    if (e.get(a) != simdjson::SUCCESS) return fail(ptr, "must be an array");
+    return a;
+  }
+  Result<std::string> str(element e, std::string_view ptr) const {
+    std::string_view s;
+    if (e.get(s) != simdjson::SUCCESS) return fail(ptr, "must be a string");
+    return std::string(s);
+  }
+  Result<bool> boolean(element e, std::string_view ptr) const {
+    bool b;
+    if (e.get(b) != simdjson::SUCCESS) return fail(ptr, "must be a boolean");
+    return b;
+  }
+  Result<int64_t> integer(element e, std::string_view ptr, int64_t lo, int64_t hi) const {
+    int64_t v;
+    if (e.is_uint64()) {
+      uint64_t u = e.get_uint64().value_unsafe();
+      if (u > uint64_t(hi)) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
+      return int64_t(u);
+    }
+    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be an integer");
+    if (v < lo || v > hi) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
+    return v;
+  }
+  Result<uint64_t> u64(element e, std::string_view ptr) const {
+    uint64_t v;
+    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be a non-negative integer");
+    return v;
+  }
+  Result<std::vector<std::string>> strings(element e, std::string_view ptr) const {
+    RINGC_TRY(auto a, arr(e, ptr));
+    std::vector<std::string> out;
+    for (element x : a) {
+      std::string_view s;
+      if (x.get(s) != simdjson::SUCCESS) return fail(ptr, "must be an array of strings");
+      out.emplace_back(s);
+    }
+    return out;
+  }
+
+ private:
+  std::string_view file_;
+};
+
+Result<Capabilities> parse_caps(const Reader& r, object o) {
+  Capabilities c;
+  struct Set {
+    const char* key;
+    std::optional<uint64_t>* dst;
+  } sets[] = {{"bounding", &c.bounding},
+              {"effective", &c.effective},
+              {"permitted", &c.permitted},
+              {"inheritable", &c.inheritable},
+              {"ambient", &c.ambient}};
+  for (auto& s : sets) {
+    auto e = Reader::field(o, s.key);
+    if (!e) continue;
+    std::string ptr = fmt::format("/process/capabilities/{}", s.key);
+    RINGC_TRY(auto names, r.strings(*e, ptr));
+    uint64_t mask = 0;
+    for (auto& n : names) {
+      int bit = capability_number(n);
+      if (bit < 0) return r.fail(ptr, fmt::format("unknown capability \"{}\"", n));
+      mask |= uint64_t(1) << bit;
+    }
+    *s.dst = mask;
+  }
+  return c;
+}
+
+Result<User> parse_user(const Reader& r, object o) {
+  User u;
+  if (auto e = Reader::field(o, "uid")) {
+    RINGC_TRY(auto v, r.integer(*e, "/process/user/uid", 0, UINT32_MAX - 1));
+    u.uid = uid_t(v);
+  }
+  if (auto e = Reader::field(o, "gid")) {
+    RINGC_TRY(auto v, r.integer(*e, "/process/user/gid", 0, UINT32_MAX - 1));
+    u.gid = gid_t(v);
+  }
+  if (auto e = Reader::field(o, "umask")) {
+    RINGC_TRY(auto v, r.integer(*e, "/process/user/umask", 0, 0777));
+    u.umask = mode_t(v);
+  }
+  if (auto e = Reader::field(o, "additionalGids")) {
+    RINGC_TRY(auto a, r.arr(*e, "/process/user/additionalGids"));
+    for (element g : a) {
+      RINGC_TRY(auto v, r.integer(g, "/process/user/additionalGids", 0, UINT32_MAX - 1));
+      u.additional_gids.push_back(gid_t(v));
+    }
+  }
+  return u;
+}
+
+Result<Process> parse_process(const Reader& r, object o) {
+  Process p;
+  if (auto e = Reader::field(o, "terminal")) {
+    RINGC_TRY(p.terminal, r.boolean(*e, "/process/terminal"));
+  }
+  if (auto e = Reader::field(o, "user")) {
+    RINGC_TRY(auto uo, r.obj(*e, "/process/user"));
+    RINGC_TRY(p.user, parse_user(r, uo));
+  }
+  auto args = Reader::field(o, "args");
+  constexpr const char* kArgs = "must be a non-empty array of strings";
+  if (!args) return r.fail("/process/args", kArgs);
+  {
+    array a;
+    if (args->get(a) != simdjson::SUCCESS || a.size() == 0) return r.fail("/process/args", kArgs);
+    for (element x : a) {
+      std::string_view s;
+      if (x.get(s) != simdjson::SUCCESS) return r.fail("/process/args", kArgs);
+      p.args.emplace_back(s);
+    }
+    if (p.args[0].empty()) return r.fail("/process/args", "the program (args[0]) is empty");
+  }
+  if (auto e = Reader::field(o, "env")) {
+    RINGC_TRY(p.env, r.strings(*e, "/process/env"));
+    for (auto& v : p.env)
+      if (v.find('=') == std::string::npos)
+        return r.fail("/process/env", fmt::format("\"{}\" is not of the form KEY=value", v));
+  }
+  auto cwd = Reader::field(o, "cwd");
+  if (!cwd) return r.fail("/process/cwd", "is required");
+  RINGC_TRY(p.cwd, r.str(*cwd, "/process/cwd"));
+  if (p.cwd.empty() || p.cwd[0] != '/') return r.fail("/process/cwd", "must be an absolute path");
+  if (auto e = Reader::field(o, "capabilities")) {
+    RINGC_TRY(auto co, r.obj(*e, "/process/capabilities"));
+    RINGC_TRY(p.capabilities, parse_caps(r, co));
+  }
+  if (auto e = Reader::field(o, "rlimits")) {
+    RINGC_TRY(auto a, r.arr(*e, "/process/rlimits"));
+    size_t i = 0;
+    for (element x : a) {
+      std::string ptr = fmt::format("/process/rlimits/{}", i++);
+      RINGC_TRY(auto lo, r.obj(x, ptr));
+      auto type = Reader::field(lo, "type");
+      if (!type) return r.fail(ptr + "/type", "is required");
+      RINGC_TRY(auto tname, r.str(*type, ptr + "/type"));
+      int res = rlimit_number(tname);
+      if (res < 0) return r.fail(ptr + "/type", fmt::format("unknown rlimit \"{}\"", tname));
+      Rlimit rl{res, 0, 0};
+      auto soft = Reader::field(lo, "soft"), hard = Reader::field(lo, "hard");
+      if (!soft || !hard) return r.fail(ptr, "soft and hard are required");
+      RINGC_TRY(rl.soft, r.u64(*soft, ptr + "/soft"));
+      RINGC_TRY(rl.hard, r.u64(*hard, ptr + "/hard"));
+      if (rl.soft > rl.hard) return r.fail(ptr, "soft limit exceeds hard limit");
+      p.rlimits.push_back(rl);
+    }
+  }
+  if (auto e = Reader::field(o, "noNewPrivileges")) {
+    RINGC_TRY(p.no_new_privileges, r.boolean(*e, "/process/noNewPrivileges"));
+  }
+  if (auto e = Reader::field(o, "oomScoreAdj")) {
+    RINGC_TRY(auto v, r.integer(*e, "/process/oomScoreAdj", -1000, 1000));
+    p.oom_score_adj = int(v);
+  }
+  return p;
+}
+
+Result<std::vector<Mount>> parse_mounts(const Reader& r, array a) {
+  std::vector<Mount> out;
+  size_t i = 0;
+  for (element x : a) {
+    std::string ptr = fmt::format("/mounts/{}", i++);
+    RINGC_TRY(auto mo, r.obj(x, ptr));
+    Mount m;
+    auto dst = Reader::field(mo, "destination");
+    if (!dst) return r.fail(ptr + "/destination", "is required");
+    RINGC_TRY(m.destination, r.str(*dst, ptr + "/destination"));
+    if (m.destination.empty() || m.destination[0] != '/')
+      return r.fail(ptr + "/destination", "must be an absolute path");
+    if (auto e = Reader::field(mo, "type")) {
+      RINGC_TRY(m.type, r.str(*e, ptr + "/type"));
+    }
+    if (auto e = Reader::field(mo, "source")) {
+      RINGC_TRY(m.source, r.str(*e, ptr + "/source"));
+    }
+    if (auto e = Reader::field(mo, "options")) {
+      RINGC_TRY(m.options, r.strings(*e, ptr + "/options"));
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<IdMapping>> parse_idmap(const Reader& r, element e, std::string_view ptr) {
+  RINGC_TRY(auto a, r.arr(e, ptr));
+  std::vector<IdMapping> out;
+  size_t i = 0;
+  for (element x : a) {
+    std::string p = fmt::format("{}/{}", ptr, i++);
+    RINGC_TRY(auto o, r.obj(x, p));
+    IdMapping m{};
+    const char* keys[] = {"containerID", "hostID", "size"};
+    uint32_t* dst[] = {&m.container_id, &m.host_id, &m.size};
+    for (int k = 0; k < 3; ++k) {
+      auto f = Reader::field(o, keys[k]);
+      if (!f) return r.fail(p + "/" + keys[k], "is required");
+      RINGC_TRY(auto v, r.integer(*f, p + "/" + keys[k], 0, UINT32_MAX));
+      *dst[k] = uint32_t(v);
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+Result<Linux> parse_linux(const Reader& r, object o) {
+  Linux l;
+  if (auto e = Reader::field(o, "namespaces")) {
+    RINGC_TRY(auto a, r.arr(*e, "/linux/namespaces"));
+    size_t i = 0;
+    bool seen[kNsTypeCount] = {};
+    for (element x : a) {
+      std::string ptr = fmt::format("/linux/namespaces/{}", i++);
+      RINGC_TRY(auto no, r.obj(x, ptr));
+      auto t = Reader::field(no, "type");
+      if (!t) return r.fail(ptr + "/type", "is required");
+      RINGC_TRY(auto tname, r.str(*t, ptr + "/type"));
+      std::optional<NsType> type;
+      for (int k = 0; k < kNsTypeCount; ++k)
+        if (ns_name(NsType(k)) == tname) type = NsType(k);
+      if (!type) return r.fail(ptr + "/type", fmt::format("unknown namespace type \"{}\"", tname));
+      if (seen[int(*type)]) return r.fail(ptr + "/type", fmt::format("duplicate \"{}\"", tname));
+      seen[int(*type)] = true;
+      Namespace ns{*type, {}};
+      if (auto p = Reader::field(no, "path")) {
+        RINGC_TRY(ns.path, r.str(*p, ptr + "/path"));
+        if (!ns.path.empty() && ns.path[0] != '/')
+          return r.fail(ptr + "/path", "must be an absolute path");
+      }
+      l.namespaces.push_back(std::move(ns));
+    }
+  }
+  if (auto e = Reader::field(o, "uidMappings")) {
+    RINGC_TRY(l.uid_mappings, parse_idmap(r, *e, "/linux/uidMappings"));
+  }
+  if (auto e = Reader::field(o, "gidMappings")) {
+    RINGC_TRY(l.gid_mappings, parse_idmap(r, *e, "/linux/gidMappings"));
+  }
+  if (auto e = Reader::field(o, "cgroupsPath")) {
+    RINGC_TRY(l.cgroups_path, r.str(*e, "/linux/cgroupsPath"));
+  }
+  if (auto e = Reader::field(o, "resources")) {
+    RINGC_TRY(auto ro, r.obj(*e, "/linux/resources"));
+    (void)ro;
+    l.resources_json = simdjson::minify(*e);
+  }
+  if (auto e = Reader::field(o, "rootfsPropagation")) {
+    RINGC_TRY(l.rootfs_propagation, r.str(*e, "/linux/rootfsPropagation"));
+    static constexpr std::string_view kOk[] = {"",       "shared",   "slave",   "private",
+                                               "rshared", "rslave", "rprivate", "unbindable",
+                                               "runbindable"};
+    bool ok = false;
+    for (auto v : kOk) ok |= v == l.rootfs_propagation;
+    if (!ok)
+      return r.fail("/linux/rootfsPropagation",
+                    fmt::format("unknown propagation \"{}\"", l.rootfs_propagation));
+  }
+  if (auto e = Reader::field(o, "maskedPaths")) {
+    RINGC_TRY(l.masked_paths, r.strings(*e, "/linux/maskedPaths"));
+  }
+  if (auto e = Reader::field(o, "readonlyPaths")) {
+    RINGC_TRY(l.readonly_paths, r.strings(*e, "/linux/readonlyPaths"));
+  }
+  if (auto e = Reader::field(o, "sysctl")) {
+    RINGC_TRY(auto so, r.obj(*e, "/linux/sysctl"));
+    for (auto [k, v] : so) {
+      RINGC_TRY(auto s, r.str(v, fmt::format("/linux/sysctl/{}", k)));
+      l.sysctl.emplace(std::string(k), std::move(s));
+    }
+  }
+  if (auto e = Reader::field(o, "devices")) {
+    RINGC_TRY(auto a, r.arr(*e, "/linux/devices"));
+    size_t i = 0;
+    for (element x : a) {
+      std::string ptr = fmt::format("/linux/devices/{}", i++);
+      RINGC_TRY(auto d, r.obj(x, ptr));
+      Device dev;
+      auto p = Reader::field(d, "path");
+      if (!p) return r.fail(ptr + "/path", "is required");
+      RINGC_TRY(dev.path, r.str(*p, ptr + "/path"));
+      if (dev.path.empty() || dev.path[0] != '/') return r.fail(ptr + "/path", "must be absolute");
+      auto t = Reader::field(d, "type");
+      if (!t) return r.fail(ptr + "/type", "is required");
+      RINGC_TRY(auto ts, r.str(*t, ptr + "/type"));
+      if (ts != "c" && ts != "b" && ts != "u" && ts != "p")
+        return r.fail(ptr + "/type", "must be one of c, b, u, p");
+      dev.type = ts[0];
+      if (auto f = Reader::field(d, "major")) {
+        RINGC_TRY(dev.major, r.integer(*f, ptr + "/major", 0, INT32_MAX));
+      }
+      if (auto f = Reader::field(d, "minor")) {
+        RINGC_TRY(dev.minor, r.integer(*f, ptr + "/minor", 0, INT32_MAX));
+      }
+      if (auto f = Reader::field(d, "fileMode")) {
+        RINGC_TRY(auto v, r.integer(*f, ptr + "/fileMode", 0, 07777));
+        dev.file_mode = mode_t(v);
+      }
+      if (auto f = Reader::field(d, "uid")) {
+        RINGC_TRY(auto v, r.integer(*f, ptr + "/uid", 0, UINT32_MAX - 1));
+        dev.uid = uid_t(v);
+      }
+      if (auto f = Reader::field(d, "gid")) {
+        RINGC_TRY(auto v, r.integer(*f, ptr + "/gid", 0, UINT32_MAX - 1));
+        dev.gid = gid_t(v);
+      }
+      l.devices.push_back(std::move(dev));
+    }
+  }
+  return l;
+}
+}  // namespace
+
+const Namespace* Linux::find(NsType t) const {
+  for (auto& n : namespaces)
+    if (n.type == t) return &n;
+  return nullptr;
+}
+
+Result<Spec> parse_spec(std::string_view json, std::string_view file) {
+  Reader r(file);
+  simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(json.data(), json.size()).get(root))
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}: not valid JSON: {}", file, simdjson::error_message(err)));
+  RINGC_TRY(auto top, r.obj(root, "/"));
+  Spec s;
+  auto ver = Reader::field(top, "ociVersion");
+  if (!ver) return r.fail("/ociVersion", "is required");
+  RINGC_TRY(s.oci_version, r.str(*ver, "/ociVersion"));
+  auto root_e = Reader::field(top, "root");
+  if (!root_e) return r.fail("/root", "is required");
+  RINGC_TRY(auto ro, r.obj(*root_e, "/root"));
+  auto rp = Reader::field(ro, "path");
+  if (!rp) return r.fail("/root/path", "is required");
+  RINGC_TRY(s.root_path, r.str(*rp, "/root/path"));
+  if (s.root_path.empty()) return r.fail("/root/path", "must not be empty");
+  if (auto e = Reader::field(ro, "readonly")) {
+    RINGC_TRY(s.root_readonly, r.boolean(*e, "/root/readonly"));
+  }
+  auto pe = Reader::field(top, "process");
+  if (!pe) return r.fail("/process", "is required");
+  RINGC_TRY(auto po, r.obj(*pe, "/process"));
+  RINGC_TRY(s.process, parse_process(r, po));
+  if (auto e = Reader::field(top, "hostname")) {
+    RINGC_TRY(s.hostname, r.str(*e, "/hostname"));
+  }
+  if (auto e = Reader::field(top, "domainname")) {
+    RINGC_TRY(s.domainname, r.str(*e, "/domainname"));
+  }
+  if (auto e = Reader::field(top, "mounts")) {
+    RINGC_TRY(auto a, r.arr(*e, "/mounts"));
+    RINGC_TRY(s.mounts, parse_mounts(r, a));
+  }
+  if (auto e = Reader::field(top, "annotations")) {
+    RINGC_TRY(auto ao, r.obj(*e, "/annotations"));
+    for (auto [k, v] : ao) {
+      RINGC_TRY(auto val, r.str(v, fmt::format("/annotations/{}", k)));
+      s.annotations.emplace_back(std::string(k), std::move(val));
+    }
+  }
+  if (auto e = Reader::field(top, "linux")) {
+    RINGC_TRY(auto lo, r.obj(*e, "/linux"));
+    RINGC_TRY(s.linux_cfg, parse_linux(r, lo));
+  }
+  if ((!s.hostname.empty() || !s.domainname.empty()) && !s.linux_cfg.find(NsType::uts))
+    return r.fail("/hostname", "needs a new uts namespace (linux.namespaces has none)");
+  return s;
+}
+
+Result<Spec> load_spec(const std::string& bundle) {
+  std::string path = bundle + "/config.json";
+  std::ifstream in(path);
+  if (!in) return sys_error(errno ? errno : ENOENT, fmt::format("open {}", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_spec(ss.str(), path);
+}
+
+}  // namespace ringc

@@ -1,0 +1,103 @@
+#include "core/state_json.h"
+
+#include <pwd.h>
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace ringc {
+
+namespace {
+void escape(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += char(c);
+    }
+  }
+}
+}  // namespace
+
+std::string format_created(int64_t ns) {
+  time_t secs = time_t(ns / 1'000'000'000);
+  tm t{};
+  ::gmtime_r(&secs, &t);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1,
+                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ns % 1'000'000'000);
+}
+
+std::string owner_name(uint32_t uid) {
+  passwd pw{}, *res = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) return pw.pw_name;
+  return std::to_string(uid);
+}
+
+int shown_pid(const RecordView& r, fsm::State status) {
+  return status == fsm::State::stopped ? 0 : r.pid();
+}
+
+std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool with_owner) {
+  const char* nl = pretty ? "\n  " : "";
+  const char* sep = pretty ? ": " : ":";
+  std::string out = "{";
+  auto key = [&](std::string_view k, bool first = false) {
+    if (!first) out += ',';
+    out += nl;
+    out += '"';
+    out += k;
+    out += '"';
+    out += sep;
+  };
+  auto str = [&](std::string_view v) {
+    out += '"';
+    escape(out, v);
+    out += '"';
+  };
+  key("ociVersion", true);
+  str(r.oci_version());
+  key("id");
+  str(r.id());
+  key("pid");
+  out += std::to_string(shown_pid(r, status));
+  key("status");
+  str(fsm::name(status));
+  key("bundle");
+  str(r.bundle());
+  key("rootfs");
+  str(r.rootfs());
+  key("created");
+  str(format_created(r.created_ns()));
+  key("owner");
+  str(with_owner ? owner_name(r.owner()) : "");
+  bool any = false;
+  r.for_each_annotation([&](std::string_view k, std::string_view v) {
+    if (!any) {
+      key("annotations");
+      out += '{';
+      any = true;
+    } else {
+      out += ',';
+    }
+    if (pretty) out += "\n    ";
+    str(k);
+    out += sep;
+    str(v);
+  });
+  if (any) out += pretty ? "\n  }" : "}";
+  if (r.exit_code() >= 0 && status == fsm::State::stopped) {
+    key("exitCode");
+    out += std::to_string(r.exit_code());
+  }
+  out += pretty ? "\n}" : "}";
+  return out;
+}
+
+}  // namespace ringc

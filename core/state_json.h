@@ -1,0 +1,20 @@
+// The OCI state JSON (runtime-spec "state") and runc's list entries,
+// produced from a record view; no JSON is parsed on the way.
+#pragma once
+
+#include <string>
+
+#include "core/record.h"
+#include "fsm/lifecycle.h"
+
+namespace ringc {
+
+// status is the observed state; created is RFC 3339 with nanoseconds.
+// pretty: runc's two-space indented form (`state`); else one line (`list`).
+std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool owner_name);
+std::string format_created(int64_t ns);
+std::string owner_name(uint32_t uid);
+// The pid shown to users: 0 once the process has stopped, as runc does.
+int shown_pid(const RecordView& r, fsm::State status);
+
+}  // namespace ringc

@@ -1,0 +1,35 @@
+#include "core/sys.h"
+
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace ringc::sys {
+
+namespace {
+long ret(long r) { return r < 0 ? -errno : r; }
+}  // namespace
+
+pid_t clone3(clone_args* args) { return pid_t(ret(syscall(SYS_clone3, args, sizeof(*args)))); }
+int pidfd_open(pid_t pid) { return int(ret(syscall(SYS_pidfd_open, pid, 0))); }
+int pidfd_send_signal(int pidfd, int sig) {
+  return int(ret(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)));
+}
+int pivot_root(const char* new_root, const char* put_old) {
+  return int(ret(syscall(SYS_pivot_root, new_root, put_old)));
+}
+int waitid_nohang(int pidfd, siginfo_t* info) {
+  info->si_pid = 0;
+  return int(ret(::waitid(idtype_t(P_PIDFD), id_t(pidfd), info, WEXITED | WNOHANG)));
+}
+int close_range_cloexec(unsigned first) {
+  return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
+}
+
+}  // namespace ringc::sys

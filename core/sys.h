@@ -1,0 +1,22 @@
+// Raw syscalls that glibc 2.36 does not wrap. Each returns -errno on
+// failure, never sets policy (liburing's __sys_* style).
+#pragma once
+
+#include <linux/sched.h>
+#include <sys/types.h>
+
+#include <csignal>
+#include <cstdint>
+
+namespace ringc::sys {
+
+// clone3 that returns in the child like fork (no CLONE_VM, no new stack).
+pid_t clone3(clone_args* args);
+int pidfd_open(pid_t pid);
+int pidfd_send_signal(int pidfd, int sig);
+int pivot_root(const char* new_root, const char* put_old);
+// Reaps an exited child behind pidfd without blocking; 0 if not yet exited.
+int waitid_nohang(int pidfd, siginfo_t* info);
+int close_range_cloexec(unsigned first);
+
+}  // namespace ringc::sys

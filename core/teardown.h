@@ -1,0 +1,23 @@
+// Shared steps of start, delete and failed creates.
+#pragma once
+
+#include <string_view>
+
+#include "core/error.h"
+#include "core/runtime.h"
+
+namespace ringc {
+
+// Removes the container's cgroup from every hierarchy. EBUSY (tasks still
+// exiting) is retried on ring timers with backoff, killing stragglers.
+Result<void> destroy_cgroup(Runtime& rt, std::string_view path);
+
+// Lets a created container's init exec the user's program: one byte into
+// its exec fifo, written through the ring.
+Result<void> release_init(Runtime& rt, std::string_view id);
+
+// SIGKILL to everything in the container and to its init, then waits on the
+// ring (pidfd) until the init is gone.
+Result<void> kill_and_wait(Runtime& rt, int pidfd, std::string_view cgroup_path, bool child);
+
+}  // namespace ringc

@@ -1,0 +1,98 @@
+#include "core/waits.h"
+
+#include <sys/signalfd.h>
+
+#include <fmt/format.h>
+
+#include "core/sys.h"
+#include "ring/ops.h"
+
+namespace ringc {
+
+namespace {
+constexpr uint64_t kOp = 1, kSig = 2, kTimer = 3;
+
+Error ring_error(std::error_code ec) { return Error{ec, "io_uring"}; }
+}  // namespace
+
+int exit_code(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;
+}
+
+Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline) {
+  HandshakeMsg msg{};
+  auto ts = ring::to_timespec(deadline);
+  if (!r.reserve(2) || !ring::prep_read(r, kOp, sock, &msg, sizeof msg) ||
+      !ring::link_timeout(r, &ts))
+    return sys_error(EBUSY, "io_uring: no submission entry");
+  auto c = r.await(kOp);
+  if (!c) return ring_error(c.error());
+  int res = c.value().res;
+  if (res == -ECANCELED)
+    return ringc_error(Errc::timed_out,
+                       fmt::format("container init did not report within {} ms", deadline.count()));
+  if (res < 0) return sys_error(-res, "read from container init");
+  if (res == 0) return ringc_error(Errc::init_failed, "container init exited during setup");
+  if (size_t(res) != sizeof msg) return ringc_error(Errc::init_failed, "bad handshake message");
+  msg.text[sizeof msg.text - 1] = '\0';
+  return msg;
+}
+
+Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline) {
+  siginfo_t info{};
+  auto ts = ring::to_timespec(deadline);
+  if (!r.reserve(2) || !ring::prep_exit_wait(r, kOp, pidfd, child, &info) ||
+      !ring::link_timeout(r, &ts))
+    return sys_error(EBUSY, "io_uring: no submission entry");
+  auto c = r.await(kOp);
+  if (!c) return ring_error(c.error());
+  int res = c.value().res;
+  if (res == -ECANCELED) return ringc_error(Errc::timed_out, "process did not exit in time");
+  if (res < 0) return sys_error(-res, "wait for exit");
+  if (!child) return -1;
+  if (!r.features().waitid) {  // polled: reap now, it has exited
+    if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
+  }
+  return exit_code(info);
+}
+
+Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd) {
+  siginfo_t info{};
+  signalfd_siginfo si{};
+  if (!ring::prep_exit_wait(r, kOp, pidfd, true, &info) ||
+      !ring::prep_read(r, kSig, signal_fd, &si, sizeof si))
+    return sys_error(EBUSY, "io_uring: no submission entry");
+  ring::Completion batch[8];
+  for (;;) {
+    if (auto w = r.wait(); !w) return ring_error(w.error());
+    unsigned n = r.reap(batch, 8);
+    for (unsigned i = 0; i < n; ++i) {
+      const auto& c = batch[i];
+      if (c.user_data == kSig) {
+        if (c.res == int(sizeof si)) sys::pidfd_send_signal(pidfd, int(si.ssi_signo));
+        if (!ring::prep_read(r, kSig, signal_fd, &si, sizeof si))
+          return sys_error(EBUSY, "io_uring: no submission entry");
+      } else if (c.user_data == kOp) {
+        if (c.res < 0) return sys_error(-c.res, "wait for exit");
+        if (!r.features().waitid) {
+          if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
+        }
+        // si must outlive the read: wait for the cancelled read to complete.
+        ring::prep_cancel(r, kSig);
+        (void)r.await(kSig);
+        return exit_code(info);
+      }
+    }
+  }
+}
+
+Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d) {
+  auto ts = ring::to_timespec(d);
+  if (!ring::prep_timeout(r, kTimer, &ts)) return sys_error(EBUSY, "io_uring: no submission entry");
+  auto c = r.await(kTimer);
+  if (!c) return ring_error(c.error());
+  return outcome::success();
+}
+
+}  // namespace ringc

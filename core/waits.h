@@ -1,0 +1,32 @@
+// Waits a command-line operation makes, each one io_uring completion with a
+// ring timer as its deadline: no sleep loops, no blocking waitpid.
+#pragma once
+
+#include <chrono>
+
+#include "core/error.h"
+#include "core/spawn.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+// Reads the child's one handshake message. EOF (the child died first)
+// becomes Errc::init_failed; the deadline Errc::timed_out.
+Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline);
+
+// Waits for the process behind pidfd to exit. For our own child it is
+// reaped and the shell-style code returned (128+N for signal N); for
+// another's, -1 (the code belongs to its parent).
+Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline);
+
+// Like await_exit for our own child, forwarding every signal that arrives
+// on signal_fd (a signalfd) to it meanwhile: foreground `run`.
+Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd);
+
+// A pause on the ring (for retry backoff): a timer completion, not a sleep.
+Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d);
+
+// Exit code from a waitid() siginfo: the status, or 128+signal.
+int exit_code(const siginfo_t& info);
+
+}  // namespace ringc

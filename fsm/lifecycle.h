@@ -1,0 +1,147 @@
+// The container lifecycle: states, events, and the one transition table.
+//
+// The table is data. Commands and the engine send events through apply();
+// nothing else decides what state a container moves to.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace ringc::fsm {
+
+enum class State : uint8_t { creating, created, running, paused, stopping, stopped, deleting };
+inline constexpr int kStateCount = 7;
+
+enum class Event : uint8_t {
+  // requests
+  create,
+  start,
+  kill,
+  pause,
+  resume,
+  stop,  // kill with a grace period: TERM now, KILL when the grace expires
+  remove,  // "delete": a C++ keyword, hence the enumerator name
+  force_remove,
+  // observations
+  init_ready,
+  init_failed,
+  exec_done,
+  exited,
+  frozen,
+  thawed,
+  grace_expired,
+  restart_due,
+};
+inline constexpr int kEventCount = 16;
+
+// What the caller must do to carry out a transition.
+enum class Action : uint8_t {
+  none,
+  record_created,   // init is set up and waiting: persist pid and state
+  release_init,     // let the waiting init exec the user's program
+  signal,           // deliver the requested signal
+  freeze,           // freeze the cgroup
+  thaw,             // thaw the cgroup
+  terminate,        // SIGTERM now, arm the grace timer
+  kill_now,         // SIGKILL (grace expired)
+  record_exit,      // persist the exit status
+  destroy,          // remove cgroup and state: nothing is left running
+  kill_and_destroy, // SIGKILL, wait for the exit, then destroy
+  respawn,          // start the container's process again (restart policy)
+};
+inline constexpr int kActionCount = 12;
+
+struct Transition {
+  State next;
+  Action action;
+};
+
+// A refused transition. Trivially copyable: text is built at the edge.
+struct Invalid {
+  State from;
+  Event event;
+};
+
+struct Cell {
+  bool valid;
+  Transition to;
+};
+
+namespace detail {
+using enum State;
+using enum Action;
+inline constexpr Cell kNo{false, {creating, none}};
+constexpr Cell go(State s, Action a) { return {true, {s, a}}; }
+}  // namespace detail
+
+// rows: states in enum order; columns: events in enum order.
+// clang-format off
+inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable = [] {
+  using namespace detail;
+  std::array<std::array<Cell, kEventCount>, kStateCount> t{};
+  for (auto& row : t) row.fill(kNo);
+  auto set = [&](State s, Event e, Cell c) { t[int(s)][int(e)] = c; };
+  using E = Event;
+  set(State::creating, E::init_ready,   go(State::created, record_created));
+  set(State::creating, E::init_failed,  go(State::deleting, destroy));
+  set(State::creating, E::exited,       go(State::deleting, destroy));
+  set(State::creating, E::force_remove, go(State::deleting, kill_and_destroy));
+
+  set(State::created, E::start,         go(State::running, release_init));
+  set(State::created, E::kill,          go(State::created, signal));
+  set(State::created, E::stop,          go(State::stopping, terminate));
+  set(State::created, E::exited,        go(State::stopped, record_exit));
+  set(State::created, E::remove,        go(State::deleting, kill_and_destroy));
+  set(State::created, E::force_remove,  go(State::deleting, kill_and_destroy));
+
+  set(State::running, E::kill,          go(State::running, signal));
+  set(State::running, E::stop,          go(State::stopping, terminate));
+  set(State::running, E::pause,         go(State::paused, freeze));
+  set(State::running, E::exec_done,     go(State::running, none));
+  set(State::running, E::thawed,        go(State::running, none));
+  set(State::running, E::exited,        go(State::stopped, record_exit));
+  set(State::running, E::force_remove,  go(State::deleting, kill_and_destroy));
+
+  set(State::paused, E::resume,         go(State::running, thaw));
+  set(State::paused, E::kill,           go(State::paused, signal));
+  set(State::paused, E::stop,           go(State::stopping, terminate));
+  set(State::paused, E::frozen,         go(State::paused, none));
+  set(State::paused, E::exec_done,      go(State::paused, none));
+  set(State::paused, E::exited,         go(State::stopped, record_exit));
+  set(State::paused, E::force_remove,   go(State::deleting, kill_and_destroy));
+
+  set(State::stopping, E::kill,         go(State::stopping, signal));
+  set(State::stopping, E::grace_expired,go(State::stopping, kill_now));
+  set(State::stopping, E::exited,       go(State::stopped, record_exit));
+  set(State::stopping, E::force_remove, go(State::deleting, kill_and_destroy));
+
+  set(State::stopped, E::remove,        go(State::deleting, destroy));
+  set(State::stopped, E::force_remove,  go(State::deleting, destroy));
+  set(State::stopped, E::restart_due,   go(State::creating, respawn));
+
+  set(State::deleting, E::exited,       go(State::deleting, none));
+  return t;
+}();
+// clang-format on
+
+// The one way a state changes. Returns the transition or the refusal.
+struct ApplyResult {
+  std::optional<Transition> ok;
+  Invalid refused;
+  explicit operator bool() const { return ok.has_value(); }
+};
+
+constexpr ApplyResult apply(State from, Event e) {
+  const Cell& c = kTable[int(from)][int(e)];
+  if (c.valid) return {c.to, {from, e}};
+  return {std::nullopt, {from, e}};
+}
+
+std::string_view name(State s);
+std::string_view name(Event e);
+std::string_view name(Action a);
+std::optional<State> parse_state(std::string_view s);
+
+}  // namespace ringc::fsm

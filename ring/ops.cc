@@ -1,0 +1,90 @@
+#include "ring/ops.h"
+
+#include <poll.h>
+
+#include <cstring>
+
+namespace ringc::ring {
+
+namespace {
+// liburing 2.3 has no io_uring_prep_waitid; the SQE layout of opcode 50:
+// fd = pidfd, len = P_PIDFD, file_index = options, addr2 = siginfo_t*.
+void prep_waitid_raw(io_uring_sqe* s, int pidfd, siginfo_t* info, unsigned options) {
+  std::memset(s, 0, sizeof(*s));
+  s->opcode = kOpWaitid;
+  s->fd = pidfd;
+  s->len = P_PIDFD;
+  s->file_index = options;
+  s->addr2 = reinterpret_cast<uint64_t>(info);
+}
+}  // namespace
+
+bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  if (child && r.features().waitid) {
+    prep_waitid_raw(s, pidfd, info, WEXITED);
+  } else {
+    io_uring_prep_poll_add(s, pidfd, POLLIN);
+  }
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_poll_in(Ring& r, uint64_t user_data, int fd) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_poll_add(s, fd, POLLIN);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_read(s, fd, buf, len, uint64_t(-1));
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_write(s, fd, buf, len, uint64_t(-1));
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_timeout(s, ts, 0, 0);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_cancel(Ring& r, uint64_t target_user_data) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_cancel64(s, target_user_data, 0);
+  io_uring_sqe_set_data64(s, kIgnored);
+  return true;
+}
+
+bool link_timeout(Ring& r, __kernel_timespec* ts) {
+  // The previous SQE must still be the ring's tail: take ours right after it.
+  io_uring_sqe* prev = &r.raw()->sq.sqes[(r.raw()->sq.sqe_tail - 1) & *r.raw()->sq.kring_mask];
+  io_uring_sqe* s = io_uring_get_sqe(r.raw());
+  if (!s) return false;  // the caller did not reserve(2)
+  prev->flags |= IOSQE_IO_LINK;
+  io_uring_prep_link_timeout(s, ts, 0);
+  io_uring_sqe_set_data64(s, kIgnored);
+  return true;
+}
+
+__kernel_timespec to_timespec(std::chrono::nanoseconds d) {
+  return {static_cast<long long>(d.count() / 1'000'000'000),
+          static_cast<long long>(d.count() % 1'000'000'000)};
+}
+
+}  // namespace ringc::ring

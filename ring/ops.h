@@ -1,0 +1,33 @@
+// Operation helpers: each prepares one SQE (or a linked pair) on the ring.
+// They return false only when no SQE could be had at all.
+#pragma once
+
+#include <linux/time_types.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+
+#include "ring/ring.h"
+
+namespace ringc::ring {
+
+// Waits for the exit of the process behind pidfd. With IORING_OP_WAITID
+// (for a child of this process) info is filled and the child reaped; else
+// the pidfd is polled and the caller reaps with waitid(P_PIDFD, WNOHANG).
+bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info);
+
+bool prep_poll_in(Ring& r, uint64_t user_data, int fd);
+bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len);
+bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len);
+bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
+bool prep_cancel(Ring& r, uint64_t target_user_data);
+
+// Links a timeout to the SQE prepared just before: that operation is
+// cancelled (res -ECANCELED) when ts passes. ts must outlive the submission;
+// call r.reserve(2) before preparing the pair.
+bool link_timeout(Ring& r, __kernel_timespec* ts);
+
+__kernel_timespec to_timespec(std::chrono::nanoseconds d);
+
+}  // namespace ringc::ring

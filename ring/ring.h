@@ -1,0 +1,76 @@
+// The reactor's ring: one per process, single issuer.
+//
+// The interface is four verbs (sqe, submit, reap, wait) plus a probe; the
+// operations themselves are free functions in ring/ops.h.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <system_error>
+
+#include <boost/outcome.hpp>
+
+#include "ring/token.h"
+
+namespace ringc::ring {
+
+namespace outcome = BOOST_OUTCOME_V2_NAMESPACE;
+template <class T>
+using Result = outcome::result<T, std::error_code, outcome::policy::terminate>;
+
+// Opcodes that liburing 2.3's header does not name.
+inline constexpr uint8_t kOpWaitid = 50;
+
+struct Features {
+  bool waitid = false;         // IORING_OP_WAITID (6.7+)
+  bool single_issuer = false;  // SETUP_SINGLE_ISSUER | DEFER_TASKRUN took
+};
+
+struct Completion {
+  uint64_t user_data;
+  int32_t res;
+  uint32_t flags;
+};
+
+class Ring {
+ public:
+  Ring() = default;
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  ~Ring();
+
+  // Sets the ring up, preferring SINGLE_ISSUER|DEFER_TASKRUN, and probes opcodes.
+  [[nodiscard]] Result<void> init(unsigned entries);
+
+  // A free submission entry. A full queue is normal: it is flushed to the
+  // kernel and the entry taken again; nullptr only if the kernel refuses.
+  io_uring_sqe* sqe();
+  // Makes room for n entries in a row (an operation and its linked timeout
+  // must not be split by a flush). False only if the kernel refuses.
+  bool reserve(unsigned n);
+  // Hands queued entries to the kernel without waiting.
+  Result<int> submit();
+  // Submits and waits until at least one completion is there (or the
+  // kernel is interrupted by a signal, which returns 0 reaped).
+  Result<void> wait();
+  // Submits, then waits for the completion carrying user_data and returns
+  // it. Other completions reaped meanwhile are dropped: for one-shot
+  // command-line operations that own the ring, not for the engine loop.
+  Result<Completion> await(uint64_t user_data);
+  // Moves up to max completions out of the ring into out; returns how many.
+  unsigned reap(Completion* out, unsigned max);
+
+  const Features& features() const { return features_; }
+  // Submission-queue-full events seen (for engine stats).
+  uint64_t queue_full_count() const { return queue_full_; }
+  io_uring* raw() { return &ring_; }
+
+ private:
+  io_uring ring_{};
+  bool ready_ = false;
+  Features features_;
+  uint64_t queue_full_ = 0;
+};
+
+}  // namespace ringc::ring
