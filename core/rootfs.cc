@@ -11,6 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <climits>
+#include <deque>
+
 #include "core/sys.h"
 
 namespace ringc {
@@ -270,9 +273,65 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
   return o;
 }
 
+Result<std::string> canonical_in_root(int rootfd, std::string_view path) {
+  std::vector<std::string> done;
+  std::deque<std::string> todo;
+  auto push_front_all = [&](std::string_view p) {
+    std::vector<std::string> parts;
+    size_t pos = 0;
+    while (pos <= p.size()) {
+      size_t slash = p.find('/', pos);
+      if (slash == std::string_view::npos) slash = p.size();
+      parts.emplace_back(p.substr(pos, slash - pos));
+      pos = slash + 1;
+    }
+    todo.insert(todo.begin(), parts.begin(), parts.end());
+  };
+  push_front_all(path);
+  int links = 0;
+  bool missing = false;  // past a component that does not exist: lexical only
+  while (!todo.empty()) {
+    std::string c = std::move(todo.front());
+    todo.pop_front();
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      if (!done.empty()) done.pop_back();  // never above the root
+      continue;
+    }
+    if (missing) {
+      done.push_back(c);
+      continue;
+    }
+    std::string rel;
+    for (auto& d : done) rel += d + "/";
+    rel += c;
+    struct stat st;
+    if (::fstatat(rootfd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      if (errno != ENOENT) return sys_error(errno, "resolve " + std::string(path) + " in rootfs");
+      missing = true;
+      done.push_back(c);
+      continue;
+    }
+    if (!S_ISLNK(st.st_mode)) {
+      done.push_back(c);
+      continue;
+    }
+    if (++links > 40) return sys_error(ELOOP, "resolve " + std::string(path) + " in rootfs");
+    char target[PATH_MAX];
+    ssize_t n = ::readlinkat(rootfd, rel.c_str(), target, sizeof target - 1);
+    if (n < 0) return sys_error(errno, "readlink " + rel + " in rootfs");
+    target[n] = '\0';
+    if (target[0] == '/') done.clear();  // absolute: from the container's root
+    push_front_all(target);
+  }
+  std::string out;
+  for (auto& d : done) out += "/" + d;
+  return out.empty() ? "/" : out;
+}
+
 Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   constexpr uint64_t kIn = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string full(path);
+  RINGC_TRY(auto full, canonical_in_root(rootfd, path));
   long fd = openat2(rootfd, full.c_str(), O_PATH | O_CLOEXEC, kIn);
   if (fd >= 0) return int(fd);
   if (fd != -ENOENT) return neg_error(int(fd), "open " + full + " in rootfs");
@@ -285,7 +344,7 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
     std::string prefix = full.substr(0, next);
     std::string name = full.substr(pos + 1, next - pos - 1);
     pos = next;
-    if (name.empty() || name == ".") continue;
+    if (name.empty()) continue;
     long have = openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kIn);
     if (have >= 0) {
       ::close(int(have));
@@ -293,8 +352,7 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
     }
     if (have != -ENOENT) return neg_error(int(have), "open " + prefix + " in rootfs");
     std::string parent = prefix.substr(0, prefix.size() - name.size());
-    long pfd = openat2(rootfd, parent.empty() ? "/" : parent.c_str(),
-                       O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
+    long pfd = openat2(rootfd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
     if (pfd < 0) return neg_error(int(pfd), "open " + parent + " in rootfs");
     int r;
     if (file && next == full.size()) {

@@ -27,6 +27,9 @@ MountOptions parse_mount_options(const std::vector<std::string>& options);
 // missing directories, and the last component as a directory or, with
 // file=true, an empty file. Returns an O_PATH fd.
 Result<int> open_in_root(int rootfd, std::string_view path, bool file);
+// path with every symlink resolved inside the root (".." stops at the
+// root, absolute link targets restart from it), like runc's securejoin.
+Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
 Result<void> setup_rootfs(const SpawnPlan& plan);
 Result<void> pivot_into(const std::string& rootfs);

@@ -56,7 +56,7 @@ int rlimit_number(std::string_view name) {
 
 std::string default_spec_json(bool /*rootless*/) {
   return R"({
-	"ociVersion": "1.2.0",
+	"ociVersion": "1.0.2-dev",
 	"process": {
 		"terminal": true,
 		"user": {

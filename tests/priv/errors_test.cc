@@ -1,0 +1,111 @@
+// Bad input: one clear line, exit 1, and nothing left behind (no state
+// directory, no cgroup, no process: checked in TearDown and here).
+#include <fstream>
+#include <sys/stat.h>
+
+#include "tests/priv/harness.h"
+
+namespace ringc::test {
+
+TEST_F(Priv, MalformedConfigNamesTheField) {
+  std::string b = bundle({"true"}, [](std::string& c) {
+    replace(c, "\"args\": [\"true\"]", "\"args\": []");
+  });
+  std::string c = id("badcfg");
+  Cmd r = ringc({"create", "-b", b, c});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err,
+            "ringc: " + b + "/config.json: /process/args: must be a non-empty array of strings\n");
+}
+
+TEST_F(Priv, MissingBundle) {
+  Cmd r = ringc({"create", "-b", "/nonexistent/bundle", id("nob")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: bundle /nonexistent/bundle: no such file or directory\n");
+}
+
+TEST_F(Priv, MissingRootfs) {
+  std::string b = bundle({"true"}, [](std::string& c) {
+    size_t at = c.find("\"path\": \"");
+    c.replace(at, c.find('"', at + 9) - at + 1, "\"path\": \"nope\"");
+  });
+  Cmd r = ringc({"create", "-b", b, id("norootfs")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: rootfs " + b + "/nope: no such file or directory\n");
+}
+
+TEST_F(Priv, ProgramNotFoundFailsCreateAndLeavesNothing) {
+  std::string b = bundle({"no-such-program"});
+  std::string c = id("noexec");
+  Cmd r = ringc({"create", "-b", b, c});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err,
+            "ringc: exec: \"no-such-program\": executable file not found in $PATH: no such file or "
+            "directory\n");
+  EXPECT_EQ(ringc({"state", c}).code, 1);
+}
+
+TEST_F(Priv, FailedMountLeavesNothing) {
+  std::string b = bundle({"true"}, [](std::string& c) {
+    replace(c, "\"mounts\": [",
+            "\"mounts\": [{\"destination\": \"/x\", \"type\": \"nosuchfs\", \"source\": \"none\"},");
+  });
+  std::string c = id("badmount");
+  Cmd r = ringc({"run", "-b", b, c});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: mount /x: no such device\n");
+}
+
+TEST_F(Priv, InvalidIdsMakeNothing) {
+  for (std::string bad : {"a/b", "..", ""}) {
+    Cmd r = ringc({"create", "-b", bundle({"true"}), bad});
+    EXPECT_EQ(r.code, 1) << bad;
+    EXPECT_NE(r.err.find("invalid container id"), std::string::npos) << r.err;
+  }
+  std::string long_id(1025, 'x');
+  EXPECT_EQ(ringc({"create", "-b", bundle({"true"}), long_id}).code, 1);
+  EXPECT_EQ(ringc({"list", "-q"}).out, "");
+}
+
+TEST_F(Priv, UnknownContainer) {
+  for (std::string verb : {"state", "start", "kill", "delete"}) {
+    Cmd r = ringc({verb, "ghost"});
+    EXPECT_EQ(r.code, 1) << verb;
+    EXPECT_EQ(r.err, "ringc: container \"ghost\" does not exist\n") << verb;
+  }
+}
+
+TEST_F(Priv, JsonLogFile) {
+  std::string log = root_ + ".log";
+  Cmd r = ringc({"--log", log, "--log-format=json", "start", "ghost"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "");
+  std::ifstream in(log);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("{\"level\":\"error\",\"msg\":\"container \\\"ghost\\\" does not exist\",\"time\":\"", 0), 0u) << line;
+  std::remove(log.c_str());
+}
+
+// A rootfs symlink pointing at the host must not redirect a mount: the
+// destination resolves inside the rootfs (openat2 RESOLVE_IN_ROOT).
+TEST_F(Priv, SymlinkInRootfsCannotEscape) {
+  std::string host_target = root_ + ".escape";
+  std::string rootfs = root_ + ".evilroot";
+  std::system(("cp -a " + rootfs_ + " " + rootfs).c_str());
+  std::system(("ln -s " + host_target + " " + rootfs + "/evil").c_str());
+  std::string b = bundle({"sh", "-c", "grep -c ' " + host_target + "/sub ' /proc/mounts"}, [&](std::string& c) {
+    replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
+    replace(c, "\"mounts\": [",
+            "\"mounts\": [{\"destination\": \"/evil/sub\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},");
+  });
+  Cmd r = ringc({"run", "-b", b, id("escape")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n") << "the mount lands inside the rootfs, at the link's target";
+  struct stat st;
+  EXPECT_NE(stat(host_target.c_str(), &st), 0) << "ringc created " << host_target << " on the host";
+  EXPECT_EQ(stat((rootfs + host_target + "/sub").c_str(), &st), 0);
+  std::system(("rm -rf " + rootfs + " " + host_target).c_str());
+}
+
+}  // namespace ringc::test

@@ -1,0 +1,58 @@
+// Integration-test harness: runs the real ringc binary against real
+// busybox bundles, each test with its own --root, and checks that nothing
+// is left behind (state directories, cgroups).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ringc::test {
+
+struct Cmd {
+  int code = -1;  // exit code, or 128+signal
+  std::string out, err;
+};
+
+// A ringc process still running (foreground `run`), its stdout readable.
+struct Running {
+  pid_t pid = -1;
+  int out_fd = -1;
+  std::string read_line();  // blocks until a full line (or EOF: "")
+  int wait();               // exit code
+};
+
+class Priv : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  void SetUp() override;
+  void TearDown() override;
+
+  // ringc --root <root> args...
+  Cmd ringc(std::vector<std::string> args);
+  Running ringc_async(std::vector<std::string> args);
+
+  // A bundle dir whose config.json is the default spec with these args,
+  // the shared busybox rootfs, and `tweak` applied to the JSON text.
+  std::string bundle(std::vector<std::string> args,
+                     std::function<void(std::string&)> tweak = nullptr);
+  // Replaces the first `from` in text (the test fails if absent).
+  static void replace(std::string& text, const std::string& from, const std::string& to);
+
+  // Blocks (pidfd poll) until pid has exited.
+  static void wait_gone(pid_t pid);
+  // Not running: gone, or a zombie its new parent has not reaped yet.
+  static bool alive(pid_t pid);
+  std::string id(const std::string& base);  // unique per test, remembered for cleanup
+  bool cgroup_exists(const std::string& id) const;
+
+  std::string root_;
+  std::vector<std::string> ids_;
+  int bundles_ = 0;
+  static std::string rootfs_;
+};
+
+}  // namespace ringc::test

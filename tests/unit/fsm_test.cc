@@ -1,0 +1,120 @@
+// Every cell of the transition table, checked against a listing written
+// independently here, and docs/fsm.md checked against the renderer.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include "fsm/lifecycle.h"
+#include "fsm/render.h"
+
+using namespace ringc::fsm;
+using S = State;
+using E = Event;
+using A = Action;
+
+namespace {
+const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
+  static const std::map<std::pair<S, E>, std::pair<S, A>> m = {
+      {{S::creating, E::init_ready}, {S::created, A::record_created}},
+      {{S::creating, E::init_failed}, {S::deleting, A::destroy}},
+      {{S::creating, E::exited}, {S::deleting, A::destroy}},
+      {{S::creating, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::created, E::start}, {S::running, A::release_init}},
+      {{S::created, E::kill}, {S::created, A::signal}},
+      {{S::created, E::stop}, {S::stopping, A::terminate}},
+      {{S::created, E::exited}, {S::stopped, A::record_exit}},
+      {{S::created, E::remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::created, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::running, E::kill}, {S::running, A::signal}},
+      {{S::running, E::stop}, {S::stopping, A::terminate}},
+      {{S::running, E::pause}, {S::paused, A::freeze}},
+      {{S::running, E::exec_done}, {S::running, A::none}},
+      {{S::running, E::thawed}, {S::running, A::none}},
+      {{S::running, E::exited}, {S::stopped, A::record_exit}},
+      {{S::running, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::paused, E::resume}, {S::running, A::thaw}},
+      {{S::paused, E::kill}, {S::paused, A::signal}},
+      {{S::paused, E::stop}, {S::stopping, A::terminate}},
+      {{S::paused, E::frozen}, {S::paused, A::none}},
+      {{S::paused, E::exec_done}, {S::paused, A::none}},
+      {{S::paused, E::exited}, {S::stopped, A::record_exit}},
+      {{S::paused, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::stopping, E::kill}, {S::stopping, A::signal}},
+      {{S::stopping, E::grace_expired}, {S::stopping, A::kill_now}},
+      {{S::stopping, E::exited}, {S::stopped, A::record_exit}},
+      {{S::stopping, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::stopped, E::remove}, {S::deleting, A::destroy}},
+      {{S::stopped, E::force_remove}, {S::deleting, A::destroy}},
+      {{S::stopped, E::restart_due}, {S::creating, A::respawn}},
+      {{S::deleting, E::exited}, {S::deleting, A::none}},
+  };
+  return m;
+}
+}  // namespace
+
+class EveryCell : public ::testing::TestWithParam<std::tuple<int, int>> {};
+
+TEST_P(EveryCell, MatchesListing) {
+  auto [si, ei] = GetParam();
+  S s = S(si);
+  E e = E(ei);
+  auto r = apply(s, e);
+  auto it = expected().find({s, e});
+  if (it == expected().end()) {
+    EXPECT_FALSE(r) << name(s) << " + " << name(e) << " must be invalid";
+    EXPECT_EQ(r.refused.from, s);
+    EXPECT_EQ(r.refused.event, e);
+  } else {
+    ASSERT_TRUE(r) << name(s) << " + " << name(e) << " must be valid";
+    EXPECT_EQ(r.ok->next, it->second.first) << name(s) << " + " << name(e);
+    EXPECT_EQ(r.ok->action, it->second.second) << name(s) << " + " << name(e);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, EveryCell,
+                         ::testing::Combine(::testing::Range(0, kStateCount),
+                                            ::testing::Range(0, kEventCount)),
+                         [](const auto& info) {
+                           std::string n = std::string(name(S(std::get<0>(info.param)))) + "_" +
+                                           std::string(name(E(std::get<1>(info.param))));
+                           for (char& c : n)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(Fsm, NamesRoundTrip) {
+  for (int i = 0; i < kStateCount; ++i) EXPECT_EQ(parse_state(name(S(i))), S(i));
+  EXPECT_FALSE(parse_state("bogus"));
+  EXPECT_EQ(name(E::remove), "delete");
+}
+
+TEST(Fsm, TableIsUsableAtCompileTime) {
+  static_assert(apply(S::created, E::start).ok->next == S::running);
+  static_assert(!apply(S::running, E::start).ok.has_value());
+  SUCCEED();
+}
+
+TEST(Fsm, RenderingsNameEveryValidEdge) {
+  std::string mermaid = render(Format::mermaid), dot = render(Format::dot);
+  for (auto& [k, v] : expected()) {
+    std::string edge = std::string(name(k.first)) + " --> " + std::string(name(v.first)) + ": " +
+                       std::string(name(k.second));
+    EXPECT_NE(mermaid.find(edge), std::string::npos) << edge;
+    std::string dedge = std::string(name(k.first)) + " -> " + std::string(name(v.first));
+    EXPECT_NE(dot.find(dedge), std::string::npos) << dedge;
+  }
+}
+
+// docs/fsm.md is generated (`ringc fsm --format markdown > docs/fsm.md`);
+// it must never drift from the table.
+TEST(Fsm, DocumentIsNotStale) {
+  std::ifstream in(std::string(RINGC_SOURCE_DIR) + "/docs/fsm.md");
+  ASSERT_TRUE(in) << "docs/fsm.md missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), render_document())
+      << "docs/fsm.md is stale: run `ringc fsm --format markdown > docs/fsm.md`";
+}

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include "core/record.h"
+
+using namespace ringc;
+
+namespace {
+RecordFields sample() {
+  RecordFields f;
+  f.pid = 4242;
+  f.status = fsm::State::running;
+  f.start_time = 123456789;
+  f.created_ns = 1'700'000'000'123'456'789;
+  f.exit_code = -1;
+  f.owner = 0;
+  f.restarts = 3;
+  f.id = "web-1";
+  f.bundle = "/srv/bundles/web";
+  f.rootfs = "/srv/bundles/web/rootfs";
+  f.cgroup = "/ringc/web-1";
+  f.oci_version = "1.0.2-dev";
+  f.annotations = {{"org.example.a", "1"}, {"b", ""}};
+  return f;
+}
+}  // namespace
+
+TEST(Record, RoundTrip) {
+  std::string bytes = encode(sample());
+  auto v = RecordView::parse(bytes, "t");
+  ASSERT_TRUE(v) << v.error().what();
+  const RecordView& r = v.value();
+  EXPECT_EQ(r.pid(), 4242);
+  EXPECT_EQ(r.status(), fsm::State::running);
+  EXPECT_EQ(r.start_time(), 123456789u);
+  EXPECT_EQ(r.created_ns(), 1'700'000'000'123'456'789);
+  EXPECT_EQ(r.exit_code(), -1);
+  EXPECT_EQ(r.restarts(), 3u);
+  EXPECT_EQ(r.id(), "web-1");
+  EXPECT_EQ(r.bundle(), "/srv/bundles/web");
+  EXPECT_EQ(r.rootfs(), "/srv/bundles/web/rootfs");
+  EXPECT_EQ(r.cgroup(), "/ringc/web-1");
+  EXPECT_EQ(r.oci_version(), "1.0.2-dev");
+  std::vector<std::pair<std::string, std::string>> ann;
+  r.for_each_annotation([&](auto k, auto val) { ann.emplace_back(k, val); });
+  ASSERT_EQ(ann.size(), 2u);
+  EXPECT_EQ(ann[0], (std::pair<std::string, std::string>{"org.example.a", "1"}));
+  EXPECT_EQ(ann[1], (std::pair<std::string, std::string>{"b", ""}));
+}
+
+TEST(Record, ViewsPointIntoTheBytes) {
+  std::string bytes = encode(sample());
+  auto v = RecordView::parse(bytes, "t");
+  ASSERT_TRUE(v);
+  std::string_view id = v.value().id();
+  EXPECT_GE(id.data(), bytes.data());
+  EXPECT_LT(id.data(), bytes.data() + bytes.size());
+}
+
+TEST(Record, FieldsRewriteIsIdentical) {
+  std::string bytes = encode(sample());
+  auto v = RecordView::parse(bytes, "t");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(encode(v.value().fields()), bytes);
+}
+
+TEST(Record, EveryTruncationIsRejected) {
+  std::string bytes = encode(sample());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto v = RecordView::parse(std::span<const char>(bytes.data(), n), "/run/ringc/x/state");
+    ASSERT_FALSE(v) << "length " << n;
+    EXPECT_TRUE(v.error().is(Errc::corrupt_state));
+    EXPECT_NE(v.error().what().find("/run/ringc/x/state"), std::string::npos);
+  }
+}
+
+TEST(Record, WrongMagic) {
+  std::string bytes = encode(sample());
+  bytes[0] = 'X';
+  auto v = RecordView::parse(bytes, "f");
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().what().find("bad magic"), std::string::npos);
+}
+
+TEST(Record, WrongVersion) {
+  std::string bytes = encode(sample());
+  bytes[4] = 9;
+  auto v = RecordView::parse(bytes, "f");
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().what().find("unsupported version 9"), std::string::npos);
+}
+
+// Any single flipped byte (a torn write, a bad disk, a hand edit) must be
+// caught by the checks or the checksum, never read as valid data.
+TEST(Record, EveryFlippedByteIsRejected) {
+  std::string good = encode(sample());
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (uint8_t mask : {0x01, 0x80, 0xff}) {
+      std::string bad = good;
+      bad[i] = char(uint8_t(bad[i]) ^ mask);
+      EXPECT_FALSE(RecordView::parse(bad, "f")) << "byte " << i << " mask " << int(mask);
+    }
+  }
+}
+
+TEST(Record, ExtraBytesRejected) {
+  std::string bytes = encode(sample()) + "x";
+  EXPECT_FALSE(RecordView::parse(bytes, "f"));
+}
+
+TEST(Record, Crc32KnownValue) {
+  // The standard check value of CRC-32/ISO-HDLC.
+  std::string s = "123456789";
+  EXPECT_EQ(crc32(s), 0xCBF43926u);
+}

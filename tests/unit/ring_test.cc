@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "core/sys.h"
+#include "core/waits.h"
+#include "ring/ops.h"
+#include "ring/ring.h"
+#include "ring/token.h"
+
+using namespace ringc;
+using namespace std::chrono_literals;
+
+TEST(Token, PackUnpack) {
+  ring::Token t{123456, 7, 42};
+  EXPECT_EQ(ring::Token::unpack(t.pack()), t);
+  ring::Token max{0xffffffff, 0xffff, 0xfffe};
+  EXPECT_EQ(ring::Token::unpack(max.pack()), max);
+  EXPECT_NE(ring::Token{}.pack(), ring::kIgnored);
+}
+
+TEST(Ring, TimerCompletes) {
+  ring::Ring r;
+  ASSERT_TRUE(r.init(8));
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ring_delay(r, 20ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 19ms);
+}
+
+TEST(Ring, LinkedTimeoutCancelsRead) {
+  ring::Ring r;
+  ASSERT_TRUE(r.init(8));
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  auto m = await_handshake(r, sv[0], 30ms);
+  ASSERT_FALSE(m);
+  EXPECT_TRUE(m.error().is(Errc::timed_out));
+  close(sv[1]);
+  m = await_handshake(r, sv[0], 1000ms);  // EOF: the child died first
+  ASSERT_FALSE(m);
+  EXPECT_TRUE(m.error().is(Errc::init_failed));
+  close(sv[0]);
+}
+
+TEST(Ring, ReapsChildExitCodeAndSignal) {
+  ring::Ring r;
+  ASSERT_TRUE(r.init(8));
+  for (int want : {0, 3, 128 + SIGKILL}) {
+    int pidfd = -1;
+    clone_args a{};
+    a.flags = CLONE_PIDFD;
+    a.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    a.exit_signal = SIGCHLD;
+    pid_t pid = sys::clone3(&a);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (want > 128) pause();
+      _exit(want);
+    }
+    if (want > 128) sys::pidfd_send_signal(pidfd, SIGKILL);
+    auto code = await_exit(r, pidfd, true, 5000ms);
+    ASSERT_TRUE(code) << code.error().what();
+    EXPECT_EQ(code.value(), want);
+    close(pidfd);
+  }
+}
+
+TEST(Ring, ProbeReportsWaitid) {
+  ring::Ring r;
+  ASSERT_TRUE(r.init(8));
+  if (!r.features().waitid) GTEST_SKIP() << "kernel lacks IORING_OP_WAITID: poll fallback in use";
+  SUCCEED();
+}
+
+TEST(Ring, FullQueueIsFlushedNotFatal) {
+  ring::Ring r;
+  ASSERT_TRUE(r.init(4));
+  __kernel_timespec ts{0, 1000};
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(ring::prep_timeout(r, 100 + i, &ts));
+  EXPECT_GT(r.queue_full_count(), 0u);
+  int seen = 0;
+  ring::Completion c[32];
+  while (seen < 20) {
+    ASSERT_TRUE(r.wait());
+    seen += int(r.reap(c, 32));
+  }
+}

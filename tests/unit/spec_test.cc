@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/spec.h"
+
+using namespace ringc;
+
+namespace {
+std::string data(const std::string& name) {
+  std::ifstream in(std::string(RINGC_SOURCE_DIR) + "/tests/data/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Replaces the first occurrence of `from` in the default spec.
+std::string edit(std::string from, std::string to) {
+  std::string s = default_spec_json();
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+std::string error_of(const std::string& json) {
+  auto r = parse_spec(json);
+  if (r) return "(parsed)";
+  EXPECT_TRUE(r.error().is(Errc::bad_spec)) << r.error().what();
+  return r.error().what();
+}
+}  // namespace
+
+TEST(Spec, ParsesRuncSpec) {
+  auto r = parse_spec(data("runc-spec.json"));
+  ASSERT_TRUE(r) << r.error().what();
+  const Spec& s = r.value();
+  EXPECT_EQ(s.oci_version, "1.0.2-dev");
+  EXPECT_EQ(s.root_path, "rootfs");
+  EXPECT_TRUE(s.root_readonly);
+  EXPECT_EQ(s.process.args, std::vector<std::string>{"sh"});
+  EXPECT_TRUE(s.process.terminal);
+  EXPECT_EQ(s.hostname, "runc");
+  EXPECT_EQ(s.mounts.size(), 7u);
+  EXPECT_EQ(s.mounts[2].destination, "/dev/pts");
+  EXPECT_EQ(s.mounts[2].options.size(), 6u);
+  EXPECT_EQ(s.linux_cfg.namespaces.size(), 5u);
+  EXPECT_TRUE(s.linux_cfg.find(NsType::network));
+  EXPECT_FALSE(s.linux_cfg.find(NsType::user));
+  ASSERT_TRUE(s.process.capabilities);
+  EXPECT_EQ(*s.process.capabilities->bounding,
+            (1ull << capability_number("CAP_AUDIT_WRITE")) | (1ull << capability_number("CAP_KILL")) |
+                (1ull << capability_number("CAP_NET_BIND_SERVICE")));
+  ASSERT_EQ(s.process.rlimits.size(), 1u);
+  EXPECT_EQ(s.process.rlimits[0].soft, 1024u);
+  EXPECT_TRUE(s.process.no_new_privileges);
+  EXPECT_EQ(s.linux_cfg.masked_paths.size(), 10u);
+  EXPECT_EQ(s.linux_cfg.readonly_paths.size(), 5u);
+  EXPECT_NE(s.linux_cfg.resources_json.find("\"allow\":false"), std::string::npos);
+}
+
+TEST(Spec, ParsesRuncRootlessSpec) {
+  auto r = parse_spec(data("runc-spec-rootless.json"));
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_TRUE(r.value().linux_cfg.find(NsType::user));
+  ASSERT_EQ(r.value().linux_cfg.uid_mappings.size(), 1u);
+  EXPECT_EQ(r.value().linux_cfg.uid_mappings[0].size, 1u);
+}
+
+TEST(Spec, ParsesOwnDefault) {
+  auto r = parse_spec(default_spec_json());
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(r.value().hostname, "ringc");
+  EXPECT_TRUE(r.value().linux_cfg.find(NsType::cgroup));
+}
+
+TEST(Spec, NotJson) {
+  EXPECT_NE(error_of("{").find("config.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of("[]").find("config.json: /: must be an object"), std::string::npos);
+}
+
+TEST(Spec, MissingRequiredFields) {
+  EXPECT_EQ(error_of(R"({"root":{"path":"r"},"process":{"args":["a"],"cwd":"/"}})"),
+            "config.json: /ociVersion: is required");
+  EXPECT_EQ(error_of(R"({"ociVersion":"1.0.2","process":{"args":["a"],"cwd":"/"}})"),
+            "config.json: /root: is required");
+  EXPECT_EQ(error_of(R"({"ociVersion":"1.0.2","root":{"path":"r"}})"),
+            "config.json: /process: is required");
+  EXPECT_EQ(error_of(R"({"ociVersion":"1.0.2","root":{},"process":{"args":["a"],"cwd":"/"}})"),
+            "config.json: /root/path: is required");
+}
+
+TEST(Spec, ArgsMustBeNonEmptyStrings) {
+  const std::string want = "config.json: /process/args: must be a non-empty array of strings";
+  EXPECT_EQ(error_of(edit("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": []")), want);
+  EXPECT_EQ(error_of(edit("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": \"sh\"")), want);
+  EXPECT_EQ(error_of(edit("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": [1]")), want);
+  EXPECT_EQ(error_of(edit("\"args\": [\n\t\t\t\"sh\"\n\t\t],", "")), want);
+}
+
+TEST(Spec, WrongTypesNameTheField) {
+  EXPECT_EQ(error_of(edit("\"terminal\": true", "\"terminal\": \"yes\"")),
+            "config.json: /process/terminal: must be a boolean");
+  EXPECT_EQ(error_of(edit("\"uid\": 0", "\"uid\": -1")),
+            "config.json: /process/user/uid: must be between 0 and 4294967294");
+  EXPECT_EQ(error_of(edit("\"cwd\": \"/\"", "\"cwd\": \"relative\"")),
+            "config.json: /process/cwd: must be an absolute path");
+  EXPECT_EQ(error_of(edit("\"hostname\": \"ringc\"", "\"hostname\": 5")),
+            "config.json: /hostname: must be a string");
+  EXPECT_EQ(error_of(edit("\"readonly\": true", "\"readonly\": 1")),
+            "config.json: /root/readonly: must be a boolean");
+  EXPECT_EQ(error_of(edit("\"destination\": \"/proc\"", "\"destination\": \"proc\"")),
+            "config.json: /mounts/0/destination: must be an absolute path");
+  EXPECT_EQ(error_of(edit("\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"strictatime\"",
+                          "\"options\": [\n\t\t\t\t7,\n\t\t\t\t\"strictatime\"")),
+            "config.json: /mounts/1/options: must be an array of strings");
+  EXPECT_EQ(error_of(edit("\"PATH=", "\"PATH")),
+            "config.json: /process/env: \"PATH/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\" is not of the form KEY=value");
+}
+
+TEST(Spec, UnknownNamesAreErrors) {
+  EXPECT_EQ(error_of(edit("\"type\": \"pid\"", "\"type\": \"pidz\"")),
+            "config.json: /linux/namespaces/0/type: unknown namespace type \"pidz\"");
+  EXPECT_EQ(error_of(edit("\"type\": \"network\"", "\"type\": \"pid\"")),
+            "config.json: /linux/namespaces/1/type: duplicate \"pid\"");
+  EXPECT_EQ(error_of(edit("\"CAP_KILL\"", "\"CAP_BOGUS\"")),
+            "config.json: /process/capabilities/bounding: unknown capability \"CAP_BOGUS\"");
+  EXPECT_EQ(error_of(edit("\"RLIMIT_NOFILE\"", "\"RLIMIT_BOGUS\"")),
+            "config.json: /process/rlimits/0/type: unknown rlimit \"RLIMIT_BOGUS\"");
+}
+
+TEST(Spec, RlimitSoftAboveHard) {
+  EXPECT_EQ(error_of(edit("\"soft\": 1024", "\"soft\": 2048")),
+            "config.json: /process/rlimits/0: soft limit exceeds hard limit");
+}
+
+TEST(Spec, HostnameNeedsUtsNamespace) {
+  EXPECT_EQ(error_of(edit("{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},", "")),
+            "config.json: /hostname: needs a new uts namespace (linux.namespaces has none)");
+}
+
+TEST(Spec, UnknownPropertiesAreIgnored) {
+  auto r = parse_spec(edit("\"hostname\": \"ringc\"", "\"hostname\": \"ringc\", \"x-future\": {\"a\": [1]}"));
+  EXPECT_TRUE(r) << r.error().what();
+}
+
+TEST(Spec, FileNameInErrors) {
+  auto r = parse_spec("{}", "/b/config.json");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "/b/config.json: /ociVersion: is required");
+}
+
+TEST(Spec, NameTables) {
+  EXPECT_EQ(capability_number("CAP_CHOWN"), 0);
+  EXPECT_EQ(capability_number("CAP_CHECKPOINT_RESTORE"), 40);
+  EXPECT_EQ(capability_number("CAP_NOPE"), -1);
+  EXPECT_EQ(rlimit_number("RLIMIT_NOFILE"), 7);
+  EXPECT_EQ(rlimit_number("NOFILE"), -1);
+  EXPECT_EQ(ns_name(NsType::network), "network");
+}
