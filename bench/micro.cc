@@ -1,0 +1,95 @@
+// Micro-benchmarks, ns per operation: FSM apply, the state record against
+// the equivalent JSON, config.json parsing, token packing.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/record.h"
+#include "core/spec.h"
+#include "fsm/lifecycle.h"
+#include "ring/token.h"
+
+using namespace ringc;
+
+static void FsmApply(benchmark::State& st) {
+  int i = 0;
+  for (auto _ : st) {
+    auto r = fsm::apply(fsm::State(i % fsm::kStateCount), fsm::Event(i % fsm::kEventCount));
+    benchmark::DoNotOptimize(r);
+    ++i;
+  }
+}
+BENCHMARK(FsmApply);
+
+static RecordFields sample() {
+  RecordFields f;
+  f.pid = 4242;
+  f.status = fsm::State::running;
+  f.start_time = 123456789;
+  f.created_ns = 1'700'000'000'123'456'789;
+  f.id = "web-000123";
+  f.bundle = "/srv/bundles/web";
+  f.rootfs = "/srv/bundles/web/rootfs";
+  f.cgroup = "/ringc/web-000123";
+  f.oci_version = "1.0.2-dev";
+  f.annotations = {{"org.example.team", "payments"}};
+  return f;
+}
+
+static void RecordEncode(benchmark::State& st) {
+  RecordFields f = sample();
+  for (auto _ : st) benchmark::DoNotOptimize(encode(f));
+}
+BENCHMARK(RecordEncode);
+
+static void RecordDecode(benchmark::State& st) {
+  std::string bytes = encode(sample());
+  for (auto _ : st) {
+    auto v = RecordView::parse(bytes, "b");
+    benchmark::DoNotOptimize(v.value().pid());
+    benchmark::DoNotOptimize(v.value().bundle());
+  }
+}
+BENCHMARK(RecordDecode);
+
+static std::string as_json(const RecordFields& f) {
+  return fmt::format(
+      "{{\"id\":\"{}\",\"pid\":{},\"status\":\"running\",\"start_time\":{},\"created\":{},"
+      "\"bundle\":\"{}\",\"rootfs\":\"{}\",\"cgroup\":\"{}\",\"ociVersion\":\"{}\","
+      "\"annotations\":{{\"org.example.team\":\"payments\"}}}}",
+      f.id, f.pid, f.start_time, f.created_ns, f.bundle, f.rootfs, f.cgroup, f.oci_version);
+}
+
+static void JsonStateEncode(benchmark::State& st) {
+  RecordFields f = sample();
+  for (auto _ : st) benchmark::DoNotOptimize(as_json(f));
+}
+BENCHMARK(JsonStateEncode);
+
+static void JsonStateDecode(benchmark::State& st) {
+  simdjson::padded_string json(as_json(sample()));
+  simdjson::dom::parser parser;
+  for (auto _ : st) {
+    simdjson::dom::element e = parser.parse(json);
+    benchmark::DoNotOptimize(int64_t(e["pid"]));
+    benchmark::DoNotOptimize(std::string_view(e["bundle"]));
+  }
+}
+BENCHMARK(JsonStateDecode);
+
+static void SpecParse(benchmark::State& st) {
+  std::string json = default_spec_json();
+  for (auto _ : st) benchmark::DoNotOptimize(parse_spec(json));
+}
+BENCHMARK(SpecParse);
+
+static void TokenRoundTrip(benchmark::State& st) {
+  uint32_t i = 0;
+  for (auto _ : st) {
+    auto t = ring::Token::unpack(ring::Token{i++, 3, 7}.pack());
+    benchmark::DoNotOptimize(t);
+  }
+}
+BENCHMARK(TokenRoundTrip);
+
+BENCHMARK_MAIN();
