@@ -114,6 +114,7 @@ int run_main(std::span<const std::string> argv) {
   Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
   Context ctx{runtime, log, ga.has("systemd-cgroup")};
   auto r = cmd->run(ctx, argv.subspan(ci + 1));
+  log_debug(log, fmt::format("{} phases: {}", word, runtime.timeline.summary()));
   if (!r) {
     log_error(log, r.error().what());
     return 1;

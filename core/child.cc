@@ -16,6 +16,7 @@
 #include "core/rootfs.h"
 #include "core/spawn.h"
 #include "core/sys.h"
+#include "core/timeline.h"
 
 namespace ringc {
 
@@ -81,6 +82,14 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
 Error child_main(const SpawnPlan& plan, int sock) {
   const Spec& spec = *plan.spec;
   const Process& proc = spec.process;
+  HandshakeMsg ready{};
+  ready.kind = MsgKind::ready;
+  uint64_t t = monotonic_us();
+  auto phase = [&](int i) {
+    uint64_t now = monotonic_us();
+    ready.phase_us[i] = uint32_t(now - t);
+    t = now;
+  };
   // Die with the creating ringc until we report ready.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   sigset_t none;
@@ -89,7 +98,9 @@ Error child_main(const SpawnPlan& plan, int sock) {
 
   if (int r = cgroup::join_self(plan.v1_procs); r < 0) return neg_error(r, "join cgroup");
   for (int fd : plan.v1_procs) ::close(fd);
+  phase(0);
   if (auto r = enter_namespaces(spec); !r) return r.error();
+  phase(1);
 
   int fifo = ::open(plan.fifo_path.c_str(), O_RDWR | O_CLOEXEC);
   if (fifo < 0) return sys_error(errno, "open " + plan.fifo_path);
@@ -106,18 +117,19 @@ Error child_main(const SpawnPlan& plan, int sock) {
     if (!cwd) return wrap(cwd.error(), "cwd");
     ::close(cwd.value());
   }
+  phase(2);
   if (auto r = pivot_into(plan.rootfs); !r) return r.error();
   if (auto r = finish_rootfs(spec); !r) return r.error();
   if (auto r = set_names(spec); !r) return r.error();
+  phase(3);
   if (int r = sys::close_range_cloexec(3); r < 0) return neg_error(r, "close_range");
   if (auto r = apply_identity(proc); !r) return r.error();
   if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
   auto exe = find_executable(proc);
   if (!exe) return exe.error();
 
+  phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
-  HandshakeMsg ready{};
-  ready.kind = MsgKind::ready;
   if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) < 0) return sys_error(errno, "send ready");
   ::close(sock);
 

@@ -118,12 +118,15 @@ class Undo {
 Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) {
   RINGC_TRY(auto host, rt.cgroups());
   RINGC_TRY(auto ring, rt.ring());
+  rt.timeline.mark("prepare");
   RINGC_TRY(rt.store().claim(o.id));
   Undo undo(rt, o.id);
+  rt.timeline.mark("claim");
 
   if (auto r = cgroup::create(*host, p.cgroup_path); !r)
     return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
   undo.cgroup(p.cgroup_path);
+  rt.timeline.mark("cgroup-create");
   std::string fifo = rt.store().fifo(o.id);
   if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
 
@@ -144,7 +147,9 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) 
   }
   plan.v1_procs = std::move(v1.value());
 
+  rt.timeline.mark("spawn-prep");
   auto spawned = spawn(plan);
+  rt.timeline.mark("clone3");
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   for (int fd : plan.v1_procs) ::close(fd);
   if (!spawned) return spawned.error();
@@ -153,16 +158,20 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) 
 
   auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
   ::close(s.sock);
+  rt.timeline.mark("handshake-wait");
   if (!msg) return msg.error();
   if (msg.value().kind != MsgKind::ready) {
     std::string text = msg.value().text;
     if (msg.value().err && text.empty()) return sys_error(msg.value().err, "container init");
     return ringc_error(Errc::init_failed, text);
   }
+  for (int i = 0; i < kChildPhaseCount; ++i)
+    rt.timeline.add(kChildPhases[i], msg.value().phase_us[i]);
   RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
   RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, s.pid, fsm::State::created)));
   RINGC_TRY(write_pid_file(o.pid_file, s.pid));
   undo.disarm();
+  rt.timeline.mark("record");
   return Launched{s.pid, s.pidfd};
 }
 
@@ -195,6 +204,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
     ::close(l.value().pidfd);
     return r.error();
   }
+  rt.timeline.mark("start");
   if (detach) {
     ::close(l.value().pidfd);
     return 0;
@@ -205,6 +215,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   auto code = await_exit_forwarding(*ring, l.value().pidfd, sfd);
   ::close(sfd);
   ::close(l.value().pidfd);
+  rt.timeline.mark("run-until-exit");
   if (!code) return code.error();
   // Record the exit, then delete as `runc run` does.
   if (auto rec = rt.store().read(o.id)) {
@@ -216,6 +227,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
     }
   }
   RINGC_TRY(remove(rt, o.id, false));
+  rt.timeline.mark("delete");
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code.value();
 }

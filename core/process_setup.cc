@@ -72,8 +72,9 @@ Result<void> apply_oom_score_adj(const Process& p) {
 
 Result<void> apply_identity(const Process& p) {
   const auto& caps = p.capabilities;
+  const int top = caps ? last_cap() : 0;
   if (caps && caps->bounding) {
-    for (int c = 0; c <= last_cap(); ++c)
+    for (int c = 0; c <= top; ++c)
       if (!(*caps->bounding & (uint64_t(1) << c)) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         return sys_error(errno, fmt::format("drop capability {} from the bounding set", c));
   }
@@ -88,7 +89,7 @@ Result<void> apply_identity(const Process& p) {
     RINGC_TRY(capset(caps->effective.value_or(0), caps->permitted.value_or(0),
                      caps->inheritable.value_or(0)));
     if (caps->ambient) {
-      for (int c = 0; c <= last_cap(); ++c)
+      for (int c = 0; c <= top; ++c)
         if ((*caps->ambient & (uint64_t(1) << c)) &&
             ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
           return sys_error(errno, fmt::format("raise ambient capability {}", c));

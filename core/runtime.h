@@ -8,6 +8,7 @@
 #include "cgroup/layout.h"
 #include "core/error.h"
 #include "core/store.h"
+#include "core/timeline.h"
 #include "ring/ring.h"
 
 namespace ringc {
@@ -23,6 +24,8 @@ class Runtime {
   // Deadlines for waits that must not hang forever.
   std::chrono::milliseconds init_timeout{60'000};
   std::chrono::milliseconds kill_timeout{10'000};
+  // Phases of the operation in progress (printed by --debug).
+  Timeline timeline;
 
  private:
   Store store_;

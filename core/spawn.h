@@ -16,10 +16,15 @@ namespace ringc {
 // Child → parent messages. The child sends exactly one: ready (set up and
 // waiting on the exec fifo) or error (why setup failed), then closes.
 enum class MsgKind : uint8_t { ready = 1, error = 2 };
+// The child's own setup phases, reported with ready (for --debug).
+inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
+                                               "child-pivot",  "child-identity"};
+inline constexpr int kChildPhaseCount = 5;
 struct HandshakeMsg {
   MsgKind kind;
-  int32_t err;     // errno for error, 0 otherwise
-  char text[500];  // NUL-terminated message for error
+  int32_t err;                          // errno for error, 0 otherwise
+  uint32_t phase_us[kChildPhaseCount];  // with ready
+  char text[480];                       // NUL-terminated message for error
 };
 
 // Everything the child needs, prepared by the parent before clone3 so the
