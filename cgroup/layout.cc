@@ -1,7 +1,7 @@
 #include "cgroup/layout.h"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace ringc::cgroup {
 
@@ -34,36 +34,50 @@ const Hierarchy* Host::v1(std::string_view controller) const {
   return nullptr;
 }
 
+namespace {
+// The n-th space-separated field of line (0-based).
+std::string_view field(std::string_view line, int n) {
+  size_t pos = 0;
+  for (int i = 0; i < n; ++i) {
+    pos = line.find(' ', pos);
+    if (pos == std::string_view::npos) return {};
+    ++pos;
+  }
+  return line.substr(pos, line.find(' ', pos) - pos);
+}
+}  // namespace
+
 Host parse_mountinfo(std::string_view text) {
   Host host;
-  std::istringstream in{std::string(text)};
-  std::string line;
   bool root_v2 = false;
-  while (std::getline(in, line)) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
     size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-    std::string id, parent, dev, root, mnt, fstype, source, super;
-    pre >> id >> parent >> dev >> root >> mnt;
-    post >> fstype >> source >> super;
+    if (dash == std::string_view::npos) continue;
+    std::string_view mnt = field(line, 4), post = line.substr(dash + 3);
+    std::string_view fstype = field(post, 0), super = field(post, 2);
     if (fstype == "cgroup2") {
       if (host.v2()) continue;
-      host.hierarchies.insert(host.hierarchies.begin(), {mnt, "", true});
+      host.hierarchies.insert(host.hierarchies.begin(), {std::string(mnt), "", true});
       root_v2 = mnt == "/sys/fs/cgroup";
     } else if (fstype == "cgroup") {
       std::string ctrls;
-      std::istringstream opts(super);
-      for (std::string o; std::getline(opts, o, ',');) {
+      while (!super.empty()) {
+        size_t comma = super.find(',');
+        std::string_view o = super.substr(0, comma);
+        super.remove_prefix(comma == std::string_view::npos ? super.size() : comma + 1);
         if (o == "rw" || o == "ro" || o.starts_with("release_agent") || o == "clone_children" ||
-            o == "noprefix" || o == "xattr" || o == "cpuset_v2_mode")
+            o == "noprefix" || o == "xattr" || o == "cpuset_v2_mode" || o == "favordynmods")
           continue;
         if (!ctrls.empty()) ctrls += ',';
         ctrls += o;
       }
       bool dup = false;
       for (auto& h : host.hierarchies) dup |= !h.v2 && h.controllers == ctrls;
-      if (!dup) host.hierarchies.push_back({mnt, ctrls, false});
+      if (!dup) host.hierarchies.push_back({std::string(mnt), ctrls, false});
     }
   }
   bool any_v1 = false;
@@ -78,11 +92,14 @@ Result<const Host*> detect() {
   static Host host;
   static bool done = false;
   if (!done) {
-    std::ifstream in("/proc/self/mountinfo");
-    if (!in) return std::error_code(errno, std::generic_category());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    host = parse_mountinfo(ss.str());
+    int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::error_code(errno, std::generic_category());
+    std::string text;
+    char buf[16384];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+    ::close(fd);
+    host = parse_mountinfo(text);
     done = true;
   }
   return &host;

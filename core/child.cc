@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -95,6 +96,8 @@ Error child_main(const SpawnPlan& plan, int sock) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Modes of what setup makes are exact; the program gets the spec's umask.
+  ::umask(0);
 
   if (int r = cgroup::join_self(plan.v1_procs); r < 0) return neg_error(r, "join cgroup");
   for (int fd : plan.v1_procs) ::close(fd);

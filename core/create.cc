@@ -116,9 +116,11 @@ class Undo {
 
 // Up to "created": init set up and blocked on the exec fifo.
 Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) {
+  rt.timeline.mark("spec");
   RINGC_TRY(auto host, rt.cgroups());
+  rt.timeline.mark("cgroup-detect");
   RINGC_TRY(auto ring, rt.ring());
-  rt.timeline.mark("prepare");
+  rt.timeline.mark("ring-setup");
   RINGC_TRY(rt.store().claim(o.id));
   Undo undo(rt, o.id);
   rt.timeline.mark("claim");

@@ -95,7 +95,7 @@ Result<void> apply_identity(const Process& p) {
           return sys_error(errno, fmt::format("raise ambient capability {}", c));
     }
   }
-  if (u.umask) ::umask(*u.umask);
+  ::umask(u.umask.value_or(0022));  // runc's default
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sys_error(errno, "no_new_privs");
   return outcome::success();

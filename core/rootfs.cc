@@ -178,21 +178,20 @@ constexpr DefaultDevice kDefaultDevices[] = {{"null", 1, 3},    {"zero", 1, 5},
                                              {"full", 1, 7},    {"random", 1, 8},
                                              {"urandom", 1, 9}, {"tty", 5, 0}};
 
-Result<void> make_device(int rootfd, const std::string& path, mode_t type, dev_t dev, mode_t mode,
+// In dirfd (the parent, already resolved inside the root). The child runs
+// with umask 0 and as root, so mode and owner need no second syscall in
+// the common case.
+Result<void> make_device(int dirfd, const std::string& path, mode_t type, dev_t dev, mode_t mode,
                          uid_t uid, gid_t gid) {
-  size_t slash = path.rfind('/');
-  std::string parent = slash == 0 ? "/" : path.substr(0, slash), name = path.substr(slash + 1);
-  RINGC_TRY(auto dirfd, open_in_root(rootfd, parent, false));
-  int dfd = int(openat2(rootfd, parent.c_str(), O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT));
-  ::close(dirfd);
-  if (dfd < 0) return neg_error(dfd, "open " + parent);
-  ::unlinkat(dfd, name.c_str(), 0);
-  int r = ::mknodat(dfd, name.c_str(), type | (mode & 07777), dev);
-  if (r == 0) r = ::fchmodat(dfd, name.c_str(), mode & 07777, 0);
-  if (r == 0) r = ::fchownat(dfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
-  int e = errno;
-  ::close(dfd);
-  if (r < 0) return sys_error(e, "mknod " + path);
+  const char* name = path.c_str() + path.rfind('/') + 1;
+  int r = ::mknodat(dirfd, name, type | (mode & 07777), dev);
+  if (r < 0 && errno == EEXIST) {
+    ::unlinkat(dirfd, name, 0);
+    r = ::mknodat(dirfd, name, type | (mode & 07777), dev);
+  }
+  if (r == 0 && (mode & 07000)) r = ::fchmodat(dirfd, name, mode & 07777, 0);
+  if (r == 0 && (uid != 0 || gid != 0)) r = ::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+  if (r < 0) return sys_error(errno, "mknod " + path);
   return outcome::success();
 }
 
@@ -201,28 +200,32 @@ Result<void> setup_dev(const Spec& spec, int rootfd) {
   for (auto& m : spec.mounts)
     if (m.destination == "/dev" && m.type != "bind") dev_is_new = true;
   if (dev_is_new) {
+    RINGC_TRY(auto dfd, open_in_root(rootfd, "/dev", false));
+    Result<void> r = outcome::success();
     for (auto& d : kDefaultDevices) {
-      RINGC_TRY(make_device(rootfd, std::string("/dev/") + d.name, S_IFCHR,
-                            makedev(d.major, d.minor), 0666, 0, 0));
+      r = make_device(dfd, std::string("/dev/") + d.name, S_IFCHR, makedev(d.major, d.minor), 0666,
+                      0, 0);
+      if (!r) break;
     }
-    int dfd = int(openat2(rootfd, "/dev", O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT));
-    if (dfd < 0) return neg_error(dfd, "open /dev");
-    const char* links[][2] = {{"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"},
-                              {"/proc/self/fd/1", "stdout"},   {"/proc/self/fd/2", "stderr"},
-                              {"pts/ptmx", "ptmx"},            {"/proc/kcore", "core"}};
+    const char* links[][2] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+                              {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                              {"pts/ptmx", "ptmx"},          {"/proc/kcore", "core"}};
     for (auto& l : links) {
-      if (::symlinkat(l[0], dfd, l[1]) < 0 && errno != EEXIST) {
-        int e = errno;
-        ::close(dfd);
-        return sys_error(e, fmt::format("symlink /dev/{}", l[1]));
-      }
+      if (!r) break;
+      if (::symlinkat(l[0], dfd, l[1]) < 0 && errno != EEXIST)
+        r = sys_error(errno, fmt::format("symlink /dev/{}", l[1]));
     }
     ::close(dfd);
+    RINGC_TRY(r);
   }
   for (auto& d : spec.linux_cfg.devices) {
     mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
-    RINGC_TRY(make_device(rootfd, d.path, type, makedev(unsigned(d.major), unsigned(d.minor)),
-                          d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0)));
+    size_t slash = d.path.rfind('/');
+    RINGC_TRY(auto dfd, open_in_root(rootfd, slash == 0 ? "/" : d.path.substr(0, slash), false));
+    auto r = make_device(dfd, d.path, type, makedev(unsigned(d.major), unsigned(d.minor)),
+                         d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
+    ::close(dfd);
+    RINGC_TRY(r);
   }
   return outcome::success();
 }
@@ -331,43 +334,48 @@ Result<std::string> canonical_in_root(int rootfd, std::string_view path) {
 
 Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   constexpr uint64_t kIn = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  RINGC_TRY(auto full, canonical_in_root(rootfd, path));
-  long fd = openat2(rootfd, full.c_str(), O_PATH | O_CLOEXEC, kIn);
+  // Existing paths: the kernel resolves inside the root, one syscall.
+  std::string given(path);
+  long fd = openat2(rootfd, given.c_str(), O_PATH | O_CLOEXEC, kIn);
   if (fd >= 0) return int(fd);
-  if (fd != -ENOENT) return neg_error(int(fd), "open " + full + " in rootfs");
-  // Create what is missing, one component at a time, each parent resolved
-  // inside the root; mkdirat/openat(O_EXCL|O_NOFOLLOW) never follow a link.
-  size_t pos = 0;
+  if (fd != -ENOENT) return neg_error(int(fd), "open " + given + " in rootfs");
+  RINGC_TRY(auto full, canonical_in_root(rootfd, path));
+  // Walk down from the root, creating what is missing. Each step opens the
+  // next component relative to the last with O_NOFOLLOW: the canonical path
+  // has no links, so one appearing now (a race) fails instead of escaping.
+  long cur = openat2(rootfd, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
+  if (cur < 0) return neg_error(int(cur), "open rootfs");
+  size_t pos = 1;
   while (pos < full.size()) {
-    size_t next = full.find('/', pos + 1);
+    size_t next = full.find('/', pos);
     if (next == std::string::npos) next = full.size();
-    std::string prefix = full.substr(0, next);
-    std::string name = full.substr(pos + 1, next - pos - 1);
-    pos = next;
-    if (name.empty()) continue;
-    long have = openat2(rootfd, prefix.c_str(), O_PATH | O_CLOEXEC, kIn);
-    if (have >= 0) {
-      ::close(int(have));
-      continue;
-    }
-    if (have != -ENOENT) return neg_error(int(have), "open " + prefix + " in rootfs");
-    std::string parent = prefix.substr(0, prefix.size() - name.size());
-    long pfd = openat2(rootfd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
-    if (pfd < 0) return neg_error(int(pfd), "open " + parent + " in rootfs");
-    int r;
-    if (file && next == full.size()) {
-      r = ::openat(int(pfd), name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
-      if (r >= 0) ::close(r);
-    } else {
-      r = ::mkdirat(int(pfd), name.c_str(), 0755);
+    std::string name = full.substr(pos, next - pos);
+    bool last = next == full.size();
+    pos = next + 1;
+    int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (last && file ? 0 : O_DIRECTORY);
+    int fdn = ::openat(int(cur), name.c_str(), flags);
+    if (fdn < 0 && errno == ENOENT) {
+      int r;
+      if (last && file) {
+        r = ::openat(int(cur), name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
+                     0644);
+        if (r >= 0) ::close(r);
+      } else {
+        r = ::mkdirat(int(cur), name.c_str(), 0755);
+      }
+      if (r < 0 && errno != EEXIST) {
+        int e = errno;
+        ::close(int(cur));
+        return sys_error(e, "create " + full.substr(0, next) + " in rootfs");
+      }
+      fdn = ::openat(int(cur), name.c_str(), flags);
     }
     int e = errno;
-    ::close(int(pfd));
-    if (r < 0 && e != EEXIST) return sys_error(e, "create " + prefix + " in rootfs");
+    ::close(int(cur));
+    if (fdn < 0) return sys_error(e, "open " + full.substr(0, next) + " in rootfs");
+    cur = fdn;
   }
-  fd = openat2(rootfd, full.c_str(), O_PATH | O_CLOEXEC, kIn);
-  if (fd < 0) return neg_error(int(fd), "open " + full + " in rootfs");
-  return int(fd);
+  return int(cur);
 }
 
 Result<void> setup_rootfs(const SpawnPlan& plan) {

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "core/spec.h"
 
@@ -411,11 +411,16 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
 
 Result<Spec> load_spec(const std::string& bundle) {
   std::string path = bundle + "/config.json";
-  std::ifstream in(path);
-  if (!in) return sys_error(errno ? errno : ENOENT, fmt::format("open {}", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_spec(ss.str(), path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + path);
+  std::string text;
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return sys_error(e, "read " + path);
+  return parse_spec(text, path);
 }
 
 }  // namespace ringc
