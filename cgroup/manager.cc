@@ -100,9 +100,10 @@ std::string resolve_path(std::string_view p, std::string_view id) {
   return "/ringc/" + std::string(p);
 }
 
-Result<void> create(const Host& host, std::string_view path) {
+Result<void> create(const Host& host, std::string_view path, Part part) {
   std::vector<std::string> made;
   for (auto& h : host.hierarchies) {
+    if ((part == Part::v2 && !h.v2) || (part == Part::v1 && h.v2)) continue;
     if (int r = mkdir_all(h, path, made); r < 0) {
       for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
       return errno_code(-r);
@@ -120,25 +121,15 @@ Result<int> open_v2_dir(const Host& host, std::string_view path) {
   return fd;
 }
 
-Result<std::vector<int>> open_v1_procs(const Host& host, std::string_view path) {
-  std::vector<int> fds;
+// Through `tasks`, not `cgroup.procs`: the kernel moves the single thread
+// that is `current` without taking the global cgroup_threadgroup_rwsem for
+// writing, whose RCU grace period cost 7-15 ms per join here. The child is
+// single-threaded, so its thread is its whole process.
+int join_self_v1(const Host& host, std::string_view path) {
   for (auto& h : host.hierarchies) {
     if (h.v2) continue;
-    std::string f = h.mount + std::string(path) + "/cgroup.procs";
-    int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-      int e = errno;
-      for (int x : fds) ::close(x);
-      return errno_code(e);
-    }
-    fds.push_back(fd);
+    if (int r = write_file(h.mount + std::string(path) + "/tasks", "0"); r < 0) return r;
   }
-  return fds;
-}
-
-int join_self(const std::vector<int>& fds) {
-  for (int fd : fds)
-    if (::write(fd, "0", 1) < 0) return -errno;
   return 0;
 }
 

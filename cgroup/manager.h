@@ -13,20 +13,24 @@
 
 namespace ringc::cgroup {
 
-// Makes the directory in every hierarchy (parents as needed; v1 cpuset
-// levels get their parent's cpus and mems). On failure nothing is left.
-Result<void> create(const Host& host, std::string_view path);
+// Which hierarchies an operation covers: a create makes the v2 directory
+// before clone3 (CLONE_INTO_CGROUP needs it) and the v1 ones after, while
+// the child is busy with its own setup.
+enum class Part { all, v2, v1 };
+
+// Makes the directory in the hierarchies of `part` (parents as needed; v1
+// cpuset levels get their parent's cpus and mems). On failure nothing of
+// this call is left.
+Result<void> create(const Host& host, std::string_view path, Part part = Part::all);
 
 // An O_PATH fd on the v2 directory, for clone3's CLONE_INTO_CGROUP; -1 when
 // the host has no v2 hierarchy.
 Result<int> open_v2_dir(const Host& host, std::string_view path);
 
-// Write-only fds on cgroup.procs of every v1 hierarchy. The child writes
-// "0" to each (join_self) before it does anything else: joining costs the
-// child's core, not the caller's.
-Result<std::vector<int>> open_v1_procs(const Host& host, std::string_view path);
-// In the child: joins every fd from open_v1_procs. Returns -errno.
-int join_self(const std::vector<int>& procs_fds);
+// In the child, while it is single-threaded: moves the calling process
+// into `path` of every v1 hierarchy (writes "0" to tasks): joining costs
+// the child's core, not the caller's. Returns -errno.
+int join_self_v1(const Host& host, std::string_view path);
 
 // Pids in the cgroup (from the v2 hierarchy where present).
 Result<std::vector<pid_t>> pids(const Host& host, std::string_view path);

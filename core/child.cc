@@ -30,9 +30,8 @@ constexpr struct {
                 {NsType::cgroup, CLONE_NEWCGROUP}, {NsType::time, CLONE_NEWTIME}};
 
 // Namespaces by path are joined; new ones are unshared here, on the
-// child's core (DESIGN: the reactor must not pay for CLONE_NEWNET).
-// The cgroup namespace comes last so that it is rooted at the container's
-// cgroup, which the child has joined by then.
+// child's core (DESIGN: the reactor must not pay for CLONE_NEWNET). The
+// cgroup namespace waits for join_cgroups.
 Result<void> enter_namespaces(const Spec& spec) {
   int unshare_flags = 0;
   for (auto& [type, flag] : kNsFlags) {
@@ -50,16 +49,29 @@ Result<void> enter_namespaces(const Spec& spec) {
     if (r < 0) return sys_error(e, fmt::format("join {} namespace {}", ns_name(type), ns->path));
   }
   if (unshare_flags && ::unshare(unshare_flags) < 0) return sys_error(errno, "unshare namespaces");
-  if (const Namespace* ns = spec.linux_cfg.find(NsType::cgroup)) {
-    if (ns->path.empty()) {
-      if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error(errno, "unshare cgroup namespace");
-    } else {
-      int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, CLONE_NEWCGROUP) < 0)
-        return sys_error(errno, "join cgroup namespace " + ns->path);
-      ::close(fd);
-    }
+  return outcome::success();
+}
+
+// Waits for the parent's word that the v1 directories exist, joins them,
+// then enters the cgroup namespace, so that it is rooted at the
+// container's cgroup.
+Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
+  char c = 0;
+  ssize_t n;
+  do n = ::read(sock, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1 || c != kCgroupsReady) return ringc_error(Errc::init_failed, "parent gave up on cgroup setup");
+  if (int r = cgroup::join_self_v1(*plan.cgroups, plan.cgroup_path); r < 0)
+    return neg_error(r, "join cgroup " + plan.cgroup_path);
+  const Namespace* ns = plan.spec->linux_cfg.find(NsType::cgroup);
+  if (!ns) return outcome::success();
+  if (ns->path.empty()) {
+    if (::unshare(CLONE_NEWCGROUP) < 0) return sys_error(errno, "unshare cgroup namespace");
+    return outcome::success();
   }
+  int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::setns(fd, CLONE_NEWCGROUP) < 0) return sys_error(errno, "join cgroup namespace " + ns->path);
+  ::close(fd);
   return outcome::success();
 }
 
@@ -99,9 +111,6 @@ Error child_main(const SpawnPlan& plan, int sock) {
   // Modes of what setup makes are exact; the program gets the spec's umask.
   ::umask(0);
 
-  if (int r = cgroup::join_self(plan.v1_procs); r < 0) return neg_error(r, "join cgroup");
-  for (int fd : plan.v1_procs) ::close(fd);
-  phase(0);
   if (auto r = enter_namespaces(spec); !r) return r.error();
   phase(1);
 
@@ -112,7 +121,19 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (auto r = apply_rlimits(proc); !r) return r.error();
   if (!spec.linux_cfg.find(NsType::mount))
     return ringc_error(Errc::bad_spec, "config.json: /linux/namespaces: a mount namespace is required");
-  if (auto r = setup_rootfs(plan); !r) return r.error();
+  // The cgroup join (and its wait for the parent) is timed on its own.
+  bool joined = false;
+  uint32_t cgroup_us = 0;
+  auto join = [&]() -> Result<void> {
+    if (joined) return outcome::success();
+    joined = true;
+    uint64_t t0 = monotonic_us();
+    auto r = join_cgroups(plan, sock);
+    cgroup_us = uint32_t(monotonic_us() - t0);
+    return r;
+  };
+  if (auto r = setup_rootfs(plan, join); !r) return r.error();
+  if (auto r = join(); !r) return r.error();
   {
     int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     auto cwd = open_in_root(rootfd, proc.cwd, false);
@@ -121,6 +142,8 @@ Error child_main(const SpawnPlan& plan, int sock) {
     ::close(cwd.value());
   }
   phase(2);
+  ready.phase_us[0] = cgroup_us;
+  ready.phase_us[2] -= cgroup_us;
   if (auto r = pivot_into(plan.rootfs); !r) return r.error();
   if (auto r = finish_rootfs(spec); !r) return r.error();
   if (auto r = set_names(spec); !r) return r.error();

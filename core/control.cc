@@ -108,12 +108,14 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
   fsm::State now = observed_state(rec.view());
   RINGC_TRY(auto t, transition(id, now, force ? fsm::Event::force_remove : fsm::Event::remove));
   if (t.action == fsm::Action::kill_and_destroy) {
+    // "deleting" is recorded first: if the kill or teardown fails, the
+    // container says so instead of looking alive.
+    RINGC_TRY(persist(rt, id, rec.view(), t.next));
     int fd = open_pidfd(rec.view());
     auto r = kill_and_wait(rt, fd, rec->cgroup(), false);
     if (fd >= 0) ::close(fd);
     RINGC_TRY(r);
   }
-  RINGC_TRY(persist(rt, id, rec.view(), t.next));  // deleting: visible if teardown fails
   RINGC_TRY(destroy_cgroup(rt, rec->cgroup()));
   return rt.store().remove(id);
 }

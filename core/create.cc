@@ -2,6 +2,7 @@
 // ring for its handshake, record it. A failure at any step undoes them all.
 #include <fcntl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,8 +101,9 @@ class Undo {
     if (!armed_) return;
     if (pidfd_ >= 0) (void)kill_and_wait(rt_, pidfd_, cgroup_, true);
     if (!cgroup_.empty()) (void)destroy_cgroup(rt_, cgroup_);
-    (void)rt_.store().remove(id_);
+    if (claimed_) (void)rt_.store().remove(id_);
   }
+  void claimed() { claimed_ = true; }
   void cgroup(std::string path) { cgroup_ = std::move(path); }
   void child(int pidfd) { pidfd_ = pidfd; }
   void disarm() { armed_ = false; }
@@ -111,21 +113,24 @@ class Undo {
   std::string id_;
   std::string cgroup_;
   int pidfd_ = -1;
+  bool claimed_ = false;
   bool armed_ = true;
 };
 
-// Up to "created": init set up and blocked on the exec fifo.
-Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) {
+// Up to "created": init set up and blocked on the exec fifo. The steps
+// taken are registered with undo; the caller disarms it on success.
+Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, Undo& undo,
+                        bool record) {
   rt.timeline.mark("spec");
   RINGC_TRY(auto host, rt.cgroups());
   rt.timeline.mark("cgroup-detect");
   RINGC_TRY(auto ring, rt.ring());
   rt.timeline.mark("ring-setup");
   RINGC_TRY(rt.store().claim(o.id));
-  Undo undo(rt, o.id);
+  undo.claimed();
   rt.timeline.mark("claim");
 
-  if (auto r = cgroup::create(*host, p.cgroup_path); !r)
+  if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v2); !r)
     return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
   undo.cgroup(p.cgroup_path);
   rt.timeline.mark("cgroup-create");
@@ -142,21 +147,23 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) 
   auto v2 = cgroup::open_v2_dir(*host, p.cgroup_path);
   if (!v2) return Error{v2.error(), "open cgroup " + p.cgroup_path};
   plan.cgroup_v2_fd = v2.value();
-  auto v1 = cgroup::open_v1_procs(*host, p.cgroup_path);
-  if (!v1) {
-    if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
-    return Error{v1.error(), "open cgroup " + p.cgroup_path};
-  }
-  plan.v1_procs = std::move(v1.value());
 
   rt.timeline.mark("spawn-prep");
   auto spawned = spawn(plan);
   rt.timeline.mark("clone3");
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
-  for (int fd : plan.v1_procs) ::close(fd);
   if (!spawned) return spawned.error();
   Spawned s = spawned.value();
   undo.child(s.pidfd);
+
+  // The v1 directories are made while the child unshares and mounts; it
+  // joins them when it gets this byte.
+  if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v1); !r) {
+    ::close(s.sock);
+    return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
+  }
+  (void)::send(s.sock, &kCgroupsReady, 1, MSG_NOSIGNAL);
+  rt.timeline.mark("cgroup-v1");
 
   auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
   ::close(s.sock);
@@ -170,9 +177,10 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p) 
   for (int i = 0; i < kChildPhaseCount; ++i)
     rt.timeline.add(kChildPhases[i], msg.value().phase_us[i]);
   RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
-  RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, s.pid, fsm::State::created)));
+  if (record) {
+    RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, s.pid, fsm::State::created)));
+  }
   RINGC_TRY(write_pid_file(o.pid_file, s.pid));
-  undo.disarm();
   rt.timeline.mark("record");
   return Launched{s.pid, s.pidfd};
 }
@@ -190,45 +198,45 @@ sigset_t forwarded_signals() {
 
 Result<void> create(Runtime& rt, const CreateOptions& o) {
   RINGC_TRY(auto p, prepare(o));
-  RINGC_TRY(auto l, launch(rt, o, p));
+  Undo undo(rt, o.id);
+  RINGC_TRY(auto l, launch(rt, o, p, undo, true));
+  undo.disarm();
   ::close(l.pidfd);
   return outcome::success();
 }
 
+// create + start without the intermediate record: the one write others
+// can observe is "running" (records are renames on the state filesystem,
+// and /run is not always tmpfs).
 Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   RINGC_TRY(auto p, prepare(o));
   sigset_t fwd = forwarded_signals(), old;
   if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
-  auto l = launch(rt, o, p);
-  if (!l) return l.error();
-  if (auto r = start(rt, o.id); !r) {
-    (void)remove(rt, o.id, true);
-    ::close(l.value().pidfd);
-    return r.error();
-  }
+  Undo undo(rt, o.id);
+  RINGC_TRY(auto l, launch(rt, o, p, undo, false));
+  RINGC_TRY(auto t, transition(o.id, fsm::State::created, fsm::Event::start));
+  RINGC_TRY(release_init(rt, o.id));
+  RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, l.pid, t.next)));
+  undo.disarm();
   rt.timeline.mark("start");
   if (detach) {
-    ::close(l.value().pidfd);
+    ::close(l.pidfd);
     return 0;
   }
   int sfd = ::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return sys_error(errno, "signalfd");
   RINGC_TRY(auto ring, rt.ring());
-  auto code = await_exit_forwarding(*ring, l.value().pidfd, sfd);
+  auto code = await_exit_forwarding(*ring, l.pidfd, sfd);
   ::close(sfd);
-  ::close(l.value().pidfd);
+  ::close(l.pidfd);
   rt.timeline.mark("run-until-exit");
   if (!code) return code.error();
-  // Record the exit, then delete as `runc run` does.
-  if (auto rec = rt.store().read(o.id)) {
-    RecordFields f = rec.value()->fields();
-    if (auto t = transition(o.id, f.status, fsm::Event::exited)) {
-      f.status = t.value().next;
-      f.exit_code = code.value();
-      (void)rt.store().write(o.id, f);
-    }
-  }
-  RINGC_TRY(remove(rt, o.id, false));
+  // running → stopped → deleting, as `runc run` deletes after the exit. No
+  // record of the passing states: nobody could act on them.
+  RINGC_TRY(auto stopped, transition(o.id, t.next, fsm::Event::exited));
+  RINGC_TRY(transition(o.id, stopped.next, fsm::Event::remove));
+  RINGC_TRY(destroy_cgroup(rt, p.cgroup_path));
+  RINGC_TRY(rt.store().remove(o.id));
   rt.timeline.mark("delete");
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code.value();

@@ -378,7 +378,7 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   return int(cur);
 }
 
-Result<void> setup_rootfs(const SpawnPlan& plan) {
+Result<void> setup_rootfs(const SpawnPlan& plan, const std::function<Result<void>()>& before_cgroup) {
   const Spec& spec = *plan.spec;
   unsigned long prop = MS_SLAVE | MS_REC;
   if (!spec.linux_cfg.rootfs_propagation.empty())
@@ -395,7 +395,8 @@ Result<void> setup_rootfs(const SpawnPlan& plan) {
   if (rootfd < 0) return sys_error(errno, "open rootfs " + plan.rootfs);
   Result<void> r = outcome::success();
   for (auto& m : spec.mounts) {
-    r = mount_one(plan, rootfd, m);
+    if (m.type == "cgroup") r = before_cgroup();
+    if (r) r = mount_one(plan, rootfd, m);
     if (!r) break;
   }
   if (r) r = setup_dev(spec, rootfd);

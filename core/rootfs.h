@@ -4,6 +4,7 @@
 // rootfs cannot send a mount, a mkdir or a mknod outside it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,7 +32,9 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file);
 // root, absolute link targets restart from it), like runc's securejoin.
 Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
-Result<void> setup_rootfs(const SpawnPlan& plan);
+// Mounts in the spec's order; before the first cgroup mount it calls
+// before_cgroup (the child joins its cgroups and cgroup namespace there).
+Result<void> setup_rootfs(const SpawnPlan& plan, const std::function<Result<void>()>& before_cgroup);
 Result<void> pivot_into(const std::string& rootfs);
 // After pivot_root: sysctls, masked and read-only paths, read-only root.
 Result<void> finish_rootfs(const Spec& spec);

@@ -13,6 +13,9 @@
 
 namespace ringc {
 
+// Parent → child: the v1 cgroup directories exist (one byte on the pair).
+inline constexpr char kCgroupsReady = 'C';
+
 // Child → parent messages. The child sends exactly one: ready (set up and
 // waiting on the exec fifo) or error (why setup failed), then closes.
 enum class MsgKind : uint8_t { ready = 1, error = 2 };
@@ -34,7 +37,6 @@ struct SpawnPlan {
   std::string bundle;         // absolute
   std::string rootfs;         // absolute
   std::string fifo_path;      // the child waits on it for `start`
-  std::vector<int> v1_procs;  // v1 cgroup.procs fds the child joins
   int cgroup_v2_fd = -1;      // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
