@@ -12,15 +12,37 @@ static_assert(std::endian::native == std::endian::little,
               "record accessors assume a little-endian host");
 
 namespace {
+// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78: what SSE4.2's
+// crc32 instruction computes, eight bytes at a time.
 constexpr std::array<uint32_t, 256> kCrcTable = [] {
   std::array<uint32_t, 256> t{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0x82F63B78u ^ (c >> 1) : c >> 1;
     t[i] = c;
   }
   return t;
 }();
+
+uint32_t crc32c_table(uint32_t c, const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ uint8_t(p[i])) & 0xFF] ^ (c >> 8);
+  return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t c, const char* p, size_t n) {
+  uint64_t c64 = c;
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c64 = __builtin_ia32_crc32di(c64, v);
+  }
+  c = uint32_t(c64);
+  for (; n > 0; --n, ++p) c = __builtin_ia32_crc32qi(c, uint8_t(*p));
+  return c;
+}
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
 
 template <class T>
 void put(std::string& out, size_t off, T v) {
@@ -32,10 +54,16 @@ Error corrupt(std::string_view name, std::string_view why) {
 }
 }  // namespace
 
-uint32_t crc32(std::span<const char> bytes) {
+uint32_t crc32c(std::span<const char> bytes) {
   uint32_t c = 0xFFFFFFFFu;
-  for (char ch : bytes) c = kCrcTable[(c ^ uint8_t(ch)) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+#if defined(__x86_64__)
+  if (kHaveSse42) return crc32c_hw(c, bytes.data(), bytes.size()) ^ 0xFFFFFFFFu;
+#endif
+  return crc32c_table(c, bytes.data(), bytes.size()) ^ 0xFFFFFFFFu;
+}
+
+uint32_t crc32c_portable(std::span<const char> bytes) {
+  return crc32c_table(0xFFFFFFFFu, bytes.data(), bytes.size()) ^ 0xFFFFFFFFu;
 }
 
 std::string encode(const RecordFields& f) {
@@ -68,7 +96,7 @@ std::string encode(const RecordFields& f) {
     std::memcpy(out.data() + off, strs[i].data(), strs[i].size());
     off += uint32_t(strs[i].size());
   }
-  put<uint32_t>(out, 12, crc32(std::span<const char>(out).subspan(16)));
+  put<uint32_t>(out, 12, crc32c(std::span<const char>(out).subspan(16)));
   return out;
 }
 
@@ -100,7 +128,7 @@ Result<RecordView> RecordView::parse(std::span<const char> b, std::string_view n
   uint32_t total = v.u32(8);
   if (total != b.size())
     return corrupt(name, fmt::format("size field says {} bytes, file has {}", total, b.size()));
-  if (crc32(b.subspan(16)) != v.u32(12)) return corrupt(name, "checksum mismatch");
+  if (crc32c(b.subspan(16)) != v.u32(12)) return corrupt(name, "checksum mismatch");
   if (uint8_t(b[20]) >= fsm::kStateCount) return corrupt(name, "bad status");
   for (int i = 0; i < kStringCount; ++i) {
     uint64_t off = v.u32(64 + 8 * i), len = v.u32(68 + 8 * i);

@@ -52,7 +52,9 @@ struct RecordFields {
 
 std::string encode(const RecordFields& f);
 
-uint32_t crc32(std::span<const char> bytes);
+// CRC-32C of the bytes (hardware instruction where the CPU has it).
+uint32_t crc32c(std::span<const char> bytes);
+uint32_t crc32c_portable(std::span<const char> bytes);  // table only, for tests
 
 class RecordView {
  public:

@@ -107,8 +107,15 @@ TEST(Record, ExtraBytesRejected) {
   EXPECT_FALSE(RecordView::parse(bytes, "f"));
 }
 
-TEST(Record, Crc32KnownValue) {
-  // The standard check value of CRC-32/ISO-HDLC.
+TEST(Record, Crc32cKnownValue) {
+  // The standard check value of CRC-32C (Castagnoli).
   std::string s = "123456789";
-  EXPECT_EQ(crc32(s), 0xCBF43926u);
+  EXPECT_EQ(crc32c(s), 0xE3069283u);
+  EXPECT_EQ(crc32c_portable(s), 0xE3069283u);
+  std::string big(1000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = char(i * 7);
+  for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 999, 1000})
+    EXPECT_EQ(crc32c(std::span<const char>(big.data(), n)),
+              crc32c_portable(std::span<const char>(big.data(), n)))
+        << n;
 }
