@@ -38,6 +38,11 @@ Result<int> cmd_delete(Context&, std::span<const std::string>);
 Result<int> cmd_list(Context&, std::span<const std::string>);
 Result<int> cmd_fsm(Context&, std::span<const std::string>);
 
+struct Args;
+// create and run share their flags; those whose feature is not built yet
+// are refused by name rather than silently ignored.
+Result<void> refuse_unbuilt_flags(const Args& a, std::string_view command);
+
 // The one container id a command takes, or a usage error.
 Result<std::string> one_id(const std::vector<std::string>& positional, std::string_view command);
 

@@ -12,9 +12,9 @@ Result<int> cmd_run(Context& ctx, std::span<const std::string> argv) {
                            {"console-socket", "", true},
                            {"no-pivot", "", false},
                            {"no-new-keyring", "", false},
-                           {"preserve-fds", "", true},
-                           {"keep", "", false}},
+                           {"preserve-fds", "", true}},
                           "run"));
+  RINGC_TRY(refuse_unbuilt_flags(a, "run"));
   RINGC_TRY(auto id, one_id(a.positional, "run"));
   CreateOptions o{id, a.get("bundle", "."), a.get("pid-file")};
   return run(ctx.runtime, o, a.has("detach"));

@@ -101,4 +101,23 @@ TEST_F(Priv, JoinsNamespaceByPath) {
   EXPECT_EQ(ringc({"delete", "-f", c1}).code, 0);
 }
 
+TEST_F(Priv, JoinsPidNamespaceByPath) {
+  // A second container in the first one's pid namespace sees its init.
+  std::string b1 = bundle({"sleep", "1000"});
+  std::string c1 = id("pidowner");
+  ASSERT_EQ(ringc({"run", "-d", "-b", b1, c1}).code, 0);
+  Cmd st = ringc({"state", c1});
+  std::string pid = st.out.substr(st.out.find("\"pid\": ") + 7);
+  pid = pid.substr(0, pid.find(','));
+  std::string b2 = bundle({"sh", "-c", "cat /proc/1/comm; echo $$"}, [&](std::string& c) {
+    replace(c, "{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t}",
+            "{\"type\": \"pid\", \"path\": \"/proc/" + pid + "/ns/pid\"}");
+  });
+  Cmd r = ringc({"run", "-b", b2, id("pidjoiner")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 6), "sleep\n") << r.out;
+  EXPECT_NE(r.out.substr(6), "1\n") << "the joiner is not pid 1 in a shared namespace";
+  EXPECT_EQ(ringc({"delete", "-f", c1}).code, 0);
+}
+
 }  // namespace ringc::test
