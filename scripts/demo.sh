@@ -12,27 +12,33 @@ ringc=$PWD/build/release/cli/ringc
 bundle=$PWD/build/bundle
 root=/run/ringc-demo
 scripts/make-bundle.sh "$bundle" "$ringc" sleep 3600 >/dev/null
-echo "bundle: $bundle (busybox $(/bin/busybox | head -1 | awk '{print $2}'), sleep 3600)"
+echo "bundle: $bundle (busybox $(/bin/busybox 2>&1 | sed -n '1s/^BusyBox \(v[^ ]*\).*/\1/p'), sleep 3600)"
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; printf "%d containers in %.2f s: %.0f/s, %.1f ms each\n", n, d, n / d, 1000 * d / n }'; }
 
-# Whatever an interrupted earlier demo left.
-for id in $("$ringc" --root "$root" list -q 2>/dev/null); do "$ringc" --root "$root" delete --force "$id"; done
 
 echo "== starting $count containers ($parallel at a time): ringc run -d"
 t0=$(now)
 ids=$(mktemp)
-trap 'rm -f "$ids"' EXIT
+out=$(mktemp)
+# Whatever happens, no demo container outlives the script.
+cleanup() {
+  "$ringc" --root "$root" list -q 2>/dev/null | xargs -r -P "$parallel" -I{} "$ringc" --root "$root" delete --force {} </dev/null
+  rm -f "$ids" "$out"
+}
+trap cleanup EXIT
 seq -f "demo-%04g" "$count" > "$ids"
 # The containers inherit ringc's stdio: give them /dev/null, keep errors.
 xargs -a "$ids" -P "$parallel" -I{} "$ringc" --root "$root" run -d -b "$bundle" {} </dev/null >/dev/null
 t1=$(now)
 rate "$count" "$t0" "$t1"
 
-echo "== ringc list (first 5 of $("$ringc" --root "$root" list -q | wc -l))"
-"$ringc" --root "$root" list | head -6
-running=$("$ringc" --root "$root" list --format json | grep -o '"status":"running"' | wc -l)
+"$ringc" --root "$root" list > "$out"
+echo "== ringc list (first 5 of $(($(wc -l < "$out") - 1)))"
+head -6 "$out"
+"$ringc" --root "$root" list --format json > "$out"
+running=$(grep -o '"status":"running"' "$out" | wc -l)
 echo "running: $running of $count"
 
 echo "== state of one"
