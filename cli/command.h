@@ -37,6 +37,9 @@ Result<int> cmd_kill(Context&, std::span<const std::string>);
 Result<int> cmd_delete(Context&, std::span<const std::string>);
 Result<int> cmd_list(Context&, std::span<const std::string>);
 Result<int> cmd_fsm(Context&, std::span<const std::string>);
+Result<int> cmd_pause(Context&, std::span<const std::string>);
+Result<int> cmd_resume(Context&, std::span<const std::string>);
+Result<int> cmd_ps(Context&, std::span<const std::string>);
 
 struct Args;
 // create and run share their flags; those whose feature is not built yet

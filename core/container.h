@@ -30,6 +30,12 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach);
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all);
 Result<void> remove(Runtime& rt, std::string_view id, bool force);
 Result<std::string> state(Runtime& rt, std::string_view id);
+// Freeze / thaw every process of a running / paused container; they return
+// once the kernel reports the cgroup frozen / thawed.
+Result<void> pause(Runtime& rt, std::string_view id);
+Result<void> resume(Runtime& rt, std::string_view id);
+// Host pids of every process in the container's cgroup.
+Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id);
 
 struct ListEntry {
   std::string id, bundle, created, owner, json;
@@ -37,6 +43,11 @@ struct ListEntry {
   fsm::State status;
 };
 std::vector<ListEntry> list(Runtime& rt);
+
+// The record of a container (id validated first); Errc::not_found if none.
+Result<LoadedRecord> load_record(Runtime& rt, std::string_view id);
+// Rewrites the record with a new status.
+Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm::State s);
 
 // Signal by name ("TERM", "SIGKILL") or number; -1 when unknown.
 int parse_signal(std::string_view s);

@@ -17,8 +17,7 @@
 
 namespace ringc {
 
-namespace {
-Result<LoadedRecord> load(Runtime& rt, std::string_view id) {
+Result<LoadedRecord> load_record(Runtime& rt, std::string_view id) {
   RINGC_TRY(validate_id(id));
   return rt.store().read(id);
 }
@@ -28,6 +27,9 @@ Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm:
   f.status = s;
   return rt.store().write(id, f);
 }
+
+namespace {
+auto load(Runtime& rt, std::string_view id) { return load_record(rt, id); }
 
 constexpr struct {
   const char* name;

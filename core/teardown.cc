@@ -1,12 +1,14 @@
 #include "core/teardown.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
 
 #include <fmt/format.h>
 
+#include "cgroup/freezer.h"
 #include "cgroup/manager.h"
 #include "core/sys.h"
 #include "core/waits.h"
@@ -53,9 +55,70 @@ Result<void> release_init(Runtime& rt, std::string_view id) {
   return outcome::success();
 }
 
+Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
+                        std::chrono::milliseconds deadline) {
+  RINGC_TRY(auto host, rt.cgroups());
+  RINGC_TRY(auto ring, rt.ring());
+  auto what = [&](std::string_view op) {
+    return fmt::format("{} cgroup {}", op, cgroup_path);
+  };
+  auto events = cgroup::open_events(*host, cgroup_path);
+  if (!events) return Error{events.error(), what("open events of")};
+  int fd = events.value();
+  auto close_fd = [&] {
+    if (fd >= 0) ::close(fd);
+  };
+  if (auto r = cgroup::request_freeze(*host, cgroup_path, frozen); !r) {
+    close_fd();
+    return Error{r.error(), what(frozen ? "freeze" : "thaw")};
+  }
+  auto until = std::chrono::steady_clock::now() + deadline;
+  std::chrono::milliseconds backoff{1};
+  for (;;) {
+    auto now_frozen = cgroup::is_frozen(*host, cgroup_path);
+    if (!now_frozen) {
+      close_fd();
+      return Error{now_frozen.error(), what("read state of")};
+    }
+    if (now_frozen.value() == frozen) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      close_fd();
+      return ringc_error(Errc::timed_out, fmt::format("cgroup {} not {} after {} ms", cgroup_path,
+                                                      frozen ? "frozen" : "thawed",
+                                                      deadline.count()));
+    }
+    if (fd < 0) {  // v1 freezer: no notification, a ring timer instead
+      RINGC_TRY(ring_delay(*ring, std::min(backoff, left)));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(50));
+      continue;
+    }
+    auto ts = ring::to_timespec(left);
+    if (!ring->reserve(2) || !ring::prep_poll(*ring, 2, fd, POLLPRI | POLLERR) ||
+        !ring::link_timeout(*ring, &ts)) {
+      close_fd();
+      return sys_error(EBUSY, "io_uring: no submission entry");
+    }
+    auto c = ring->await(2);
+    if (!c) {
+      close_fd();
+      return Error{c.error(), "io_uring"};
+    }
+    char buf[256];
+    (void)::pread(fd, buf, sizeof buf, 0);  // re-arm the notification
+  }
+  close_fd();
+  return outcome::success();
+}
+
 Result<void> kill_and_wait(Runtime& rt, int pidfd, std::string_view cgroup_path, bool child) {
   RINGC_TRY(auto host, rt.cgroups());
-  if (!cgroup_path.empty()) (void)cgroup::signal_all(*host, cgroup_path, SIGKILL);
+  if (!cgroup_path.empty()) {
+    (void)cgroup::signal_all(*host, cgroup_path, SIGKILL);
+    // v1 frozen tasks die only once thawed; harmless when not frozen.
+    (void)cgroup::request_freeze(*host, cgroup_path, false);
+  }
   if (pidfd < 0) return outcome::success();
   if (int e = sys::pidfd_send_signal(pidfd, SIGKILL); e < 0 && e != -ESRCH)
     return neg_error(e, "kill container init");

@@ -18,6 +18,7 @@ namespace ringc::ring {
 bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info);
 
 bool prep_poll_in(Ring& r, uint64_t user_data, int fd);
+bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events);
 bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len);
 bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);

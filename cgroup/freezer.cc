@@ -1,0 +1,71 @@
+#include "cgroup/freezer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+namespace ringc::cgroup {
+
+namespace {
+std::error_code errno_code(int e = errno) { return {e, std::generic_category()}; }
+
+Result<std::string> read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return errno_code(e);
+  return std::string(buf, size_t(n));
+}
+
+Result<void> write_file(const std::string& path, std::string_view v) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  ssize_t n = ::write(fd, v.data(), v.size());
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return errno_code(e);
+  return outcome::success();
+}
+
+const Hierarchy* v1_freezer(const Host& host) { return host.v1("freezer"); }
+}  // namespace
+
+Result<void> request_freeze(const Host& host, std::string_view path, bool frozen) {
+  if (const Hierarchy* h = host.v2())
+    return write_file(h->mount + std::string(path) + "/cgroup.freeze", frozen ? "1" : "0");
+  if (const Hierarchy* h = v1_freezer(host))
+    return write_file(h->mount + std::string(path) + "/freezer.state", frozen ? "FROZEN" : "THAWED");
+  return errno_code(ENOTSUP);
+}
+
+Result<bool> is_frozen(const Host& host, std::string_view path) {
+  if (const Hierarchy* h = host.v2()) {
+    auto text = read_file(h->mount + std::string(path) + "/cgroup.events");
+    if (!text) return text.error();
+    return text.value().find("frozen 1") != std::string::npos;
+  }
+  if (const Hierarchy* h = v1_freezer(host)) {
+    auto text = read_file(h->mount + std::string(path) + "/freezer.state");
+    if (!text) return text.error();
+    return text.value().starts_with("FROZEN");
+  }
+  return errno_code(ENOTSUP);
+}
+
+Result<int> open_events(const Host& host, std::string_view path) {
+  const Hierarchy* h = host.v2();
+  if (!h) return -1;
+  std::string f = h->mount + std::string(path) + "/cgroup.events";
+  int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_code();
+  char buf[256];
+  (void)::read(fd, buf, sizeof buf);  // arms kernfs' change notification
+  return fd;
+}
+
+}  // namespace ringc::cgroup

@@ -1,0 +1,25 @@
+// Freezing a container's cgroup: v2 cgroup.freeze (also on the hybrid
+// unified mount), else the v1 freezer controller. Requests only; waiting
+// for the kernel to report the new state is the caller's (on the ring).
+#pragma once
+
+#include <string_view>
+
+#include "cgroup/layout.h"
+
+namespace ringc::cgroup {
+
+// Asks the kernel to freeze (true) or thaw the cgroup.
+Result<void> request_freeze(const Host& host, std::string_view path, bool frozen);
+
+// Whether the kernel reports the cgroup frozen now ("frozen 1" in
+// cgroup.events; FROZEN in v1 freezer.state).
+Result<bool> is_frozen(const Host& host, std::string_view path);
+
+// A read-only fd on cgroup.events, already read once, so that a poll for
+// POLLPRI completes on the next change; -1 when the host has no v2
+// hierarchy (v1 freezer.state has no notification: the caller retries on a
+// timer).
+Result<int> open_events(const Host& host, std::string_view path);
+
+}  // namespace ringc::cgroup

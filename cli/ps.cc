@@ -1,0 +1,57 @@
+// ps: json prints the pids (what containerd's shim reads); table runs the
+// host's ps (with the given arguments, default -ef) and keeps the header
+// and the container's lines, as runc does.
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/container.h"
+#include "core/host_command.h"
+
+namespace ringc::cli {
+
+Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, {{"format", "f", true}}, "ps"));
+  if (a.positional.empty())
+    return ringc_error(Errc::bad_usage, "\"ps\" requires the container id [ps options]");
+  std::string format = a.get("format", "table");
+  if (format != "table" && format != "json")
+    return ringc_error(Errc::bad_usage, fmt::format("invalid format option \"{}\"", format));
+  RINGC_TRY(auto pids, processes(ctx.runtime, a.positional[0]));
+  if (format == "json") {
+    std::string out = "[";
+    for (size_t i = 0; i < pids.size(); ++i) out += (i ? "," : "") + std::to_string(pids[i]);
+    std::puts((out + "]").c_str());
+    return 0;
+  }
+  std::string cmd = "ps";
+  if (a.positional.size() == 1) cmd += " -ef";
+  for (size_t i = 1; i < a.positional.size(); ++i) cmd += " '" + a.positional[i] + "'";
+  RINGC_TRY(auto table, run_capture(ctx.runtime, cmd));
+  std::istringstream in(table);
+  std::string header;
+  std::getline(in, header);
+  // The PID column: where "PID" ends in the header.
+  std::istringstream h(header);
+  int pid_col = -1, col = 0;
+  for (std::string w; h >> w; ++col)
+    if (w == "PID") pid_col = col;
+  if (pid_col < 0) return ringc_error(Errc::bad_usage, "ps: no PID column in the output of " + cmd);
+  std::set<pid_t> mine(pids.begin(), pids.end());
+  std::string out = header + "\n";
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream l(line);
+    std::string w;
+    for (int c = 0; c <= pid_col && (l >> w); ++c) {
+    }
+    if (!w.empty() && mine.count(pid_t(std::atoi(w.c_str())))) out += line + "\n";
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace ringc::cli

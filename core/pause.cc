@@ -1,0 +1,39 @@
+// pause, resume and the process list: the container's cgroup, driven by
+// the FSM's freeze / thaw actions.
+#include <fmt/format.h>
+
+#include "cgroup/manager.h"
+#include "core/container.h"
+#include "core/observe.h"
+#include "core/teardown.h"
+
+namespace ringc {
+
+namespace {
+constexpr std::chrono::milliseconds kFreezeDeadline{10'000};
+
+Result<void> change(Runtime& rt, std::string_view id, fsm::Event e) {
+  RINGC_TRY(auto rec, load_record(rt, id));
+  fsm::State now = observed_state(rec.view());
+  RINGC_TRY(auto t, transition(id, now, e));
+  bool freeze = t.action == fsm::Action::freeze;
+  RINGC_TRY(set_frozen(rt, rec->cgroup(), freeze, kFreezeDeadline));
+  return persist(rt, id, rec.view(), t.next);
+}
+}  // namespace
+
+Result<void> pause(Runtime& rt, std::string_view id) { return change(rt, id, fsm::Event::pause); }
+Result<void> resume(Runtime& rt, std::string_view id) { return change(rt, id, fsm::Event::resume); }
+
+Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id) {
+  RINGC_TRY(auto rec, load_record(rt, id));
+  RINGC_TRY(auto host, rt.cgroups());
+  auto list = cgroup::pids(*host, rec->cgroup());
+  if (!list) {
+    if (list.error() == std::errc::no_such_file_or_directory) return std::vector<pid_t>{};
+    return Error{list.error(), fmt::format("list processes of container \"{}\"", id)};
+  }
+  return list.value();
+}
+
+}  // namespace ringc
