@@ -5,7 +5,7 @@
 set -euo pipefail
 dir=$1; ringc=$(realpath "$2"); shift 2
 [ $# -gt 0 ] || set -- true
-busybox=/bin/busybox
+busybox=${BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] || { echo "make-bundle: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 rm -rf "$dir"
 mkdir -p "$dir/rootfs"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root}

@@ -19,6 +19,16 @@ namespace ringc::test {
 std::string Priv::rootfs_;
 
 namespace {
+// Compiled-in paths, overridable for runs on another machine.
+const char* ringc_bin() {
+  const char* e = getenv("RINGC_TEST_BIN");
+  return e ? e : RINGC_BIN;
+}
+const char* source_dir() {
+  const char* e = getenv("RINGC_TEST_SOURCE_DIR");
+  return e ? e : RINGC_SOURCE_DIR;
+}
+
 std::string read_all(int fd) {
   std::string s;
   char buf[4096];
@@ -56,8 +66,8 @@ void Priv::SetUpTestSuite() {
   if (geteuid() != 0) return;
   if (!rootfs_.empty()) return;
   std::string dir = "/tmp/ringc-test-bundle." + std::to_string(getpid());
-  std::string cmd = std::string(RINGC_SOURCE_DIR) + "/scripts/make-bundle.sh " + dir + " " +
-                    RINGC_BIN + " true >/dev/null";
+  std::string cmd = std::string(source_dir()) + "/scripts/make-bundle.sh " + dir + " " +
+                    ringc_bin() + " true >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   rootfs_ = dir + "/rootfs";
 }
@@ -85,7 +95,7 @@ void Priv::TearDown() {
 }
 
 Cmd Priv::ringc(std::vector<std::string> args) {
-  args.insert(args.begin(), {RINGC_BIN, "--root", root_});
+  args.insert(args.begin(), {ringc_bin(), "--root", root_});
   // Files, not pipes: a created container inherits ringc's stdio and keeps
   // it open, so reading a pipe to EOF would wait for the container.
   FILE* out = tmpfile();
@@ -114,7 +124,7 @@ Cmd Priv::ringc(std::vector<std::string> args) {
 }
 
 Running Priv::ringc_async(std::vector<std::string> args) {
-  args.insert(args.begin(), {RINGC_BIN, "--root", root_});
+  args.insert(args.begin(), {ringc_bin(), "--root", root_});
   int out[2];
   EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
   pid_t pid = fork();
