@@ -14,6 +14,7 @@
 #include <cstdlib>
 
 #include "cgroup/manager.h"
+#include "cgroup/resources.h"
 #include "core/container.h"
 #include "core/id.h"
 #include "core/observe.h"
@@ -97,6 +98,16 @@ RecordFields fields_of(const Prepared& p, std::string_view id, pid_t pid, fsm::S
   return f;
 }
 
+// Limits are in place before the child joins (v1) or is born into (v2)
+// its cgroup: the user's program never runs without them.
+Result<void> apply_resources(const cgroup::Host& host, const Prepared& p, cgroup::Part part) {
+  const auto& res = p.spec.linux_cfg.resources;
+  if (res.empty()) return outcome::success();
+  auto r = cgroup::apply(host, p.cgroup_path, res, part);
+  if (!r) return Error{r.error().code, "set linux.resources: write " + r.error().file};
+  return outcome::success();
+}
+
 // Undoes a create's steps in reverse unless disarmed.
 class Undo {
  public:
@@ -134,9 +145,11 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   undo.claimed();
   rt.timeline.mark("claim");
 
+  cgroup::enable_v2_controllers(*host, p.cgroup_path);
   if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v2); !r)
     return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
   undo.cgroup(p.cgroup_path);
+  RINGC_TRY(apply_resources(*host, p, cgroup::Part::v2));
   rt.timeline.mark("cgroup-create");
   std::string fifo = rt.store().fifo(o.id);
   if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
@@ -165,6 +178,10 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v1); !r) {
     ::close(s.sock);
     return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
+  }
+  if (auto r = apply_resources(*host, p, cgroup::Part::v1); !r) {
+    ::close(s.sock);
+    return r.error();
   }
   (void)::send(s.sock, &kCgroupsReady, 1, MSG_NOSIGNAL);
   rt.timeline.mark("cgroup-v1");

@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <map>
+
+#include <simdjson.h>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cgroup/resources.h"
 #include "core/error.h"
 
 namespace ringc {
@@ -74,7 +77,7 @@ struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<IdMapping> uid_mappings, gid_mappings;
   std::string cgroups_path;
-  std::string resources_json;  // raw, applied by cgroup/
+  cgroup::Resources resources;
   std::string rootfs_propagation;
   std::vector<std::string> masked_paths, readonly_paths;
   std::map<std::string, std::string> sysctl;
@@ -97,6 +100,13 @@ struct Spec {
 // Parses config.json text. Errors name the file and the field's JSON
 // pointer: "config.json: /process/args: must be a non-empty array of strings".
 Result<Spec> parse_spec(std::string_view json, std::string_view file = "config.json");
+namespace spec_detail {
+class Reader;
+}
+// linux.resources (exposed for tests through parse_spec).
+Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
+                                          simdjson::dom::object resources);
+
 // Reads and parses <bundle>/config.json.
 Result<Spec> load_spec(const std::string& bundle);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/spec.h"
+#include "core/spec_reader.h"
 
 namespace ringc {
 
@@ -14,72 +15,7 @@ namespace {
 using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
-
-class Reader {
- public:
-  explicit Reader(std::string_view file) : file_(file) {}
-
-  Error fail(std::string_view ptr, std::string_view why) const {
-    return ringc_error(Errc::bad_spec, fmt::format("{}: {}: {}", file_, ptr, why));
-  }
-
-  // Field lookup: nullopt when absent (or null).
-  static std::optional<element> field(object o, std::string_view key) {
-    element e;
-    if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
-    return e;
-  }
-
-  Result<object> obj(element e, std::string_view ptr) const {
-    object o;
-    if (e.get(o) != simdjson::SUCCESS) return fail(ptr, "must be an object");
-    return o;
-  }
-  Result<array> arr(element e, std::string_view ptr) const {
-    array a;
-    if (e.get(a) != simdjson::SUCCESS) return fail(ptr, "must be an array");
-    return a;
-  }
-  Result<std::string> str(element e, std::string_view ptr) const {
-    std::string_view s;
-    if (e.get(s) != simdjson::SUCCESS) return fail(ptr, "must be a string");
-    return std::string(s);
-  }
-  Result<bool> boolean(element e, std::string_view ptr) const {
-    bool b;
-    if (e.get(b) != simdjson::SUCCESS) return fail(ptr, "must be a boolean");
-    return b;
-  }
-  Result<int64_t> integer(element e, std::string_view ptr, int64_t lo, int64_t hi) const {
-    int64_t v;
-    if (e.is_uint64()) {
-      uint64_t u = e.get_uint64().value_unsafe();
-      if (u > uint64_t(hi)) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
-      return int64_t(u);
-    }
-    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be an integer");
-    if (v < lo || v > hi) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
-    return v;
-  }
-  Result<uint64_t> u64(element e, std::string_view ptr) const {
-    uint64_t v;
-    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be a non-negative integer");
-    return v;
-  }
-  Result<std::vector<std::string>> strings(element e, std::string_view ptr) const {
-    RINGC_TRY(auto a, arr(e, ptr));
-    std::vector<std::string> out;
-    for (element x : a) {
-      std::string_view s;
-      if (x.get(s) != simdjson::SUCCESS) return fail(ptr, "must be an array of strings");
-      out.emplace_back(s);
-    }
-    return out;
-  }
-
- private:
-  std::string_view file_;
-};
+using spec_detail::Reader;
 
 Result<Capabilities> parse_caps(const Reader& r, object o) {
   Capabilities c;
@@ -282,8 +218,7 @@ Result<Linux> parse_linux(const Reader& r, object o) {
   }
   if (auto e = Reader::field(o, "resources")) {
     RINGC_TRY(auto ro, r.obj(*e, "/linux/resources"));
-    (void)ro;
-    l.resources_json = simdjson::minify(*e);
+    RINGC_TRY(l.resources, parse_resources(r, ro));
   }
   if (auto e = Reader::field(o, "rootfsPropagation")) {
     RINGC_TRY(l.rootfs_propagation, r.str(*e, "/linux/rootfsPropagation"));

@@ -155,7 +155,7 @@ int Running::wait() {
   return decode(status);
 }
 
-void Priv::replace(std::string& text, const std::string& from, const std::string& to) {
+void replace(std::string& text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << "not in config: " << from;
   text.replace(at, from.size(), to);

@@ -25,6 +25,9 @@ struct Running {
   int wait();               // exit code
 };
 
+// Replaces the first `from` in text (the test fails if absent).
+void replace(std::string& text, const std::string& from, const std::string& to);
+
 class Priv : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -39,8 +42,6 @@ class Priv : public ::testing::Test {
   // the shared busybox rootfs, and `tweak` applied to the JSON text.
   std::string bundle(std::vector<std::string> args,
                      std::function<void(std::string&)> tweak = nullptr);
-  // Replaces the first `from` in text (the test fails if absent).
-  static void replace(std::string& text, const std::string& from, const std::string& to);
 
   // Blocks (pidfd poll) until pid has exited.
   static void wait_gone(pid_t pid);

@@ -57,7 +57,9 @@ TEST(Spec, ParsesRuncSpec) {
   EXPECT_TRUE(s.process.no_new_privileges);
   EXPECT_EQ(s.linux_cfg.masked_paths.size(), 10u);
   EXPECT_EQ(s.linux_cfg.readonly_paths.size(), 5u);
-  EXPECT_NE(s.linux_cfg.resources_json.find("\"allow\":false"), std::string::npos);
+  ASSERT_EQ(s.linux_cfg.resources.devices.size(), 1u);
+  EXPECT_FALSE(s.linux_cfg.resources.devices[0].allow);
+  EXPECT_EQ(s.linux_cfg.resources.devices[0].type, 'a');
 }
 
 TEST(Spec, ParsesRuncRootlessSpec) {

@@ -1,0 +1,178 @@
+#include "cgroup/resources.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace ringc::cgroup {
+
+namespace {
+using Res = outcome::result<void, ApplyError, outcome::policy::terminate>;
+
+Res write(const std::string& file, const std::string& value) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return ApplyError{{errno, std::generic_category()}, file};
+  ssize_t n = ::write(fd, value.data(), value.size());
+  int e = errno;
+  ::close(fd);
+  if (n < 0) return ApplyError{{e, std::generic_category()}, file};
+  return outcome::success();
+}
+
+std::string dev_rule(const DeviceRule& d) {
+  auto num = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
+  if (d.type == 'a') return "a";
+  return std::string(1, d.type) + " " + num(d.major) + ":" + num(d.minor) + " " + d.access;
+}
+
+Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
+  auto dir = [&](const char* ctrl) -> std::string {
+    const Hierarchy* h = host.v1(ctrl);
+    return h ? h->mount + std::string(path) + "/" : std::string();
+  };
+  if (std::string d = dir("memory"); !d.empty()) {
+    if (r.memory_limit) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.limit_in_bytes", std::to_string(*r.memory_limit)));
+    }
+    if (r.memory_swap) {  // OCI's swap is memory+swap: memsw
+      BOOST_OUTCOME_TRYV(write(d + "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap)));
+    }
+    if (r.memory_reservation) {
+      BOOST_OUTCOME_TRYV(
+          write(d + "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation)));
+    }
+    if (r.memory_swappiness) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.swappiness", std::to_string(*r.memory_swappiness)));
+    }
+    if (r.disable_oom_killer && *r.disable_oom_killer) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.oom_control", "1"));
+    }
+  }
+  if (std::string d = dir("pids"); !d.empty() && r.pids_limit) {
+    BOOST_OUTCOME_TRYV(
+        write(d + "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"));
+  }
+  if (std::string d = dir("cpu"); !d.empty()) {
+    if (r.cpu_shares) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.shares", std::to_string(*r.cpu_shares)));
+    }
+    if (r.cpu_period) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_period_us", std::to_string(*r.cpu_period)));
+    }
+    if (r.cpu_quota) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
+    }
+  }
+  if (std::string d = dir("cpuset"); !d.empty()) {
+    if (!r.cpus.empty()) {
+      BOOST_OUTCOME_TRYV(write(d + "cpuset.cpus", r.cpus));
+    }
+    if (!r.mems.empty()) {
+      BOOST_OUTCOME_TRYV(write(d + "cpuset.mems", r.mems));
+    }
+  }
+  if (std::string d = dir("devices"); !d.empty() && !r.devices.empty()) {
+    for (const auto* list : {&r.devices, &default_allowed_devices()})
+      for (auto& rule : *list) {
+        BOOST_OUTCOME_TRYV(write(d + (rule.allow ? "devices.allow" : "devices.deny"), dev_rule(rule)));
+      }
+  }
+  return outcome::success();
+}
+
+Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
+  const Hierarchy* h = host.v2();
+  if (!h) return outcome::success();
+  std::string d = h->mount + std::string(path) + "/";
+  // On a hybrid host the v1 controllers carry the limits; the unified
+  // mount has no controller files.
+  auto v2_has = [&](const char* ctrl) { return host.layout == Layout::unified && !host.v1(ctrl); };
+  if (v2_has("memory")) {
+    if (r.memory_limit) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.max",
+                               *r.memory_limit < 0 ? "max" : std::to_string(*r.memory_limit)));
+    }
+    if (r.memory_reservation) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.low", std::to_string(*r.memory_reservation)));
+    }
+    if (r.memory_swap) {  // v2's swap.max is swap alone: OCI's memory+swap minus memory
+      std::string v = "max";
+      if (*r.memory_swap >= 0 && r.memory_limit && *r.memory_limit >= 0)
+        v = std::to_string(*r.memory_swap - *r.memory_limit);
+      BOOST_OUTCOME_TRYV(write(d + "memory.swap.max", v));
+    }
+  }
+  if (v2_has("pids") && r.pids_limit) {
+    BOOST_OUTCOME_TRYV(
+        write(d + "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"));
+  }
+  if (v2_has("cpu")) {
+    if (r.cpu_shares) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.weight", std::to_string(shares_to_weight(*r.cpu_shares))));
+    }
+    if (r.cpu_quota || r.cpu_period) {
+      std::string quota = r.cpu_quota && *r.cpu_quota > 0 ? std::to_string(*r.cpu_quota) : "max";
+      BOOST_OUTCOME_TRYV(
+          write(d + "cpu.max", quota + " " + std::to_string(r.cpu_period.value_or(100000))));
+    }
+  }
+  if (v2_has("cpuset")) {
+    if (!r.cpus.empty()) {
+      BOOST_OUTCOME_TRYV(write(d + "cpuset.cpus", r.cpus));
+    }
+    if (!r.mems.empty()) {
+      BOOST_OUTCOME_TRYV(write(d + "cpuset.mems", r.mems));
+    }
+  }
+  for (auto& [file, value] : r.unified) {
+    BOOST_OUTCOME_TRYV(write(d + file, value));
+  }
+  return outcome::success();
+}
+}  // namespace
+
+bool Resources::empty() const {
+  return !memory_limit && !memory_reservation && !memory_swap && !memory_swappiness &&
+         !disable_oom_killer && !pids_limit && !cpu_shares && !cpu_period && !cpu_quota &&
+         cpus.empty() && mems.empty() && devices.empty() && unified.empty();
+}
+
+const std::vector<DeviceRule>& default_allowed_devices() {
+  static const std::vector<DeviceRule> k = {
+      {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},  {true, 'c', 1, 3, "rwm"},
+      {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},  {true, 'c', 1, 8, "rwm"},
+      {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},  {true, 'c', 5, 2, "rwm"},
+      {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"}};
+  return k;
+}
+
+uint64_t shares_to_weight(uint64_t shares) {
+  if (shares == 0) return 0;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+void enable_v2_controllers(const Host& host, std::string_view path) {
+  const Hierarchy* h = host.v2();
+  if (!h || host.layout != Layout::unified) return;
+  std::string dir = h->mount;
+  size_t pos = 0;
+  while (true) {
+    for (const char* c : {"+cpu", "+cpuset", "+io", "+memory", "+pids"})
+      (void)write(dir + "/cgroup.subtree_control", c);  // unavailable ones fail: fine
+    size_t next = path.find('/', pos + 1);
+    if (next == std::string_view::npos) break;  // stop at the leaf's parent
+    dir += std::string(path.substr(pos, next - pos));
+    pos = next;
+  }
+}
+
+Res apply(const Host& host, std::string_view path, const Resources& r, Part part) {
+  if (part != Part::v2) {
+    BOOST_OUTCOME_TRYV(apply_v1(host, path, r));
+  }
+  if (part == Part::v1) return outcome::success();
+  return apply_v2(host, path, r);
+}
+
+}  // namespace ringc::cgroup

@@ -1,0 +1,59 @@
+// linux.resources, typed, and writing them into a container's cgroup:
+// the v1 controllers where the host has them (hybrid, legacy), else the v2
+// interface files.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cgroup/layout.h"
+#include "cgroup/manager.h"
+
+namespace ringc::cgroup {
+
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';  // a, c, b
+  int64_t major = -1, minor = -1;  // -1: any
+  std::string access = "rwm";
+};
+
+struct Resources {
+  std::optional<int64_t> memory_limit, memory_reservation, memory_swap;  // bytes; -1 unlimited
+  std::optional<uint64_t> memory_swappiness;
+  std::optional<bool> disable_oom_killer;
+  std::optional<int64_t> pids_limit;  // <= 0: unlimited
+  std::optional<uint64_t> cpu_shares, cpu_period;
+  std::optional<int64_t> cpu_quota;
+  std::string cpus, mems;
+  std::vector<DeviceRule> devices;
+  std::vector<std::pair<std::string, std::string>> unified;  // v2 file → value
+
+  bool empty() const;
+};
+
+// runc's default device allow-list, applied after the spec's rules: the
+// devices every container gets in /dev, ptys, tun, and mknod of any.
+const std::vector<DeviceRule>& default_allowed_devices();
+
+// Writes `r` into the hierarchies of `part`. The error names the file.
+struct ApplyError {
+  std::error_code code;
+  std::string file;
+};
+outcome::result<void, ApplyError, outcome::policy::terminate> apply(const Host& host,
+                                                                    std::string_view path,
+                                                                    const Resources& r, Part part);
+
+// cpu.shares (v1, 2..262144) as cpu.weight (v2, 1..10000), as runc converts.
+uint64_t shares_to_weight(uint64_t shares);
+
+// On a v2 host, enables the controllers ringc writes in every ancestor of
+// path (cgroup.subtree_control), so the leaf has their files.
+void enable_v2_controllers(const Host& host, std::string_view path);
+
+}  // namespace ringc::cgroup

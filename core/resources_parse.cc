@@ -1,0 +1,104 @@
+// linux.resources → cgroup::Resources, each error naming its field.
+#include "core/spec.h"
+#include "core/spec_reader.h"
+
+namespace ringc {
+
+using spec_detail::Reader;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object o) {
+  cgroup::Resources res;
+  auto i64 = [&](object parent, const char* key, std::string ptr,
+                 std::optional<int64_t>& dst) -> Result<void> {
+    if (auto e = Reader::field(parent, key)) {
+      RINGC_TRY(dst, r.integer(*e, ptr + "/" + key, -1, INT64_MAX));
+    }
+    return outcome::success();
+  };
+  auto u64 = [&](object parent, const char* key, std::string ptr,
+                 std::optional<uint64_t>& dst) -> Result<void> {
+    if (auto e = Reader::field(parent, key)) {
+      RINGC_TRY(dst, r.u64(*e, ptr + "/" + key));
+    }
+    return outcome::success();
+  };
+  if (auto e = Reader::field(o, "memory")) {
+    const std::string p = "/linux/resources/memory";
+    RINGC_TRY(auto m, r.obj(*e, p));
+    RINGC_TRY(i64(m, "limit", p, res.memory_limit));
+    RINGC_TRY(i64(m, "reservation", p, res.memory_reservation));
+    RINGC_TRY(i64(m, "swap", p, res.memory_swap));
+    RINGC_TRY(u64(m, "swappiness", p, res.memory_swappiness));
+    if (res.memory_swappiness && *res.memory_swappiness > 100)
+      return r.fail(p + "/swappiness", "must be between 0 and 100");
+    if (auto f = Reader::field(m, "disableOOMKiller")) {
+      RINGC_TRY(res.disable_oom_killer, r.boolean(*f, p + "/disableOOMKiller"));
+    }
+    if (res.memory_limit && res.memory_swap && *res.memory_swap >= 0 &&
+        *res.memory_swap < *res.memory_limit)
+      return r.fail(p + "/swap", "is memory+swap and must not be below limit");
+  }
+  if (auto e = Reader::field(o, "pids")) {
+    RINGC_TRY(auto pobj, r.obj(*e, "/linux/resources/pids"));
+    auto l = Reader::field(pobj, "limit");
+    if (!l) return r.fail("/linux/resources/pids/limit", "is required");
+    RINGC_TRY(res.pids_limit, r.integer(*l, "/linux/resources/pids/limit", INT64_MIN, INT64_MAX));
+  }
+  if (auto e = Reader::field(o, "cpu")) {
+    const std::string p = "/linux/resources/cpu";
+    RINGC_TRY(auto c, r.obj(*e, p));
+    RINGC_TRY(u64(c, "shares", p, res.cpu_shares));
+    RINGC_TRY(u64(c, "period", p, res.cpu_period));
+    RINGC_TRY(i64(c, "quota", p, res.cpu_quota));
+    if (auto f = Reader::field(c, "cpus")) {
+      RINGC_TRY(res.cpus, r.str(*f, p + "/cpus"));
+    }
+    if (auto f = Reader::field(c, "mems")) {
+      RINGC_TRY(res.mems, r.str(*f, p + "/mems"));
+    }
+  }
+  if (auto e = Reader::field(o, "devices")) {
+    RINGC_TRY(auto a, r.arr(*e, "/linux/resources/devices"));
+    size_t i = 0;
+    for (element x : a) {
+      std::string p = fmt::format("/linux/resources/devices/{}", i++);
+      RINGC_TRY(auto d, r.obj(x, p));
+      cgroup::DeviceRule rule;
+      auto allow = Reader::field(d, "allow");
+      if (!allow) return r.fail(p + "/allow", "is required");
+      RINGC_TRY(rule.allow, r.boolean(*allow, p + "/allow"));
+      if (auto f = Reader::field(d, "type")) {
+        RINGC_TRY(auto t, r.str(*f, p + "/type"));
+        if (t != "a" && t != "c" && t != "b") return r.fail(p + "/type", "must be a, c or b");
+        rule.type = t[0];
+      }
+      if (auto f = Reader::field(d, "major")) {
+        RINGC_TRY(rule.major, r.integer(*f, p + "/major", -1, INT32_MAX));
+      }
+      if (auto f = Reader::field(d, "minor")) {
+        RINGC_TRY(rule.minor, r.integer(*f, p + "/minor", -1, INT32_MAX));
+      }
+      if (auto f = Reader::field(d, "access")) {
+        RINGC_TRY(rule.access, r.str(*f, p + "/access"));
+        if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos)
+          return r.fail(p + "/access", "must be made of r, w and m");
+      }
+      res.devices.push_back(std::move(rule));
+    }
+  }
+  if (auto e = Reader::field(o, "unified")) {
+    RINGC_TRY(auto u, r.obj(*e, "/linux/resources/unified"));
+    for (auto [k, v] : u) {
+      std::string key(k);
+      if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
+        return r.fail("/linux/resources/unified/" + key, "must name a file of the cgroup");
+      RINGC_TRY(auto val, r.str(v, "/linux/resources/unified/" + key));
+      res.unified.emplace_back(key, std::move(val));
+    }
+  }
+  return res;
+}
+
+}  // namespace ringc
