@@ -42,13 +42,9 @@ double run_once(ringc::ring::Ring& ring, Contestant& c, const std::string& bundl
                 const std::string& root, const std::string& id) {
   auto t0 = std::chrono::steady_clock::now();
   int pidfd = -1;
-  clone_args a{};
-  a.flags = CLONE_PIDFD;
-  a.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  a.exit_signal = SIGCHLD;
   int err[2];
   if (pipe2(err, O_CLOEXEC) < 0) return -1;
-  pid_t pid = ringc::sys::clone3(&a);
+  pid_t pid = ringc::sys::fork_pidfd(&pidfd);
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);

@@ -9,7 +9,7 @@ std::string Args::get(std::string_view name, std::string fallback) const {
   return it == values.end() || it->second.empty() ? fallback : it->second.back();
 }
 
-Result<Args> parse(std::span<const std::string> argv, std::initializer_list<FlagSpec> spec,
+Result<Args> parse(std::span<const std::string> argv, std::span<const FlagSpec> spec,
                    std::string_view command) {
   Args out;
   bool flags_done = false;

@@ -29,7 +29,11 @@ struct Args {
 
 // Parses args after the command name. Unknown flags are a usage error
 // naming the flag. "--" ends flag parsing.
-Result<Args> parse(std::span<const std::string> argv, std::initializer_list<FlagSpec> spec,
+Result<Args> parse(std::span<const std::string> argv, std::span<const FlagSpec> spec,
                    std::string_view command);
+inline Result<Args> parse(std::span<const std::string> argv, std::initializer_list<FlagSpec> spec,
+                          std::string_view command) {
+  return parse(argv, std::span<const FlagSpec>(spec.begin(), spec.size()), command);
+}
 
 }  // namespace ringc::cli

@@ -42,9 +42,16 @@ Result<int> cmd_resume(Context&, std::span<const std::string>);
 Result<int> cmd_ps(Context&, std::span<const std::string>);
 
 struct Args;
-// create and run share their flags; those whose feature is not built yet
-// are refused by name rather than silently ignored.
+struct FlagSpec;
+// The flags create and run share (run adds --detach).
+std::span<const FlagSpec> create_flags();
+// Those whose feature is not built yet are refused by name rather than
+// silently ignored.
 Result<void> refuse_unbuilt_flags(const Args& a, std::string_view command);
+
+// For verbs that take one container id and no flags: parse, then f(id).
+Result<int> with_one_id(std::span<const std::string> argv, std::string_view command,
+                        Result<void> (*f)(Runtime&, std::string_view), Runtime& rt);
 
 // The one container id a command takes, or a usage error.
 Result<std::string> one_id(const std::vector<std::string>& positional, std::string_view command);

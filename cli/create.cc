@@ -17,15 +17,18 @@ Result<void> refuse_unbuilt_flags(const Args& a, std::string_view command) {
   return outcome::success();
 }
 
+namespace {
+constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},        {"pid-file", "", true},
+                                     {"console-socket", "", true}, {"no-pivot", "", false},
+                                     {"no-new-keyring", "", false}, {"preserve-fds", "", true},
+                                     {"detach", "d", false}};
+}  // namespace
+
+// run's flags are create's plus --detach, the last entry.
+std::span<const FlagSpec> create_flags() { return kCreateFlags; }
+
 Result<int> cmd_create(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv,
-                          {{"bundle", "b", true},
-                           {"pid-file", "", true},
-                           {"console-socket", "", true},
-                           {"no-pivot", "", false},
-                           {"no-new-keyring", "", false},
-                           {"preserve-fds", "", true}},
-                          "create"));
+  RINGC_TRY(auto a, parse(argv, create_flags().first(std::size(kCreateFlags) - 1), "create"));
   RINGC_TRY(refuse_unbuilt_flags(a, "create"));
   RINGC_TRY(auto id, one_id(a.positional, "create"));
   CreateOptions o{id, a.get("bundle", "."), a.get("pid-file")};

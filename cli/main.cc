@@ -56,6 +56,14 @@ Result<std::string> one_id(const std::vector<std::string>& positional, std::stri
   return positional[0];
 }
 
+Result<int> with_one_id(std::span<const std::string> argv, std::string_view command,
+                        Result<void> (*f)(Runtime&, std::string_view), Runtime& rt) {
+  RINGC_TRY(auto a, parse(argv, {}, command));
+  RINGC_TRY(auto id, one_id(a.positional, command));
+  RINGC_TRY(f(rt, id));
+  return 0;
+}
+
 namespace {
 constexpr FlagSpec kGlobalFlags[] = {
     {"root", "", true},     {"log", "", true},        {"log-format", "", true},
@@ -80,11 +88,7 @@ size_t command_index(std::span<const std::string> argv) {
 int run_main(std::span<const std::string> argv) {
   size_t ci = command_index(argv);
   LogConfig log;
-  auto g = parse(argv.subspan(0, ci),
-                 {kGlobalFlags[0], kGlobalFlags[1], kGlobalFlags[2], kGlobalFlags[3],
-                  kGlobalFlags[4], kGlobalFlags[5], kGlobalFlags[6], kGlobalFlags[7],
-                  kGlobalFlags[8]},
-                 "ringc");
+  auto g = parse(argv.subspan(0, ci), kGlobalFlags, "ringc");
   if (!g) {
     log_error(log, g.error().what());
     return 1;

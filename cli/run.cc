@@ -5,15 +5,7 @@
 namespace ringc::cli {
 
 Result<int> cmd_run(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv,
-                          {{"bundle", "b", true},
-                           {"detach", "d", false},
-                           {"pid-file", "", true},
-                           {"console-socket", "", true},
-                           {"no-pivot", "", false},
-                           {"no-new-keyring", "", false},
-                           {"preserve-fds", "", true}},
-                          "run"));
+  RINGC_TRY(auto a, parse(argv, create_flags(), "run"));
   RINGC_TRY(refuse_unbuilt_flags(a, "run"));
   RINGC_TRY(auto id, one_id(a.positional, "run"));
   CreateOptions o{id, a.get("bundle", "."), a.get("pid-file")};

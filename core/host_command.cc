@@ -16,11 +16,7 @@ Result<std::string> run_capture(Runtime& rt, const std::string& shell_command) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
   int pidfd = -1;
-  clone_args a{};
-  a.flags = CLONE_PIDFD;
-  a.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  a.exit_signal = SIGCHLD;
-  pid_t pid = sys::clone3(&a);
+  pid_t pid = sys::fork_pidfd(&pidfd);
   if (pid < 0) {
     ::close(out[0]);
     ::close(out[1]);

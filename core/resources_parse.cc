@@ -89,14 +89,10 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     }
   }
   if (auto e = Reader::field(o, "unified")) {
-    RINGC_TRY(auto u, r.obj(*e, "/linux/resources/unified"));
-    for (auto [k, v] : u) {
-      std::string key(k);
+    RINGC_TRY(res.unified, r.string_map(*e, "/linux/resources/unified"));
+    for (auto& [key, value] : res.unified)
       if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
         return r.fail("/linux/resources/unified/" + key, "must name a file of the cgroup");
-      RINGC_TRY(auto val, r.str(v, "/linux/resources/unified/" + key));
-      res.unified.emplace_back(key, std::move(val));
-    }
   }
   return res;
 }

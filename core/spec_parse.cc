@@ -238,11 +238,8 @@ Result<Linux> parse_linux(const Reader& r, object o) {
     RINGC_TRY(l.readonly_paths, r.strings(*e, "/linux/readonlyPaths"));
   }
   if (auto e = Reader::field(o, "sysctl")) {
-    RINGC_TRY(auto so, r.obj(*e, "/linux/sysctl"));
-    for (auto [k, v] : so) {
-      RINGC_TRY(auto s, r.str(v, fmt::format("/linux/sysctl/{}", k)));
-      l.sysctl.emplace(std::string(k), std::move(s));
-    }
+    RINGC_TRY(auto kv, r.string_map(*e, "/linux/sysctl"));
+    l.sysctl.insert(kv.begin(), kv.end());
   }
   if (auto e = Reader::field(o, "devices")) {
     RINGC_TRY(auto a, r.arr(*e, "/linux/devices"));
@@ -329,11 +326,7 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
     RINGC_TRY(s.mounts, parse_mounts(r, a));
   }
   if (auto e = Reader::field(top, "annotations")) {
-    RINGC_TRY(auto ao, r.obj(*e, "/annotations"));
-    for (auto [k, v] : ao) {
-      RINGC_TRY(auto val, r.str(v, fmt::format("/annotations/{}", k)));
-      s.annotations.emplace_back(std::string(k), std::move(val));
-    }
+    RINGC_TRY(s.annotations, r.string_map(*e, "/annotations"));
   }
   if (auto e = Reader::field(top, "linux")) {
     RINGC_TRY(auto lo, r.obj(*e, "/linux"));

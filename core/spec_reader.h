@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -68,6 +69,17 @@ class Reader {
     uint64_t v;
     if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be a non-negative integer");
     return v;
+  }
+  // An object whose values are all strings ("annotations", "sysctl").
+  Result<std::vector<std::pair<std::string, std::string>>> string_map(element e,
+                                                                      std::string_view ptr) const {
+    RINGC_TRY(auto o, obj(e, ptr));
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto [k, v] : o) {
+      RINGC_TRY(auto val, str(v, fmt::format("{}/{}", ptr, k)));
+      out.emplace_back(std::string(k), std::move(val));
+    }
+    return out;
   }
   Result<std::vector<std::string>> strings(element e, std::string_view ptr) const {
     RINGC_TRY(auto a, arr(e, ptr));

@@ -12,6 +12,9 @@ namespace ringc::sys {
 
 // clone3 that returns in the child like fork (no CLONE_VM, no new stack).
 pid_t clone3(clone_args* args);
+// fork() that also returns a pidfd on the child (clone3 CLONE_PIDFD):
+// returns the pid in the parent, 0 in the child, -errno on failure.
+pid_t fork_pidfd(int* pidfd);
 int pidfd_open(pid_t pid);
 int pidfd_send_signal(int pidfd, int sig);
 int pivot_root(const char* new_root, const char* put_old);

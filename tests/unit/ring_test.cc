@@ -49,11 +49,7 @@ TEST(Ring, ReapsChildExitCodeAndSignal) {
   ASSERT_TRUE(r.init(8));
   for (int want : {0, 3, 128 + SIGKILL}) {
     int pidfd = -1;
-    clone_args a{};
-    a.flags = CLONE_PIDFD;
-    a.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    a.exit_signal = SIGCHLD;
-    pid_t pid = sys::clone3(&a);
+    pid_t pid = sys::fork_pidfd(&pidfd);
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       if (want > 128) pause();
