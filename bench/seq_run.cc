@@ -50,20 +50,22 @@ double run_once(ringc::ring::Ring& ring, Contestant& c, const std::string& bundl
     dup2(null, 0);
     dup2(null, 1);
     dup2(err[1], 2);
-    execl(c.path.c_str(), c.path.c_str(), "--root", root.c_str(), "run", "--bundle",
-          bundle.c_str(), id.c_str(), nullptr);
+    execl(c.path.c_str(), c.path.c_str(), "--root", root.c_str(), "run", "--bundle", bundle.c_str(),
+          id.c_str(), nullptr);
     _exit(127);
   }
   close(err[1]);
   auto code = ringc::await_exit(ring, pidfd, true, std::chrono::seconds(60));
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   char buf[512];
   ssize_t n = read(err[0], buf, sizeof buf - 1);
   close(err[0]);
   close(pidfd);
   if (!code || code.value() != 0) {
     ++c.failures;
-    c.last_error = n > 0 ? std::string(buf, size_t(n)) : "exit " + std::to_string(code ? code.value() : -1);
+    c.last_error =
+        n > 0 ? std::string(buf, size_t(n)) : "exit " + std::to_string(code ? code.value() : -1);
     return -1;
   }
   return ms;
@@ -88,10 +90,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--bundle" || a == "-b") bundle = next();
-    else if (a == "--count") count = std::atoi(next().c_str());
-    else if (a == "--baseline") baseline = next();
-    else if (a == "--hide-unified") hide = true;
+    if (a == "--bundle" || a == "-b")
+      bundle = next();
+    else if (a == "--count")
+      count = std::atoi(next().c_str());
+    else if (a == "--baseline")
+      baseline = next();
+    else if (a == "--hide-unified")
+      hide = true;
     else if (a == "--runtime") {
       std::string v = next();
       size_t eq = v.find('=');
@@ -106,7 +112,10 @@ int main(int argc, char** argv) {
     }
   }
   if (bundle.empty() || cs.empty()) {
-    fmt::print(stderr, "usage: {} --bundle DIR --runtime NAME=PATH... [--count N] [--baseline NAME] [--hide-unified]\n", argv[0]);
+    fmt::print(stderr,
+               "usage: {} --bundle DIR --runtime NAME=PATH... [--count N] [--baseline NAME] "
+               "[--hide-unified]\n",
+               argv[0]);
     return 2;
   }
   if (hide) hide_unified();

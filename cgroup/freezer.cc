@@ -9,7 +9,9 @@
 namespace ringc::cgroup {
 
 namespace {
-std::error_code errno_code(int e = errno) { return {e, std::generic_category()}; }
+std::error_code errno_code(int e = errno) {
+  return {e, std::generic_category()};
+}
 
 Result<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -32,14 +34,17 @@ Result<void> write_file(const std::string& path, std::string_view v) {
   return outcome::success();
 }
 
-const Hierarchy* v1_freezer(const Host& host) { return host.v1("freezer"); }
+const Hierarchy* v1_freezer(const Host& host) {
+  return host.v1("freezer");
+}
 }  // namespace
 
 Result<void> request_freeze(const Host& host, std::string_view path, bool frozen) {
   if (const Hierarchy* h = host.v2())
     return write_file(h->mount + std::string(path) + "/cgroup.freeze", frozen ? "1" : "0");
   if (const Hierarchy* h = v1_freezer(host))
-    return write_file(h->mount + std::string(path) + "/freezer.state", frozen ? "FROZEN" : "THAWED");
+    return write_file(h->mount + std::string(path) + "/freezer.state",
+                      frozen ? "FROZEN" : "THAWED");
   return errno_code(ENOTSUP);
 }
 

@@ -7,9 +7,12 @@ namespace ringc::cgroup {
 
 std::string_view name(Layout l) {
   switch (l) {
-    case Layout::unified: return "unified";
-    case Layout::hybrid: return "hybrid";
-    case Layout::legacy: return "legacy";
+    case Layout::unified:
+      return "unified";
+    case Layout::hybrid:
+      return "hybrid";
+    case Layout::legacy:
+      return "legacy";
   }
   return "?";
 }
@@ -82,9 +85,12 @@ Host parse_mountinfo(std::string_view text) {
   }
   bool any_v1 = false;
   for (auto& h : host.hierarchies) any_v1 |= !h.v2;
-  if (root_v2 && !any_v1) host.layout = Layout::unified;
-  else if (host.v2()) host.layout = Layout::hybrid;
-  else host.layout = Layout::legacy;
+  if (root_v2 && !any_v1)
+    host.layout = Layout::unified;
+  else if (host.v2())
+    host.layout = Layout::hybrid;
+  else
+    host.layout = Layout::legacy;
   return host;
 }
 

@@ -11,7 +11,9 @@
 namespace ringc::cgroup {
 
 namespace {
-std::error_code errno_code(int e = errno) { return {e, std::generic_category()}; }
+std::error_code errno_code(int e = errno) {
+  return {e, std::generic_category()};
+}
 
 std::string read_small(const std::string& file) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -71,7 +73,9 @@ int mkdir_all(const Hierarchy& h, std::string_view path, std::vector<std::string
 }
 }  // namespace
 
-std::string default_path(std::string_view id) { return "/ringc/" + std::string(id); }
+std::string default_path(std::string_view id) {
+  return "/ringc/" + std::string(id);
+}
 
 std::string resolve_path(std::string_view p, std::string_view id) {
   if (p.empty()) return default_path(id);
@@ -91,7 +95,8 @@ std::string resolve_path(std::string_view p, std::string_view id) {
       if (s != "-.slice") {
         std::string_view base = s.substr(0, s.size() - 6);  // drop ".slice"
         for (size_t i = 0; i <= base.size(); ++i) {
-          if (i == base.size() || base[i] == '-') dir += "/" + std::string(base.substr(0, i)) + ".slice";
+          if (i == base.size() || base[i] == '-')
+            dir += "/" + std::string(base.substr(0, i)) + ".slice";
         }
       }
       return dir + "/" + unit;

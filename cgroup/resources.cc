@@ -75,7 +75,8 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
   if (std::string d = dir("devices"); !d.empty() && !r.devices.empty()) {
     for (const auto* list : {&r.devices, &default_allowed_devices()})
       for (auto& rule : *list) {
-        BOOST_OUTCOME_TRYV(write(d + (rule.allow ? "devices.allow" : "devices.deny"), dev_rule(rule)));
+        BOOST_OUTCOME_TRYV(
+            write(d + (rule.allow ? "devices.allow" : "devices.deny"), dev_rule(rule)));
       }
   }
   return outcome::success();
@@ -90,8 +91,8 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
   auto v2_has = [&](const char* ctrl) { return host.layout == Layout::unified && !host.v1(ctrl); };
   if (v2_has("memory")) {
     if (r.memory_limit) {
-      BOOST_OUTCOME_TRYV(write(d + "memory.max",
-                               *r.memory_limit < 0 ? "max" : std::to_string(*r.memory_limit)));
+      BOOST_OUTCOME_TRYV(
+          write(d + "memory.max", *r.memory_limit < 0 ? "max" : std::to_string(*r.memory_limit)));
     }
     if (r.memory_reservation) {
       BOOST_OUTCOME_TRYV(write(d + "memory.low", std::to_string(*r.memory_reservation)));
@@ -140,9 +141,9 @@ bool Resources::empty() const {
 
 const std::vector<DeviceRule>& default_allowed_devices() {
   static const std::vector<DeviceRule> k = {
-      {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},  {true, 'c', 1, 3, "rwm"},
-      {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},  {true, 'c', 1, 8, "rwm"},
-      {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},  {true, 'c', 5, 2, "rwm"},
+      {true, 'c', -1, -1, "m"},    {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
+      {true, 'c', 1, 5, "rwm"},    {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
+      {true, 'c', 1, 9, "rwm"},    {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 2, "rwm"},
       {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"}};
   return k;
 }

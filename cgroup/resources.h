@@ -17,7 +17,7 @@ namespace ringc::cgroup {
 
 struct DeviceRule {
   bool allow = false;
-  char type = 'a';  // a, c, b
+  char type = 'a';                 // a, c, b
   int64_t major = -1, minor = -1;  // -1: any
   std::string access = "rwm";
 };

@@ -35,8 +35,8 @@ Result<Args> parse(std::span<const std::string> argv, std::span<const FlagSpec> 
     for (auto& s : spec)
       if (s.name == name || (!s.alias.empty() && s.alias == name)) f = &s;
     if (!f)
-      return ringc_error(Errc::bad_usage, fmt::format("{}: flag provided but not defined: -{}",
-                                                      command, name));
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("{}: flag provided but not defined: -{}", command, name));
     auto& slot = out.values[std::string(f->name)];
     if (!f->takes_value) {
       slot.push_back(inline_value ? std::string(value) : "true");

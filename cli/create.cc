@@ -12,20 +12,23 @@ Result<void> refuse_unbuilt_flags(const Args& a, std::string_view command) {
       return ringc_error(Errc::bad_usage,
                          fmt::format("{}: --{} is not supported by this ringc yet", command, flag));
   if (a.get("preserve-fds", "0") != "0")
-    return ringc_error(Errc::bad_usage,
-                       fmt::format("{}: --preserve-fds is not supported by this ringc yet", command));
+    return ringc_error(
+        Errc::bad_usage,
+        fmt::format("{}: --preserve-fds is not supported by this ringc yet", command));
   return outcome::success();
 }
 
 namespace {
-constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},        {"pid-file", "", true},
-                                     {"console-socket", "", true}, {"no-pivot", "", false},
+constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},         {"pid-file", "", true},
+                                     {"console-socket", "", true},  {"no-pivot", "", false},
                                      {"no-new-keyring", "", false}, {"preserve-fds", "", true},
                                      {"detach", "d", false}};
 }  // namespace
 
 // run's flags are create's plus --detach, the last entry.
-std::span<const FlagSpec> create_flags() { return kCreateFlags; }
+std::span<const FlagSpec> create_flags() {
+  return kCreateFlags;
+}
 
 Result<int> cmd_create(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, create_flags().first(std::size(kCreateFlags) - 1), "create"));

@@ -14,7 +14,9 @@ struct LogConfig {
 };
 
 void log_line(const LogConfig& c, std::string_view level, std::string_view msg);
-inline void log_error(const LogConfig& c, std::string_view msg) { log_line(c, "error", msg); }
+inline void log_error(const LogConfig& c, std::string_view msg) {
+  log_line(c, "error", msg);
+}
 inline void log_debug(const LogConfig& c, std::string_view msg) {
   if (c.debug) log_line(c, "debug", msg);
 }

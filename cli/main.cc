@@ -47,12 +47,15 @@ void usage() {
 }
 }  // namespace
 
-std::span<const Command> commands() { return kCommands; }
+std::span<const Command> commands() {
+  return kCommands;
+}
 
 Result<std::string> one_id(const std::vector<std::string>& positional, std::string_view command) {
   if (positional.size() != 1)
-    return ringc_error(Errc::bad_usage,
-                       fmt::format("\"{}\" requires exactly 1 argument (the container id)", command));
+    return ringc_error(
+        Errc::bad_usage,
+        fmt::format("\"{}\" requires exactly 1 argument (the container id)", command));
   return positional[0];
 }
 
@@ -65,10 +68,15 @@ Result<int> with_one_id(std::span<const std::string> argv, std::string_view comm
 }
 
 namespace {
-constexpr FlagSpec kGlobalFlags[] = {
-    {"root", "", true},     {"log", "", true},        {"log-format", "", true},
-    {"debug", "", false},   {"systemd-cgroup", "", false}, {"rootless", "", true},
-    {"criu", "", true},     {"version", "v", false},  {"help", "h", false}};
+constexpr FlagSpec kGlobalFlags[] = {{"root", "", true},
+                                     {"log", "", true},
+                                     {"log-format", "", true},
+                                     {"debug", "", false},
+                                     {"systemd-cgroup", "", false},
+                                     {"rootless", "", true},
+                                     {"criu", "", true},
+                                     {"version", "v", false},
+                                     {"help", "h", false}};
 
 // Index of the command word: the first argument that is not a global flag
 // or a global flag's value.

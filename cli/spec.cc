@@ -15,7 +15,8 @@ Result<int> cmd_spec(Context&, std::span<const std::string> argv) {
   // runc refuses to overwrite an existing config.json.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    if (errno == EEXIST) return ringc_error(Errc::bad_usage, "File " + path + " exists. Remove it first");
+    if (errno == EEXIST)
+      return ringc_error(Errc::bad_usage, "File " + path + " exists. Remove it first");
     return sys_error(errno, "create " + path);
   }
   std::string text = default_spec_json(a.has("rootless"));

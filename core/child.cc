@@ -25,8 +25,8 @@ namespace {
 constexpr struct {
   NsType type;
   int flag;
-} kNsFlags[] = {{NsType::network, CLONE_NEWNET}, {NsType::ipc, CLONE_NEWIPC},
-                {NsType::uts, CLONE_NEWUTS},     {NsType::mount, CLONE_NEWNS},
+} kNsFlags[] = {{NsType::network, CLONE_NEWNET},   {NsType::ipc, CLONE_NEWIPC},
+                {NsType::uts, CLONE_NEWUTS},       {NsType::mount, CLONE_NEWNS},
                 {NsType::cgroup, CLONE_NEWCGROUP}, {NsType::time, CLONE_NEWTIME}};
 
 // Namespaces by path are joined; new ones are unshared here, on the
@@ -42,7 +42,8 @@ Result<void> enter_namespaces(const Spec& spec) {
       continue;
     }
     int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return sys_error(errno, fmt::format("open {} namespace {}", ns_name(type), ns->path));
+    if (fd < 0)
+      return sys_error(errno, fmt::format("open {} namespace {}", ns_name(type), ns->path));
     int r = ::setns(fd, flag);
     int e = errno;
     ::close(fd);
@@ -60,7 +61,8 @@ Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
   ssize_t n;
   do n = ::read(sock, &c, 1);
   while (n < 0 && errno == EINTR);
-  if (n != 1 || c != kCgroupsReady) return ringc_error(Errc::init_failed, "parent gave up on cgroup setup");
+  if (n != 1 || c != kCgroupsReady)
+    return ringc_error(Errc::init_failed, "parent gave up on cgroup setup");
   if (int r = cgroup::join_self_v1(*plan.cgroups, plan.cgroup_path); r < 0)
     return neg_error(r, "join cgroup " + plan.cgroup_path);
   const Namespace* ns = plan.spec->linux_cfg.find(NsType::cgroup);
@@ -70,7 +72,8 @@ Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
     return outcome::success();
   }
   int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::setns(fd, CLONE_NEWCGROUP) < 0) return sys_error(errno, "join cgroup namespace " + ns->path);
+  if (fd < 0 || ::setns(fd, CLONE_NEWCGROUP) < 0)
+    return sys_error(errno, "join cgroup namespace " + ns->path);
   ::close(fd);
   return outcome::success();
 }
@@ -120,7 +123,8 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (auto r = apply_oom_score_adj(proc); !r) return r.error();
   if (auto r = apply_rlimits(proc); !r) return r.error();
   if (!spec.linux_cfg.find(NsType::mount))
-    return ringc_error(Errc::bad_spec, "config.json: /linux/namespaces: a mount namespace is required");
+    return ringc_error(Errc::bad_spec,
+                       "config.json: /linux/namespaces: a mount namespace is required");
   // The cgroup join (and its wait for the parent) is timed on its own.
   bool joined = false;
   uint32_t cgroup_us = 0;

@@ -29,22 +29,22 @@ Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm:
 }
 
 namespace {
-auto load(Runtime& rt, std::string_view id) { return load_record(rt, id); }
+auto load(Runtime& rt, std::string_view id) {
+  return load_record(rt, id);
+}
 
 constexpr struct {
   const char* name;
   int sig;
-} kSignals[] = {{"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},
-                {"ILL", SIGILL},       {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},
-                {"IOT", SIGIOT},       {"BUS", SIGBUS},       {"FPE", SIGFPE},
-                {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-                {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
-                {"TERM", SIGTERM},     {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},
-                {"CONT", SIGCONT},     {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},
-                {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},     {"URG", SIGURG},
-                {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
-                {"PROF", SIGPROF},     {"WINCH", SIGWINCH},   {"IO", SIGIO},
-                {"POLL", SIGPOLL},     {"PWR", SIGPWR},       {"SYS", SIGSYS}};
+} kSignals[] = {{"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+                {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+                {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+                {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+                {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+                {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+                {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+                {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+                {"SYS", SIGSYS}};
 }  // namespace
 
 int parse_signal(std::string_view s) {
@@ -66,9 +66,8 @@ int parse_signal(std::string_view s) {
 Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e) {
   auto r = fsm::apply(from, e);
   if (r) return *r.ok;
-  return ringc_error(Errc::invalid_transition,
-                     fmt::format("cannot {} container \"{}\" in state {}", fsm::name(e), id,
-                                 fsm::name(from)));
+  return ringc_error(Errc::invalid_transition, fmt::format("cannot {} container \"{}\" in state {}",
+                                                           fsm::name(e), id, fsm::name(from)));
 }
 
 Result<void> start(Runtime& rt, std::string_view id) {
@@ -92,7 +91,9 @@ Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
     return outcome::success();
   }
   int fd = open_pidfd(rec.view());
-  if (fd < 0) return ringc_error(Errc::invalid_transition, fmt::format("container \"{}\" is not running", id));
+  if (fd < 0)
+    return ringc_error(Errc::invalid_transition,
+                       fmt::format("container \"{}\" is not running", id));
   int e = sys::pidfd_send_signal(fd, sig);
   ::close(fd);
   if (e < 0) return neg_error(e, fmt::format("kill container \"{}\"", id));

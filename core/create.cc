@@ -52,9 +52,11 @@ Result<Prepared> prepare(const CreateOptions& o) {
   RINGC_TRY(p.spec, load_spec(p.bundle));
   if (p.spec.process.terminal)
     return ringc_error(Errc::bad_spec,
-                       p.bundle + "/config.json: /process/terminal: true needs a terminal, which "
-                                  "this ringc cannot allocate yet; set it to false");
-  std::string root = p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
+                       p.bundle +
+                           "/config.json: /process/terminal: true needs a terminal, which "
+                           "this ringc cannot allocate yet; set it to false");
+  std::string root =
+      p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
   RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
   p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, o.id);
   return p;

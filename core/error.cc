@@ -10,15 +10,24 @@ class Category : public std::error_category {
   const char* name() const noexcept override { return "ringc"; }
   std::string message(int c) const override {
     switch (Errc(c)) {
-      case Errc::bad_spec: return "invalid config";
-      case Errc::bad_id: return "invalid container id";
-      case Errc::exists: return "container exists";
-      case Errc::not_found: return "container does not exist";
-      case Errc::invalid_transition: return "invalid state transition";
-      case Errc::corrupt_state: return "corrupt state record";
-      case Errc::init_failed: return "container init failed";
-      case Errc::timed_out: return "timed out";
-      case Errc::bad_usage: return "bad usage";
+      case Errc::bad_spec:
+        return "invalid config";
+      case Errc::bad_id:
+        return "invalid container id";
+      case Errc::exists:
+        return "container exists";
+      case Errc::not_found:
+        return "container does not exist";
+      case Errc::invalid_transition:
+        return "invalid state transition";
+      case Errc::corrupt_state:
+        return "corrupt state record";
+      case Errc::init_failed:
+        return "container init failed";
+      case Errc::timed_out:
+        return "timed out";
+      case Errc::bad_usage:
+        return "bad usage";
     }
     return "unknown error";
   }
@@ -34,7 +43,8 @@ std::string Error::what() const {
   if (code.category() == ringc_category()) return context.empty() ? code.message() : context;
   // Lower-case, as Go's (runc's) errno texts: engines match on them.
   std::string msg = std::strerror(code.value());
-  if (!msg.empty() && msg[0] >= 'A' && msg[0] <= 'Z' && !(msg.size() > 1 && msg[1] >= 'A' && msg[1] <= 'Z'))
+  if (!msg.empty() && msg[0] >= 'A' && msg[0] <= 'Z' &&
+      !(msg.size() > 1 && msg[1] >= 'A' && msg[1] <= 'Z'))
     msg[0] = char(msg[0] - 'A' + 'a');
   return context.empty() ? msg : context + ": " + msg;
 }
@@ -43,7 +53,9 @@ Error sys_error(int errnum, std::string context) {
   return {{errnum, std::generic_category()}, std::move(context)};
 }
 
-Error ringc_error(Errc e, std::string text) { return {make_error_code(e), std::move(text)}; }
+Error ringc_error(Errc e, std::string text) {
+  return {make_error_code(e), std::move(text)};
+}
 
 Error wrap(Error e, std::string_view outer) {
   e.context = e.context.empty() ? std::string(outer) : std::string(outer) + ": " + e.context;

@@ -26,7 +26,9 @@ enum class Errc {
   bad_usage,           // command-line usage error
 };
 const std::error_category& ringc_category();
-inline std::error_code make_error_code(Errc e) { return {int(e), ringc_category()}; }
+inline std::error_code make_error_code(Errc e) {
+  return {int(e), ringc_category()};
+}
 
 struct Error {
   std::error_code code;
@@ -60,14 +62,15 @@ struct std::is_error_code_enum<ringc::Errc> : std::true_type {};
 // the value. (Boost 1.74's BOOST_OUTCOME_TRY can only declare.)
 #define RINGC_CAT_(a, b) a##b
 #define RINGC_CAT(a, b) RINGC_CAT_(a, b)
-#define RINGC_TRYV_(u, ...)    \
-  auto&& u = (__VA_ARGS__);    \
-  if (!u) [[unlikely]]         \
+#define RINGC_TRYV_(u, ...) \
+  auto&& u = (__VA_ARGS__); \
+  if (!u) [[unlikely]]      \
   return std::move(u).error()
-#define RINGC_TRYA_(u, v, ...)   \
+#define RINGC_TRYA_(u, v, ...) \
   RINGC_TRYV_(u, __VA_ARGS__); \
   v = std::move(u).value()
 #define RINGC_PICK_(_1, _2, _3, _4, _5, _6, N, ...) N
-#define RINGC_TRY(...)                                                                          \
-  RINGC_PICK_(__VA_ARGS__, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_,     \
-              RINGC_TRYV_, unused)(RINGC_CAT(ringc_try_, __COUNTER__), __VA_ARGS__)
+#define RINGC_TRY(...)                                                                      \
+  RINGC_PICK_(__VA_ARGS__, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_, RINGC_TRYA_, \
+              RINGC_TRYV_, unused)                                                          \
+  (RINGC_CAT(ringc_try_, __COUNTER__), __VA_ARGS__)

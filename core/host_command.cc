@@ -41,7 +41,8 @@ Result<std::string> run_capture(Runtime& rt, const std::string& shell_command) {
   ::close(pidfd);
   if (!code) return code.error();
   if (code.value() != 0)
-    return ringc_error(Errc::bad_usage, fmt::format("{}: exit status {}", shell_command, code.value()));
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{}: exit status {}", shell_command, code.value()));
   return text;
 }
 

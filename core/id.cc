@@ -15,9 +15,9 @@ Result<void> validate_id(std::string_view id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '+' || c == '-' || c == '.';
     if (!ok)
-      return ringc_error(Errc::bad_id,
-                         fmt::format("invalid container id \"{}\": only [A-Za-z0-9_+.-] allowed",
-                                     id));
+      return ringc_error(
+          Errc::bad_id,
+          fmt::format("invalid container id \"{}\": only [A-Za-z0-9_+.-] allowed", id));
   }
   return outcome::success();
 }

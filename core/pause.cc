@@ -22,8 +22,12 @@ Result<void> change(Runtime& rt, std::string_view id, fsm::Event e) {
 }
 }  // namespace
 
-Result<void> pause(Runtime& rt, std::string_view id) { return change(rt, id, fsm::Event::pause); }
-Result<void> resume(Runtime& rt, std::string_view id) { return change(rt, id, fsm::Event::resume); }
+Result<void> pause(Runtime& rt, std::string_view id) {
+  return change(rt, id, fsm::Event::pause);
+}
+Result<void> resume(Runtime& rt, std::string_view id) {
+  return change(rt, id, fsm::Event::resume);
+}
 
 Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id) {
   RINGC_TRY(auto rec, load_record(rt, id));

@@ -40,7 +40,7 @@ std::string env_path(const Process& p) {
 // Lower-case texts as runc's Go errors read: engines match on them
 // (podman: "no such file or directory" → 127, "permission denied" → 126).
 Error exec_error(const std::string& prog, int e, std::string_view detail) {
-  const char* why = e == ENOENT ? "no such file or directory"
+  const char* why = e == ENOENT   ? "no such file or directory"
                     : e == EACCES ? "permission denied"
                                   : nullptr;
   std::string msg = fmt::format("exec: \"{}\": {}", prog, detail);
@@ -81,9 +81,11 @@ Result<void> apply_identity(const Process& p) {
   const User& u = p.user;
   if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0)
     return sys_error(errno, "setgroups");
-  if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_error(errno, fmt::format("setgid {}", u.gid));
+  if (::setresgid(u.gid, u.gid, u.gid) < 0)
+    return sys_error(errno, fmt::format("setgid {}", u.gid));
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error(errno, "keepcaps");
-  if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_error(errno, fmt::format("setuid {}", u.uid));
+  if (::setresuid(u.uid, u.uid, u.uid) < 0)
+    return sys_error(errno, fmt::format("setuid {}", u.uid));
   ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (caps) {
     RINGC_TRY(capset(caps->effective.value_or(0), caps->permitted.value_or(0),

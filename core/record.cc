@@ -118,8 +118,8 @@ uint64_t RecordView::u64(size_t o) const {
 
 Result<RecordView> RecordView::parse(std::span<const char> b, std::string_view name) {
   if (b.size() < kRecordHeader)
-    return corrupt(name, fmt::format("truncated ({} bytes, header needs {})", b.size(),
-                                     kRecordHeader));
+    return corrupt(name,
+                   fmt::format("truncated ({} bytes, header needs {})", b.size(), kRecordHeader));
   RecordView v(b);
   if (v.u32(0) != kRecordMagic) return corrupt(name, "bad magic (not a ringc state record)");
   if (v.u16(4) != kRecordVersion)
@@ -162,7 +162,8 @@ RecordFields RecordView::fields() const {
   f.rootfs = rootfs();
   f.cgroup = cgroup();
   f.oci_version = oci_version();
-  for_each_annotation([&](std::string_view k, std::string_view v) { f.annotations.emplace_back(k, v); });
+  for_each_annotation(
+      [&](std::string_view k, std::string_view v) { f.annotations.emplace_back(k, v); });
   return f;
 }
 

@@ -4,9 +4,9 @@
 
 namespace ringc {
 
-using spec_detail::Reader;
 using simdjson::dom::element;
 using simdjson::dom::object;
+using spec_detail::Reader;
 
 Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object o) {
   cgroup::Resources res;

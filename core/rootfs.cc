@@ -25,17 +25,28 @@ struct OptFlag {
   unsigned long flag;
 };
 constexpr OptFlag kFlags[] = {
-    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},      {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},   {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},    {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},
-    {"noatime", false, MS_NOATIME},    {"atime", true, MS_NOATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
     {"defaults", false, 0},
 };
 constexpr OptFlag kPropagation[] = {
@@ -53,7 +64,9 @@ long openat2(int dirfd, const char* path, int flags, uint64_t resolve) {
   return r < 0 ? -errno : r;
 }
 
-std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
+std::string fd_path(int fd) {
+  return fmt::format("/proc/self/fd/{}", fd);
+}
 
 // Flags a bind remount must keep: the kernel refuses to drop locked ones.
 unsigned long current_flags(const char* path) {
@@ -94,8 +107,8 @@ Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
 // /sys/fs/cgroup inside the container. With a cgroup namespace each
 // hierarchy is mounted fresh (rooted at the container's cgroup); without
 // one, the container's directories are bound from the host.
-Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m,
-                          const MountOptions& o, const std::string& target) {
+Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, const MountOptions& o,
+                          const std::string& target) {
   const cgroup::Host& host = *plan.cgroups;
   bool own_ns = plan.spec->linux_cfg.find(NsType::cgroup) != nullptr;
   unsigned long fl = o.flags & ~MS_RDONLY;
@@ -120,9 +133,8 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m,
                       dest);
     }));
     if (!own_ns && (o.flags & MS_RDONLY)) {
-      RINGC_TRY(on_mounted(rootfd, dest, false, [&](const std::string& t) {
-        return remount_bind(t, o.flags, dest);
-      }));
+      RINGC_TRY(on_mounted(rootfd, dest, false,
+                           [&](const std::string& t) { return remount_bind(t, o.flags, dest); }));
     }
   }
   if (!(o.flags & MS_RDONLY)) return outcome::success();
@@ -174,9 +186,8 @@ struct DefaultDevice {
   const char* name;
   unsigned major, minor;
 };
-constexpr DefaultDevice kDefaultDevices[] = {{"null", 1, 3},    {"zero", 1, 5},
-                                             {"full", 1, 7},    {"random", 1, 8},
-                                             {"urandom", 1, 9}, {"tty", 5, 0}};
+constexpr DefaultDevice kDefaultDevices[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                                             {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
 // In dirfd (the parent, already resolved inside the root). The child runs
 // with umask 0 and as root, so mode and owner need no second syscall in
@@ -378,7 +389,8 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   return int(cur);
 }
 
-Result<void> setup_rootfs(const SpawnPlan& plan, const std::function<Result<void>()>& before_cgroup) {
+Result<void> setup_rootfs(const SpawnPlan& plan,
+                          const std::function<Result<void>()>& before_cgroup) {
   const Spec& spec = *plan.spec;
   unsigned long prop = MS_SLAVE | MS_REC;
   if (!spec.linux_cfg.rootfs_propagation.empty())
@@ -411,13 +423,18 @@ Result<void> pivot_into(const std::string& rootfs) {
   // pivot_root(".", "."): the old root ends up stacked under the new one,
   // then is detached; no directory for it is needed in the rootfs.
   Result<void> r = outcome::success();
-  if (::fchdir(newroot) < 0) r = sys_error(errno, "chdir rootfs");
-  else if (int e = sys::pivot_root(".", "."); e < 0) r = neg_error(e, "pivot_root");
-  else if (::fchdir(oldroot) < 0) r = sys_error(errno, "chdir old root");
+  if (::fchdir(newroot) < 0)
+    r = sys_error(errno, "chdir rootfs");
+  else if (int e = sys::pivot_root(".", "."); e < 0)
+    r = neg_error(e, "pivot_root");
+  else if (::fchdir(oldroot) < 0)
+    r = sys_error(errno, "chdir old root");
   else if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
     r = sys_error(errno, "make old root slave");
-  else if (::umount2(".", MNT_DETACH) < 0) r = sys_error(errno, "unmount old root");
-  else if (::chdir("/") < 0) r = sys_error(errno, "chdir /");
+  else if (::umount2(".", MNT_DETACH) < 0)
+    r = sys_error(errno, "unmount old root");
+  else if (::chdir("/") < 0)
+    r = sys_error(errno, "chdir /");
   ::close(oldroot);
   ::close(newroot);
   return r;

@@ -34,7 +34,8 @@ Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
 // Mounts in the spec's order; before the first cgroup mount it calls
 // before_cgroup (the child joins its cgroups and cgroup namespace there).
-Result<void> setup_rootfs(const SpawnPlan& plan, const std::function<Result<void>()>& before_cgroup);
+Result<void> setup_rootfs(const SpawnPlan& plan,
+                          const std::function<Result<void>()>& before_cgroup);
 Result<void> pivot_into(const std::string& rootfs);
 // After pivot_root: sysctls, masked and read-only paths, read-only root.
 Result<void> finish_rootfs(const Spec& spec);

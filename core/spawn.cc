@@ -46,8 +46,10 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   uint64_t flags = CLONE_PIDFD;
   PidNsForChildren pidns;
   if (const Namespace* ns = plan.spec->linux_cfg.find(NsType::pid)) {
-    if (ns->path.empty()) flags |= CLONE_NEWPID;
-    else if (auto r = pidns.enter(ns->path); !r) return r.error();
+    if (ns->path.empty())
+      flags |= CLONE_NEWPID;
+    else if (auto r = pidns.enter(ns->path); !r)
+      return r.error();
   }
   if (plan.cgroup_v2_fd >= 0) flags |= CLONE_INTO_CGROUP;
 

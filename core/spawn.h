@@ -21,7 +21,7 @@ inline constexpr char kCgroupsReady = 'C';
 enum class MsgKind : uint8_t { ready = 1, error = 2 };
 // The child's own setup phases, reported with ready (for --debug).
 inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
-                                               "child-pivot",  "child-identity"};
+                                               "child-pivot", "child-identity"};
 inline constexpr int kChildPhaseCount = 5;
 struct HandshakeMsg {
   MsgKind kind;
@@ -34,10 +34,10 @@ struct HandshakeMsg {
 // child allocates and resolves as little as possible.
 struct SpawnPlan {
   const Spec* spec = nullptr;
-  std::string bundle;         // absolute
-  std::string rootfs;         // absolute
-  std::string fifo_path;      // the child waits on it for `start`
-  int cgroup_v2_fd = -1;      // CLONE_INTO_CGROUP target, or -1
+  std::string bundle;     // absolute
+  std::string rootfs;     // absolute
+  std::string fifo_path;  // the child waits on it for `start`
+  int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
 };

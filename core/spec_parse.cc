@@ -222,9 +222,9 @@ Result<Linux> parse_linux(const Reader& r, object o) {
   }
   if (auto e = Reader::field(o, "rootfsPropagation")) {
     RINGC_TRY(l.rootfs_propagation, r.str(*e, "/linux/rootfsPropagation"));
-    static constexpr std::string_view kOk[] = {"",       "shared",   "slave",   "private",
-                                               "rshared", "rslave", "rprivate", "unbindable",
-                                               "runbindable"};
+    static constexpr std::string_view kOk[] = {"",         "shared",     "slave",
+                                               "private",  "rshared",    "rslave",
+                                               "rprivate", "unbindable", "runbindable"};
     bool ok = false;
     for (auto v : kOk) ok |= v == l.rootfs_propagation;
     if (!ok)

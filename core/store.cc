@@ -74,7 +74,8 @@ Result<LoadedRecord> Store::read(std::string_view id) const {
   ::close(fd);
   buf.resize(got);
   RINGC_TRY(auto v, RecordView::parse(buf, path));
-  if (v.id() != id) return ringc_error(Errc::corrupt_state, "state record " + path + ": id mismatch");
+  if (v.id() != id)
+    return ringc_error(Errc::corrupt_state, "state record " + path + ": id mismatch");
   return LoadedRecord(std::move(buf), v);
 }
 

@@ -13,10 +13,14 @@
 namespace ringc::sys {
 
 namespace {
-long ret(long r) { return r < 0 ? -errno : r; }
+long ret(long r) {
+  return r < 0 ? -errno : r;
+}
 }  // namespace
 
-pid_t clone3(clone_args* args) { return pid_t(ret(syscall(SYS_clone3, args, sizeof(*args)))); }
+pid_t clone3(clone_args* args) {
+  return pid_t(ret(syscall(SYS_clone3, args, sizeof(*args))));
+}
 pid_t fork_pidfd(int* pidfd) {
   clone_args a{};
   a.flags = CLONE_PIDFD;
@@ -25,7 +29,9 @@ pid_t fork_pidfd(int* pidfd) {
   return clone3(&a);
 }
 
-int pidfd_open(pid_t pid) { return int(ret(syscall(SYS_pidfd_open, pid, 0))); }
+int pidfd_open(pid_t pid) {
+  return int(ret(syscall(SYS_pidfd_open, pid, 0)));
+}
 int pidfd_send_signal(int pidfd, int sig) {
   return int(ret(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)));
 }

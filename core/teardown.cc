@@ -50,7 +50,8 @@ Result<void> release_init(Runtime& rt, std::string_view id) {
   auto c = ring->await(1);
   ::close(fd);
   if (!c) return Error{c.error(), "io_uring"};
-  if (c.value().res != 1) return sys_error(c.value().res < 0 ? -c.value().res : EIO, "write " + fifo);
+  if (c.value().res != 1)
+    return sys_error(c.value().res < 0 ? -c.value().res : EIO, "write " + fifo);
   ::unlink(fifo.c_str());
   return outcome::success();
 }
@@ -59,9 +60,7 @@ Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
                         std::chrono::milliseconds deadline) {
   RINGC_TRY(auto host, rt.cgroups());
   RINGC_TRY(auto ring, rt.ring());
-  auto what = [&](std::string_view op) {
-    return fmt::format("{} cgroup {}", op, cgroup_path);
-  };
+  auto what = [&](std::string_view op) { return fmt::format("{} cgroup {}", op, cgroup_path); };
   auto events = cgroup::open_events(*host, cgroup_path);
   if (!events) return Error{events.error(), what("open events of")};
   int fd = events.value();
@@ -85,9 +84,9 @@ Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
         until - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       close_fd();
-      return ringc_error(Errc::timed_out, fmt::format("cgroup {} not {} after {} ms", cgroup_path,
-                                                      frozen ? "frozen" : "thawed",
-                                                      deadline.count()));
+      return ringc_error(Errc::timed_out,
+                         fmt::format("cgroup {} not {} after {} ms", cgroup_path,
+                                     frozen ? "frozen" : "thawed", deadline.count()));
     }
     if (fd < 0) {  // v1 freezer: no notification, a ring timer instead
       RINGC_TRY(ring_delay(*ring, std::min(backoff, left)));

@@ -12,7 +12,9 @@ namespace ringc {
 namespace {
 constexpr uint64_t kOp = 1, kSig = 2, kTimer = 3;
 
-Error ring_error(std::error_code ec) { return Error{ec, "io_uring"}; }
+Error ring_error(std::error_code ec) {
+  return Error{ec, "io_uring"};
+}
 }  // namespace
 
 int exit_code(const siginfo_t& info) {

@@ -21,7 +21,7 @@ enum class Event : uint8_t {
   kill,
   pause,
   resume,
-  stop,  // kill with a grace period: TERM now, KILL when the grace expires
+  stop,    // kill with a grace period: TERM now, KILL when the grace expires
   remove,  // "delete": a C++ keyword, hence the enumerator name
   force_remove,
   // observations
@@ -39,17 +39,17 @@ inline constexpr int kEventCount = 16;
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
   none,
-  record_created,   // init is set up and waiting: persist pid and state
-  release_init,     // let the waiting init exec the user's program
-  signal,           // deliver the requested signal
-  freeze,           // freeze the cgroup
-  thaw,             // thaw the cgroup
-  terminate,        // SIGTERM now, arm the grace timer
-  kill_now,         // SIGKILL (grace expired)
-  record_exit,      // persist the exit status
-  destroy,          // remove cgroup and state: nothing is left running
-  kill_and_destroy, // SIGKILL, wait for the exit, then destroy
-  respawn,          // start the container's process again (restart policy)
+  record_created,    // init is set up and waiting: persist pid and state
+  release_init,      // let the waiting init exec the user's program
+  signal,            // deliver the requested signal
+  freeze,            // freeze the cgroup
+  thaw,              // thaw the cgroup
+  terminate,         // SIGTERM now, arm the grace timer
+  kill_now,          // SIGKILL (grace expired)
+  record_exit,       // persist the exit status
+  destroy,           // remove cgroup and state: nothing is left running
+  kill_and_destroy,  // SIGKILL, wait for the exit, then destroy
+  respawn,           // start the container's process again (restart policy)
 };
 inline constexpr int kActionCount = 12;
 
@@ -73,7 +73,9 @@ namespace detail {
 using enum State;
 using enum Action;
 inline constexpr Cell kNo{false, {creating, none}};
-constexpr Cell go(State s, Action a) { return {true, {s, a}}; }
+constexpr Cell go(State s, Action a) {
+  return {true, {s, a}};
+}
 }  // namespace detail
 
 // rows: states in enum order; columns: events in enum order.

@@ -13,7 +13,9 @@ void each_valid(F&& f) {
       if (r) f(State(s), Event(e), *r.ok);
     }
 }
-std::string str(std::string_view v) { return std::string(v); }
+std::string str(std::string_view v) {
+  return std::string(v);
+}
 }  // namespace
 
 std::string render(Format f) {
@@ -27,8 +29,9 @@ std::string render(Format f) {
     });
     out += "    deleting --> [*]\n";
   } else {
-    out += "digraph lifecycle {\n  rankdir=LR;\n  start [shape=point];\n"
-           "  start -> creating [label=\"create\"];\n";
+    out +=
+        "digraph lifecycle {\n  rankdir=LR;\n  start [shape=point];\n"
+        "  start -> creating [label=\"create\"];\n";
     each_valid([&](State s, Event e, Transition t) {
       out += "  " + str(name(s)) + " -> " + str(name(t.next)) + " [label=\"" + str(name(e));
       if (t.action != Action::none) out += " / " + str(name(t.action));

@@ -31,7 +31,9 @@ bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_
   return true;
 }
 
-bool prep_poll_in(Ring& r, uint64_t user_data, int fd) { return prep_poll(r, user_data, fd, POLLIN); }
+bool prep_poll_in(Ring& r, uint64_t user_data, int fd) {
+  return prep_poll(r, user_data, fd, POLLIN);
+}
 
 bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events) {
   io_uring_sqe* s = r.sqe();

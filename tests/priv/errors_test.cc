@@ -1,16 +1,15 @@
 // Bad input: one clear line, exit 1, and nothing left behind (no state
 // directory, no cgroup, no process: checked in TearDown and here).
-#include <fstream>
 #include <sys/stat.h>
+#include <fstream>
 
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
 
 TEST_F(Priv, MalformedConfigNamesTheField) {
-  std::string b = bundle({"true"}, [](std::string& c) {
-    replace(c, "\"args\": [\"true\"]", "\"args\": []");
-  });
+  std::string b =
+      bundle({"true"}, [](std::string& c) { replace(c, "\"args\": [\"true\"]", "\"args\": []"); });
   std::string c = id("badcfg");
   Cmd r = ringc({"create", "-b", b, c});
   EXPECT_EQ(r.code, 1);
@@ -20,9 +19,8 @@ TEST_F(Priv, MalformedConfigNamesTheField) {
 
 // Features not built yet are refused by name, never silently ignored.
 TEST_F(Priv, UnbuiltFeaturesAreRefused) {
-  std::string b = bundle({"true"}, [](std::string& c) {
-    replace(c, "\"terminal\": false", "\"terminal\": true");
-  });
+  std::string b = bundle(
+      {"true"}, [](std::string& c) { replace(c, "\"terminal\": false", "\"terminal\": true"); });
   Cmd r = ringc({"run", "-b", b, id("tty")});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("/process/terminal: true needs a terminal"), std::string::npos) << r.err;
@@ -60,8 +58,9 @@ TEST_F(Priv, ProgramNotFoundFailsCreateAndLeavesNothing) {
 
 TEST_F(Priv, FailedMountLeavesNothing) {
   std::string b = bundle({"true"}, [](std::string& c) {
-    replace(c, "\"mounts\": [",
-            "\"mounts\": [{\"destination\": \"/x\", \"type\": \"nosuchfs\", \"source\": \"none\"},");
+    replace(
+        c, "\"mounts\": [",
+        "\"mounts\": [{\"destination\": \"/x\", \"type\": \"nosuchfs\", \"source\": \"none\"},");
   });
   std::string c = id("badmount");
   Cmd r = ringc({"run", "-b", b, c});
@@ -96,7 +95,11 @@ TEST_F(Priv, JsonLogFile) {
   std::ifstream in(log);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line.rfind("{\"level\":\"error\",\"msg\":\"container \\\"ghost\\\" does not exist\",\"time\":\"", 0), 0u) << line;
+  EXPECT_EQ(
+      line.rfind(
+          "{\"level\":\"error\",\"msg\":\"container \\\"ghost\\\" does not exist\",\"time\":\"", 0),
+      0u)
+      << line;
   std::remove(log.c_str());
 }
 
@@ -107,11 +110,13 @@ TEST_F(Priv, SymlinkInRootfsCannotEscape) {
   std::string rootfs = root_ + ".evilroot";
   std::system(("cp -a " + rootfs_ + " " + rootfs).c_str());
   std::system(("ln -s " + host_target + " " + rootfs + "/evil").c_str());
-  std::string b = bundle({"sh", "-c", "grep -c ' " + host_target + "/sub ' /proc/mounts"}, [&](std::string& c) {
-    replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
-    replace(c, "\"mounts\": [",
-            "\"mounts\": [{\"destination\": \"/evil/sub\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},");
-  });
+  std::string b =
+      bundle({"sh", "-c", "grep -c ' " + host_target + "/sub ' /proc/mounts"}, [&](std::string& c) {
+        replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
+        replace(c, "\"mounts\": [",
+                "\"mounts\": [{\"destination\": \"/evil/sub\", \"type\": \"tmpfs\", \"source\": "
+                "\"tmpfs\"},");
+      });
   Cmd r = ringc({"run", "-b", b, id("escape")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "1\n") << "the mount lands inside the rootfs, at the link's target";

@@ -90,7 +90,8 @@ void Priv::TearDown() {
     ringc({"delete", "--force", id});
   }
   struct stat st;
-  for (auto& id : ids_) EXPECT_NE(stat((root_ + "/" + id).c_str(), &st), 0) << "state dir left: " << id;
+  for (auto& id : ids_)
+    EXPECT_NE(stat((root_ + "/" + id).c_str(), &st), 0) << "state dir left: " << id;
   std::system(("rm -rf " + root_ + " " + root_ + ".b").c_str());
 }
 

@@ -66,7 +66,8 @@ TEST_F(Priv, DevicesAndLinks) {
   std::string b = bundle(
       {"sh", "-c",
        "for d in null zero full random urandom tty; do [ -c /dev/$d ] || echo missing $d; done; "
-       "for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; echo x > /dev/null && echo ok"});
+       "for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; echo x > /dev/null && "
+       "echo ok"});
   Cmd r = ringc({"run", "-b", b, id("dev")});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,

@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
     if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == 0x63677270 /* CGROUP2 */) {
       std::puts("pure cgroup v2 host: there is no legacy view to test; skipping");
       ::testing::GTEST_FLAG(filter) = "-*";
-    } else if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    } else if (unshare(CLONE_NEWNS) < 0 ||
+               mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
       std::perror("private mount namespace");
       return 1;
-    } else if (umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+    } else if (umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL &&
+               errno != ENOENT) {
       std::perror("umount /sys/fs/cgroup/unified");
       return 1;
     }

@@ -109,7 +109,8 @@ TEST_F(Priv, KillDeliversSeveralSignals) {
 }
 
 TEST_F(Priv, ForegroundRunForwardsSignals) {
-  std::string b = bundle({"sh", "-c", "trap 'echo fwd INT; exit 5' INT; echo ready; while :; do sleep 0.05; done"});
+  std::string b = bundle(
+      {"sh", "-c", "trap 'echo fwd INT; exit 5' INT; echo ready; while :; do sleep 0.05; done"});
   std::string c = id("fwd");
   Running run = ringc_async({"run", "-b", b, c});
   ASSERT_EQ(run.read_line(), "ready");

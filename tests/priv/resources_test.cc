@@ -13,8 +13,10 @@ namespace {
 std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2) {
   auto host = cgroup::detect().value();
   std::string path;
-  if (const auto* h = host->v1(ctrl)) path = h->mount + "/ringc/" + id + "/" + v1;
-  else path = host->v2()->mount + "/ringc/" + id + "/" + v2;
+  if (const auto* h = host->v1(ctrl))
+    path = h->mount + "/ringc/" + id + "/" + v1;
+  else
+    path = host->v2()->mount + "/ringc/" + id + "/" + v2;
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -24,19 +26,22 @@ std::string cg_file(const std::string& id, const char* ctrl, const char* v1, con
 }
 
 std::function<void(std::string&)> with_resources(std::string json) {
-  return [json](std::string& c) {
-    replace(c, "\"resources\": {", "\"resources\": {" + json + ",");
-  };
+  return
+      [json](std::string& c) { replace(c, "\"resources\": {", "\"resources\": {" + json + ","); };
 }
 
-bool unified() { return cgroup::detect().value()->layout == cgroup::Layout::unified; }
+bool unified() {
+  return cgroup::detect().value()->layout == cgroup::Layout::unified;
+}
 }  // namespace
 
 TEST_F(Priv, ResourcesReadBack) {
-  std::string b = bundle({"sleep", "1000"},
-                         with_resources("\"memory\": {\"limit\": 33554432, \"reservation\": 16777216},"
-                                        "\"pids\": {\"limit\": 42},"
-                                        "\"cpu\": {\"shares\": 512, \"quota\": 20000, \"period\": 100000, \"cpus\": \"0\"}"));
+  std::string b = bundle(
+      {"sleep", "1000"},
+      with_resources(
+          "\"memory\": {\"limit\": 33554432, \"reservation\": 16777216},"
+          "\"pids\": {\"limit\": 42},"
+          "\"cpu\": {\"shares\": 512, \"quota\": 20000, \"period\": 100000, \"cpus\": \"0\"}"));
   std::string c = id("res");
   Cmd r = ringc({"create", "-b", b, c});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -64,8 +69,9 @@ TEST_F(Priv, PidsLimitStopsAForkLoop) {
 
 TEST_F(Priv, MemoryLimitOomKills) {
   // 16 MiB, no swap; the shell holds 64 MiB in a variable.
-  std::string b = bundle({"sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived"},
-                         with_resources("\"memory\": {\"limit\": 16777216, \"swap\": 16777216}"));
+  std::string b =
+      bundle({"sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived"},
+             with_resources("\"memory\": {\"limit\": 16777216, \"swap\": 16777216}"));
   Cmd r = ringc({"run", "-b", b, id("oom")});
   EXPECT_EQ(r.out, "") << "the allocation survived the limit";
   EXPECT_EQ(r.code, 137) << r.err;
@@ -77,19 +83,21 @@ TEST_F(Priv, DeviceRulesAreEnforced) {
   // allow it may open it. The default rule set denies everything else.
   auto dev = [](std::string& c) {
     replace(c, "\"maskedPaths\"",
-                  "\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
-                  "\"minor\": 229, \"fileMode\": 438}], \"maskedPaths\"");
+            "\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+            "\"minor\": 229, \"fileMode\": 438}], \"maskedPaths\"");
   };
   std::string denied = bundle({"sh", "-c", "head -c 0 /dev/fuse && echo opened"}, dev);
   Cmd r = ringc({"run", "-b", denied, id("devdeny")});
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("Operation not permitted"), std::string::npos) << r.err;
-  std::string allowed = bundle({"sh", "-c", "head -c 0 /dev/fuse && echo opened"}, [&](std::string& c) {
-    dev(c);
-    replace(c, "{\n\t\t\t\t\t\"allow\": false,\n\t\t\t\t\t\"access\": \"rwm\"\n\t\t\t\t}",
-            "{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"c\", \"major\": 10, "
-            "\"minor\": 229, \"access\": \"rw\"}");
-  });
+  std::string allowed =
+      bundle({"sh", "-c", "head -c 0 /dev/fuse && echo opened"}, [&](std::string& c) {
+        dev(c);
+        replace(c, "{\n\t\t\t\t\t\"allow\": false,\n\t\t\t\t\t\"access\": \"rwm\"\n\t\t\t\t}",
+                "{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"c\", "
+                "\"major\": 10, "
+                "\"minor\": 229, \"access\": \"rw\"}");
+      });
   r = ringc({"run", "-b", allowed, id("devallow")});
   EXPECT_EQ(r.out, "opened\n") << r.err;
 }
@@ -98,7 +106,8 @@ TEST_F(Priv, BadResourceNamesTheField) {
   std::string b = bundle({"true"}, with_resources("\"memory\": {\"limit\": \"lots\"}"));
   Cmd r = ringc({"run", "-b", b, id("badres")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "ringc: " + b + "/config.json: /linux/resources/memory/limit: must be an integer\n");
+  EXPECT_EQ(r.err,
+            "ringc: " + b + "/config.json: /linux/resources/memory/limit: must be an integer\n");
 }
 
 }  // namespace ringc::test

@@ -50,7 +50,8 @@ TEST(Spec, ParsesRuncSpec) {
   EXPECT_FALSE(s.linux_cfg.find(NsType::user));
   ASSERT_TRUE(s.process.capabilities);
   EXPECT_EQ(*s.process.capabilities->bounding,
-            (1ull << capability_number("CAP_AUDIT_WRITE")) | (1ull << capability_number("CAP_KILL")) |
+            (1ull << capability_number("CAP_AUDIT_WRITE")) |
+                (1ull << capability_number("CAP_KILL")) |
                 (1ull << capability_number("CAP_NET_BIND_SERVICE")));
   ASSERT_EQ(s.process.rlimits.size(), 1u);
   EXPECT_EQ(s.process.rlimits[0].soft, 1024u);
@@ -118,7 +119,9 @@ TEST(Spec, WrongTypesNameTheField) {
                           "\"options\": [\n\t\t\t\t7,\n\t\t\t\t\"strictatime\"")),
             "config.json: /mounts/1/options: must be an array of strings");
   EXPECT_EQ(error_of(edit("\"PATH=", "\"PATH")),
-            "config.json: /process/env: \"PATH/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\" is not of the form KEY=value");
+            "config.json: /process/env: "
+            "\"PATH/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\" is not of the "
+            "form KEY=value");
 }
 
 TEST(Spec, UnknownNamesAreErrors) {
@@ -143,7 +146,8 @@ TEST(Spec, HostnameNeedsUtsNamespace) {
 }
 
 TEST(Spec, UnknownPropertiesAreIgnored) {
-  auto r = parse_spec(edit("\"hostname\": \"ringc\"", "\"hostname\": \"ringc\", \"x-future\": {\"a\": [1]}"));
+  auto r = parse_spec(
+      edit("\"hostname\": \"ringc\"", "\"hostname\": \"ringc\", \"x-future\": {\"a\": [1]}"));
   EXPECT_TRUE(r) << r.error().what();
 }
 
