@@ -15,9 +15,16 @@
 namespace ringc::cli {
 
 Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"format", "f", true}}, "ps"));
-  if (a.positional.empty())
+  // ringc's flags come before the id; everything after it goes to ps.
+  size_t id_at = 0;
+  while (id_at < argv.size() && argv[id_at].starts_with("-")) {
+    bool takes_value = (argv[id_at] == "-f" || argv[id_at] == "--format" || argv[id_at] == "-format");
+    id_at += takes_value ? 2 : 1;
+  }
+  if (id_at >= argv.size())
     return ringc_error(Errc::bad_usage, "\"ps\" requires the container id [ps options]");
+  RINGC_TRY(auto a, parse(argv.subspan(0, id_at + 1), {{"format", "f", true}}, "ps"));
+  for (size_t i = id_at + 1; i < argv.size(); ++i) a.positional.push_back(argv[i]);
   std::string format = a.get("format", "table");
   if (format != "table" && format != "json")
     return ringc_error(Errc::bad_usage, fmt::format("invalid format option \"{}\"", format));
@@ -30,7 +37,11 @@ Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
   }
   std::string cmd = "ps";
   if (a.positional.size() == 1) cmd += " -ef";
-  for (size_t i = 1; i < a.positional.size(); ++i) cmd += " '" + a.positional[i] + "'";
+  for (size_t i = 1; i < a.positional.size(); ++i) {
+    std::string quoted = "'";
+    for (char ch : a.positional[i]) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    cmd += " " + quoted + "'";
+  }
   RINGC_TRY(auto table, run_capture(ctx.runtime, cmd));
   std::istringstream in(table);
   std::string header;

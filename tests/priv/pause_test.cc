@@ -81,6 +81,10 @@ TEST_F(Priv, PsListsEveryProcess) {
   EXPECT_NE(t.out.find("sleep 1001"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("sleep 1002"), std::string::npos) << t.out;
   EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 4) << t.out;
+  Cmd o = ringc({"ps", c, "-o", "pid,comm"});  // after the id: the host ps's own options
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out.substr(0, 3), "  P") << o.out;
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 4) << o.out;
   ASSERT_EQ(ringc({"kill", "--all", c, "KILL"}).code, 0);
   EXPECT_EQ(run.wait(), 128 + SIGKILL);
 }
