@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"spec", "create a new specification file", cmd_spec},
     {"start", "execute the user defined process in a created container", cmd_start},
     {"state", "output the state of a container", cmd_state},
+    {"update", "update container resource constraints", cmd_update},
 };
 
 constexpr const char* kVersion = "0.1.0";

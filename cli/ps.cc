@@ -18,7 +18,8 @@ Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
   // ringc's flags come before the id; everything after it goes to ps.
   size_t id_at = 0;
   while (id_at < argv.size() && argv[id_at].starts_with("-")) {
-    bool takes_value = (argv[id_at] == "-f" || argv[id_at] == "--format" || argv[id_at] == "-format");
+    bool takes_value =
+        (argv[id_at] == "-f" || argv[id_at] == "--format" || argv[id_at] == "-format");
     id_at += takes_value ? 2 : 1;
   }
   if (id_at >= argv.size())
@@ -39,7 +40,8 @@ Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
   if (a.positional.size() == 1) cmd += " -ef";
   for (size_t i = 1; i < a.positional.size(); ++i) {
     std::string quoted = "'";
-    for (char ch : a.positional[i]) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    for (char ch : a.positional[i])
+      quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
     cmd += " " + quoted + "'";
   }
   RINGC_TRY(auto table, run_capture(ctx.runtime, cmd));

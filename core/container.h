@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup/resources.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "fsm/lifecycle.h"
@@ -34,6 +35,9 @@ Result<std::string> state(Runtime& rt, std::string_view id);
 // once the kernel reports the cgroup frozen / thawed.
 Result<void> pause(Runtime& rt, std::string_view id);
 Result<void> resume(Runtime& rt, std::string_view id);
+// New limits for a created, running or paused container. Device rules are
+// not changed by an update (as runc).
+Result<void> update(Runtime& rt, std::string_view id, cgroup::Resources resources);
 // Host pids of every process in the container's cgroup.
 Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id);
 

@@ -1,4 +1,7 @@
 // linux.resources → cgroup::Resources, each error naming its field.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/spec.h"
 #include "core/spec_reader.h"
 
@@ -8,7 +11,8 @@ using simdjson::dom::element;
 using simdjson::dom::object;
 using spec_detail::Reader;
 
-Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object o) {
+Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object o,
+                                          const std::string& base) {
   cgroup::Resources res;
   auto i64 = [&](object parent, const char* key, std::string ptr,
                  std::optional<int64_t>& dst) -> Result<void> {
@@ -25,7 +29,7 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     return outcome::success();
   };
   if (auto e = Reader::field(o, "memory")) {
-    const std::string p = "/linux/resources/memory";
+    const std::string p = base + "/memory";
     RINGC_TRY(auto m, r.obj(*e, p));
     RINGC_TRY(i64(m, "limit", p, res.memory_limit));
     RINGC_TRY(i64(m, "reservation", p, res.memory_reservation));
@@ -41,13 +45,13 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
       return r.fail(p + "/swap", "is memory+swap and must not be below limit");
   }
   if (auto e = Reader::field(o, "pids")) {
-    RINGC_TRY(auto pobj, r.obj(*e, "/linux/resources/pids"));
+    RINGC_TRY(auto pobj, r.obj(*e, base + "/pids"));
     auto l = Reader::field(pobj, "limit");
-    if (!l) return r.fail("/linux/resources/pids/limit", "is required");
-    RINGC_TRY(res.pids_limit, r.integer(*l, "/linux/resources/pids/limit", INT64_MIN, INT64_MAX));
+    if (!l) return r.fail(base + "/pids/limit", "is required");
+    RINGC_TRY(res.pids_limit, r.integer(*l, base + "/pids/limit", INT64_MIN, INT64_MAX));
   }
   if (auto e = Reader::field(o, "cpu")) {
-    const std::string p = "/linux/resources/cpu";
+    const std::string p = base + "/cpu";
     RINGC_TRY(auto c, r.obj(*e, p));
     RINGC_TRY(u64(c, "shares", p, res.cpu_shares));
     RINGC_TRY(u64(c, "period", p, res.cpu_period));
@@ -60,18 +64,20 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     }
   }
   if (auto e = Reader::field(o, "devices")) {
-    RINGC_TRY(auto a, r.arr(*e, "/linux/resources/devices"));
+    RINGC_TRY(auto a, r.arr(*e, base + "/devices"));
     size_t i = 0;
     for (element x : a) {
-      std::string p = fmt::format("/linux/resources/devices/{}", i++);
+      std::string p = fmt::format("{}/devices/{}", base, i++);
       RINGC_TRY(auto d, r.obj(x, p));
       cgroup::DeviceRule rule;
       auto allow = Reader::field(d, "allow");
       if (!allow) return r.fail(p + "/allow", "is required");
       RINGC_TRY(rule.allow, r.boolean(*allow, p + "/allow"));
       if (auto f = Reader::field(d, "type")) {
-        RINGC_TRY(auto t, r.str(*f, p + "/type"));
-        if (t != "a" && t != "c" && t != "b") return r.fail(p + "/type", "must be a, c or b");
+        std::string t;  // declared apart: GCC 12 misreads the TRY temporary as uninitialised
+        RINGC_TRY(t, r.str(*f, p + "/type"));
+        if (t.size() != 1 || (t[0] != 'a' && t[0] != 'c' && t[0] != 'b'))
+          return r.fail(p + "/type", "must be a, c or b");
         rule.type = t[0];
       }
       if (auto f = Reader::field(d, "major")) {
@@ -89,12 +95,33 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     }
   }
   if (auto e = Reader::field(o, "unified")) {
-    RINGC_TRY(res.unified, r.string_map(*e, "/linux/resources/unified"));
+    RINGC_TRY(res.unified, r.string_map(*e, base + "/unified"));
     for (auto& [key, value] : res.unified)
       if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
-        return r.fail("/linux/resources/unified/" + key, "must name a file of the cgroup");
+        return r.fail(base + "/unified/" + key, "must name a file of the cgroup");
   }
   return res;
+}
+
+Result<cgroup::Resources> load_resources(const std::string& path) {
+  int fd = path == "-" ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + path);
+  std::string text;
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  int e = errno;
+  if (fd != 0) ::close(fd);
+  if (n < 0) return sys_error(e, "read " + path);
+  std::string name = path == "-" ? "resources (stdin)" : path;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(text).get(root))
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}: not valid JSON: {}", name, simdjson::error_message(err)));
+  Reader r(name);
+  RINGC_TRY(auto o, r.obj(root, "/"));
+  return parse_resources(r, o, "");
 }
 
 }  // namespace ringc

@@ -103,9 +103,14 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file = "config.j
 namespace spec_detail {
 class Reader;
 }
-// linux.resources (exposed for tests through parse_spec).
+// A LinuxResources object; base is its JSON pointer ("/linux/resources" in
+// config.json, "" in a file of its own).
 Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
-                                          simdjson::dom::object resources);
+                                          simdjson::dom::object resources, const std::string& base);
+
+// A LinuxResources JSON object on its own (`update -r FILE`); path "-" is
+// standard input. Errors name the file and the field.
+Result<cgroup::Resources> load_resources(const std::string& path);
 
 // Reads and parses <bundle>/config.json.
 Result<Spec> load_spec(const std::string& bundle);

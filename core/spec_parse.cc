@@ -218,7 +218,7 @@ Result<Linux> parse_linux(const Reader& r, object o) {
   }
   if (auto e = Reader::field(o, "resources")) {
     RINGC_TRY(auto ro, r.obj(*e, "/linux/resources"));
-    RINGC_TRY(l.resources, parse_resources(r, ro));
+    RINGC_TRY(l.resources, parse_resources(r, ro, "/linux/resources"));
   }
   if (auto e = Reader::field(o, "rootfsPropagation")) {
     RINGC_TRY(l.rootfs_propagation, r.str(*e, "/linux/rootfsPropagation"));

@@ -24,6 +24,7 @@ enum class Event : uint8_t {
   stop,    // kill with a grace period: TERM now, KILL when the grace expires
   remove,  // "delete": a C++ keyword, hence the enumerator name
   force_remove,
+  update,  // new resource limits
   // observations
   init_ready,
   init_failed,
@@ -34,7 +35,7 @@ enum class Event : uint8_t {
   grace_expired,
   restart_due,
 };
-inline constexpr int kEventCount = 16;
+inline constexpr int kEventCount = 17;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -50,8 +51,9 @@ enum class Action : uint8_t {
   destroy,           // remove cgroup and state: nothing is left running
   kill_and_destroy,  // SIGKILL, wait for the exit, then destroy
   respawn,           // start the container's process again (restart policy)
+  set_resources,     // write new limits into the cgroup
 };
-inline constexpr int kActionCount = 12;
+inline constexpr int kActionCount = 13;
 
 struct Transition {
   State next;
@@ -97,6 +99,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::created, E::exited,        go(State::stopped, record_exit));
   set(State::created, E::remove,        go(State::deleting, kill_and_destroy));
   set(State::created, E::force_remove,  go(State::deleting, kill_and_destroy));
+  set(State::created, E::update,        go(State::created, set_resources));
 
   set(State::running, E::kill,          go(State::running, signal));
   set(State::running, E::stop,          go(State::stopping, terminate));
@@ -105,6 +108,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::running, E::thawed,        go(State::running, none));
   set(State::running, E::exited,        go(State::stopped, record_exit));
   set(State::running, E::force_remove,  go(State::deleting, kill_and_destroy));
+  set(State::running, E::update,        go(State::running, set_resources));
 
   set(State::paused, E::resume,         go(State::running, thaw));
   set(State::paused, E::kill,           go(State::paused, signal));
@@ -113,6 +117,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::paused, E::exec_done,      go(State::paused, none));
   set(State::paused, E::exited,         go(State::stopped, record_exit));
   set(State::paused, E::force_remove,   go(State::deleting, kill_and_destroy));
+  set(State::paused, E::update,         go(State::paused, set_resources));
 
   set(State::stopping, E::kill,         go(State::stopping, signal));
   set(State::stopping, E::grace_expired,go(State::stopping, kill_now));

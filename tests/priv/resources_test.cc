@@ -1,5 +1,8 @@
 // linux.resources applied before the program runs, checked by effect and
 // read back from the cgroup files (v1 controllers or v2 interface files).
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -100,6 +103,42 @@ TEST_F(Priv, DeviceRulesAreEnforced) {
       });
   r = ringc({"run", "-b", allowed, id("devallow")});
   EXPECT_EQ(r.out, "opened\n") << r.err;
+}
+
+TEST_F(Priv, UpdateChangesLimitsLive) {
+  std::string b = bundle({"sh", "-c", "echo ready; while :; do sleep 0.05; done"},
+                         with_resources("\"pids\": {\"limit\": 100}"));
+  std::string c = id("update");
+  Running run = ringc_async({"run", "-b", b, c});
+  ASSERT_EQ(run.read_line(), "ready");
+  Cmd u = ringc({"update", "--memory", "64m", "--pids-limit", "10", "--cpu-shares", "256", c});
+  ASSERT_EQ(u.code, 0) << u.err;
+  EXPECT_EQ(cg_file(c, "memory", "memory.limit_in_bytes", "memory.max"), "67108864");
+  EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "10");
+  std::string file = root_ + ".resources.json";
+  std::ofstream(file) << R"({"memory": {"limit": 33554432}, "pids": {"limit": 7}})";
+  u = ringc({"update", "-r", file, c});
+  ASSERT_EQ(u.code, 0) << u.err;
+  EXPECT_EQ(cg_file(c, "memory", "memory.limit_in_bytes", "memory.max"), "33554432");
+  EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "7");
+  std::ofstream(file) << R"({"pids": {"limit": "few"}})";
+  u = ringc({"update", "--resources=" + file, c});
+  EXPECT_EQ(u.err, "ringc: " + file + ": /pids/limit: must be an integer\n");
+  EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "7") << "a bad update changed something";
+  std::remove(file.c_str());
+  ASSERT_EQ(ringc({"kill", c, "KILL"}).code, 0);
+  EXPECT_EQ(run.wait(), 128 + SIGKILL);
+}
+
+TEST_F(Priv, UpdateOfAStoppedContainerIsRefused) {
+  std::string c = id("upstop");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"true"}), c}).code, 0);
+  Cmd st = ringc({"state", c});
+  wait_gone(std::atoi(st.out.c_str() + st.out.find("\"pid\": ") + 7));
+  Cmd u = ringc({"update", "--pids-limit", "5", c});
+  EXPECT_EQ(u.code, 1);
+  EXPECT_EQ(u.err, "ringc: cannot update container \"" + c + "\" in state stopped\n");
+  EXPECT_EQ(ringc({"delete", c}).code, 0);
 }
 
 TEST_F(Priv, BadResourceNamesTheField) {

@@ -49,6 +49,9 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::stopped, E::remove}, {S::deleting, A::destroy}},
       {{S::stopped, E::force_remove}, {S::deleting, A::destroy}},
       {{S::stopped, E::restart_due}, {S::creating, A::respawn}},
+      {{S::created, E::update}, {S::created, A::set_resources}},
+      {{S::running, E::update}, {S::running, A::set_resources}},
+      {{S::paused, E::update}, {S::paused, A::set_resources}},
       {{S::deleting, E::exited}, {S::deleting, A::none}},
   };
   return m;

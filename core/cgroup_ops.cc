@@ -1,8 +1,9 @@
-// pause, resume and the process list: the container's cgroup, driven by
-// the FSM's freeze / thaw actions.
+// pause, resume, update and the process list: the container's cgroup,
+// driven by the FSM's freeze / thaw / set_resources actions.
 #include <fmt/format.h>
 
 #include "cgroup/manager.h"
+#include "cgroup/resources.h"
 #include "core/container.h"
 #include "core/observe.h"
 #include "core/teardown.h"
@@ -27,6 +28,16 @@ Result<void> pause(Runtime& rt, std::string_view id) {
 }
 Result<void> resume(Runtime& rt, std::string_view id) {
   return change(rt, id, fsm::Event::resume);
+}
+
+Result<void> update(Runtime& rt, std::string_view id, cgroup::Resources resources) {
+  RINGC_TRY(auto rec, load_record(rt, id));
+  RINGC_TRY(transition(id, observed_state(rec.view()), fsm::Event::update));
+  RINGC_TRY(auto host, rt.cgroups());
+  resources.devices.clear();
+  auto r = cgroup::apply(*host, rec->cgroup(), resources, cgroup::Part::all);
+  if (!r) return Error{r.error().code, "update: write " + r.error().file};
+  return outcome::success();
 }
 
 Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id) {
