@@ -41,6 +41,7 @@ Result<int> cmd_pause(Context&, std::span<const std::string>);
 Result<int> cmd_resume(Context&, std::span<const std::string>);
 Result<int> cmd_ps(Context&, std::span<const std::string>);
 Result<int> cmd_update(Context&, std::span<const std::string>);
+Result<int> cmd_events(Context&, std::span<const std::string>);
 
 struct Args;
 struct FlagSpec;

@@ -14,6 +14,7 @@ namespace {
 constexpr Command kCommands[] = {
     {"create", "create a container", cmd_create},
     {"delete", "delete any resources held by the container", cmd_delete},
+    {"events", "display container events such as OOM notifications and resource usage", cmd_events},
     {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
     {"kill", "send a signal to the container's init process", cmd_kill},
     {"list", "list containers started by ringc with the given root", cmd_list},

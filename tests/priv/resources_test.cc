@@ -141,6 +141,43 @@ TEST_F(Priv, UpdateOfAStoppedContainerIsRefused) {
   EXPECT_EQ(ringc({"delete", c}).code, 0);
 }
 
+TEST_F(Priv, EventsStatsJson) {
+  std::string c = id("stats");
+  ASSERT_EQ(ringc({"run", "-d", "-b",
+                   bundle({"sleep", "1000"}, with_resources("\"pids\": {\"limit\": 9}")), c})
+                .code,
+            0);
+  Cmd s = ringc({"events", "--stats", c});
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_EQ(s.out.rfind("{\"type\":\"stats\",\"id\":\"" + c + "\",\"data\":{\"cpu\":", 0), 0u)
+      << s.out;
+  EXPECT_NE(s.out.find("\"pids\":{\"current\":1,\"limit\":9}"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("\"memory\":{\"cache\":"), std::string::npos) << s.out;
+  EXPECT_EQ(ringc({"delete", "-f", c}).code, 0);
+}
+
+// The stream reports an OOM kill as it happens (here of a subshell, so the
+// container lives on) and ends when the container stops.
+TEST_F(Priv, EventsStreamReportsOom) {
+  std::string b =
+      bundle({"sh", "-c",
+              "trap 'go=1' USR1; while [ -z \"$go\" ]; do sleep 0.05; done; "
+              "(x=$(head -c 67108864 /dev/zero | tr '\\0' a)); while :; do sleep 0.05; done"},
+             with_resources("\"memory\": {\"limit\": 16777216, \"swap\": 16777216}"));
+  std::string c = id("oomev");
+  ASSERT_EQ(ringc({"run", "-d", "-b", b, c}).code, 0);
+  Running ev = ringc_async({"events", "--interval", "100ms", c});
+  // The OOM watch is armed with the stats timer: a first stats line proves it.
+  ASSERT_EQ(ev.read_line().rfind("{\"type\":\"stats\"", 0), 0u);
+  ASSERT_EQ(ringc({"kill", c, "USR1"}).code, 0);
+  std::string line;
+  for (int i = 0; i < 300 && (line = ev.read_line()).starts_with("{\"type\":\"stats\""); ++i) {
+  }
+  EXPECT_EQ(line, "{\"type\":\"oom\",\"id\":\"" + c + "\"}");
+  EXPECT_EQ(ringc({"delete", "-f", c}).code, 0);
+  EXPECT_EQ(ev.wait(), 0);
+}
+
 TEST_F(Priv, BadResourceNamesTheField) {
   std::string b = bundle({"true"}, with_resources("\"memory\": {\"limit\": \"lots\"}"));
   Cmd r = ringc({"run", "-b", b, id("badres")});

@@ -1,0 +1,167 @@
+#include "cgroup/stats.h"
+
+#include "cgroup/manager.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace ringc::cgroup {
+
+namespace {
+constexpr uint64_t kNsPerTick = 1'000'000'000 / 100;  // USER_HZ is 100 on Linux
+
+std::string slurp(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[8192];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  ::close(fd);
+  return out;
+}
+
+uint64_t number(const std::string& path) {
+  std::string s = slurp(path);
+  if (s.starts_with("max")) return 0;
+  return std::strtoull(s.c_str(), nullptr, 10);
+}
+
+uint64_t get(const std::vector<std::pair<std::string, uint64_t>>& kv, std::string_view key) {
+  for (auto& [k, v] : kv)
+    if (k == key) return v;
+  return 0;
+}
+
+// "MAJ:MIN Op Value" lines (v1 blkio).
+void parse_blkio_v1(std::string_view text, std::vector<BlkioEntry>& out) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string line(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    unsigned maj, min;
+    char op[32];
+    unsigned long long v;
+    if (std::sscanf(line.c_str(), "%u:%u %31s %llu", &maj, &min, op, &v) == 4)
+      out.push_back({maj, min, op, v});
+  }
+}
+
+// "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." lines (v2 io.stat).
+void parse_io_v2(std::string_view text, Stats& s) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string line(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    unsigned maj, min;
+    if (std::sscanf(line.c_str(), "%u:%u", &maj, &min) != 2) continue;
+    auto field = [&](const char* key) {
+      const char* at = std::strstr(line.c_str(), key);
+      return at ? std::strtoull(at + std::strlen(key), nullptr, 10) : 0ULL;
+    };
+    s.io_service_bytes.push_back({maj, min, "Read", field("rbytes=")});
+    s.io_service_bytes.push_back({maj, min, "Write", field("wbytes=")});
+    s.io_serviced.push_back({maj, min, "Read", field("rios=")});
+    s.io_serviced.push_back({maj, min, "Write", field("wios=")});
+  }
+}
+
+void read_v1(const Host& host, std::string_view path, Stats& s) {
+  auto dir = [&](const char* ctrl) {
+    const Hierarchy* h = host.v1(ctrl);
+    return h ? h->mount + std::string(path) + "/" : std::string();
+  };
+  if (std::string d = dir("cpuacct"); !d.empty()) {
+    s.cpu.total = number(d + "cpuacct.usage");
+    std::string per = slurp(d + "cpuacct.usage_percpu");
+    for (char* p = per.data(); *p;) {
+      char* end;
+      uint64_t v = std::strtoull(p, &end, 10);
+      if (end == p) break;
+      s.cpu.percpu.push_back(v);
+      p = end;
+    }
+    auto st = parse_flat_keyed(slurp(d + "cpuacct.stat"));
+    s.cpu.user = get(st, "user") * kNsPerTick;
+    s.cpu.kernel = get(st, "system") * kNsPerTick;
+  }
+  if (std::string d = dir("cpu"); !d.empty()) {
+    auto st = parse_flat_keyed(slurp(d + "cpu.stat"));
+    s.cpu.periods = get(st, "nr_periods");
+    s.cpu.throttled_periods = get(st, "nr_throttled");
+    s.cpu.throttled_time = get(st, "throttled_time");
+  }
+  if (std::string d = dir("memory"); !d.empty()) {
+    s.memory.usage = number(d + "memory.usage_in_bytes");
+    s.memory.max = number(d + "memory.max_usage_in_bytes");
+    s.memory.limit = number(d + "memory.limit_in_bytes");
+    s.memory.failcnt = number(d + "memory.failcnt");
+    s.memory.swap_usage = number(d + "memory.memsw.usage_in_bytes");
+    s.memory.swap_limit = number(d + "memory.memsw.limit_in_bytes");
+    s.memory.raw = parse_flat_keyed(slurp(d + "memory.stat"));
+    s.memory.cache = get(s.memory.raw, "cache");
+    s.oom_kills = get(parse_flat_keyed(slurp(d + "memory.oom_control")), "oom_kill");
+  }
+  if (std::string d = dir("pids"); !d.empty()) {
+    s.pids.current = number(d + "pids.current");
+    s.pids.limit = number(d + "pids.max");
+  }
+  if (std::string d = dir("blkio"); !d.empty()) {
+    parse_blkio_v1(slurp(d + "blkio.throttle.io_service_bytes_recursive"), s.io_service_bytes);
+    parse_blkio_v1(slurp(d + "blkio.throttle.io_serviced_recursive"), s.io_serviced);
+  }
+}
+
+void read_v2(const Host& host, std::string_view path, Stats& s) {
+  const Hierarchy* h = host.v2();
+  if (!h || host.layout != Layout::unified) return;
+  std::string d = h->mount + std::string(path) + "/";
+  auto cpu = parse_flat_keyed(slurp(d + "cpu.stat"));
+  s.cpu.total = get(cpu, "usage_usec") * 1000;
+  s.cpu.user = get(cpu, "user_usec") * 1000;
+  s.cpu.kernel = get(cpu, "system_usec") * 1000;
+  s.cpu.periods = get(cpu, "nr_periods");
+  s.cpu.throttled_periods = get(cpu, "nr_throttled");
+  s.cpu.throttled_time = get(cpu, "throttled_usec") * 1000;
+  s.memory.usage = number(d + "memory.current");
+  s.memory.max = number(d + "memory.peak");
+  s.memory.limit = number(d + "memory.max");
+  auto events = parse_flat_keyed(slurp(d + "memory.events"));
+  s.memory.failcnt = get(events, "max");
+  s.oom_kills = get(events, "oom_kill");
+  s.memory.swap_usage = number(d + "memory.swap.current");
+  s.memory.swap_limit = number(d + "memory.swap.max");
+  s.memory.raw = parse_flat_keyed(slurp(d + "memory.stat"));
+  s.memory.cache = get(s.memory.raw, "file");
+  s.pids.current = number(d + "pids.current");
+  s.pids.limit = number(d + "pids.max");
+  parse_io_v2(slurp(d + "io.stat"), s);
+}
+}  // namespace
+
+std::vector<std::pair<std::string, uint64_t>> parse_flat_keyed(std::string_view text) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    size_t sp = line.find(' ');
+    if (sp == std::string_view::npos) continue;
+    out.emplace_back(std::string(line.substr(0, sp)),
+                     std::strtoull(std::string(line.substr(sp + 1)).c_str(), nullptr, 10));
+  }
+  return out;
+}
+
+Result<Stats> read_stats(const Host& host, std::string_view path) {
+  if (!exists(host, path)) return std::error_code(ENOENT, std::generic_category());
+  Stats s;
+  read_v1(host, path, s);
+  read_v2(host, path, s);
+  return s;
+}
+
+}  // namespace ringc::cgroup

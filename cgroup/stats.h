@@ -1,0 +1,45 @@
+// Usage figures of a container's cgroup, from the v1 controllers or the v2
+// interface files, in runc's units (nanoseconds, bytes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cgroup/layout.h"
+
+namespace ringc::cgroup {
+
+struct BlkioEntry {
+  uint64_t major = 0, minor = 0;
+  std::string op;
+  uint64_t value = 0;
+};
+
+struct Stats {
+  struct {
+    uint64_t total = 0, kernel = 0, user = 0;
+    std::vector<uint64_t> percpu;
+    uint64_t periods = 0, throttled_periods = 0, throttled_time = 0;
+  } cpu;
+  struct {
+    uint64_t usage = 0, max = 0, limit = 0, failcnt = 0;
+    uint64_t swap_usage = 0, swap_limit = 0;
+    uint64_t cache = 0;
+    std::vector<std::pair<std::string, uint64_t>> raw;  // memory.stat
+  } memory;
+  struct {
+    uint64_t current = 0, limit = 0;  // limit 0: none
+  } pids;
+  std::vector<BlkioEntry> io_service_bytes, io_serviced;
+  uint64_t oom_kills = 0;
+};
+
+Result<Stats> read_stats(const Host& host, std::string_view path);
+
+// "key value" lines (memory.stat, cpu.stat, memory.events).
+std::vector<std::pair<std::string, uint64_t>> parse_flat_keyed(std::string_view text);
+
+}  // namespace ringc::cgroup

@@ -1,0 +1,36 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/events.h"
+
+namespace ringc::cli {
+
+Result<int> cmd_events(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, {{"stats", "", false}, {"interval", "", true}}, "events"));
+  RINGC_TRY(auto id, one_id(a.positional, "events"));
+  if (a.has("stats")) {
+    RINGC_TRY(auto json, stats_event(ctx.runtime, id));
+    std::puts(json.c_str());
+    return 0;
+  }
+  // Go durations as runc takes them: 5s, 500ms, 1m.
+  std::string iv = a.get("interval", "5s");
+  char* end = nullptr;
+  double v = std::strtod(iv.c_str(), &end);
+  std::string unit(end);
+  double ms = unit == "ms" ? v : unit == "s" ? v * 1000 : unit == "m" ? v * 60000 : -1;
+  if (end == iv.c_str() || ms <= 0)
+    return ringc_error(Errc::bad_usage, fmt::format("events: invalid --interval \"{}\"", iv));
+  RINGC_TRY(stream_events(ctx.runtime, id, std::chrono::milliseconds(int64_t(ms)),
+                          [](const std::string& line) {
+                            std::puts(line.c_str());
+                            std::fflush(stdout);
+                          }));
+  return 0;
+}
+
+}  // namespace ringc::cli
