@@ -1,5 +1,7 @@
 #include "cgroup/freezer.h"
 
+#include "cgroup/files.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,23 +16,14 @@ std::error_code errno_code(int e = errno) {
 }
 
 Result<std::string> read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_code();
-  char buf[512];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  int e = errno;
-  ::close(fd);
-  if (n < 0) return errno_code(e);
-  return std::string(buf, size_t(n));
+  int err = 0;
+  std::string text = read_text(path, &err);
+  if (err < 0) return errno_code(-err);
+  return text;
 }
 
 Result<void> write_file(const std::string& path, std::string_view v) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno_code();
-  ssize_t n = ::write(fd, v.data(), v.size());
-  int e = errno;
-  ::close(fd);
-  if (n < 0) return errno_code(e);
+  if (int r = write_text(path, v); r < 0) return errno_code(-r);
   return outcome::success();
 }
 

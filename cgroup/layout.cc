@@ -1,5 +1,7 @@
 #include "cgroup/layout.h"
 
+#include "cgroup/files.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -98,13 +100,9 @@ Result<const Host*> detect() {
   static Host host;
   static bool done = false;
   if (!done) {
-    int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::error_code(errno, std::generic_category());
-    std::string text;
-    char buf[16384];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
-    ::close(fd);
+    int err = 0;
+    std::string text = read_text("/proc/self/mountinfo", &err);
+    if (err < 0) return std::error_code(-err, std::generic_category());
     host = parse_mountinfo(text);
     done = true;
   }

@@ -1,5 +1,7 @@
 #include "cgroup/manager.h"
 
+#include "cgroup/files.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,26 +17,6 @@ std::error_code errno_code(int e = errno) {
   return {e, std::generic_category()};
 }
 
-std::string read_small(const std::string& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  ::close(fd);
-  return out;
-}
-
-int write_file(const std::string& file, std::string_view data) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  ssize_t n = ::write(fd, data.data(), data.size());
-  int e = n < 0 ? -errno : 0;
-  ::close(fd);
-  return e;
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -44,8 +26,8 @@ std::string trim(std::string s) {
 // join until they are filled from the parent.
 void init_cpuset(const std::string& dir, const std::string& parent) {
   for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-    if (!trim(read_small(dir + "/" + f)).empty()) continue;
-    write_file(dir + "/" + f, trim(read_small(parent + "/" + f)));
+    if (!trim(read_text(dir + "/" + f)).empty()) continue;
+    write_text(dir + "/" + f, trim(read_text(parent + "/" + f)));
   }
 }
 
@@ -133,7 +115,7 @@ Result<int> open_v2_dir(const Host& host, std::string_view path) {
 int join_self_v1(const Host& host, std::string_view path) {
   for (auto& h : host.hierarchies) {
     if (h.v2) continue;
-    if (int r = write_file(h.mount + std::string(path) + "/tasks", "0"); r < 0) return r;
+    if (int r = write_text(h.mount + std::string(path) + "/tasks", "0"); r < 0) return r;
   }
   return 0;
 }
@@ -144,11 +126,9 @@ Result<std::vector<pid_t>> pids(const Host& host, std::string_view path) {
   if (!h) h = host.v1("freezer");
   if (!h && !host.hierarchies.empty()) h = &host.hierarchies.front();
   if (!h) return errno_code(ENOENT);
-  std::string f = h->mount + std::string(path) + "/cgroup.procs";
-  int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_code();
-  ::close(fd);
-  std::string text = read_small(f);
+  int err = 0;
+  std::string text = read_text(h->mount + std::string(path) + "/cgroup.procs", &err);
+  if (err < 0) return errno_code(-err);
   std::vector<pid_t> out;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -162,7 +142,7 @@ Result<std::vector<pid_t>> pids(const Host& host, std::string_view path) {
 
 Result<void> signal_all(const Host& host, std::string_view path, int sig) {
   if (const Hierarchy* h = host.v2(); h && sig == SIGKILL) {
-    int r = write_file(h->mount + std::string(path) + "/cgroup.kill", "1");
+    int r = write_text(h->mount + std::string(path) + "/cgroup.kill", "1");
     if (r == 0) return outcome::success();
     if (r != -ENOENT) return errno_code(-r);  // ENOENT: kernel before 5.14
   }

@@ -1,5 +1,7 @@
 #include "cgroup/resources.h"
 
+#include "cgroup/files.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,12 +13,8 @@ namespace {
 using Res = outcome::result<void, ApplyError, outcome::policy::terminate>;
 
 Res write(const std::string& file, const std::string& value) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ApplyError{{errno, std::generic_category()}, file};
-  ssize_t n = ::write(fd, value.data(), value.size());
-  int e = errno;
-  ::close(fd);
-  if (n < 0) return ApplyError{{e, std::generic_category()}, file};
+  if (int r = write_text(file, value); r < 0)
+    return ApplyError{{-r, std::generic_category()}, file};
   return outcome::success();
 }
 

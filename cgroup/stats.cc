@@ -1,5 +1,6 @@
 #include "cgroup/stats.h"
 
+#include "cgroup/files.h"
 #include "cgroup/manager.h"
 
 #include <fcntl.h>
@@ -13,19 +14,8 @@ namespace ringc::cgroup {
 namespace {
 constexpr uint64_t kNsPerTick = 1'000'000'000 / 100;  // USER_HZ is 100 on Linux
 
-std::string slurp(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string out;
-  char buf[8192];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  ::close(fd);
-  return out;
-}
-
 uint64_t number(const std::string& path) {
-  std::string s = slurp(path);
+  std::string s = read_text(path);
   if (s.starts_with("max")) return 0;
   return std::strtoull(s.c_str(), nullptr, 10);
 }
@@ -76,7 +66,7 @@ void read_v1(const Host& host, std::string_view path, Stats& s) {
   };
   if (std::string d = dir("cpuacct"); !d.empty()) {
     s.cpu.total = number(d + "cpuacct.usage");
-    std::string per = slurp(d + "cpuacct.usage_percpu");
+    std::string per = read_text(d + "cpuacct.usage_percpu");
     for (char* p = per.data(); *p;) {
       char* end;
       uint64_t v = std::strtoull(p, &end, 10);
@@ -84,12 +74,12 @@ void read_v1(const Host& host, std::string_view path, Stats& s) {
       s.cpu.percpu.push_back(v);
       p = end;
     }
-    auto st = parse_flat_keyed(slurp(d + "cpuacct.stat"));
+    auto st = parse_flat_keyed(read_text(d + "cpuacct.stat"));
     s.cpu.user = get(st, "user") * kNsPerTick;
     s.cpu.kernel = get(st, "system") * kNsPerTick;
   }
   if (std::string d = dir("cpu"); !d.empty()) {
-    auto st = parse_flat_keyed(slurp(d + "cpu.stat"));
+    auto st = parse_flat_keyed(read_text(d + "cpu.stat"));
     s.cpu.periods = get(st, "nr_periods");
     s.cpu.throttled_periods = get(st, "nr_throttled");
     s.cpu.throttled_time = get(st, "throttled_time");
@@ -101,17 +91,17 @@ void read_v1(const Host& host, std::string_view path, Stats& s) {
     s.memory.failcnt = number(d + "memory.failcnt");
     s.memory.swap_usage = number(d + "memory.memsw.usage_in_bytes");
     s.memory.swap_limit = number(d + "memory.memsw.limit_in_bytes");
-    s.memory.raw = parse_flat_keyed(slurp(d + "memory.stat"));
+    s.memory.raw = parse_flat_keyed(read_text(d + "memory.stat"));
     s.memory.cache = get(s.memory.raw, "cache");
-    s.oom_kills = get(parse_flat_keyed(slurp(d + "memory.oom_control")), "oom_kill");
+    s.oom_kills = get(parse_flat_keyed(read_text(d + "memory.oom_control")), "oom_kill");
   }
   if (std::string d = dir("pids"); !d.empty()) {
     s.pids.current = number(d + "pids.current");
     s.pids.limit = number(d + "pids.max");
   }
   if (std::string d = dir("blkio"); !d.empty()) {
-    parse_blkio_v1(slurp(d + "blkio.throttle.io_service_bytes_recursive"), s.io_service_bytes);
-    parse_blkio_v1(slurp(d + "blkio.throttle.io_serviced_recursive"), s.io_serviced);
+    parse_blkio_v1(read_text(d + "blkio.throttle.io_service_bytes_recursive"), s.io_service_bytes);
+    parse_blkio_v1(read_text(d + "blkio.throttle.io_serviced_recursive"), s.io_serviced);
   }
 }
 
@@ -119,7 +109,7 @@ void read_v2(const Host& host, std::string_view path, Stats& s) {
   const Hierarchy* h = host.v2();
   if (!h || host.layout != Layout::unified) return;
   std::string d = h->mount + std::string(path) + "/";
-  auto cpu = parse_flat_keyed(slurp(d + "cpu.stat"));
+  auto cpu = parse_flat_keyed(read_text(d + "cpu.stat"));
   s.cpu.total = get(cpu, "usage_usec") * 1000;
   s.cpu.user = get(cpu, "user_usec") * 1000;
   s.cpu.kernel = get(cpu, "system_usec") * 1000;
@@ -129,16 +119,16 @@ void read_v2(const Host& host, std::string_view path, Stats& s) {
   s.memory.usage = number(d + "memory.current");
   s.memory.max = number(d + "memory.peak");
   s.memory.limit = number(d + "memory.max");
-  auto events = parse_flat_keyed(slurp(d + "memory.events"));
+  auto events = parse_flat_keyed(read_text(d + "memory.events"));
   s.memory.failcnt = get(events, "max");
   s.oom_kills = get(events, "oom_kill");
   s.memory.swap_usage = number(d + "memory.swap.current");
   s.memory.swap_limit = number(d + "memory.swap.max");
-  s.memory.raw = parse_flat_keyed(slurp(d + "memory.stat"));
+  s.memory.raw = parse_flat_keyed(read_text(d + "memory.stat"));
   s.memory.cache = get(s.memory.raw, "file");
   s.pids.current = number(d + "pids.current");
   s.pids.limit = number(d + "pids.max");
-  parse_io_v2(slurp(d + "io.stat"), s);
+  parse_io_v2(read_text(d + "io.stat"), s);
 }
 }  // namespace
 

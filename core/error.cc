@@ -1,5 +1,8 @@
 #include "core/error.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 
 namespace ringc {
@@ -55,6 +58,19 @@ Error sys_error(int errnum, std::string context) {
 
 Error ringc_error(Errc e, std::string text) {
   return {make_error_code(e), std::move(text)};
+}
+
+Result<std::string> read_file(const std::string& path) {
+  int fd = path == "-" ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + path);
+  std::string text;
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  int e = errno;
+  if (fd != 0) ::close(fd);
+  if (n < 0) return sys_error(e, "read " + path);
+  return text;
 }
 
 Error wrap(Error e, std::string_view outer) {

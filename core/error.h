@@ -49,6 +49,9 @@ inline Error neg_error(int negative, std::string context) {
   return sys_error(-negative, std::move(context));
 }
 Error ringc_error(Errc e, std::string text);
+// The whole file at path ("-": standard input), errors naming the path.
+Result<std::string> read_file(const std::string& path);
+
 // Prepends outer context: "outer: inner".
 Error wrap(Error e, std::string_view outer);
 

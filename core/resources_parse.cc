@@ -104,15 +104,7 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
 }
 
 Result<cgroup::Resources> load_resources(const std::string& path) {
-  int fd = path == "-" ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sys_error(errno, "open " + path);
-  std::string text;
-  char buf[16384];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
-  int e = errno;
-  if (fd != 0) ::close(fd);
-  if (n < 0) return sys_error(e, "read " + path);
+  RINGC_TRY(auto text, read_file(path));
   std::string name = path == "-" ? "resources (stdin)" : path;
   simdjson::dom::parser parser;
   simdjson::dom::element root;

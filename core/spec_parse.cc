@@ -339,15 +339,7 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
 
 Result<Spec> load_spec(const std::string& bundle) {
   std::string path = bundle + "/config.json";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sys_error(errno, "open " + path);
-  std::string text;
-  char buf[16384];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
-  int e = errno;
-  ::close(fd);
-  if (n < 0) return sys_error(e, "read " + path);
+  RINGC_TRY(auto text, read_file(path));
   return parse_spec(text, path);
 }
 
