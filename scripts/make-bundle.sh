@@ -3,7 +3,7 @@
 # DIR/config.json from `ringc spec` with no terminal and the given command.
 #   scripts/make-bundle.sh DIR RINGC [ARG...]     (default command: true)
 set -euo pipefail
-dir=$1; ringc=$(realpath "$2"); shift 2
+dir=$1; ringc=$(realpath "$(command -v "$2" || echo "$2")"); shift 2
 [ $# -gt 0 ] || set -- true
 busybox=${BUSYBOX:-/bin/busybox}
 [ -x "$busybox" ] || { echo "make-bundle: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
