@@ -3,6 +3,7 @@
 #include "cgroup/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +23,59 @@ std::string dev_rule(const DeviceRule& d) {
   auto num = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
   if (d.type == 'a') return "a";
   return std::string(1, d.type) + " " + num(d.major) + ":" + num(d.minor) + " " + d.access;
+}
+
+std::string dev(const DeviceRate& d) {
+  return std::to_string(d.major) + ":" + std::to_string(d.minor);
+}
+
+// BFQ's file where the kernel has it, else the CFQ-era one.
+std::string weight_file(const std::string& dir, const char* bfq, const char* plain) {
+  struct stat st;
+  return ::stat((dir + bfq).c_str(), &st) == 0 ? dir + bfq : dir + plain;
+}
+
+Res apply_blkio_v1(const std::string& d, const BlockIO& b) {
+  if (b.weight) {
+    BOOST_OUTCOME_TRYV(
+        write(weight_file(d, "blkio.bfq.weight", "blkio.weight"), std::to_string(*b.weight)));
+  }
+  for (auto& w : b.weight_device) {
+    BOOST_OUTCOME_TRYV(write(weight_file(d, "blkio.bfq.weight_device", "blkio.weight_device"),
+                             dev(w) + " " + std::to_string(w.rate)));
+  }
+  const std::pair<const std::vector<DeviceRate>*, const char*> throttles[] = {
+      {&b.read_bps, "blkio.throttle.read_bps_device"},
+      {&b.write_bps, "blkio.throttle.write_bps_device"},
+      {&b.read_iops, "blkio.throttle.read_iops_device"},
+      {&b.write_iops, "blkio.throttle.write_iops_device"}};
+  for (auto& [list, file] : throttles)
+    for (auto& t : *list) {
+      BOOST_OUTCOME_TRYV(write(d + file, dev(t) + " " + std::to_string(t.rate)));
+    }
+  return outcome::success();
+}
+
+// v2: io.weight (or io.bfq.weight) and one io.max line per device.
+Res apply_io_v2(const std::string& d, const BlockIO& b) {
+  if (b.weight) {
+    BOOST_OUTCOME_TRYV(write(weight_file(d, "io.bfq.weight", "io.weight"),
+                             "default " + std::to_string(*b.weight)));
+  }
+  for (auto& w : b.weight_device) {
+    BOOST_OUTCOME_TRYV(
+        write(weight_file(d, "io.bfq.weight", "io.weight"), dev(w) + " " + std::to_string(w.rate)));
+  }
+  const std::pair<const std::vector<DeviceRate>*, const char*> limits[] = {
+      {&b.read_bps, "rbps"},
+      {&b.write_bps, "wbps"},
+      {&b.read_iops, "riops"},
+      {&b.write_iops, "wiops"}};
+  for (auto& [list, key] : limits)
+    for (auto& t : *list) {
+      BOOST_OUTCOME_TRYV(write(d + "io.max", dev(t) + " " + key + "=" + std::to_string(t.rate)));
+    }
+  return outcome::success();
 }
 
 Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
@@ -69,6 +123,9 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
     if (!r.mems.empty()) {
       BOOST_OUTCOME_TRYV(write(d + "cpuset.mems", r.mems));
     }
+  }
+  if (std::string d = dir("blkio"); !d.empty() && !r.block_io.empty()) {
+    BOOST_OUTCOME_TRYV(apply_blkio_v1(d, r.block_io));
   }
   if (std::string d = dir("devices"); !d.empty() && !r.devices.empty()) {
     for (const auto* list : {&r.devices, &default_allowed_devices()})
@@ -124,6 +181,9 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
       BOOST_OUTCOME_TRYV(write(d + "cpuset.mems", r.mems));
     }
   }
+  if (v2_has("blkio") && !r.block_io.empty()) {
+    BOOST_OUTCOME_TRYV(apply_io_v2(d, r.block_io));
+  }
   for (auto& [file, value] : r.unified) {
     BOOST_OUTCOME_TRYV(write(d + file, value));
   }
@@ -134,7 +194,7 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
 bool Resources::empty() const {
   return !memory_limit && !memory_reservation && !memory_swap && !memory_swappiness &&
          !disable_oom_killer && !pids_limit && !cpu_shares && !cpu_period && !cpu_quota &&
-         cpus.empty() && mems.empty() && devices.empty() && unified.empty();
+         cpus.empty() && mems.empty() && devices.empty() && block_io.empty() && unified.empty();
 }
 
 const std::vector<DeviceRule>& default_allowed_devices() {

@@ -22,6 +22,21 @@ struct DeviceRule {
   std::string access = "rwm";
 };
 
+struct DeviceRate {
+  int64_t major = 0, minor = 0;
+  uint64_t rate = 0;  // bytes/s, io/s, or a weight
+};
+
+struct BlockIO {
+  std::optional<uint64_t> weight;
+  std::vector<DeviceRate> weight_device;
+  std::vector<DeviceRate> read_bps, write_bps, read_iops, write_iops;
+  bool empty() const {
+    return !weight && weight_device.empty() && read_bps.empty() && write_bps.empty() &&
+           read_iops.empty() && write_iops.empty();
+  }
+};
+
 struct Resources {
   std::optional<int64_t> memory_limit, memory_reservation, memory_swap;  // bytes; -1 unlimited
   std::optional<uint64_t> memory_swappiness;
@@ -31,6 +46,7 @@ struct Resources {
   std::optional<int64_t> cpu_quota;
   std::string cpus, mems;
   std::vector<DeviceRule> devices;
+  BlockIO block_io;
   std::vector<std::pair<std::string, std::string>> unified;  // v2 file → value
 
   bool empty() const;

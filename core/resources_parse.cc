@@ -94,6 +94,42 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
       res.devices.push_back(std::move(rule));
     }
   }
+  if (auto e = Reader::field(o, "blockIO")) {
+    const std::string p = base + "/blockIO";
+    RINGC_TRY(auto b, r.obj(*e, p));
+    if (auto f = Reader::field(b, "weight")) {
+      RINGC_TRY(auto w, r.integer(*f, p + "/weight", 10, 1000));
+      res.block_io.weight = uint64_t(w);
+    }
+    auto devices = [&](const char* key, const char* value_key, int64_t lo, int64_t hi,
+                       std::vector<cgroup::DeviceRate>& dst) -> Result<void> {
+      auto f = Reader::field(b, key);
+      if (!f) return outcome::success();
+      std::string lp = p + "/" + key;
+      RINGC_TRY(auto a, r.arr(*f, lp));
+      size_t i = 0;
+      for (element x : a) {
+        std::string ep = fmt::format("{}/{}", lp, i++);
+        RINGC_TRY(auto d, r.obj(x, ep));
+        cgroup::DeviceRate rate;
+        auto maj = Reader::field(d, "major"), min = Reader::field(d, "minor"),
+             val = Reader::field(d, value_key);
+        if (!maj || !min) return r.fail(ep, "major and minor are required");
+        if (!val) return r.fail(ep + "/" + value_key, "is required");
+        RINGC_TRY(rate.major, r.integer(*maj, ep + "/major", 0, INT32_MAX));
+        RINGC_TRY(rate.minor, r.integer(*min, ep + "/minor", 0, INT32_MAX));
+        RINGC_TRY(auto v, r.integer(*val, ep + "/" + value_key, lo, hi));
+        rate.rate = uint64_t(v);
+        dst.push_back(rate);
+      }
+      return outcome::success();
+    };
+    RINGC_TRY(devices("weightDevice", "weight", 10, 1000, res.block_io.weight_device));
+    RINGC_TRY(devices("throttleReadBpsDevice", "rate", 0, INT64_MAX, res.block_io.read_bps));
+    RINGC_TRY(devices("throttleWriteBpsDevice", "rate", 0, INT64_MAX, res.block_io.write_bps));
+    RINGC_TRY(devices("throttleReadIOPSDevice", "rate", 0, INT64_MAX, res.block_io.read_iops));
+    RINGC_TRY(devices("throttleWriteIOPSDevice", "rate", 0, INT64_MAX, res.block_io.write_iops));
+  }
   if (auto e = Reader::field(o, "unified")) {
     RINGC_TRY(res.unified, r.string_map(*e, base + "/unified"));
     for (auto& [key, value] : res.unified)

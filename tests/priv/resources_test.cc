@@ -63,6 +63,33 @@ TEST_F(Priv, ResourcesReadBack) {
   EXPECT_EQ(ringc({"delete", c}).code, 0);
 }
 
+TEST_F(Priv, BlockIoThrottlesReadBack) {
+  // A real block device of this host ("MAJ:MIN" from /sys/block/*/dev).
+  std::string dev;
+  for (const char* name : {"vda", "sda", "nvme0n1", "xvda", "vdb"}) {
+    std::ifstream in(std::string("/sys/block/") + name + "/dev");
+    if (in >> dev) break;
+  }
+  if (dev.empty()) GTEST_SKIP() << "no block device found to throttle";
+  std::string maj = dev.substr(0, dev.find(':')), min = dev.substr(dev.find(':') + 1);
+  std::string rate = "{\"major\": " + maj + ", \"minor\": " + min + ", \"rate\": ";
+  std::string b =
+      bundle({"sleep", "1000"},
+             with_resources("\"blockIO\": {\"throttleReadBpsDevice\": [" + rate +
+                            "1048576}], \"throttleWriteIOPSDevice\": [" + rate + "300}]}"));
+  std::string c = id("blkio");
+  Cmd r = ringc({"create", "-b", b, c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  if (unified()) {
+    EXPECT_EQ(cg_file(c, "blkio", "-", "io.max"),
+              dev + " rbps=1048576 wbps=max riops=max wiops=300");
+  } else {
+    EXPECT_EQ(cg_file(c, "blkio", "blkio.throttle.read_bps_device", "-"), dev + " 1048576");
+    EXPECT_EQ(cg_file(c, "blkio", "blkio.throttle.write_iops_device", "-"), dev + " 300");
+  }
+  EXPECT_EQ(ringc({"delete", c}).code, 0);
+}
+
 TEST_F(Priv, PidsLimitStopsAForkLoop) {
   std::string b = bundle({"sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo done"},
                          with_resources("\"pids\": {\"limit\": 4}"));
