@@ -92,7 +92,7 @@ void Priv::TearDown() {
   struct stat st;
   for (auto& id : ids_)
     EXPECT_NE(stat((root_ + "/" + id).c_str(), &st), 0) << "state dir left: " << id;
-  std::system(("rm -rf " + root_ + " " + root_ + ".b").c_str());
+  std::system(("rm -rf " + root_ + " " + root_ + ".*").c_str());  // .b bundles, .pid, .log
 }
 
 Cmd Priv::ringc(std::vector<std::string> args) {
