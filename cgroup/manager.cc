@@ -33,7 +33,25 @@ void init_cpuset(const std::string& dir, const std::string& parent) {
 
 // mkdir -p of path under mnt; the created directories (deepest last) are
 // appended to made.
-int mkdir_all(const Hierarchy& h, std::string_view path, std::vector<std::string>& made) {
+// On a unified host a child only has the interface files of the
+// controllers its parent enables: enable every available one that is not
+// yet (read first, so the common case writes nothing). A parent with
+// processes of its own refuses (no internal processes): then the child
+// simply has fewer files.
+void delegate_controllers(const std::string& parent) {
+  std::string avail = read_text(parent + "/cgroup.controllers");
+  std::string on = " " + trim(read_text(parent + "/cgroup.subtree_control")) + " ";
+  std::string want;
+  for (const char* c : {"cpu", "cpuset", "io", "memory", "pids", "hugetlb"}) {
+    std::string word = std::string(c);
+    bool available = (" " + trim(avail) + " ").find(" " + word + " ") != std::string::npos;
+    if (available && on.find(" " + word + " ") == std::string::npos) want += " +" + word;
+  }
+  if (!want.empty()) write_text(parent + "/cgroup.subtree_control", want.substr(1));
+}
+
+int mkdir_all(const Hierarchy& h, std::string_view path, bool delegate,
+              std::vector<std::string>& made) {
   std::string dir = h.mount;
   size_t pos = 0;
   bool cpuset = h.controllers.find("cpuset") != std::string::npos;
@@ -44,6 +62,7 @@ int mkdir_all(const Hierarchy& h, std::string_view path, std::vector<std::string
     if (part == "/" || part.empty()) continue;
     std::string parent = dir;
     dir += part[0] == '/' ? std::string(part) : "/" + std::string(part);
+    if (delegate) delegate_controllers(parent);
     if (::mkdir(dir.c_str(), 0755) == 0) {
       made.push_back(dir);
     } else if (errno != EEXIST) {
@@ -91,7 +110,8 @@ Result<void> create(const Host& host, std::string_view path, Part part) {
   std::vector<std::string> made;
   for (auto& h : host.hierarchies) {
     if ((part == Part::v2 && !h.v2) || (part == Part::v1 && h.v2)) continue;
-    if (int r = mkdir_all(h, path, made); r < 0) {
+    bool delegate = h.v2 && host.layout == Layout::unified;
+    if (int r = mkdir_all(h, path, delegate, made); r < 0) {
       for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
       return errno_code(-r);
     }

@@ -19,8 +19,9 @@ namespace ringc::cgroup {
 enum class Part { all, v2, v1 };
 
 // Makes the directory in the hierarchies of `part` (parents as needed; v1
-// cpuset levels get their parent's cpus and mems). On failure nothing of
-// this call is left.
+// cpuset levels get their parent's cpus and mems; on a unified host each
+// parent enables its available controllers for the child). On failure
+// nothing of this call is left.
 Result<void> create(const Host& host, std::string_view path, Part part = Part::all);
 
 // An O_PATH fd on the v2 directory, for clone3's CLONE_INTO_CGROUP; -1 when

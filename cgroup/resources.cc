@@ -211,20 +211,6 @@ uint64_t shares_to_weight(uint64_t shares) {
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
-void enable_v2_controllers(const Host& host, std::string_view path) {
-  const Hierarchy* h = host.v2();
-  if (!h || host.layout != Layout::unified) return;
-  std::string dir = h->mount;
-  size_t pos = 0;
-  while (true) {
-    for (const char* c : {"+cpu", "+cpuset", "+io", "+memory", "+pids"})
-      (void)write(dir + "/cgroup.subtree_control", c);  // unavailable ones fail: fine
-    size_t next = path.find('/', pos + 1);
-    if (next == std::string_view::npos) break;  // stop at the leaf's parent
-    dir += std::string(path.substr(pos, next - pos));
-    pos = next;
-  }
-}
 
 Res apply(const Host& host, std::string_view path, const Resources& r, Part part) {
   if (part != Part::v2) {

@@ -68,8 +68,4 @@ outcome::result<void, ApplyError, outcome::policy::terminate> apply(const Host& 
 // cpu.shares (v1, 2..262144) as cpu.weight (v2, 1..10000), as runc converts.
 uint64_t shares_to_weight(uint64_t shares);
 
-// On a v2 host, enables the controllers ringc writes in every ancestor of
-// path (cgroup.subtree_control), so the leaf has their files.
-void enable_v2_controllers(const Host& host, std::string_view path);
-
 }  // namespace ringc::cgroup

@@ -147,7 +147,6 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   undo.claimed();
   rt.timeline.mark("claim");
 
-  cgroup::enable_v2_controllers(*host, p.cgroup_path);
   if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v2); !r)
     return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
   undo.cgroup(p.cgroup_path);

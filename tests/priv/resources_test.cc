@@ -1,5 +1,6 @@
 // linux.resources applied before the program runs, checked by effect and
 // read back from the cgroup files (v1 controllers or v2 interface files).
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -88,6 +89,35 @@ TEST_F(Priv, BlockIoThrottlesReadBack) {
     EXPECT_EQ(cg_file(c, "blkio", "blkio.throttle.write_iops_device", "-"), dev + " 300");
   }
   EXPECT_EQ(ringc({"delete", c}).code, 0);
+}
+
+// Regression: on a fresh unified host the first container's parent cgroup
+// was made after the controllers were enabled, so the leaf had no
+// memory.max and create failed. A cgroupsPath under a new parent is that
+// case on any host.
+TEST_F(Priv, LimitsUnderAFreshParentCgroup) {
+  std::string parent = "/ringc-fresh-" + std::to_string(getpid());
+  std::string c = id("fresh");
+  std::string b = bundle({"sleep", "1000"}, [&](std::string& cfg) {
+    with_resources("\"memory\": {\"limit\": 33554432}, \"pids\": {\"limit\": 11}")(cfg);
+    replace(cfg, "\"namespaces\": [",
+            "\"cgroupsPath\": \"" + parent + "/" + c + "\", \"namespaces\": [");
+  });
+  Cmd r = ringc({"create", "-b", b, c});
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto host = cgroup::detect().value();
+  auto file = [&](const char* ctrl, const char* v1, const char* v2) {
+    const auto* h = host->v1(ctrl);
+    std::ifstream in(h ? h->mount + parent + "/" + c + "/" + v1
+                       : host->v2()->mount + parent + "/" + c + "/" + v2);
+    std::string v;
+    in >> v;
+    return v;
+  };
+  EXPECT_EQ(file("memory", "memory.limit_in_bytes", "memory.max"), "33554432");
+  EXPECT_EQ(file("pids", "pids.max", "pids.max"), "11");
+  EXPECT_EQ(ringc({"delete", c}).code, 0);
+  for (auto& h : host->hierarchies) rmdir((h.mount + parent).c_str());
 }
 
 TEST_F(Priv, PidsLimitStopsAForkLoop) {
