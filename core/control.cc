@@ -29,9 +29,6 @@ Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm:
 }
 
 namespace {
-auto load(Runtime& rt, std::string_view id) {
-  return load_record(rt, id);
-}
 
 constexpr struct {
   const char* name;
@@ -71,7 +68,7 @@ Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Ev
 }
 
 Result<void> start(Runtime& rt, std::string_view id) {
-  RINGC_TRY(auto rec, load(rt, id));
+  RINGC_TRY(auto rec, load_record(rt, id));
   fsm::State now = observed_state(rec.view());
   RINGC_TRY(auto t, transition(id, now, fsm::Event::start));
   // release_init is the only action a valid start has.
@@ -80,7 +77,7 @@ Result<void> start(Runtime& rt, std::string_view id) {
 }
 
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
-  RINGC_TRY(auto rec, load(rt, id));
+  RINGC_TRY(auto rec, load_record(rt, id));
   fsm::State now = observed_state(rec.view());
   RINGC_TRY(auto t, transition(id, now, fsm::Event::kill));
   (void)t;  // action: signal
@@ -101,7 +98,7 @@ Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
 }
 
 Result<void> remove(Runtime& rt, std::string_view id, bool force) {
-  auto loaded = load(rt, id);
+  auto loaded = load_record(rt, id);
   if (!loaded) {
     // A record that can't be read still must not leak: --force clears it.
     if (force && loaded.error().is(Errc::corrupt_state)) return rt.store().remove(id);
@@ -124,7 +121,7 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
 }
 
 Result<std::string> state(Runtime& rt, std::string_view id) {
-  RINGC_TRY(auto rec, load(rt, id));
+  RINGC_TRY(auto rec, load_record(rt, id));
   return state_json(rec.view(), observed_state(rec.view()), true, false);
 }
 

@@ -110,9 +110,4 @@ Result<void> Store::remove(std::string_view id) const {
   return outcome::success();
 }
 
-bool Store::exists(std::string_view id) const {
-  struct stat st;
-  return ::stat(dir(id).c_str(), &st) == 0;
-}
-
 }  // namespace ringc

@@ -43,7 +43,6 @@ class Store {
   std::vector<std::string> list() const;
   // Removes the directory and everything in it. Missing is fine.
   Result<void> remove(std::string_view id) const;
-  bool exists(std::string_view id) const;
 
  private:
   std::string root_;

@@ -18,12 +18,6 @@ std::string Timeline::summary() const {
   return out;
 }
 
-uint32_t Timeline::get(std::string_view phase) const {
-  for (auto& e : entries_)
-    if (phase == e.phase) return e.us;
-  return 0;
-}
-
 uint64_t monotonic_us() {
   timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);

@@ -18,7 +18,6 @@ class Timeline {
   void add(const char* phase, uint32_t us) { entries_.push_back({phase, us}); }
   // "claim 41us, cgroup 512us, ..."
   std::string summary() const;
-  uint32_t get(std::string_view phase) const;
 
  private:
   struct Entry {
