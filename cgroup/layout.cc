@@ -55,17 +55,14 @@ std::string_view field(std::string_view line, int n) {
 Host parse_mountinfo(std::string_view text) {
   Host host;
   bool root_v2 = false;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for_each_line(text, [&](std::string_view line) {
     // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
     size_t dash = line.find(" - ");
-    if (dash == std::string_view::npos) continue;
+    if (dash == std::string_view::npos) return;
     std::string_view mnt = field(line, 4), post = line.substr(dash + 3);
     std::string_view fstype = field(post, 0), super = field(post, 2);
     if (fstype == "cgroup2") {
-      if (host.v2()) continue;
+      if (host.v2()) return;
       host.hierarchies.insert(host.hierarchies.begin(), {std::string(mnt), "", true});
       root_v2 = mnt == "/sys/fs/cgroup";
     } else if (fstype == "cgroup") {
@@ -84,7 +81,7 @@ Host parse_mountinfo(std::string_view text) {
       for (auto& h : host.hierarchies) dup |= !h.v2 && h.controllers == ctrls;
       if (!dup) host.hierarchies.push_back({std::string(mnt), ctrls, false});
     }
-  }
+  });
   bool any_v1 = false;
   for (auto& h : host.hierarchies) any_v1 |= !h.v2;
   if (root_v2 && !any_v1)

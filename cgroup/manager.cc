@@ -150,13 +150,9 @@ Result<std::vector<pid_t>> pids(const Host& host, std::string_view path) {
   std::string text = read_text(h->mount + std::string(path) + "/cgroup.procs", &err);
   if (err < 0) return errno_code(-err);
   std::vector<pid_t> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > pos) out.push_back(pid_t(std::stol(text.substr(pos, nl - pos))));
-    pos = nl + 1;
-  }
+  for_each_line(text, [&](std::string_view line) {
+    if (!line.empty()) out.push_back(pid_t(std::strtol(std::string(line).c_str(), nullptr, 10)));
+  });
   return out;
 }
 

@@ -211,7 +211,6 @@ uint64_t shares_to_weight(uint64_t shares) {
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
-
 Res apply(const Host& host, std::string_view path, const Resources& r, Part part) {
   if (part != Part::v2) {
     BOOST_OUTCOME_TRYV(apply_v1(host, path, r));

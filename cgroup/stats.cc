@@ -28,26 +28,22 @@ uint64_t get(const std::vector<std::pair<std::string, uint64_t>>& kv, std::strin
 
 // "MAJ:MIN Op Value" lines (v1 blkio).
 void parse_blkio_v1(std::string_view text, std::vector<BlkioEntry>& out) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string line(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for_each_line(text, [&](std::string_view l) {
+    std::string line(l);
     unsigned maj, min;
     char op[32];
     unsigned long long v;
     if (std::sscanf(line.c_str(), "%u:%u %31s %llu", &maj, &min, op, &v) == 4)
       out.push_back({maj, min, op, v});
-  }
+  });
 }
 
 // "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." lines (v2 io.stat).
 void parse_io_v2(std::string_view text, Stats& s) {
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string line(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for_each_line(text, [&](std::string_view l) {
+    std::string line(l);
     unsigned maj, min;
-    if (std::sscanf(line.c_str(), "%u:%u", &maj, &min) != 2) continue;
+    if (std::sscanf(line.c_str(), "%u:%u", &maj, &min) != 2) return;
     auto field = [&](const char* key) {
       const char* at = std::strstr(line.c_str(), key);
       return at ? std::strtoull(at + std::strlen(key), nullptr, 10) : 0ULL;
@@ -56,7 +52,7 @@ void parse_io_v2(std::string_view text, Stats& s) {
     s.io_service_bytes.push_back({maj, min, "Write", field("wbytes=")});
     s.io_serviced.push_back({maj, min, "Read", field("rios=")});
     s.io_serviced.push_back({maj, min, "Write", field("wios=")});
-  }
+  });
 }
 
 void read_v1(const Host& host, std::string_view path, Stats& s) {
@@ -134,15 +130,12 @@ void read_v2(const Host& host, std::string_view path, Stats& s) {
 
 std::vector<std::pair<std::string, uint64_t>> parse_flat_keyed(std::string_view text) {
   std::vector<std::pair<std::string, uint64_t>> out;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  for_each_line(text, [&](std::string_view line) {
     size_t sp = line.find(' ');
-    if (sp == std::string_view::npos) continue;
+    if (sp == std::string_view::npos) return;
     out.emplace_back(std::string(line.substr(0, sp)),
                      std::strtoull(std::string(line.substr(sp + 1)).c_str(), nullptr, 10));
-  }
+  });
   return out;
 }
 
