@@ -9,6 +9,7 @@
 
 #include "core/container.h"
 #include "core/observe.h"
+#include "core/sys.h"
 #include "ring/ops.h"
 
 namespace ringc {
@@ -98,7 +99,8 @@ Result<std::string> stats_event(Runtime& rt, std::string_view id) {
 Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::milliseconds interval,
                            const std::function<void(const std::string&)>& emit) {
   RINGC_TRY(auto rec, load_record(rt, id));
-  int pidfd = open_pidfd(rec.view());
+  sys::UniqueFd owned_pidfd(open_pidfd(rec.view()));
+  const int pidfd = owned_pidfd.get();
   if (pidfd < 0)
     return ringc_error(Errc::invalid_transition,
                        fmt::format("container \"{}\" is not running", id));
@@ -120,17 +122,12 @@ Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::millis
                   : ring::prep_read(*ring, kOom, oom.fd, &evcount, sizeof evcount);
   };
   if (!ring::prep_poll_in(*ring, kExit, pidfd) || !ring::prep_timeout(*ring, kTick, &ts) ||
-      !arm_oom()) {
-    ::close(pidfd);
+      !arm_oom())
     return sys_error(EBUSY, "io_uring: no submission entry");
-  }
   ring::Completion batch[8];
   bool exited = false;
   while (!exited) {
-    if (auto w = ring->wait(); !w) {
-      ::close(pidfd);
-      return Error{w.error(), "io_uring"};
-    }
+    if (auto w = ring->wait(); !w) return Error{w.error(), "io_uring"};
     unsigned n = ring->reap(batch, 8);
     for (unsigned i = 0; i < n; ++i) {
       switch (batch[i].user_data) {
@@ -170,7 +167,6 @@ Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::millis
   }()
                      : oom.fd >= 0 && ::read(oom.fd, &pending, sizeof pending) == sizeof pending;
   if (late) emit(fmt::format("{{\"type\":\"oom\",\"id\":\"{}\"}}", id));
-  ::close(pidfd);
   return outcome::success();
 }
 

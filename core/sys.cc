@@ -46,4 +46,9 @@ int close_range_cloexec(unsigned first) {
   return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
 }
 
+void UniqueFd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
 }  // namespace ringc::sys

@@ -63,27 +63,21 @@ Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
   auto what = [&](std::string_view op) { return fmt::format("{} cgroup {}", op, cgroup_path); };
   auto events = cgroup::open_events(*host, cgroup_path);
   if (!events) return Error{events.error(), what("open events of")};
-  int fd = events.value();
-  auto close_fd = [&] {
-    if (fd >= 0) ::close(fd);
-  };
-  if (auto r = cgroup::request_freeze(*host, cgroup_path, frozen); !r) {
-    close_fd();
+  sys::UniqueFd owned(events.value());
+  const int fd = owned.get();
+  if (auto r = cgroup::request_freeze(*host, cgroup_path, frozen); !r)
     return Error{r.error(), what(frozen ? "freeze" : "thaw")};
-  }
   auto until = std::chrono::steady_clock::now() + deadline;
   std::chrono::milliseconds backoff{1};
   for (;;) {
     auto now_frozen = cgroup::is_frozen(*host, cgroup_path);
     if (!now_frozen) {
-      close_fd();
       return Error{now_frozen.error(), what("read state of")};
     }
     if (now_frozen.value() == frozen) break;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         until - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      close_fd();
       return ringc_error(Errc::timed_out,
                          fmt::format("cgroup {} not {} after {} ms", cgroup_path,
                                      frozen ? "frozen" : "thawed", deadline.count()));
@@ -96,18 +90,15 @@ Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
     auto ts = ring::to_timespec(left);
     if (!ring->reserve(2) || !ring::prep_poll(*ring, 2, fd, POLLPRI | POLLERR) ||
         !ring::link_timeout(*ring, &ts)) {
-      close_fd();
       return sys_error(EBUSY, "io_uring: no submission entry");
     }
     auto c = ring->await(2);
     if (!c) {
-      close_fd();
       return Error{c.error(), "io_uring"};
     }
     char buf[256];
     (void)::pread(fd, buf, sizeof buf, 0);  // re-arm the notification
   }
-  close_fd();
   return outcome::success();
 }
 
