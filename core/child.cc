@@ -117,8 +117,12 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (auto r = enter_namespaces(spec); !r) return r.error();
   phase(1);
 
-  int fifo = ::open(plan.fifo_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fifo < 0) return sys_error(errno, "open " + plan.fifo_path);
+  // `start` arrives on the exec fifo (CLI) or on the socket (engine).
+  int go_fd = sock;
+  if (!plan.fifo_path.empty()) {
+    go_fd = ::open(plan.fifo_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (go_fd < 0) return sys_error(errno, "open " + plan.fifo_path);
+  }
 
   if (auto r = apply_oom_score_adj(proc); !r) return r.error();
   if (auto r = apply_rlimits(proc); !r) return r.error();
@@ -161,13 +165,15 @@ Error child_main(const SpawnPlan& plan, int sock) {
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) < 0) return sys_error(errno, "send ready");
-  ::close(sock);
+  if (go_fd != sock) ::close(sock);
 
   // Created: wait for `start`. The fifo is held O_RDWR, so this read blocks
-  // until start writes a byte; exec then closes it (O_CLOEXEC).
+  // until start writes a byte; exec then closes it (O_CLOEXEC), and on the
+  // socket the engine reads that close as exec_done. EOF (the engine went
+  // away) ends the init.
   char go = 0;
   ssize_t n;
-  do n = ::read(fifo, &go, 1);
+  do n = ::read(go_fd, &go, 1);
   while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(127);
   auto argv = cstrings(proc.args);

@@ -9,14 +9,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <climits>
 #include <csignal>
 #include <cstdlib>
 
 #include "cgroup/manager.h"
-#include "cgroup/resources.h"
 #include "core/container.h"
-#include "core/id.h"
+#include "core/launch.h"
 #include "core/observe.h"
 #include "core/spawn.h"
 #include "core/sys.h"
@@ -26,42 +24,6 @@
 namespace ringc {
 
 namespace {
-struct Prepared {
-  Spec spec;
-  std::string bundle, rootfs, cgroup_path;
-};
-
-struct Launched {
-  pid_t pid = -1;
-  int pidfd = -1;
-};
-
-Result<std::string> real_dir(const std::string& path, std::string_view what) {
-  char buf[PATH_MAX];
-  if (!::realpath(path.c_str(), buf)) return sys_error(errno, fmt::format("{} {}", what, path));
-  struct stat st;
-  if (::stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-    return sys_error(ENOTDIR, fmt::format("{} {}", what, path));
-  return std::string(buf);
-}
-
-Result<Prepared> prepare(const CreateOptions& o) {
-  RINGC_TRY(validate_id(o.id));
-  Prepared p;
-  RINGC_TRY(p.bundle, real_dir(o.bundle, "bundle"));
-  RINGC_TRY(p.spec, load_spec(p.bundle));
-  if (p.spec.process.terminal)
-    return ringc_error(Errc::bad_spec,
-                       p.bundle +
-                           "/config.json: /process/terminal: true needs a terminal, which "
-                           "this ringc cannot allocate yet; set it to false");
-  std::string root =
-      p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
-  RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
-  p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, o.id);
-  return p;
-}
-
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -100,15 +62,10 @@ RecordFields fields_of(const Prepared& p, std::string_view id, pid_t pid, fsm::S
   return f;
 }
 
-// Limits are in place before the child joins (v1) or is born into (v2)
-// its cgroup: the user's program never runs without them.
-Result<void> apply_resources(const cgroup::Host& host, const Prepared& p, cgroup::Part part) {
-  const auto& res = p.spec.linux_cfg.resources;
-  if (res.empty()) return outcome::success();
-  auto r = cgroup::apply(host, p.cgroup_path, res, part);
-  if (!r) return Error{r.error().code, "set linux.resources: write " + r.error().file};
-  return outcome::success();
-}
+struct Launched {
+  pid_t pid;
+  int pidfd;
+};
 
 // Undoes a create's steps in reverse unless disarmed.
 class Undo {
@@ -147,45 +104,17 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   undo.claimed();
   rt.timeline.mark("claim");
 
-  if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v2); !r)
-    return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
-  undo.cgroup(p.cgroup_path);
-  RINGC_TRY(apply_resources(*host, p, cgroup::Part::v2));
-  rt.timeline.mark("cgroup-create");
   std::string fifo = rt.store().fifo(o.id);
   if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
-
-  SpawnPlan plan;
-  plan.spec = &p.spec;
-  plan.bundle = p.bundle;
-  plan.rootfs = p.rootfs;
-  plan.fifo_path = fifo;
-  plan.cgroups = host;
-  plan.cgroup_path = p.cgroup_path;
-  auto v2 = cgroup::open_v2_dir(*host, p.cgroup_path);
-  if (!v2) return Error{v2.error(), "open cgroup " + p.cgroup_path};
-  plan.cgroup_v2_fd = v2.value();
-
-  rt.timeline.mark("spawn-prep");
-  auto spawned = spawn(plan);
-  rt.timeline.mark("clone3");
-  if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
-  if (!spawned) return spawned.error();
-  Spawned s = spawned.value();
-  undo.child(s.pidfd);
-
-  // The v1 directories are made while the child unshares and mounts; it
-  // joins them when it gets this byte.
-  if (auto r = cgroup::create(*host, p.cgroup_path, cgroup::Part::v1); !r) {
-    ::close(s.sock);
-    return Error{r.error(), fmt::format("create cgroup {}", p.cgroup_path)};
+  Launch l;
+  auto begun = begin_launch(*host, p, p.cgroup_path, fifo, l, &rt.timeline);
+  if (l.cgroup_made) undo.cgroup(p.cgroup_path);
+  if (l.child.pidfd >= 0) undo.child(l.child.pidfd);
+  if (!begun) {
+    if (l.child.sock >= 0) ::close(l.child.sock);
+    return begun.error();
   }
-  if (auto r = apply_resources(*host, p, cgroup::Part::v1); !r) {
-    ::close(s.sock);
-    return r.error();
-  }
-  (void)::send(s.sock, &kCgroupsReady, 1, MSG_NOSIGNAL);
-  rt.timeline.mark("cgroup-v1");
+  Spawned s = l.child;
 
   auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
   ::close(s.sock);
@@ -219,7 +148,7 @@ sigset_t forwarded_signals() {
 }  // namespace
 
 Result<void> create(Runtime& rt, const CreateOptions& o) {
-  RINGC_TRY(auto p, prepare(o));
+  RINGC_TRY(auto p, prepare(o.id, o.bundle));
   Undo undo(rt, o.id);
   RINGC_TRY(auto l, launch(rt, o, p, undo, true));
   undo.disarm();
@@ -231,7 +160,7 @@ Result<void> create(Runtime& rt, const CreateOptions& o) {
 // can observe is "running" (records are renames on the state filesystem,
 // and /run is not always tmpfs).
 Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
-  RINGC_TRY(auto p, prepare(o));
+  RINGC_TRY(auto p, prepare(o.id, o.bundle));
   sigset_t fwd = forwarded_signals(), old;
   if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
   Undo undo(rt, o.id);

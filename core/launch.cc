@@ -1,0 +1,97 @@
+#include "core/launch.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "cgroup/manager.h"
+#include "cgroup/resources.h"
+#include "core/id.h"
+
+namespace ringc {
+
+namespace {
+Result<std::string> real_dir(const std::string& path, std::string_view what) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return sys_error(errno, fmt::format("{} {}", what, path));
+  struct stat st;
+  if (::stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+    return sys_error(ENOTDIR, fmt::format("{} {}", what, path));
+  return std::string(buf);
+}
+
+// Limits are in place before the child joins (v1) or is born into (v2)
+// its cgroup: the user's program never runs without them.
+Result<void> apply_resources(const cgroup::Host& host, const Prepared& p, const std::string& cg,
+                             cgroup::Part part) {
+  const auto& res = p.spec.linux_cfg.resources;
+  if (res.empty()) return outcome::success();
+  auto r = cgroup::apply(host, cg, res, part);
+  if (!r) return Error{r.error().code, "set linux.resources: write " + r.error().file};
+  return outcome::success();
+}
+}  // namespace
+
+Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
+  RINGC_TRY(validate_id(id));
+  Prepared p;
+  RINGC_TRY(p.bundle, real_dir(bundle, "bundle"));
+  RINGC_TRY(p.spec, load_spec(p.bundle));
+  if (p.spec.process.terminal)
+    return ringc_error(Errc::bad_spec,
+                       p.bundle +
+                           "/config.json: /process/terminal: true needs a terminal, which "
+                           "this ringc cannot allocate yet; set it to false");
+  std::string root =
+      p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
+  RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
+  p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, id);
+  return p;
+}
+
+Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
+                          const std::string& fifo, Launch& out, Timeline* tl) {
+  auto mark = [tl](const char* phase) {
+    if (tl) tl->mark(phase);
+  };
+  if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
+    return Error{r.error(), fmt::format("create cgroup {}", cg)};
+  out.cgroup_made = true;
+  RINGC_TRY(apply_resources(host, p, cg, cgroup::Part::v2));
+  mark("cgroup-create");
+
+  SpawnPlan plan;
+  plan.spec = &p.spec;
+  plan.bundle = p.bundle;
+  plan.rootfs = p.rootfs;
+  plan.fifo_path = fifo;
+  plan.cgroups = &host;
+  plan.cgroup_path = cg;
+  auto v2 = cgroup::open_v2_dir(host, cg);
+  if (!v2) return Error{v2.error(), "open cgroup " + cg};
+  plan.cgroup_v2_fd = v2.value();
+  mark("spawn-prep");
+  auto spawned = spawn(plan);
+  mark("clone3");
+  if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+  if (!spawned) return spawned.error();
+  out.child = spawned.value();
+
+  // The v1 directories are made while the child unshares and mounts; it
+  // joins them when it gets this byte.
+  if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
+    return Error{r.error(), fmt::format("create cgroup {}", cg)};
+  RINGC_TRY(apply_resources(host, p, cg, cgroup::Part::v1));
+  // A child that already failed has closed its end: its error message is
+  // waiting on the socket, and the handshake read reports it.
+  (void)::send(out.child.sock, &kCgroupsReady, 1, MSG_NOSIGNAL);
+  mark("cgroup-v1");
+  return outcome::success();
+}
+
+}  // namespace ringc

@@ -1,0 +1,43 @@
+// The steps of a create that the CLI and the engine share: reading the
+// bundle, and bringing the init to life inside its cgroup. What happens
+// after (waiting for the handshake) is the caller's: a blocking-free ring
+// wait in the CLI, a completion in the engine.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cgroup/layout.h"
+#include "core/error.h"
+#include "core/spawn.h"
+#include "core/spec.h"
+#include "core/timeline.h"
+
+namespace ringc {
+
+// A bundle read and checked: the spec, absolute paths, the cgroup path.
+struct Prepared {
+  Spec spec;
+  std::string bundle, rootfs, cgroup_path;
+};
+
+// Validates the id, reads <bundle>/config.json, resolves the rootfs and
+// the container's cgroup path.
+Result<Prepared> prepare(std::string_view id, const std::string& bundle);
+
+// What begin_launch got done, so that a failure can be undone exactly.
+struct Launch {
+  bool cgroup_made = false;
+  Spawned child;  // pid -1 until clone3 succeeded
+};
+
+// Makes the cgroup `cg` (v2 part and its limits), clones the init into it,
+// makes the v1 part with its limits and tells the child it may join. With
+// an empty fifo the init waits for `start` on its handshake socket
+// (the engine) instead of the exec fifo (the CLI). On failure `out` says
+// what exists.
+// Phases are marked on `tl` when given.
+Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
+                          const std::string& fifo, Launch& out, Timeline* tl = nullptr);
+
+}  // namespace ringc
