@@ -42,6 +42,7 @@ Result<int> cmd_resume(Context&, std::span<const std::string>);
 Result<int> cmd_ps(Context&, std::span<const std::string>);
 Result<int> cmd_update(Context&, std::span<const std::string>);
 Result<int> cmd_events(Context&, std::span<const std::string>);
+Result<int> cmd_batch(Context&, std::span<const std::string>);
 
 struct Args;
 struct FlagSpec;

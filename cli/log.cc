@@ -8,6 +8,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/state_json.h"
+
 namespace ringc::cli {
 
 namespace {
@@ -20,18 +22,9 @@ std::string now_rfc3339() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::string json_escape(std::string_view s) {
+std::string escaped(std::string_view s) {
   std::string out;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += char(c);
-    }
-  }
+  json_escape(out, s);
   return out;
 }
 }  // namespace
@@ -39,10 +32,10 @@ std::string json_escape(std::string_view s) {
 void log_line(const LogConfig& c, std::string_view level, std::string_view msg) {
   std::string line;
   if (c.json) {
-    line = fmt::format("{{\"level\":\"{}\",\"msg\":\"{}\",\"time\":\"{}\"}}\n", level,
-                       json_escape(msg), now_rfc3339());
+    line = fmt::format("{{\"level\":\"{}\",\"msg\":\"{}\",\"time\":\"{}\"}}\n", level, escaped(msg),
+                       now_rfc3339());
   } else if (!c.file.empty()) {
-    line = fmt::format("time=\"{}\" level={} msg=\"{}\"\n", now_rfc3339(), level, json_escape(msg));
+    line = fmt::format("time=\"{}\" level={} msg=\"{}\"\n", now_rfc3339(), level, escaped(msg));
   } else {
     line = fmt::format("ringc: {}{}\n", level == "error" ? "" : std::string(level) + ": ", msg);
   }

@@ -12,6 +12,7 @@ namespace ringc::cli {
 
 namespace {
 constexpr Command kCommands[] = {
+    {"batch", "start, reap and delete N containers of one bundle on one reactor", cmd_batch},
     {"create", "create a container", cmd_create},
     {"delete", "delete any resources held by the container", cmd_delete},
     {"events", "display container events such as OOM notifications and resource usage", cmd_events},

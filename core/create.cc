@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdlib>
 
@@ -24,12 +23,6 @@
 namespace ringc {
 
 namespace {
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Result<void> write_pid_file(const std::string& path, pid_t pid) {
   if (path.empty()) return outcome::success();
   std::string tmp = path + ".ringc-tmp";
@@ -44,22 +37,6 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
     return sys_error(e, "pid file " + path);
   }
   return outcome::success();
-}
-
-RecordFields fields_of(const Prepared& p, std::string_view id, pid_t pid, fsm::State s) {
-  RecordFields f;
-  f.pid = pid;
-  f.status = s;
-  f.start_time = process_start_time(pid).value_or(0);
-  f.created_ns = now_ns();
-  f.owner = ::getuid();
-  f.id = id;
-  f.bundle = p.bundle;
-  f.rootfs = p.rootfs;
-  f.cgroup = p.cgroup_path;
-  f.oci_version = p.spec.oci_version;
-  for (auto& [k, v] : p.spec.annotations) f.annotations.emplace_back(k, v);
-  return f;
 }
 
 struct Launched {
@@ -129,7 +106,9 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
     rt.timeline.add(kChildPhases[i], msg.value().phase_us[i]);
   RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
   if (record) {
-    RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, s.pid, fsm::State::created)));
+    RINGC_TRY(rt.store().write(
+        o.id, record_fields(p, o.id, p.cgroup_path, s.pid, process_start_time(s.pid).value_or(0),
+                            fsm::State::created)));
   }
   RINGC_TRY(write_pid_file(o.pid_file, s.pid));
   rt.timeline.mark("record");
@@ -167,7 +146,8 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   RINGC_TRY(auto l, launch(rt, o, p, undo, false));
   RINGC_TRY(auto t, transition(o.id, fsm::State::created, fsm::Event::start));
   RINGC_TRY(release_init(rt, o.id));
-  RINGC_TRY(rt.store().write(o.id, fields_of(p, o.id, l.pid, t.next)));
+  RINGC_TRY(rt.store().write(o.id, record_fields(p, o.id, p.cgroup_path, l.pid,
+                                                 process_start_time(l.pid).value_or(0), t.next)));
   undo.disarm();
   rt.timeline.mark("start");
   if (detach) {

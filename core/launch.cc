@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 
@@ -36,6 +37,25 @@ Result<void> apply_resources(const cgroup::Host& host, const Prepared& p, const 
   return outcome::success();
 }
 }  // namespace
+
+RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
+                           uint64_t start_time, fsm::State s) {
+  RecordFields f;
+  f.pid = pid;
+  f.status = s;
+  f.start_time = start_time;
+  f.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  f.owner = ::getuid();
+  f.id = id;
+  f.bundle = p.bundle;
+  f.rootfs = p.rootfs;
+  f.cgroup = cg;
+  f.oci_version = p.spec.oci_version;
+  for (auto& [k, v] : p.spec.annotations) f.annotations.emplace_back(k, v);
+  return f;
+}
 
 Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   RINGC_TRY(validate_id(id));

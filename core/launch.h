@@ -9,6 +9,7 @@
 
 #include "cgroup/layout.h"
 #include "core/error.h"
+#include "core/record.h"
 #include "core/spawn.h"
 #include "core/spec.h"
 #include "core/timeline.h"
@@ -24,6 +25,11 @@ struct Prepared {
 // Validates the id, reads <bundle>/config.json, resolves the rootfs and
 // the container's cgroup path.
 Result<Prepared> prepare(std::string_view id, const std::string& bundle);
+
+// The record of a container whose init is `pid` (started at start_time,
+// clock ticks after boot), in state s.
+RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
+                           uint64_t start_time, fsm::State s);
 
 // What begin_launch got done, so that a failure can be undone exactly.
 struct Launch {

@@ -104,9 +104,12 @@ Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
   return r;
 }
 
-// /sys/fs/cgroup inside the container. With a cgroup namespace each
-// hierarchy is mounted fresh (rooted at the container's cgroup); without
-// one, the container's directories are bound from the host.
+// /sys/fs/cgroup inside the container. On a unified host with a cgroup
+// namespace, a fresh cgroup2 mount (rooted at the container's cgroup);
+// otherwise the container's directories are bound from the host, each
+// v1 hierarchy under a tmpfs, as runc does: a fresh v1 mount takes the
+// kernel's cgroup_mutex once per hierarchy, which every create and
+// delete on the host also needs.
 Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, const MountOptions& o,
                           const std::string& target) {
   const cgroup::Host& host = *plan.cgroups;
@@ -126,13 +129,10 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, con
     std::string sub = h.v2 ? "unified" : h.mount.substr(h.mount.rfind('/') + 1);
     std::string dest = m.destination + "/" + sub;
     RINGC_TRY(on_mounted(rootfd, dest, false, [&](const std::string& t) {
-      if (own_ns)
-        return do_mount("cgroup", t, h.v2 ? "cgroup2" : "cgroup", o.flags,
-                        h.v2 ? nullptr : h.controllers.c_str(), dest);
       return do_mount((h.mount + plan.cgroup_path).c_str(), t, nullptr, MS_BIND | MS_REC, nullptr,
                       dest);
     }));
-    if (!own_ns && (o.flags & MS_RDONLY)) {
+    if (o.flags & MS_RDONLY) {
       RINGC_TRY(on_mounted(rootfd, dest, false,
                            [&](const std::string& t) { return remount_bind(t, o.flags, dest); }));
     }

@@ -4,7 +4,7 @@ namespace ringc {
 
 Result<ring::Ring*> Runtime::ring() {
   if (!ring_ready_) {
-    if (auto r = ring_.init(64); !r) return Error{r.error(), "io_uring setup"};
+    if (auto r = ring_.init(ring_entries); !r) return Error{r.error(), "io_uring setup"};
     ring_ready_ = true;
   }
   return &ring_;

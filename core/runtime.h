@@ -21,6 +21,8 @@ class Runtime {
   Result<ring::Ring*> ring();
   Result<const cgroup::Host*> cgroups();
 
+  // Submission entries of the ring when it is made (the engine wants more).
+  unsigned ring_entries = 64;
   // Deadlines for waits that must not hang forever.
   std::chrono::milliseconds init_timeout{60'000};
   std::chrono::milliseconds kill_timeout{10'000};

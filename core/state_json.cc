@@ -8,8 +8,7 @@
 
 namespace ringc {
 
-namespace {
-void escape(std::string& out, std::string_view s) {
+void json_escape(std::string& out, std::string_view s) {
   for (unsigned char c : s) {
     switch (c) {
       case '"':
@@ -35,7 +34,13 @@ void escape(std::string& out, std::string_view s) {
     }
   }
 }
-}  // namespace
+
+std::string json_quote(std::string_view s) {
+  std::string out = "\"";
+  json_escape(out, s);
+  out += '"';
+  return out;
+}
 
 std::string format_created(int64_t ns) {
   time_t secs = time_t(ns / 1'000'000'000);
@@ -70,7 +75,7 @@ std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool
   };
   auto str = [&](std::string_view v) {
     out += '"';
-    escape(out, v);
+    json_escape(out, v);
     out += '"';
   };
   key("ociVersion", true);

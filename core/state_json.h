@@ -13,6 +13,9 @@ namespace ringc {
 // pretty: runc's two-space indented form (`state`); else one line (`list`).
 std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool owner_name);
 std::string format_created(int64_t ns);
+// Appends s as the inside of a JSON string; json_quote adds the quotes.
+void json_escape(std::string& out, std::string_view s);
+std::string json_quote(std::string_view s);
 std::string owner_name(uint32_t uid);
 // The pid shown to users: 0 once the process has stopped, as runc does.
 int shown_pid(const RecordView& r, fsm::State status);

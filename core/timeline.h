@@ -18,6 +18,10 @@ class Timeline {
   void add(const char* phase, uint32_t us) { entries_.push_back({phase, us}); }
   // "claim 41us, cgroup 512us, ..."
   std::string summary() const;
+  template <class F>
+  void each(F&& f) const {
+    for (const Entry& e : entries_) f(e.phase, e.us);
+  }
 
  private:
   struct Entry {

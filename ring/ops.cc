@@ -9,11 +9,11 @@ namespace ringc::ring {
 namespace {
 // liburing 2.3 has no io_uring_prep_waitid; the SQE layout of opcode 50:
 // fd = pidfd, len = P_PIDFD, file_index = options, addr2 = siginfo_t*.
-void prep_waitid_raw(io_uring_sqe* s, int pidfd, siginfo_t* info, unsigned options) {
+void prep_waitid_raw(io_uring_sqe* s, idtype_t type, int id, siginfo_t* info, unsigned options) {
   std::memset(s, 0, sizeof(*s));
   s->opcode = kOpWaitid;
-  s->fd = pidfd;
-  s->len = P_PIDFD;
+  s->fd = id;
+  s->len = type;
   s->file_index = options;
   s->addr2 = reinterpret_cast<uint64_t>(info);
 }
@@ -23,10 +23,18 @@ bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   if (child && r.features().waitid) {
-    prep_waitid_raw(s, pidfd, info, WEXITED);
+    prep_waitid_raw(s, idtype_t(P_PIDFD), pidfd, info, WEXITED);
   } else {
     io_uring_prep_poll_add(s, pidfd, POLLIN);
   }
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  prep_waitid_raw(s, P_PID, pid, info, WEXITED);
   io_uring_sqe_set_data64(s, user_data);
   return true;
 }

@@ -17,6 +17,11 @@ namespace ringc::ring {
 // the pidfd is polled and the caller reaps with waitid(P_PIDFD, WNOHANG).
 bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info);
 
+// Waits for the exit of our own child `pid` with IORING_OP_WAITID (P_PID)
+// and reaps it: no pidfd held. Needs features().waitid. Until the
+// completion is handled the zombie keeps the pid from being reused.
+bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info);
+
 bool prep_poll_in(Ring& r, uint64_t user_data, int fd);
 bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events);
 bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len);

@@ -72,6 +72,12 @@ void Priv::SetUpTestSuite() {
   rootfs_ = dir + "/rootfs";
 }
 
+void Priv::TearDownTestSuite() {
+  if (rootfs_.empty()) return;
+  std::system(("rm -rf " + rootfs_.substr(0, rootfs_.size() - 7)).c_str());  // drop "/rootfs"
+  rootfs_.clear();
+}
+
 void Priv::SetUp() {
   if (geteuid() != 0) GTEST_SKIP() << "needs root";
   char tmpl[] = "/run/ringc-test.XXXXXX";

@@ -31,6 +31,7 @@ void replace(std::string& text, const std::string& from, const std::string& to);
 class Priv : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
+  static void TearDownTestSuite();
   void SetUp() override;
   void TearDown() override;
 

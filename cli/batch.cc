@@ -1,0 +1,111 @@
+// ringc batch: N containers of one bundle through the in-process engine,
+// K in flight; a live progress line on a terminal, a summary at the end.
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/batch.h"
+#include "core/state_json.h"
+
+namespace ringc::cli {
+
+namespace {
+Result<uint64_t> number(const Args& a, std::string_view flag, uint64_t fallback, uint64_t min) {
+  if (!a.has(flag)) return fallback;
+  std::string v = a.get(flag);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < min)
+    return ringc_error(
+        Errc::bad_usage,
+        fmt::format("--{}: want a whole number of at least {}, got \"{}\"", flag, min, v));
+  return n;
+}
+
+std::string percentiles_json(const Percentiles& p) {
+  return fmt::format("{{\"p50_ms\":{:.3f},\"p95_ms\":{:.3f},\"p99_ms\":{:.3f},\"max_ms\":{:.3f}}}",
+                     p.p50, p.p95, p.p99, p.max);
+}
+
+std::string to_json(const BatchReport& r) {
+  std::string phases;
+  for (int i = 0; i < kPhaseCount; ++i)
+    phases += fmt::format("{}\"{}\":{:.1f}", i ? "," : "", name(Phase(i)),
+                          r.count ? double(r.engine.phase_ns[i]) / 1e3 / double(r.count) : 0.0);
+  std::string failures;
+  for (size_t i = 0; i < r.failures.size(); ++i)
+    failures += (i ? "," : "") + json_quote(r.failures[i]);
+  return fmt::format(
+      "{{\"count\":{},\"ok\":{},\"failed\":{},\"seconds\":{:.3f},"
+      "\"containers_per_second\":{:.1f},\"p50_ms\":{:.3f},\"p95_ms\":{:.3f},\"p99_ms\":{:.3f},"
+      "\"create_to_running\":{},\"exit_to_deleted\":{},\"cpu_ms_per_container\":{:.3f},"
+      "\"engine_cpu_ms_per_container\":{:.3f},"
+      "\"reactor_us_per_container\":{:.1f},\"reactor_us_by_phase\":{{{}}},"
+      "\"peak_rss_kib\":{},\"queue_full\":{},\"failures\":[{}]}}\n",
+      r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
+      r.to_running.p99, percentiles_json(r.to_running), percentiles_json(r.to_deleted),
+      r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container, phases,
+      r.peak_rss_kib, r.engine.queue_full, failures);
+}
+
+std::string summary(const BatchReport& r, bool keep) {
+  std::string out = fmt::format(
+      "batch: {} containers, {} ok, {} failed in {:.2f} s: {:.0f} containers/s\n"
+      "  create→running  p50 {:.2f} ms  p95 {:.2f} ms  p99 {:.2f} ms\n",
+      r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
+      r.to_running.p99);
+  if (!keep)
+    out += fmt::format("  exit→deleted    p50 {:.2f} ms  p95 {:.2f} ms  p99 {:.2f} ms\n",
+                       r.to_deleted.p50, r.to_deleted.p95, r.to_deleted.p99);
+  out += fmt::format("  cpu {:.2f} ms per container (reactor thread {:.0f} µs), peak RSS {} KiB\n",
+                     r.cpu_ms_per_container, r.reactor_us_per_container, r.peak_rss_kib);
+  for (auto& f : r.failures) out += "  failed: " + f + "\n";
+  return out;
+}
+}  // namespace
+
+Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv,
+                          {{"bundle", "b", true},
+                           {"count", "n", true},
+                           {"parallel", "p", true},
+                           {"id-prefix", "", true},
+                           {"keep", "", false},
+                           {"json", "", false}},
+                          "batch"));
+  if (!a.positional.empty())
+    return ringc_error(Errc::bad_usage, "\"batch\" takes no arguments (see --count)");
+  if (!a.has("count")) return ringc_error(Errc::bad_usage, "\"batch\" requires --count N");
+  BatchOptions o;
+  o.bundle = a.get("bundle", ".");
+  RINGC_TRY(o.count, number(a, "count", 0, 1));
+  RINGC_TRY(auto par, number(a, "parallel", 1, 1));
+  o.parallel = unsigned(std::min<uint64_t>(par, 1u << 20));
+  o.prefix = a.get("id-prefix", "batch");
+  o.keep = a.has("keep");
+
+  bool live = ::isatty(2) && !a.has("json");
+  auto last = std::chrono::steady_clock::now();
+  auto progress = [&](const BatchProgress& p) {
+    if (!live) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(100)) return;
+    last = now;
+    std::fprintf(stderr, "\r  launched %llu  running %llu  done %llu  failed %llu ",
+                 (unsigned long long)p.launched, (unsigned long long)p.running,
+                 (unsigned long long)p.done, (unsigned long long)p.failed);
+  };
+  RINGC_TRY(auto r, run_batch(ctx.runtime, o, progress));
+  if (live) std::fputs("\r\033[K", stderr);
+  std::string out = a.has("json") ? to_json(r) : summary(r, o.keep);
+  std::fputs(out.c_str(), stdout);
+  return r.failed ? 1 : 0;
+}
+
+}  // namespace ringc::cli

@@ -1,0 +1,181 @@
+#include "core/batch.h"
+
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
+#include "cgroup/manager.h"
+
+namespace ringc {
+
+namespace {
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Nearest-rank percentiles of durations in ns, reported in ms.
+Percentiles percentiles(std::vector<int64_t> v) {
+  Percentiles p;
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) {
+    size_t rank = size_t(std::ceil(q * double(v.size())));
+    return double(v[std::clamp<size_t>(rank, 1, v.size()) - 1]) / 1e6;
+  };
+  p.p50 = at(0.50);
+  p.p95 = at(0.95);
+  p.p99 = at(0.99);
+  p.max = double(v.back()) / 1e6;
+  return p;
+}
+
+double cpu_ms(const rusage& r) {
+  return double(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 +
+         double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3;
+}
+}  // namespace
+
+Batch::Batch(Engine& e, BatchOptions o, std::shared_ptr<const Prepared> p)
+    : engine_(e), opts_(std::move(o)), prepared_(std::move(p)) {
+  timing_.resize(opts_.count);
+  outcome_.resize(opts_.count);
+  const std::string& cp = prepared_->spec.linux_cfg.cgroups_path;
+  if (!cp.empty()) cgroup_base_ = cgroup::resolve_path(cp, opts_.prefix);
+  t0_ = now_ns();
+}
+
+void Batch::pump() {
+  while (next_ < opts_.count && in_flight_ < opts_.parallel) {
+    uint64_t idx = next_++;
+    LaunchRequest req;
+    req.id = fmt::format("{}-{}", opts_.prefix, idx);
+    req.prepared = prepared_;
+    req.cgroup_path =
+        cgroup_base_.empty() ? cgroup::default_path(req.id) : cgroup_base_ + "/" + req.id;
+    req.start = true;
+    req.remove_on_exit = !opts_.keep;
+    timing_[idx].launched = now_ns();
+    ++progress_.launched;
+    ++in_flight_;
+    if (auto r = engine_.launch(std::move(req)); !r) {
+      fail(idx, r.error().what());
+      --in_flight_;
+      ++finished_;
+    }
+  }
+}
+
+int64_t Batch::index_of(std::string_view id) const {
+  if (id.size() <= opts_.prefix.size() + 1 || !id.starts_with(opts_.prefix) ||
+      id[opts_.prefix.size()] != '-')
+    return -1;
+  std::string_view num = id.substr(opts_.prefix.size() + 1);
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+  if (ec != std::errc() || end != num.data() + num.size() || v >= opts_.count) return -1;
+  return int64_t(v);
+}
+
+void Batch::fail(uint64_t idx, std::string_view reason) {
+  if (outcome_[idx] == 2) return;
+  outcome_[idx] = 2;
+  ++progress_.failed;
+  if (failures_.size() < 10)
+    failures_.push_back(fmt::format("{}-{}: {}", opts_.prefix, idx, reason));
+}
+
+void Batch::observe(const Notice& n) {
+  int64_t i = index_of(n.id);
+  if (i < 0 || outcome_[size_t(i)] == 1) return;  // not ours, or kept and done
+  Timing& t = timing_[size_t(i)];
+  if (n.event == fsm::Event::exec_done && n.to == fsm::State::running && t.running == 0) {
+    t.running = now_ns();
+    ++progress_.running;
+    if (opts_.keep) {
+      outcome_[size_t(i)] = 1;
+      ++progress_.done;
+      --in_flight_;
+      ++finished_;
+    }
+  }
+  if (n.event == fsm::Event::exited && t.exited == 0) {
+    t.exited = now_ns();
+    if (n.exit_code != 0)
+      fail(size_t(i), n.error.empty() ? fmt::format("exited with code {}", n.exit_code)
+                                      : std::string(n.error));
+  }
+  if (!n.gone) return;
+  t.gone = now_ns();
+  if (!n.error.empty())
+    fail(size_t(i), n.error);
+  else if (t.running == 0)
+    fail(size_t(i), "ended before its program ran");
+  if (outcome_[size_t(i)] == 0) {
+    outcome_[size_t(i)] = 1;
+    ++progress_.done;
+  }
+  --in_flight_;
+  ++finished_;
+}
+
+BatchReport Batch::report() const {
+  BatchReport r;
+  r.count = opts_.count;
+  std::vector<int64_t> run, del;
+  for (size_t i = 0; i < timing_.size(); ++i) {
+    const Timing& t = timing_[i];
+    if (outcome_[i] == 1) ++r.ok;
+    if (outcome_[i] == 2) ++r.failed;
+    if (t.running) run.push_back(t.running - t.launched);
+    if (t.gone && t.exited) del.push_back(t.gone - t.exited);
+  }
+  r.to_running = percentiles(std::move(run));
+  r.to_deleted = percentiles(std::move(del));
+  r.seconds = double(now_ns() - t0_) / 1e9;
+  r.per_second = r.seconds > 0 ? double(r.ok) / r.seconds : 0;
+  r.failures = failures_;
+  if (r.failed > failures_.size())
+    r.failures.push_back(fmt::format("... and {} more", r.failed - failures_.size()));
+  r.engine = engine_.stats();
+  if (r.count)
+    r.reactor_us_per_container =
+        double(r.engine.phase_ns[int(Phase::busy)]) / 1e3 / double(r.count);
+  return r;
+}
+
+Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
+                              const std::function<void(const BatchProgress&)>& progress) {
+  RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
+  rusage self0{}, kids0{};
+  ::getrusage(RUSAGE_SELF, &self0);
+  ::getrusage(RUSAGE_CHILDREN, &kids0);
+  Engine engine(rt);
+  Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
+  engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };
+  batch.pump();
+  while (!batch.finished()) {
+    RINGC_TRY(engine.step());
+    batch.pump();
+    if (progress) progress(batch.progress());
+  }
+  BatchReport r = batch.report();
+  rusage self1{}, kids1{};
+  ::getrusage(RUSAGE_SELF, &self1);
+  ::getrusage(RUSAGE_CHILDREN, &kids1);
+  if (r.count) {
+    double self = cpu_ms(self1) - cpu_ms(self0), kids = cpu_ms(kids1) - cpu_ms(kids0);
+    r.cpu_ms_per_container = (self + kids) / double(r.count);
+    r.engine_cpu_ms_per_container = self / double(r.count);
+  }
+  r.peak_rss_kib = uint64_t(self1.ru_maxrss);
+  return r;
+}
+
+}  // namespace ringc

@@ -1,0 +1,261 @@
+// The engine's loop and its slot table: completions in, events out.
+// The actions each transition asks for are in engine_actions.cc.
+#include "core/engine.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "cgroup/manager.h"
+#include "core/container.h"
+#include "core/id.h"
+#include "core/sys.h"
+#include "core/waits.h"
+#include "ring/ops.h"
+#include "ring/token.h"
+
+namespace ringc {
+
+std::string_view name(Phase p) {
+  static constexpr std::string_view k[kPhaseCount] = {
+      "claim", "cgroup", "clone3", "cgroup_v1", "record", "release", "exit", "teardown", "busy"};
+  return k[int(p)];
+}
+
+Engine::Engine(Runtime& rt) : rt_(rt) {}
+
+Result<void> Engine::ready() {
+  if (ring_) return outcome::success();
+  rt_.ring_entries = 4096;
+  RINGC_TRY(host_, rt_.cgroups());
+  RINGC_TRY(ring_, rt_.ring());
+  return outcome::success();
+}
+
+uint64_t Engine::token(uint32_t slot, Tag tag) const {
+  return ring::Token{slot, slots_[slot].generation, tag}.pack();
+}
+
+Engine::Slot* Engine::find(std::string_view id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : &slots_[it->second];
+}
+
+bool Engine::has(std::string_view id) const {
+  return by_id_.count(id) != 0;
+}
+
+uint32_t Engine::alloc() {
+  uint32_t i;
+  if (!free_.empty()) {
+    i = free_.back();
+    free_.pop_back();
+  } else {
+    i = uint32_t(slots_.size());
+    slots_.emplace_back();
+  }
+  uint16_t g = uint16_t(slots_[i].generation + 1);
+  slots_[i] = Slot{};
+  slots_[i].generation = g;
+  slots_[i].used = true;
+  return i;
+}
+
+void Engine::release(uint32_t i) {
+  Slot& s = slots_[i];
+  by_id_.erase(s.id);
+  if (s.pidfd >= 0) ::close(s.pidfd);
+  if (s.sock >= 0) ::close(s.sock);
+  uint16_t g = s.generation;
+  s = Slot{};
+  s.generation = g;
+  free_.push_back(i);
+}
+
+void Engine::charge(Phase p, std::chrono::steady_clock::time_point since) {
+  stats_.phase_ns[int(p)] += uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
+          .count());
+}
+
+Result<void> Engine::launch(LaunchRequest req) {
+  RINGC_TRY(ready());
+  auto t0 = std::chrono::steady_clock::now();
+  RINGC_TRY(validate_id(req.id));
+  if (has(req.id))
+    return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
+  RINGC_TRY(rt_.store().claim(req.id));
+  charge(Phase::claim, t0);
+
+  uint32_t i = alloc();
+  Slot& s = slots_[i];
+  s.id = std::move(req.id);
+  s.prepared = std::move(req.prepared);
+  s.cgroup = std::move(req.cgroup_path);
+  s.start = req.start;
+  s.remove_on_exit = req.remove_on_exit;
+  s.restart = req.restart;
+  by_id_.emplace(s.id, i);
+  ++stats_.launches;
+  notify(i, fsm::State::creating, fsm::Event::create);
+
+  if (auto r = spawn_init(i); !r) {
+    if (s.pid < 0) {
+      // Nothing runs: undo here, and the caller hears the error.
+      (void)cgroup::destroy(*host_, s.cgroup);
+      (void)rt_.store().remove(s.id);
+      release(i);
+      charge(Phase::busy, t0);
+      return r.error();
+    }
+    // The init exists: it is killed and reaped like any other.
+    s.error = r.error().what();
+    fire(i, fsm::Event::init_failed);
+  }
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+Result<void> Engine::request(std::string_view id, fsm::Event e, int sig) {
+  RINGC_TRY(ready());
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
+  uint32_t i = it->second;
+  if (e == fsm::Event::pause || e == fsm::Event::resume || e == fsm::Event::update)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{} through the engine is not built yet; use ringc {} "
+                                   "without --daemon",
+                                   fsm::name(e), fsm::name(e)));
+  RINGC_TRY(transition(id, slots_[i].state, e));
+  auto t0 = std::chrono::steady_clock::now();
+  fire(i, e, sig);
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+Result<void> Engine::step() {
+  RINGC_TRY(ready());
+  if (auto w = ring_->wait(); !w) return Error{w.error(), "io_uring wait"};
+  auto t0 = std::chrono::steady_clock::now();
+  ring::Completion batch[128];
+  while (unsigned n = ring_->reap(batch, 128))
+    for (unsigned k = 0; k < n; ++k) handle(batch[k]);
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+void Engine::handle(const ring::Completion& c) {
+  ++stats_.completions;
+  if (c.user_data == ring::kIgnored) return;
+  auto tok = ring::Token::unpack(c.user_data);
+  if (tok.slot >= slots_.size()) return;
+  Slot& s = slots_[tok.slot];
+  if (!s.used || s.generation != tok.generation) return;
+  --s.pending;
+  switch (tok.tag) {
+    case kHandshake:
+      on_handshake(tok.slot, c.res);
+      break;
+    case kExecDone:
+      on_exec_done(tok.slot, c.res);
+      break;
+    case kExit:
+      on_exit(tok.slot, c.res);
+      break;
+    case kTimerGrace:
+    case kTimerRestart:
+    case kTimerRmdir:
+      on_timer(tok.slot, Tag(tok.tag), c.res);
+      break;
+  }
+  if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
+}
+
+void Engine::on_handshake(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  if (res > 0 && s.msg.kind == MsgKind::ready) {
+    fire(i, fsm::Event::init_ready);
+    return;
+  }
+  if (res == -ECANCELED)
+    s.error = fmt::format("container init did not report within {} ms", rt_.init_timeout.count());
+  else if (res < 0)
+    s.error = fmt::format("read from container init: {}", std::strerror(-res));
+  else if (res == 0)
+    s.error = "container init exited during setup";
+  else if (s.msg.text[0])
+    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
+  else
+    s.error = fmt::format("container init: {}", std::strerror(s.msg.err));
+  fire(i, fsm::Event::init_failed);
+}
+
+void Engine::on_exec_done(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  ::close(s.sock);
+  s.sock = -1;
+  if (res > 0 && s.msg.kind == MsgKind::error) {
+    // exec itself failed: the init reported why and exits 1 next.
+    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
+    return;
+  }
+  fire(i, fsm::Event::exec_done);
+}
+
+void Engine::on_exit(uint32_t i, int res) {
+  auto t0 = std::chrono::steady_clock::now();
+  Slot& s = slots_[i];
+  if (s.pidfd >= 0 && !ring_->features().waitid) (void)sys::waitid_nohang(s.pidfd, &s.info);
+  s.exited = true;
+  s.exit_code = res < 0 ? -1 : exit_code(s.info);
+  if (s.timer == Timer::grace) disarm(i);
+  fire(i, fsm::Event::exited);
+  charge(Phase::exit, t0);
+}
+
+void Engine::on_timer(uint32_t i, Tag tag, int res) {
+  Slot& s = slots_[i];
+  if (res == -ECANCELED || tag != timer_tag(s.timer)) return;  // disarmed
+  Timer t = s.timer;
+  s.timer = Timer::none;
+  if (t == Timer::grace)
+    fire(i, fsm::Event::grace_expired);
+  else if (t == Timer::restart)
+    fire(i, fsm::Event::restart_due);
+  // rmdir: advance_teardown runs after every completion of a deleting slot.
+}
+
+bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
+  Slot& s = slots_[i];
+  auto r = fsm::apply(s.state, e);
+  if (!r) {
+    ++stats_.refused;
+    return false;
+  }
+  fsm::State from = s.state;
+  s.state = r.ok->next;
+  notify(i, from, e);
+  act(i, r.ok->action, sig);
+  return true;
+}
+
+void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
+  if (!on_notice) return;
+  const Slot& s = slots_[i];
+  Notice n{s.id, from, s.state, e, s.exited ? s.exit_code : -1, s.error, gone};
+  on_notice(n);
+}
+
+EngineStats Engine::stats() const {
+  EngineStats st = stats_;
+  for (const Slot& s : slots_) {
+    if (!s.used) continue;
+    ++st.by_state[int(s.state)];
+    st.ops_in_flight += s.pending;
+  }
+  if (ring_) st.queue_full = ring_->queue_full_count();
+  return st;
+}
+
+}  // namespace ringc

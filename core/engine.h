@@ -1,0 +1,169 @@
+// The engine: one ring and a slot table of container state machines.
+//
+// Every step of every container is an fsm::Event made from a completion
+// (handshake read, exec close, pidfd exit, timer) or a request; the
+// transition's action submits the next SQEs. Nothing in here blocks on a
+// container: the syscalls it makes itself (mkdir, clone3, cgroup files,
+// the state record) are bounded, and their cost is measured per phase.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+#include "core/launch.h"
+#include "core/restart.h"
+#include "core/runtime.h"
+#include "core/spawn.h"
+#include "fsm/lifecycle.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+struct LaunchRequest {
+  std::string id;
+  std::shared_ptr<const Prepared> prepared;  // shared by a batch's containers
+  std::string cgroup_path;
+  bool start = true;            // run: start as soon as the init is ready
+  bool remove_on_exit = false;  // delete once exited (batch, run --rm)
+  RestartPolicy restart;
+};
+
+// What the engine tells its owner: each transition, and the end of a
+// container (gone: its slot is free, nothing of it is left).
+struct Notice {
+  std::string_view id;
+  fsm::State from, to;
+  fsm::Event event;
+  int exit_code = -1;      // with exited
+  std::string_view error;  // why a launch or teardown failed
+  bool gone = false;
+};
+
+// The reactor's own time, by phase: what one thread pays per container.
+enum class Phase : uint8_t {
+  claim,      // state directory
+  cgroup,     // v2 directory and limits
+  clone3,     // spawn: socketpair, clone3
+  cgroup_v1,  // v1 directories and limits, cgroups-ready byte
+  record,     // state record writes
+  release,    // start byte
+  exit,       // exit completion and restart decisions
+  teardown,   // cgroup rmdir, state directory removal
+  busy,       // all of the above plus the loop itself: the reactor's total
+};
+inline constexpr int kPhaseCount = 9;
+std::string_view name(Phase p);
+
+struct EngineStats {
+  std::array<uint64_t, fsm::kStateCount> by_state{};
+  std::array<uint64_t, kPhaseCount> phase_ns{};
+  uint64_t launches = 0;
+  uint64_t ops_in_flight = 0;
+  uint64_t queue_full = 0;
+  uint64_t completions = 0;
+  uint64_t refused = 0;  // observations the table refused (late timers)
+};
+
+class Engine {
+ public:
+  explicit Engine(Runtime& rt);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Claims the id and brings the init to life; the rest (ready, start,
+  // exit) comes as notices. An error here means nothing was made.
+  Result<void> launch(LaunchRequest req);
+  // A user's request: start, kill (sig), stop (TERM, then KILL after the
+  // grace period), remove, force_remove.
+  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM);
+  // Submits what is queued, waits for at least one completion and handles
+  // every one that is there.
+  Result<void> step();
+
+  size_t size() const { return by_id_.size(); }
+  bool has(std::string_view id) const;
+  EngineStats stats() const;
+
+  std::function<void(const Notice&)> on_notice;
+  std::chrono::milliseconds grace{10'000};
+
+ private:
+  enum Tag : uint16_t { kHandshake = 1, kExecDone, kExit, kTimerGrace, kTimerRestart, kTimerRmdir };
+  enum class Timer : uint8_t { none, grace, restart, rmdir };
+
+  struct Slot {
+    uint16_t generation = 0;
+    bool used = false;
+    fsm::State state = fsm::State::creating;
+    std::string id;
+    std::shared_ptr<const Prepared> prepared;
+    std::string cgroup;
+    bool start = true, remove_on_exit = false;
+    RestartPolicy restart;
+    int restarts = 0;
+    bool stop_requested = false;
+    pid_t pid = -1;
+    int pidfd = -1, sock = -1;
+    bool exited = false;
+    int exit_code = -1;
+    uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
+    int64_t created_ns = 0;   // first record write: OCI "created"
+    bool torn_down = false;
+    uint16_t pending = 0;  // SQEs in flight that carry this slot's token
+    Timer timer = Timer::none;
+    int rmdir_attempts = 0;
+    std::string error;
+    siginfo_t info{};
+    HandshakeMsg msg{};
+    __kernel_timespec ts{};
+  };
+
+  Result<void> ready();
+  uint64_t token(uint32_t slot, Tag tag) const;
+  static Tag timer_tag(Timer t);
+  Slot* find(std::string_view id);
+  uint32_t alloc();
+  void release(uint32_t i);
+
+  void handle(const ring::Completion& c);
+  void on_handshake(uint32_t i, int res);
+  void on_exec_done(uint32_t i, int res);
+  void on_exit(uint32_t i, int res);
+  void on_timer(uint32_t i, Tag tag, int res);
+
+  // Drives slot i through the table; false when the cell is invalid.
+  bool fire(uint32_t i, fsm::Event e, int sig = SIGTERM);
+  void act(uint32_t i, fsm::Action a, int sig);
+  Result<void> spawn_init(uint32_t i);
+  void send_signal(uint32_t i, int sig);
+  void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
+  void disarm(uint32_t i);
+  void write_record(uint32_t i);
+  void after_exit(uint32_t i);
+  void advance_teardown(uint32_t i);
+  void notify(uint32_t i, fsm::State from, fsm::Event e, bool gone = false);
+
+  void charge(Phase p, std::chrono::steady_clock::time_point since);
+
+  Runtime& rt_;
+  ring::Ring* ring_ = nullptr;
+  const cgroup::Host* host_ = nullptr;
+  std::deque<Slot> slots_;  // a deque: SQEs point into slots, which never move
+  std::vector<uint32_t> free_;
+  std::unordered_map<std::string_view, uint32_t> by_id_;  // keys view Slot::id
+  EngineStats stats_;
+};
+
+}  // namespace ringc

@@ -1,0 +1,225 @@
+// What each transition's action does in the engine: spawn, release,
+// signal, timers, records and teardown. Each submits its SQEs and
+// returns; the completions come back through Engine::handle.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "cgroup/manager.h"
+#include "core/engine.h"
+#include "core/observe.h"
+#include "core/sys.h"
+#include "core/waits.h"
+#include "ring/ops.h"
+
+namespace ringc {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// Backoff of cgroup rmdir retries (a killed container's tasks take a
+// moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
+std::chrono::milliseconds rmdir_backoff(int attempt) {
+  return std::chrono::milliseconds(std::min(1 << std::min(attempt, 7), 100));
+}
+}  // namespace
+
+Result<void> Engine::spawn_init(uint32_t i) {
+  Slot& s = slots_[i];
+  Launch l;
+  Timeline tl;
+  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", l, &tl);
+  tl.each([&](const char* phase, uint32_t us) {
+    std::string_view p = phase;
+    Phase into = p == "cgroup-create" ? Phase::cgroup
+                 : p == "cgroup-v1"   ? Phase::cgroup_v1
+                                      : Phase::clone3;
+    stats_.phase_ns[int(into)] += uint64_t(us) * 1000;
+  });
+  if (l.child.pid < 0) {
+    s.exited = true;  // nothing to wait for
+    if (!r) return r;
+    return sys_error(EIO, "clone3");
+  }
+  s.pid = l.child.pid;
+  s.sock = l.child.sock;
+  s.exited = false;
+  s.info = {};
+  // Our own child is waited for by pid (the zombie holds it): no fd per
+  // container, so neither the fd table nor clone3's copy of it grows
+  // with the number of containers. Without IORING_OP_WAITID the pidfd
+  // is kept and polled.
+  bool by_pid = ring_->features().waitid;
+  if (by_pid) {
+    ::close(l.child.pidfd);
+  } else {
+    s.pidfd = l.child.pidfd;
+  }
+  ++s.pending;
+  if (by_pid)
+    ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info);
+  else
+    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info);
+  if (!r) return r;
+
+  s.msg = {};
+  s.ts = ring::to_timespec(rt_.init_timeout);
+  ++s.pending;
+  if (!ring_->reserve(2) ||
+      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg))
+    return sys_error(EBUSY, "io_uring: no submission entry");
+  ring::link_timeout(*ring_, &s.ts);
+  return outcome::success();
+}
+
+void Engine::act(uint32_t i, fsm::Action a, int sig) {
+  Slot& s = slots_[i];
+  using A = fsm::Action;
+  switch (a) {
+    case A::none:
+    case A::freeze:  // refused in request(): the engine has no freezer yet
+    case A::thaw:
+    case A::set_resources:
+      return;
+    case A::record_created:
+      if (s.start)
+        fire(i, fsm::Event::start);
+      else
+        write_record(i);
+      return;
+    case A::release_init: {
+      auto t0 = Clock::now();
+      static const char kGo = 'S';
+      if (::send(s.sock, &kGo, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+        s.error = "container init is no longer waiting for start";
+      s.msg = {};
+      ++s.pending;
+      ring::prep_read(*ring_, token(i, kExecDone), s.sock, &s.msg, sizeof s.msg);
+      charge(Phase::release, t0);
+      write_record(i);
+      return;
+    }
+    case A::signal:
+      send_signal(i, sig);
+      return;
+    case A::terminate:
+      s.stop_requested = true;
+      send_signal(i, sig);
+      arm(i, Timer::grace, grace);
+      return;
+    case A::kill_now:
+      send_signal(i, SIGKILL);
+      (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+      return;
+    case A::record_exit:
+      after_exit(i);
+      return;
+    case A::destroy:
+    case A::kill_and_destroy:
+      s.stop_requested = true;
+      if (s.timer != Timer::none) disarm(i);
+      send_signal(i, SIGKILL);
+      advance_teardown(i);
+      return;
+    case A::respawn:
+      ++s.restarts;
+      if (auto r = spawn_init(i); !r) {
+        s.error = r.error().what();
+        fire(i, fsm::Event::init_failed);
+      }
+      return;
+  }
+}
+
+void Engine::send_signal(uint32_t i, int sig) {
+  Slot& s = slots_[i];
+  if (s.exited || s.pid <= 0) return;
+  // Until its exit completion is handled the child is not reaped, so its
+  // pid cannot have been reused.
+  if (s.pidfd >= 0)
+    (void)sys::pidfd_send_signal(s.pidfd, sig);
+  else
+    (void)::kill(s.pid, sig);
+}
+
+void Engine::arm(uint32_t i, Timer t, std::chrono::milliseconds d) {
+  Slot& s = slots_[i];
+  s.timer = t;
+  s.ts = ring::to_timespec(d);
+  ++s.pending;
+  ring::prep_timeout(*ring_, token(i, timer_tag(t)), &s.ts);
+}
+
+void Engine::disarm(uint32_t i) {
+  Slot& s = slots_[i];
+  ring::prep_cancel(*ring_, token(i, timer_tag(s.timer)));
+  s.timer = Timer::none;
+}
+
+Engine::Tag Engine::timer_tag(Timer t) {
+  switch (t) {
+    case Timer::grace:
+      return kTimerGrace;
+    case Timer::restart:
+      return kTimerRestart;
+    case Timer::rmdir:
+      return kTimerRmdir;
+    case Timer::none:
+      break;
+  }
+  return Tag(0);
+}
+
+void Engine::write_record(uint32_t i) {
+  auto t0 = Clock::now();
+  Slot& s = slots_[i];
+  if (s.start_time == 0 && !s.exited) s.start_time = process_start_time(s.pid).value_or(0);
+  RecordFields f = record_fields(*s.prepared, s.id, s.cgroup, s.pid, s.start_time, s.state);
+  if (s.created_ns == 0) s.created_ns = f.created_ns;
+  f.created_ns = s.created_ns;
+  f.exit_code = s.exited ? s.exit_code : -1;
+  f.restarts = uint32_t(s.restarts);
+  if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();
+  charge(Phase::record, t0);
+}
+
+void Engine::after_exit(uint32_t i) {
+  Slot& s = slots_[i];
+  s.start_time = 0;
+  auto delay = restart_delay(s.restart, s.exit_code, s.restarts, s.stop_requested);
+  if (!delay && s.remove_on_exit) {
+    fire(i, fsm::Event::remove);
+    return;
+  }
+  write_record(i);
+  if (delay) arm(i, Timer::restart, *delay);
+}
+
+void Engine::advance_teardown(uint32_t i) {
+  Slot& s = slots_[i];
+  if (!s.exited || s.timer != Timer::none) return;  // SIGKILL sent / retry timer armed
+  if (!s.torn_down) {
+    auto t0 = Clock::now();
+    auto r = cgroup::destroy(*host_, s.cgroup);
+    if (!r && r.error() == std::errc::device_or_resource_busy && s.rmdir_attempts < 30) {
+      (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+      arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
+      charge(Phase::teardown, t0);
+      return;
+    }
+    if (!r && s.error.empty())
+      s.error = fmt::format("remove cgroup {}: {}", s.cgroup, r.error().message());
+    (void)rt_.store().remove(s.id);
+    s.torn_down = true;
+    charge(Phase::teardown, t0);
+  }
+  if (s.pending == 0) {
+    notify(i, s.state, fsm::Event::remove, true);
+    release(i);
+  }
+}
+
+}  // namespace ringc

@@ -1,0 +1,81 @@
+// ringc batch on real containers: every one reaped and deleted, failures
+// reported with their reasons, --keep leaving them to the usual verbs.
+#include <sys/stat.h>
+
+#include "tests/priv/harness.h"
+
+namespace ringc::test {
+
+namespace {
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+}  // namespace
+
+TEST_F(Priv, BatchOfAThousandIsReapedAndLeavesNothing) {
+  std::string prefix = id("many");
+  Cmd r = ringc({"batch", "-b", bundle({"true"}), "--count", "1000", "--parallel", "32",
+                 "--id-prefix", prefix, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(has(r.out, "\"count\":1000,\"ok\":1000,\"failed\":0,")) << r.out;
+  for (const char* key :
+       {"\"containers_per_second\":", "\"p50_ms\":", "\"p95_ms\":", "\"p99_ms\":",
+        "\"cpu_ms_per_container\":", "\"peak_rss_kib\":", "\"reactor_us_by_phase\":{\"claim\":"})
+    EXPECT_TRUE(has(r.out, key)) << key << " missing: " << r.out;
+  EXPECT_EQ(ringc({"list", "-q"}).out, "");
+  for (int i = 0; i < 1000; i += 37)
+    EXPECT_FALSE(cgroup_exists(prefix + "-" + std::to_string(i))) << i;
+}
+
+TEST_F(Priv, BatchReportsEachFailureWithItsReason) {
+  std::string prefix = id("fail");
+  Cmd r = ringc({"batch", "-b", bundle({"sh", "-c", "exit 3"}), "--count", "4", "--parallel", "2",
+                 "--id-prefix", prefix});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(has(r.out, "4 containers, 0 ok, 4 failed")) << r.out;
+  EXPECT_TRUE(has(r.out, "failed: " + prefix + "-0: exited with code 3")) << r.out;
+
+  Cmd missing =
+      ringc({"batch", "-b", bundle({"/no/such/program"}), "--count", "2", "--id-prefix", prefix});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_TRUE(has(missing.out, "2 failed")) << missing.out;
+  EXPECT_TRUE(has(missing.out, "/no/such/program")) << missing.out;
+  EXPECT_EQ(ringc({"list", "-q"}).out, "");
+}
+
+TEST_F(Priv, BatchKeepLeavesRunningContainersForTheUsualVerbs) {
+  std::string prefix = id("keep");
+  Cmd r = ringc({"batch", "-b", bundle({"sleep", "1000"}), "--count", "3", "--parallel", "3",
+                 "--id-prefix", prefix, "--keep"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  Cmd l = ringc({"list", "-q"});
+  EXPECT_EQ(l.out, prefix + "-0\n" + prefix + "-1\n" + prefix + "-2\n");
+  for (int i = 0; i < 3; ++i) {
+    std::string c = prefix + "-" + std::to_string(i);
+    ids_.push_back(c);
+    Cmd st = ringc({"state", c});
+    EXPECT_TRUE(has(st.out, "\"status\": \"running\"")) << st.out;
+    EXPECT_TRUE(cgroup_exists(c));
+    EXPECT_EQ(ringc({"kill", c, "KILL"}).code, 0);
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::string c = prefix + "-" + std::to_string(i);
+    Cmd d = ringc({"delete", "--force", c});
+    EXPECT_EQ(d.code, 0) << d.err;
+  }
+}
+
+TEST_F(Priv, BatchRefusesBadInputBeforeMakingAnything) {
+  Cmd none = ringc({"batch", "-b", root_ + ".nope", "--count", "2"});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_TRUE(has(none.err, "bundle")) << none.err;
+  Cmd zero = ringc({"batch", "-b", bundle({"true"}), "--count", "0"});
+  EXPECT_EQ(zero.code, 1);
+  EXPECT_TRUE(has(zero.err, "--count")) << zero.err;
+  Cmd badid = ringc({"batch", "-b", bundle({"true"}), "--count", "1", "--id-prefix", "a/b"});
+  EXPECT_EQ(badid.code, 1);
+  EXPECT_TRUE(has(badid.err, "invalid container id")) << badid.err;
+  EXPECT_EQ(ringc({"list", "-q"}).out, "");
+}
+
+}  // namespace ringc::test
