@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "cli/args.h"
 #include "cli/command.h"
@@ -33,7 +34,9 @@ std::string percentiles_json(const Percentiles& p) {
                      p.p50, p.p95, p.p99, p.max);
 }
 
-std::string to_json(const BatchReport& r) {
+}  // namespace
+
+std::string batch_json(const BatchReport& r) {
   std::string phases;
   for (int i = 0; i < kPhaseCount; ++i)
     phases += fmt::format("{}\"{}\":{:.1f}", i ? "," : "", name(Phase(i)),
@@ -54,7 +57,7 @@ std::string to_json(const BatchReport& r) {
       r.peak_rss_kib, r.engine.queue_full, failures);
 }
 
-std::string summary(const BatchReport& r, bool keep) {
+std::string batch_summary(const BatchReport& r, bool keep) {
   std::string out = fmt::format(
       "batch: {} containers, {} ok, {} failed in {:.2f} s: {:.0f} containers/s\n"
       "  create→running  p50 {:.2f} ms  p95 {:.2f} ms  p99 {:.2f} ms\n",
@@ -68,17 +71,34 @@ std::string summary(const BatchReport& r, bool keep) {
   for (auto& f : r.failures) out += "  failed: " + f + "\n";
   return out;
 }
+
+namespace {
+constexpr FlagSpec kBatchFlags[] = {{"bundle", "b", true},   {"count", "n", true},
+                                    {"parallel", "p", true}, {"id-prefix", "", true},
+                                    {"keep", "", false},     {"json", "", false}};
+
+// A field of the report when present and of the right type.
+template <class T>
+void take(simdjson::simdjson_result<simdjson::dom::element> field, T& out) {
+  T v;
+  if (field.get(v) == simdjson::SUCCESS) out = v;
+}
+
+Percentiles percentiles_of(simdjson::dom::element e) {
+  Percentiles p;
+  take(e["p50_ms"], p.p50);
+  take(e["p95_ms"], p.p95);
+  take(e["p99_ms"], p.p99);
+  take(e["max_ms"], p.max);
+  return p;
+}
 }  // namespace
 
-Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv,
-                          {{"bundle", "b", true},
-                           {"count", "n", true},
-                           {"parallel", "p", true},
-                           {"id-prefix", "", true},
-                           {"keep", "", false},
-                           {"json", "", false}},
-                          "batch"));
+std::span<const FlagSpec> batch_flags() {
+  return kBatchFlags;
+}
+
+Result<BatchOptions> batch_options(const Args& a) {
   if (!a.positional.empty())
     return ringc_error(Errc::bad_usage, "\"batch\" takes no arguments (see --count)");
   if (!a.has("count")) return ringc_error(Errc::bad_usage, "\"batch\" requires --count N");
@@ -89,6 +109,37 @@ Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
   o.parallel = unsigned(std::min<uint64_t>(par, 1u << 20));
   o.prefix = a.get("id-prefix", "batch");
   o.keep = a.has("keep");
+  return o;
+}
+
+BatchReport parse_batch_report(std::string_view json) {
+  BatchReport r;
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  if (p.parse(simdjson::padded_string(json)).get(e)) return r;
+  take(e["count"], r.count);
+  take(e["ok"], r.ok);
+  take(e["failed"], r.failed);
+  take(e["seconds"], r.seconds);
+  take(e["containers_per_second"], r.per_second);
+  take(e["cpu_ms_per_container"], r.cpu_ms_per_container);
+  take(e["reactor_us_per_container"], r.reactor_us_per_container);
+  take(e["peak_rss_kib"], r.peak_rss_kib);
+  simdjson::dom::element sub;
+  if (!e["create_to_running"].get(sub)) r.to_running = percentiles_of(sub);
+  if (!e["exit_to_deleted"].get(sub)) r.to_deleted = percentiles_of(sub);
+  simdjson::dom::array failures;
+  if (!e["failures"].get(failures))
+    for (auto f : failures) {
+      std::string_view s;
+      if (!f.get(s)) r.failures.emplace_back(s);
+    }
+  return r;
+}
+
+Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
+  RINGC_TRY(auto o, batch_options(a));
 
   bool live = ::isatty(2) && !a.has("json");
   auto last = std::chrono::steady_clock::now();
@@ -103,7 +154,7 @@ Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
   };
   RINGC_TRY(auto r, run_batch(ctx.runtime, o, progress));
   if (live) std::fputs("\r\033[K", stderr);
-  std::string out = a.has("json") ? to_json(r) : summary(r, o.keep);
+  std::string out = a.has("json") ? batch_json(r) : batch_summary(r, o.keep);
   std::fputs(out.c_str(), stdout);
   return r.failed ? 1 : 0;
 }

@@ -9,12 +9,19 @@
 #include "core/error.h"
 #include "core/runtime.h"
 
+namespace ringc {
+struct BatchReport;
+struct BatchOptions;
+struct ListEntry;
+}  // namespace ringc
+
 namespace ringc::cli {
 
 struct Context {
   Runtime& runtime;
   LogConfig log;
   bool systemd_cgroup = false;
+  std::string daemon;  // --daemon: the socket of a ringc daemon
 };
 
 // Returns the process exit code; an error prints one line and exits 1.
@@ -43,9 +50,24 @@ Result<int> cmd_ps(Context&, std::span<const std::string>);
 Result<int> cmd_update(Context&, std::span<const std::string>);
 Result<int> cmd_events(Context&, std::span<const std::string>);
 Result<int> cmd_batch(Context&, std::span<const std::string>);
+Result<int> cmd_daemon(Context&, std::span<const std::string>);
+
+// The same verbs sent to a daemon (global --daemon PATH); nullptr when the
+// verb has no daemon form.
+Handler remote_handler(std::string_view verb);
 
 struct Args;
 struct FlagSpec;
+
+// batch's report as JSON and as a summary; its flags and the options they
+// make (shared by the local and the --daemon form).
+std::string batch_json(const BatchReport& r);
+std::string batch_summary(const BatchReport& r, bool keep);
+BatchReport parse_batch_report(std::string_view json);
+std::span<const FlagSpec> batch_flags();
+Result<BatchOptions> batch_options(const Args& a);
+// runc's list table.
+std::string list_table(const std::vector<ListEntry>& entries);
 // The flags create and run share (run adds --detach).
 std::span<const FlagSpec> create_flags();
 // Those whose feature is not built yet are refused by name rather than

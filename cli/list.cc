@@ -10,9 +10,8 @@
 
 namespace ringc::cli {
 
-namespace {
 // runc's tabwriter: minwidth 12, padding 3.
-std::string table(const std::vector<ListEntry>& entries) {
+std::string list_table(const std::vector<ListEntry>& entries) {
   std::vector<std::array<std::string, 6>> rows;
   rows.push_back({"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"});
   for (auto& e : entries)
@@ -28,7 +27,6 @@ std::string table(const std::vector<ListEntry>& entries) {
   }
   return out;
 }
-}  // namespace
 
 Result<int> cmd_list(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, {{"format", "f", true}, {"quiet", "q", false}}, "list"));
@@ -44,7 +42,7 @@ Result<int> cmd_list(Context& ctx, std::span<const std::string> argv) {
     for (size_t i = 0; i < entries.size(); ++i) out += (i ? "," : "") + entries[i].json;
     out += "]\n";
   } else {
-    out = table(entries);
+    out = list_table(entries);
   }
   std::fputs(out.c_str(), stdout);
   return 0;

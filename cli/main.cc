@@ -11,9 +11,14 @@
 namespace ringc::cli {
 
 namespace {
+Result<int> cmd_needs_daemon(Context&, std::span<const std::string>) {
+  return ringc_error(Errc::bad_usage, "this command talks to a daemon: give --daemon SOCKET");
+}
+
 constexpr Command kCommands[] = {
     {"batch", "start, reap and delete N containers of one bundle on one reactor", cmd_batch},
     {"create", "create a container", cmd_create},
+    {"daemon", "supervise containers on one reactor, served on a unix socket", cmd_daemon},
     {"delete", "delete any resources held by the container", cmd_delete},
     {"events", "display container events such as OOM notifications and resource usage", cmd_events},
     {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
@@ -26,7 +31,10 @@ constexpr Command kCommands[] = {
     {"spec", "create a new specification file", cmd_spec},
     {"start", "execute the user defined process in a created container", cmd_start},
     {"state", "output the state of a container", cmd_state},
+    {"stats", "the daemon's engine counters (with --daemon)", cmd_needs_daemon},
     {"update", "update container resource constraints", cmd_update},
+    {"wait", "wait for a container to exit and print its exit code (with --daemon)",
+     cmd_needs_daemon},
 };
 
 constexpr const char* kVersion = "0.1.0";
@@ -45,6 +53,7 @@ void usage() {
       "   --log-format value  text or json (default: text)\n"
       "   --debug             log debug output\n"
       "   --systemd-cgroup    take cgroupsPath in systemd's slice:prefix:name form\n"
+      "   --daemon value      send the command to the ringc daemon on this socket\n"
       "   --version, -v       print the version\n";
   std::fputs(out.c_str(), stdout);
 }
@@ -76,6 +85,7 @@ constexpr FlagSpec kGlobalFlags[] = {{"root", "", true},
                                      {"log-format", "", true},
                                      {"debug", "", false},
                                      {"systemd-cgroup", "", false},
+                                     {"daemon", "", true},
                                      {"rootless", "", true},
                                      {"criu", "", true},
                                      {"version", "v", false},
@@ -130,8 +140,16 @@ int run_main(std::span<const std::string> argv) {
     return 1;
   }
   Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
-  Context ctx{runtime, log, ga.has("systemd-cgroup")};
-  auto r = cmd->run(ctx, argv.subspan(ci + 1));
+  Context ctx{runtime, log, ga.has("systemd-cgroup"), ga.get("daemon")};
+  Handler handler = cmd->run;
+  if (!ctx.daemon.empty() && cmd->name != "spec" && cmd->name != "fsm") {
+    handler = remote_handler(cmd->name);
+    if (!handler) {
+      log_error(log, fmt::format("\"{}\" cannot go through --daemon yet; run it without", word));
+      return 1;
+    }
+  }
+  auto r = handler(ctx, argv.subspan(ci + 1));
   log_debug(log, fmt::format("{} phases: {}", word, runtime.timeline.summary()));
   if (!r) {
     log_error(log, r.error().what());

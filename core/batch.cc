@@ -36,7 +36,9 @@ Percentiles percentiles(std::vector<int64_t> v) {
   return p;
 }
 
-double cpu_ms(const rusage& r) {
+double cpu_ms(int who) {
+  rusage r{};
+  ::getrusage(who, &r);
   return double(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 +
          double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3;
 }
@@ -49,6 +51,9 @@ Batch::Batch(Engine& e, BatchOptions o, std::shared_ptr<const Prepared> p)
   const std::string& cp = prepared_->spec.linux_cfg.cgroups_path;
   if (!cp.empty()) cgroup_base_ = cgroup::resolve_path(cp, opts_.prefix);
   t0_ = now_ns();
+  self_cpu0_ = cpu_ms(RUSAGE_SELF);
+  kids_cpu0_ = cpu_ms(RUSAGE_CHILDREN);
+  engine0_ = engine_.stats();
 }
 
 void Batch::pump() {
@@ -143,19 +148,29 @@ BatchReport Batch::report() const {
   r.failures = failures_;
   if (r.failed > failures_.size())
     r.failures.push_back(fmt::format("... and {} more", r.failed - failures_.size()));
+  // This batch's share of the engine's counters (a daemon's engine has
+  // run other containers before).
   r.engine = engine_.stats();
-  if (r.count)
-    r.reactor_us_per_container =
-        double(r.engine.phase_ns[int(Phase::busy)]) / 1e3 / double(r.count);
+  for (int i = 0; i < kPhaseCount; ++i) r.engine.phase_ns[i] -= engine0_.phase_ns[i];
+  r.engine.launches -= engine0_.launches;
+  r.engine.queue_full -= engine0_.queue_full;
+  r.engine.completions -= engine0_.completions;
+  if (r.count) {
+    double n = double(r.count);
+    r.reactor_us_per_container = double(r.engine.phase_ns[int(Phase::busy)]) / 1e3 / n;
+    double self = cpu_ms(RUSAGE_SELF) - self_cpu0_, kids = cpu_ms(RUSAGE_CHILDREN) - kids_cpu0_;
+    r.cpu_ms_per_container = (self + kids) / n;
+    r.engine_cpu_ms_per_container = self / n;
+  }
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  r.peak_rss_kib = uint64_t(ru.ru_maxrss);
   return r;
 }
 
 Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
                               const std::function<void(const BatchProgress&)>& progress) {
   RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
-  rusage self0{}, kids0{};
-  ::getrusage(RUSAGE_SELF, &self0);
-  ::getrusage(RUSAGE_CHILDREN, &kids0);
   Engine engine(rt);
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };
@@ -165,17 +180,7 @@ Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
     batch.pump();
     if (progress) progress(batch.progress());
   }
-  BatchReport r = batch.report();
-  rusage self1{}, kids1{};
-  ::getrusage(RUSAGE_SELF, &self1);
-  ::getrusage(RUSAGE_CHILDREN, &kids1);
-  if (r.count) {
-    double self = cpu_ms(self1) - cpu_ms(self0), kids = cpu_ms(kids1) - cpu_ms(kids0);
-    r.cpu_ms_per_container = (self + kids) / double(r.count);
-    r.engine_cpu_ms_per_container = self / double(r.count);
-  }
-  r.peak_rss_kib = uint64_t(self1.ru_maxrss);
-  return r;
+  return batch.report();
 }
 
 }  // namespace ringc

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,8 +73,8 @@ class Batch {
   BatchProgress progress_;
   std::vector<std::string> failures_;
   int64_t t0_ = 0;
-  friend Result<BatchReport> run_batch(Runtime&, const BatchOptions&,
-                                       const std::function<void(const BatchProgress&)>&);
+  double self_cpu0_ = 0, kids_cpu0_ = 0;  // ms, at the start
+  EngineStats engine0_;                   // the engine's counters at the start
 };
 
 // ringc batch: an engine of its own, run until the batch is finished.

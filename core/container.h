@@ -30,7 +30,7 @@ Result<void> start(Runtime& rt, std::string_view id);
 Result<int> run(Runtime& rt, const CreateOptions& o, bool detach);
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all);
 Result<void> remove(Runtime& rt, std::string_view id, bool force);
-Result<std::string> state(Runtime& rt, std::string_view id);
+Result<std::string> state(Runtime& rt, std::string_view id, bool pretty = true);
 // Freeze / thaw every process of a running / paused container; they return
 // once the kernel reports the cgroup frozen / thawed.
 Result<void> pause(Runtime& rt, std::string_view id);

@@ -120,9 +120,9 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
   return rt.store().remove(id);
 }
 
-Result<std::string> state(Runtime& rt, std::string_view id) {
+Result<std::string> state(Runtime& rt, std::string_view id, bool pretty) {
   RINGC_TRY(auto rec, load_record(rt, id));
-  return state_json(rec.view(), observed_state(rec.view()), true, false);
+  return state_json(rec.view(), observed_state(rec.view()), pretty, false);
 }
 
 std::vector<ListEntry> list(Runtime& rt) {

@@ -149,6 +149,10 @@ void Engine::handle(const ring::Completion& c) {
   ++stats_.completions;
   if (c.user_data == ring::kIgnored) return;
   auto tok = ring::Token::unpack(c.user_data);
+  if (tok.tag >= ring::kOtherTagBase) {
+    if (on_other) on_other(c);
+    return;
+  }
   if (tok.slot >= slots_.size()) return;
   Slot& s = slots_[tok.slot];
   if (!s.used || s.generation != tok.generation) return;
@@ -206,9 +210,10 @@ void Engine::on_exec_done(uint32_t i, int res) {
 void Engine::on_exit(uint32_t i, int res) {
   auto t0 = std::chrono::steady_clock::now();
   Slot& s = slots_[i];
-  if (s.pidfd >= 0 && !ring_->features().waitid) (void)sys::waitid_nohang(s.pidfd, &s.info);
+  if (s.pidfd >= 0 && !s.adopted && !ring_->features().waitid)
+    (void)sys::waitid_nohang(s.pidfd, &s.info);
   s.exited = true;
-  s.exit_code = res < 0 ? -1 : exit_code(s.info);
+  s.exit_code = res < 0 || s.adopted ? -1 : exit_code(s.info);
   if (s.timer == Timer::grace) disarm(i);
   fire(i, fsm::Event::exited);
   charge(Phase::exit, t0);

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +24,7 @@
 
 #include "core/error.h"
 #include "core/launch.h"
+#include "core/record.h"
 #include "core/restart.h"
 #include "core/runtime.h"
 #include "core/spawn.h"
@@ -92,11 +94,32 @@ class Engine {
   // every one that is there.
   Result<void> step();
 
+  // Takes over a container from its record after a restart of the
+  // supervisor: a live init (pidfd_open plus a start-time check, so a
+  // recycled pid is never taken for it) is watched again; one that died
+  // meanwhile is recorded stopped. Returns the state it is in now.
+  Result<fsm::State> adopt(const RecordView& r);
+
+  struct View {
+    fsm::State state;
+    pid_t pid;
+    int exit_code;  // -1 unless stopped with a known status
+    int restarts;
+  };
+  std::optional<View> view(std::string_view id) const;
+
   size_t size() const { return by_id_.size(); }
   bool has(std::string_view id) const;
   EngineStats stats() const;
 
   std::function<void(const Notice&)> on_notice;
+  // Completions of the ring's other users (tags from ring::kOtherTagBase).
+  std::function<void(const ring::Completion&)> on_other;
+  // The engine's ring, for those other users.
+  Result<ring::Ring*> ring() {
+    RINGC_TRY(ready());
+    return ring_;
+  }
   std::chrono::milliseconds grace{10'000};
 
  private:
@@ -117,6 +140,7 @@ class Engine {
     pid_t pid = -1;
     int pidfd = -1, sock = -1;
     bool exited = false;
+    bool adopted = false;  // not our child: exit status unknown
     int exit_code = -1;
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"

@@ -1,6 +1,7 @@
 // What each transition's action does in the engine: spawn, release,
 // signal, timers, records and teardown. Each submits its SQEs and
 // returns; the completions come back through Engine::handle.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,20 @@ using Clock = std::chrono::steady_clock;
 // moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
 std::chrono::milliseconds rmdir_backoff(int attempt) {
   return std::chrono::milliseconds(std::min(1 << std::min(attempt, 7), 100));
+}
+
+// One byte into the exec fifo of a container that `ringc create` made: a
+// non-blocking write (the init holds the fifo open for reading), not a
+// ring wait, which would take the engine's completions.
+Result<void> release_by_fifo(const std::string& fifo) {
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + fifo);
+  ssize_t n = ::write(fd, "1", 1);
+  int e = errno;
+  ::close(fd);
+  if (n != 1) return sys_error(e, "write " + fifo);
+  ::unlink(fifo.c_str());
+  return outcome::success();
 }
 }  // namespace
 
@@ -92,6 +107,11 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       return;
     case A::release_init: {
       auto t0 = Clock::now();
+      if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
+        if (auto r = release_by_fifo(rt_.store().fifo(s.id)); !r) s.error = r.error().what();
+        write_record(i);
+        return;
+      }
       static const char kGo = 'S';
       if (::send(s.sock, &kGo, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
         s.error = "container init is no longer waiting for start";
@@ -182,6 +202,8 @@ void Engine::write_record(uint32_t i) {
   f.created_ns = s.created_ns;
   f.exit_code = s.exited ? s.exit_code : -1;
   f.restarts = uint32_t(s.restarts);
+  f.restart_kind = uint8_t(s.restart.kind);
+  f.restart_max = uint16_t(std::min(s.restart.max, 65535));
   if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();
   charge(Phase::record, t0);
 }

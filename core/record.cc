@@ -89,6 +89,8 @@ std::string encode(const RecordFields& f) {
   put<int32_t>(out, 40, f.exit_code);
   put<uint32_t>(out, 44, f.owner);
   put<uint32_t>(out, 48, f.restarts);
+  out[52] = char(f.restart_kind);
+  put<uint16_t>(out, 54, f.restart_max);
   uint32_t off = kRecordHeader;
   for (int i = 0; i < kStringCount; ++i) {
     put<uint32_t>(out, 64 + 8 * i, off);
@@ -157,6 +159,8 @@ RecordFields RecordView::fields() const {
   f.exit_code = exit_code();
   f.owner = owner();
   f.restarts = restarts();
+  f.restart_kind = restart_kind();
+  f.restart_max = restart_max();
   f.id = id();
   f.bundle = bundle();
   f.rootfs = rootfs();

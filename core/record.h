@@ -9,7 +9,9 @@
 //   24 u64 pid start time (clock ticks since boot, /proc/<pid>/stat field 22)
 //   32 i64 created (ns since the epoch)
 //   40 i32 exit code (-1 unknown; 128+N for signal N)
-//   44 u32 owner uid           48 u32 restart count   52..63 reserved (0)
+//   44 u32 owner uid           48 u32 restart count
+//   52 u8 restart policy (RestartKind), u8 pad, u16 on-failure max
+//   56..63 reserved (0)
 //   64 string table: kStringCount entries of {u32 offset, u32 length}
 //   112 string bytes
 // Strings: id, bundle, rootfs, cgroup path, ociVersion, annotations
@@ -46,6 +48,8 @@ struct RecordFields {
   int32_t exit_code = -1;
   uint32_t owner = 0;
   uint32_t restarts = 0;
+  uint8_t restart_kind = 0;  // RestartKind; 0 (no) for containers of the CLI
+  uint16_t restart_max = 0;
   std::string_view id, bundle, rootfs, cgroup, oci_version;
   std::vector<std::pair<std::string_view, std::string_view>> annotations;
 };
@@ -70,6 +74,8 @@ class RecordView {
   int32_t exit_code() const { return i32(40); }
   uint32_t owner() const { return u32(44); }
   uint32_t restarts() const { return u32(48); }
+  uint8_t restart_kind() const { return uint8_t(bytes_[52]); }
+  uint16_t restart_max() const { return u16(54); }
   std::string_view str(RecordString s) const;
   std::string_view id() const { return str(RecordString::id); }
   std::string_view bundle() const { return str(RecordString::bundle); }

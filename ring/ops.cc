@@ -67,6 +67,14 @@ bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned l
   return true;
 }
 
+bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_accept(s, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;

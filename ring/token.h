@@ -21,6 +21,10 @@ struct Token {
   friend constexpr bool operator==(Token, Token) = default;
 };
 
+// Tags below this are the engine's container operations; from here on they
+// belong to other users of the same ring (the daemon's socket server).
+inline constexpr uint16_t kOtherTagBase = 0x100;
+
 // user_data of completions nobody waits for (linked timeouts that fired
 // their target's cancellation, cancels). Never a valid packed token: tag 0xffff.
 inline constexpr uint64_t kIgnored = 0xffffULL;

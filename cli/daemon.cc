@@ -1,0 +1,355 @@
+// ringc daemon: the engine as a service. One thread, one ring: the socket
+// server, the containers and the daemon's own signals all complete there.
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "cli/protocol.h"
+#include "core/batch.h"
+#include "core/container.h"
+#include "core/server.h"
+#include "core/state_json.h"
+#include "ring/ops.h"
+
+namespace ringc::cli {
+
+namespace {
+constexpr uint16_t kSignalTag = ring::kOtherTagBase + 0x100;
+
+enum class Until : uint8_t { created, running, exited, gone };
+struct Waiter {
+  uint32_t client;
+  std::string seq;
+  Until until;
+};
+
+struct PendingBatch {
+  std::unique_ptr<Batch> batch;
+  uint32_t client;
+  std::string seq;
+};
+
+uint64_t rss_kib() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return uint64_t(ru.ru_maxrss);
+}
+
+uint64_t current_rss_kib() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? uint64_t(resident) * uint64_t(::sysconf(_SC_PAGESIZE)) / 1024 : 0;
+}
+
+class Daemon {
+ public:
+  explicit Daemon(Runtime& rt) : rt_(rt), engine_(rt) {}
+
+  Result<void> serve(ServerOptions o, const std::string& pid_file);
+
+ private:
+  void on_line(uint32_t client, std::string_view line);
+  Result<void> dispatch(uint32_t client, const Request& r);
+  void on_notice(const Notice& n);
+  void resolve(const std::string& id, const Notice* n);
+  void event_line(const Notice& n);
+  std::string stats_fields() const;
+  Result<void> recover();
+
+  Runtime& rt_;
+  Engine engine_;
+  std::unique_ptr<Server> server_;
+  std::unordered_map<std::string, std::vector<Waiter>> waiters_;
+  std::vector<uint32_t> subscribers_;
+  std::vector<PendingBatch> batches_;
+  bool stop_ = false;
+};
+
+Result<void> Daemon::recover() {
+  auto t0 = std::chrono::steady_clock::now();
+  size_t live = 0, stopped = 0, removed = 0;
+  for (const std::string& id : rt_.store().list()) {
+    auto rec = rt_.store().read(id);
+    if (!rec) continue;  // a corrupt record is left for `ringc delete` to report
+    auto st = engine_.adopt(rec.value().view());
+    if (!st) continue;
+    if (st.value() == fsm::State::stopped)
+      ++stopped;
+    else if (st.value() == fsm::State::deleting)
+      ++removed;
+    else
+      ++live;
+  }
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (live + stopped + removed)
+    std::fprintf(stderr,
+                 "ringc daemon: recovered %zu running, %zu stopped, %zu half-made removed in "
+                 "%.1f ms\n",
+                 live, stopped, removed, ms);
+  return outcome::success();
+}
+
+Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
+  RINGC_TRY(auto ring, engine_.ring());
+  server_ = std::make_unique<Server>(*ring);
+  RINGC_TRY(server_->listen(std::move(o)));
+  RINGC_TRY(recover());
+  server_->on_line = [this](uint32_t c, std::string_view line) { on_line(c, line); };
+  server_->on_close = [this](uint32_t c) { std::erase(subscribers_, c); };
+  engine_.on_notice = [this](const Notice& n) { on_notice(n); };
+
+  // SIGTERM and SIGINT end the daemon (containers keep running; the next
+  // daemon adopts them), read through the ring like everything else.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  int sfd = ::signalfd(-1, &set, SFD_CLOEXEC);
+  signalfd_siginfo si{};
+  ring::prep_read(*ring, ring::Token{0, 0, kSignalTag}.pack(), sfd, &si, sizeof si);
+  engine_.on_other = [this](const ring::Completion& c) {
+    if (ring::Token::unpack(c.user_data).tag == kSignalTag)
+      stop_ = true;
+    else
+      server_->handle(c);
+  };
+  if (!pid_file.empty()) {
+    std::string text = std::to_string(::getpid());
+    FILE* f = std::fopen(pid_file.c_str(), "w");
+    if (!f) return sys_error(errno, "pid file " + pid_file);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  while (!stop_) {
+    RINGC_TRY(engine_.step());
+    for (size_t i = 0; i < batches_.size();) {
+      PendingBatch& b = batches_[i];
+      b.batch->pump();
+      if (!b.batch->finished()) {
+        ++i;
+        continue;
+      }
+      std::string json = batch_json(b.batch->report());
+      json.pop_back();  // newline
+      server_->send(b.client, reply_ok(b.seq, "\"report\":" + json));
+      batches_.erase(batches_.begin() + long(i));
+    }
+  }
+  ::close(sfd);
+  if (!pid_file.empty()) ::unlink(pid_file.c_str());
+  return outcome::success();
+}
+
+void Daemon::on_line(uint32_t client, std::string_view line) {
+  auto req = parse_request(line);
+  if (!req) {
+    server_->send(client, reply_error("null", req.error().what()));
+    return;
+  }
+  if (auto r = dispatch(client, req.value()); !r)
+    server_->send(client, reply_error(req.value().seq, r.error().what()));
+}
+
+Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
+  const std::string& op = r.op;
+  auto need_id = [&]() -> Result<void> {
+    if (r.id.empty()) return ringc_error(Errc::bad_usage, "request: /id: missing");
+    return outcome::success();
+  };
+  if (op == "create" || op == "run") {
+    RINGC_TRY(need_id());
+    RINGC_TRY(auto p, prepare(r.id, r.bundle.empty() ? std::string(".") : r.bundle));
+    LaunchRequest lr;
+    lr.id = r.id;
+    lr.cgroup_path = p.cgroup_path;
+    lr.prepared = std::make_shared<const Prepared>(std::move(p));
+    lr.start = op == "run";
+    lr.remove_on_exit = r.rm;
+    lr.restart = r.restart;
+    RINGC_TRY(engine_.launch(std::move(lr)));
+    waiters_[r.id].push_back({client, r.seq, op == "run" ? Until::running : Until::created});
+    return outcome::success();
+  }
+  if (op == "start") {
+    RINGC_TRY(need_id());
+    RINGC_TRY(engine_.request(r.id, fsm::Event::start));
+    waiters_[r.id].push_back({client, r.seq, Until::running});
+    return outcome::success();
+  }
+  if (op == "kill") {
+    RINGC_TRY(need_id());
+    int sig = parse_signal(r.signal);
+    if (sig <= 0)
+      return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
+    if (r.grace_ms) {
+      engine_.grace = std::chrono::milliseconds(*r.grace_ms);
+      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig));
+    } else {
+      RINGC_TRY(engine_.request(r.id, fsm::Event::kill, sig));
+    }
+    server_->send(client, reply_ok(r.seq));
+    return outcome::success();
+  }
+  if (op == "delete") {
+    RINGC_TRY(need_id());
+    RINGC_TRY(engine_.request(r.id, r.force ? fsm::Event::force_remove : fsm::Event::remove));
+    // It may already be gone (a stopped container is removed at once).
+    if (engine_.has(r.id))
+      waiters_[r.id].push_back({client, r.seq, Until::gone});
+    else
+      server_->send(client, reply_ok(r.seq));
+    return outcome::success();
+  }
+  if (op == "wait") {
+    RINGC_TRY(need_id());
+    auto v = engine_.view(r.id);
+    if (!v)
+      return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", r.id));
+    if (v->state == fsm::State::stopped)
+      server_->send(client, reply_ok(r.seq, fmt::format("\"exit_code\":{}", v->exit_code)));
+    else
+      waiters_[r.id].push_back({client, r.seq, Until::exited});
+    return outcome::success();
+  }
+  if (op == "state") {
+    RINGC_TRY(need_id());
+    RINGC_TRY(auto json, state(rt_, r.id, false));
+    auto v = engine_.view(r.id);
+    std::string extra =
+        v ? fmt::format(",\"engine\":{{\"state\":\"{}\",\"exit_code\":{},\"restarts\":{}}}",
+                        fsm::name(v->state), v->exit_code, v->restarts)
+          : "";
+    server_->send(client, reply_ok(r.seq, "\"state\":" + json + extra));
+    return outcome::success();
+  }
+  if (op == "list") {
+    std::string arr = "[";
+    for (auto& e : list(rt_)) arr += (arr.size() > 1 ? "," : "") + e.json;
+    server_->send(client, reply_ok(r.seq, "\"containers\":" + arr + "]"));
+    return outcome::success();
+  }
+  if (op == "subscribe") {
+    subscribers_.push_back(client);
+    server_->send(client, reply_ok(r.seq, "\"subscribed\":true"));
+    return outcome::success();
+  }
+  if (op == "stats") {
+    server_->send(client, reply_ok(r.seq, stats_fields()));
+    return outcome::success();
+  }
+  if (op == "batch") {
+    if (r.count == 0) return ringc_error(Errc::bad_usage, "request: /count: missing");
+    BatchOptions o;
+    o.bundle = r.bundle.empty() ? "." : r.bundle;
+    o.count = r.count;
+    o.parallel = unsigned(r.parallel);
+    o.prefix = r.prefix;
+    o.keep = r.keep;
+    RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
+    auto b = std::make_unique<Batch>(engine_, o, std::make_shared<const Prepared>(std::move(p)));
+    b->pump();
+    batches_.push_back({std::move(b), client, r.seq});
+    return outcome::success();
+  }
+  return ringc_error(Errc::bad_usage, fmt::format("request: /op: unknown operation \"{}\"", op));
+}
+
+std::string Daemon::stats_fields() const {
+  EngineStats st = engine_.stats();
+  std::string by_state;
+  for (int i = 0; i < fsm::kStateCount; ++i)
+    by_state += fmt::format("{}\"{}\":{}", i ? "," : "", fsm::name(fsm::State(i)), st.by_state[i]);
+  return fmt::format(
+      "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
+      "\"completions\":{},\"launches\":{},\"clients\":{},\"rss_kib\":{},\"peak_rss_kib\":{}",
+      engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
+      server_->clients(), current_rss_kib(), rss_kib());
+}
+
+void Daemon::on_notice(const Notice& n) {
+  for (auto& b : batches_) b.batch->observe(n);
+  if (!subscribers_.empty()) event_line(n);
+  resolve(std::string(n.id), &n);
+}
+
+void Daemon::event_line(const Notice& n) {
+  std::string line =
+      fmt::format("{{\"event\":\"{}\",\"id\":{},\"from\":\"{}\",\"to\":\"{}\",\"cause\":\"{}\"",
+                  n.gone ? "gone" : "transition", json_quote(n.id), fsm::name(n.from),
+                  fsm::name(n.to), fsm::name(n.event));
+  if (n.event == fsm::Event::exited) line += fmt::format(",\"exit_code\":{}", n.exit_code);
+  if (!n.error.empty()) line += ",\"error\":" + json_quote(n.error);
+  line += "}\n";
+  for (uint32_t c : subscribers_) server_->send(c, line);
+}
+
+void Daemon::resolve(const std::string& id, const Notice* n) {
+  auto it = waiters_.find(id);
+  if (it == waiters_.end()) return;
+  auto& list = it->second;
+  for (size_t i = 0; i < list.size();) {
+    Waiter& w = list[i];
+    std::optional<std::string> reply;
+    bool failed_early = n->gone || (n->event == fsm::Event::exited && w.until == Until::running) ||
+                        n->event == fsm::Event::init_failed;
+    if (w.until == Until::created && n->to == fsm::State::created)
+      reply =
+          reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
+    else if (w.until == Until::running && n->event == fsm::Event::exec_done)
+      reply =
+          reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
+    else if (w.until == Until::exited && n->event == fsm::Event::exited)
+      reply = reply_ok(w.seq, fmt::format("\"exit_code\":{}", n->exit_code));
+    else if (w.until == Until::gone && n->gone)
+      reply = n->error.empty() ? reply_ok(w.seq) : reply_error(w.seq, n->error);
+    else if (failed_early && w.until != Until::gone)
+      reply = reply_error(w.seq, n->error.empty() ? fmt::format("container \"{}\" ended ({})", id,
+                                                                fsm::name(n->event))
+                                                  : std::string(n->error));
+    if (!reply) {
+      ++i;
+      continue;
+    }
+    server_->send(w.client, *reply);
+    list.erase(list.begin() + long(i));
+  }
+  if (list.empty()) waiters_.erase(it);
+}
+}  // namespace
+
+Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a,
+            parse(argv, {{"socket", "s", true}, {"pid-file", "", true}, {"allow-uid", "", true}},
+                  "daemon"));
+  if (!a.has("socket")) return ringc_error(Errc::bad_usage, "\"daemon\" requires --socket PATH");
+  ServerOptions o;
+  o.path = a.get("socket");
+  for (auto& v : a.values["allow-uid"]) {
+    uid_t uid = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), uid);
+    if (ec != std::errc() || end != v.data() + v.size())
+      return ringc_error(Errc::bad_usage, fmt::format("--allow-uid: not a uid: \"{}\"", v));
+    o.allowed_uids.push_back(uid);
+  }
+  Daemon d(ctx.runtime);
+  RINGC_TRY(d.serve(std::move(o), a.get("pid-file")));
+  return 0;
+}
+
+}  // namespace ringc::cli

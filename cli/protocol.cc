@@ -1,0 +1,146 @@
+#include "cli/protocol.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/state_json.h"
+
+namespace ringc::cli {
+
+namespace {
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+Error bad(std::string_view field, std::string_view why) {
+  return ringc_error(Errc::bad_usage, fmt::format("request: /{}: {}", field, why));
+}
+
+Result<std::string> str_field(object o, std::string_view key, std::string fallback) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return fallback;
+  std::string_view s;
+  if (e.get(s) != simdjson::SUCCESS) return bad(key, "must be a string");
+  return std::string(s);
+}
+
+Result<bool> bool_field(object o, std::string_view key, bool fallback) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return fallback;
+  bool b;
+  if (e.get(b) != simdjson::SUCCESS) return bad(key, "must be true or false");
+  return b;
+}
+
+Result<std::optional<int64_t>> int_field(object o, std::string_view key, int64_t lo, int64_t hi) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::optional<int64_t>{};
+  int64_t v;
+  if (e.get(v) != simdjson::SUCCESS || v < lo || v > hi)
+    return bad(key, fmt::format("must be a whole number from {} to {}", lo, hi));
+  return std::optional<int64_t>(v);
+}
+
+// The document of a line: simdjson needs padding, so lines are copied.
+simdjson::error_code parse_line(simdjson::dom::parser& p, std::string_view line, element& out) {
+  return p.parse(simdjson::padded_string(line)).get(out);
+}
+}  // namespace
+
+Result<Request> parse_request(std::string_view line) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parse_line(parser, line, doc) != simdjson::SUCCESS)
+    return ringc_error(Errc::bad_usage, "request: not valid JSON");
+  object o;
+  if (doc.get(o) != simdjson::SUCCESS)
+    return ringc_error(Errc::bad_usage, "request: must be a JSON object");
+  Request r;
+  element seq;
+  if (o["seq"].get(seq) == simdjson::SUCCESS) r.seq = simdjson::minify(seq);
+  RINGC_TRY(r.op, str_field(o, "op", ""));
+  if (r.op.empty()) return bad("op", "missing");
+  RINGC_TRY(r.id, str_field(o, "id", ""));
+  RINGC_TRY(r.bundle, str_field(o, "bundle", ""));
+  RINGC_TRY(r.prefix, str_field(o, "prefix", "batch"));
+  RINGC_TRY(r.signal, str_field(o, "signal", "TERM"));
+  RINGC_TRY(r.grace_ms, int_field(o, "grace_ms", 0, 86'400'000));
+  RINGC_TRY(r.force, bool_field(o, "force", false));
+  RINGC_TRY(r.all, bool_field(o, "all", false));
+  RINGC_TRY(r.keep, bool_field(o, "keep", false));
+  RINGC_TRY(r.rm, bool_field(o, "rm", false));
+  RINGC_TRY(r.start, bool_field(o, "start", true));
+  RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
+  r.count = uint64_t(count.value_or(0));
+  RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
+  r.parallel = uint64_t(parallel.value_or(1));
+  RINGC_TRY(auto restart, str_field(o, "restart", "no"));
+  auto policy = parse_restart(restart);
+  if (!policy) return bad("restart", policy.error().what());
+  r.restart = policy.value();
+  return r;
+}
+
+std::string request_json(const Request& r) {
+  std::string out = fmt::format("{{\"op\":{}", json_quote(r.op));
+  if (!r.id.empty()) out += ",\"id\":" + json_quote(r.id);
+  if (!r.bundle.empty()) out += ",\"bundle\":" + json_quote(r.bundle);
+  if (r.op == "kill") out += ",\"signal\":" + json_quote(r.signal);
+  if (r.grace_ms) out += fmt::format(",\"grace_ms\":{}", *r.grace_ms);
+  if (r.force) out += ",\"force\":true";
+  if (r.all) out += ",\"all\":true";
+  if (r.keep) out += ",\"keep\":true";
+  if (r.rm) out += ",\"rm\":true";
+  if (r.op == "batch")
+    out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
+                       json_quote(r.prefix));
+  if (r.restart.kind != RestartKind::no) out += ",\"restart\":" + json_quote(to_string(r.restart));
+  return out + "}\n";
+}
+
+std::string reply_ok(std::string_view seq, std::string_view fields) {
+  return fmt::format("{{\"seq\":{},\"ok\":true{}{}}}\n", seq, fields.empty() ? "" : ",", fields);
+}
+
+std::string reply_error(std::string_view seq, std::string_view message) {
+  return fmt::format("{{\"seq\":{},\"ok\":false,\"error\":{}}}\n", seq, json_quote(message));
+}
+
+Reply parse_reply(std::string_view line) {
+  Reply r;
+  r.line = line;
+  simdjson::dom::parser parser;
+  element doc;
+  bool ok = false;
+  if (parse_line(parser, line, doc) != simdjson::SUCCESS || doc["ok"].get(ok)) {
+    r.error = "the daemon sent a reply that is not valid JSON: " + std::string(line);
+    return r;
+  }
+  r.ok = ok;
+  if (!ok) r.error = reply_string(line, "error").value_or("the daemon refused the request");
+  return r;
+}
+
+std::optional<std::string> reply_string(std::string_view line, std::string_view key) {
+  simdjson::dom::parser parser;
+  element doc;
+  std::string_view s;
+  if (parse_line(parser, line, doc) || doc[key].get(s)) return std::nullopt;
+  return std::string(s);
+}
+
+std::optional<int64_t> reply_int(std::string_view line, std::string_view key) {
+  simdjson::dom::parser parser;
+  element doc;
+  int64_t v;
+  if (parse_line(parser, line, doc) || doc[key].get(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> reply_raw(std::string_view line, std::string_view key) {
+  simdjson::dom::parser parser;
+  element doc, e;
+  if (parse_line(parser, line, doc) || doc[key].get(e)) return std::nullopt;
+  return simdjson::minify(e);
+}
+
+}  // namespace ringc::cli

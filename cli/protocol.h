@@ -1,0 +1,47 @@
+// The daemon protocol (docs/protocol.md): one JSON object per line each
+// way. A request names an op; its reply echoes the request's "seq" and
+// says "ok". subscribe turns the connection into a stream of events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/restart.h"
+
+namespace ringc::cli {
+
+struct Request {
+  std::string op;
+  std::string seq = "null";  // echoed verbatim (JSON text)
+  std::string id, bundle, prefix = "batch";
+  std::string signal = "TERM";
+  std::optional<int64_t> grace_ms;
+  bool force = false, all = false, keep = false, rm = false, start = true;
+  uint64_t count = 0, parallel = 1;
+  RestartPolicy restart;
+};
+
+// Parses one request line; the error names the field.
+Result<Request> parse_request(std::string_view line);
+std::string request_json(const Request& r);
+
+std::string reply_ok(std::string_view seq, std::string_view fields = {});
+std::string reply_error(std::string_view seq, std::string_view message);
+
+// A reply as the client sees it: ok or the error text, and the raw line
+// for the fields it wants.
+struct Reply {
+  bool ok = false;
+  std::string error;
+  std::string line;
+};
+Reply parse_reply(std::string_view line);
+// Field lookups on a reply line (string, integer, raw JSON value).
+std::optional<std::string> reply_string(std::string_view line, std::string_view key);
+std::optional<int64_t> reply_int(std::string_view line, std::string_view key);
+std::optional<std::string> reply_raw(std::string_view line, std::string_view key);
+
+}  // namespace ringc::cli

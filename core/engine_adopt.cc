@@ -1,0 +1,77 @@
+// Recovery: containers of a supervisor that died are taken over from their
+// records, and what the engine knows is looked up by id.
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "core/observe.h"
+#include "ring/ops.h"
+
+namespace ringc {
+
+Result<fsm::State> Engine::adopt(const RecordView& r) {
+  RINGC_TRY(ready());
+  if (has(r.id()))
+    return ringc_error(Errc::exists, "container with id exists: " + std::string(r.id()));
+  auto p = std::make_shared<Prepared>();
+  p->bundle = r.bundle();
+  p->rootfs = r.rootfs();
+  p->spec.oci_version = r.oci_version();
+  r.for_each_annotation(
+      [&](std::string_view k, std::string_view v) { p->spec.annotations.emplace_back(k, v); });
+
+  uint32_t i = alloc();
+  Slot& s = slots_[i];
+  s.id = r.id();
+  s.prepared = std::move(p);
+  s.cgroup = r.cgroup();
+  s.restart = {RestartKind(r.restart_kind()), int(r.restart_max())};
+  s.restarts = int(r.restarts());
+  s.created_ns = r.created_ns();
+  s.pid = r.pid();
+  s.adopted = true;
+  s.exit_code = r.exit_code();
+  by_id_.emplace(s.id, i);
+
+  fsm::State recorded = r.status();
+  int fd = recorded == fsm::State::stopped ? -1 : open_pidfd(r);
+  if (fd < 0) {
+    // Gone (or its pid now names another process): stopped, status
+    // unknown unless the record has it. Half-made or half-deleted
+    // containers are finished off.
+    s.exited = true;
+    s.state = fsm::State::stopped;
+    if (recorded == fsm::State::creating || recorded == fsm::State::deleting) {
+      s.state = fsm::State::deleting;
+      advance_teardown(i);
+      return fsm::State::deleting;
+    }
+    if (recorded != fsm::State::stopped) write_record(i);
+    return s.state;
+  }
+  s.pidfd = fd;
+  s.start_time = r.start_time();
+  s.state = recorded;
+  ++s.pending;
+  ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
+  if (recorded == fsm::State::stopping) {  // a stop was under way: finish it
+    act(i, fsm::Action::kill_now, SIGKILL);
+    return recorded;
+  }
+  if (recorded == fsm::State::creating || recorded == fsm::State::deleting) {
+    // Half-made (its creator's handshake is gone, it can never start) or
+    // half-deleted: removed.
+    s.state = fsm::State::deleting;
+    act(i, fsm::Action::kill_and_destroy, SIGKILL);
+    return fsm::State::deleting;
+  }
+  return recorded;
+}
+
+std::optional<Engine::View> Engine::view(std::string_view id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  const Slot& s = slots_[it->second];
+  return View{s.state, s.pid, s.exited ? s.exit_code : -1, s.restarts};
+}
+
+}  // namespace ringc

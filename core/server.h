@@ -1,0 +1,83 @@
+// The daemon's unix socket, served through the engine's ring: accept,
+// reads split into lines, queued writes. Nothing here waits on a client:
+// a line over max_line or a client that lets max_queued bytes of replies
+// pile up is dropped, and the others never notice.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "ring/ring.h"
+#include "ring/token.h"
+
+namespace ringc {
+
+struct ServerOptions {
+  std::string path;
+  std::vector<uid_t> allowed_uids;  // besides root
+  size_t max_line = 1 << 16;
+  size_t max_queued = 4 << 20;
+};
+
+class Server {
+ public:
+  // Completions whose tag is at least kTagBase belong to the server.
+  static constexpr uint16_t kTagBase = ring::kOtherTagBase;
+
+  explicit Server(ring::Ring& r) : ring_(r) {}
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds path (mode 0600; a stale socket file is replaced) and accepts.
+  Result<void> listen(ServerOptions o);
+  void handle(const ring::Completion& c);
+
+  // One request line from client (without the newline).
+  std::function<void(uint32_t client, std::string_view line)> on_line;
+  std::function<void(uint32_t client)> on_close;
+
+  // Queues text (a whole reply line) for the client; false if it is gone.
+  bool send(uint32_t client, std::string_view text);
+  bool alive(uint32_t client) const;
+  // Stops reading; what is queued is still written, then the socket closes.
+  void finish(uint32_t client);
+  size_t clients() const;
+
+ private:
+  enum Tag : uint16_t { kAccept = kTagBase, kRead, kWrite };
+  struct Client {
+    uint16_t generation = 0;
+    bool used = false, closing = false, writing = false;
+    int fd = -1;
+    uint16_t pending = 0;
+    std::string in;       // unparsed input
+    std::string sending;  // under a write: never touched until it completes
+    size_t sent = 0;
+    std::string queued;  // what comes after
+    char buf[4096];
+  };
+
+  uint64_t token(uint32_t i, Tag t) const;
+  void accept_next();
+  void read_next(uint32_t i);
+  void write_next(uint32_t i);
+  void drop(uint32_t i);
+  void maybe_free(uint32_t i);
+  bool peer_allowed(int fd) const;
+
+  ring::Ring& ring_;
+  ServerOptions opts_;
+  int listen_fd_ = -1;
+  std::deque<Client> clients_;  // SQEs point into clients: they never move
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace ringc
