@@ -107,6 +107,7 @@ Result<void> Daemon::recover() {
 Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
   RINGC_TRY(auto ring, engine_.ring());
   server_ = std::make_unique<Server>(*ring);
+  std::string path = o.path;
   RINGC_TRY(server_->listen(std::move(o)));
   RINGC_TRY(recover());
   server_->on_line = [this](uint32_t c, std::string_view line) { on_line(c, line); };
@@ -136,6 +137,8 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
     std::fputs(text.c_str(), f);
     std::fclose(f);
   }
+  std::printf("ringc daemon: listening on %s\n", path.c_str());
+  std::fflush(stdout);
   while (!stop_) {
     RINGC_TRY(engine_.step());
     for (size_t i = 0; i < batches_.size();) {
@@ -183,7 +186,8 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     lr.remove_on_exit = r.rm;
     lr.restart = r.restart;
     RINGC_TRY(engine_.launch(std::move(lr)));
-    waiters_[r.id].push_back({client, r.seq, op == "run" ? Until::running : Until::created});
+    Until until = op == "create" ? Until::created : r.wait ? Until::exited : Until::running;
+    waiters_[r.id].push_back({client, r.seq, until});
     return outcome::success();
   }
   if (op == "start") {
@@ -306,8 +310,8 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
   for (size_t i = 0; i < list.size();) {
     Waiter& w = list[i];
     std::optional<std::string> reply;
-    bool failed_early = n->gone || (n->event == fsm::Event::exited && w.until == Until::running) ||
-                        n->event == fsm::Event::init_failed;
+    bool failed_early = n->gone || n->event == fsm::Event::init_failed ||
+                        (n->event == fsm::Event::exited && w.until != Until::exited);
     if (w.until == Until::created && n->to == fsm::State::created)
       reply =
           reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
@@ -315,7 +319,8 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
       reply =
           reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
     else if (w.until == Until::exited && n->event == fsm::Event::exited)
-      reply = reply_ok(w.seq, fmt::format("\"exit_code\":{}", n->exit_code));
+      reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},\"pid\":{}", n->exit_code,
+                                          engine_.view(id) ? engine_.view(id)->pid : 0));
     else if (w.until == Until::gone && n->gone)
       reply = n->error.empty() ? reply_ok(w.seq) : reply_error(w.seq, n->error);
     else if (failed_early && w.until != Until::gone)

@@ -68,7 +68,7 @@ Result<Request> parse_request(std::string_view line) {
   RINGC_TRY(r.all, bool_field(o, "all", false));
   RINGC_TRY(r.keep, bool_field(o, "keep", false));
   RINGC_TRY(r.rm, bool_field(o, "rm", false));
-  RINGC_TRY(r.start, bool_field(o, "start", true));
+  RINGC_TRY(r.wait, bool_field(o, "wait", false));
   RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
   r.count = uint64_t(count.value_or(0));
   RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
@@ -90,6 +90,7 @@ std::string request_json(const Request& r) {
   if (r.all) out += ",\"all\":true";
   if (r.keep) out += ",\"keep\":true";
   if (r.rm) out += ",\"rm\":true";
+  if (r.wait) out += ",\"wait\":true";
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

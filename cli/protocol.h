@@ -19,7 +19,8 @@ struct Request {
   std::string id, bundle, prefix = "batch";
   std::string signal = "TERM";
   std::optional<int64_t> grace_ms;
-  bool force = false, all = false, keep = false, rm = false, start = true;
+  bool force = false, all = false, keep = false, rm = false;
+  bool wait = false;  // run: reply at the exit, with its code
   uint64_t count = 0, parallel = 1;
   RestartPolicy restart;
 };

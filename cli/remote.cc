@@ -148,15 +148,14 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = std::string(cwd) + "/" + bundle;
   r.bundle = bundle;
   r.rm = a.has("rm");
+  // In the foreground the reply comes at the exit (and --rm cannot remove
+  // the container before a separate wait could ask for its status).
+  r.wait = run && !a.has("detach");
   RINGC_TRY(r.restart, parse_restart(a.get("restart", "no")));
   RINGC_TRY(auto reply, call(ctx, r));
   RINGC_TRY(write_pid_file(a.get("pid-file"), reply_int(reply.line, "pid").value_or(0)));
-  if (!run || a.has("detach")) return 0;
-  Request w;
-  w.op = "wait";
-  w.id = id;
-  RINGC_TRY(auto done, call(ctx, w));
-  return int(reply_int(done.line, "exit_code").value_or(-1) & 0xff);
+  if (!r.wait) return 0;
+  return int(reply_int(reply.line, "exit_code").value_or(-1) & 0xff);
 }
 
 Result<int> remote_create(Context& ctx, std::span<const std::string> argv) {

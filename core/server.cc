@@ -1,5 +1,7 @@
 #include "core/server.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +24,10 @@ Server::~Server() {
     ::close(listen_fd_);
     ::unlink(opts_.path.c_str());
   }
+  if (lock_fd_ >= 0) {
+    ::unlink((opts_.path + ".lock").c_str());
+    ::close(lock_fd_);
+  }
 }
 
 Result<void> Server::listen(ServerOptions o) {
@@ -32,14 +38,19 @@ Result<void> Server::listen(ServerOptions o) {
     return ringc_error(Errc::bad_usage, fmt::format("--socket: a path of 1 to {} bytes, got \"{}\"",
                                                     sizeof addr.sun_path - 1, opts_.path));
   std::memcpy(addr.sun_path, opts_.path.data(), opts_.path.size());
+  // One daemon per socket: a lock held for the daemon's life (a socket that
+  // still answers proves nothing: a killed daemon's ring holds its
+  // listening socket open for a moment after the process is gone).
+  std::string lock = opts_.path + ".lock";
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return sys_error(errno, "open " + lock);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK)
+      return ringc_error(Errc::exists, "a daemon is already serving " + opts_.path);
+    return sys_error(errno, "lock " + lock);
+  }
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return sys_error(errno, "socket");
-  // A socket file left by a daemon that died is replaced; one that answers
-  // belongs to a live daemon.
-  if (::connect(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-    return ringc_error(Errc::exists, "a daemon is already listening on " + opts_.path);
-  ::close(listen_fd_);
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ::unlink(opts_.path.c_str());
   mode_t old = ::umask(0177);  // the socket file is born 0600
   int r = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
@@ -149,7 +160,7 @@ void Server::write_next(uint32_t i) {
     cl.writing = true;
     ++cl.pending;
     size_t n = std::min<size_t>(cl.sending.size() - cl.sent, 1 << 20);
-    ring::prep_write(ring_, token(i, kWrite), cl.fd, cl.sending.data() + cl.sent, unsigned(n));
+    ring::prep_send(ring_, token(i, kWrite), cl.fd, cl.sending.data() + cl.sent, unsigned(n));
   } else if (cl.closing) {
     ::shutdown(cl.fd, SHUT_RDWR);  // wakes a pending read
   }

@@ -36,7 +36,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds path (mode 0600; a stale socket file is replaced) and accepts.
+  // Takes path.lock, binds path (mode 0600; a stale socket file is
+  // replaced) and accepts.
   Result<void> listen(ServerOptions o);
   void handle(const ring::Completion& c);
 
@@ -75,7 +76,7 @@ class Server {
 
   ring::Ring& ring_;
   ServerOptions opts_;
-  int listen_fd_ = -1;
+  int listen_fd_ = -1, lock_fd_ = -1;
   std::deque<Client> clients_;  // SQEs point into clients: they never move
   std::vector<uint32_t> free_;
 };

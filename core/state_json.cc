@@ -6,6 +6,8 @@
 
 #include <ctime>
 
+#include "core/restart.h"
+
 namespace ringc {
 
 void json_escape(std::string& out, std::string_view s) {
@@ -112,6 +114,13 @@ std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool
   if (r.exit_code() >= 0 && status == fsm::State::stopped) {
     key("exitCode");
     out += std::to_string(r.exit_code());
+  }
+  if (r.restart_kind() != 0) {  // a supervised container: its policy and restarts
+    key("restartPolicy");
+    out += '"' + to_string(RestartPolicy{RestartKind(r.restart_kind()), int(r.restart_max())}) +
+           '"';
+    key("restartCount");
+    out += std::to_string(r.restarts());
   }
   out += pretty ? "\n}" : "}";
   return out;

@@ -1,6 +1,7 @@
 #include "ring/ops.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cstring>
 
@@ -63,6 +64,14 @@ bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned l
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_write(s, fd, buf, len, uint64_t(-1));
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_send(s, fd, buf, len, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, user_data);
   return true;
 }

@@ -26,6 +26,9 @@ bool prep_poll_in(Ring& r, uint64_t user_data, int fd);
 bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events);
 bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len);
 bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len);
+// send(2) on a socket with MSG_NOSIGNAL: a peer that went away is -EPIPE,
+// not a SIGPIPE for the whole process.
+bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
 bool prep_cancel(Ring& r, uint64_t target_user_data);

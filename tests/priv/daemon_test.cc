@@ -1,0 +1,213 @@
+// ringc daemon on real containers: the protocol's round trips and refusals,
+// clients that misbehave, restart policies, grace periods and recovery
+// after kill -9.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "tests/priv/harness.h"
+
+namespace ringc::test {
+
+namespace {
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A raw protocol client.
+class Client {
+ public:
+  explicit Client(const std::string& path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() { close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& text) {
+    ASSERT_EQ(write(fd_, text.data(), text.size()), ssize_t(text.size()));
+  }
+  // The next line, "" at EOF.
+  std::string line() {
+    for (;;) {
+      size_t nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string l = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return l;
+      }
+      char c[4096];
+      ssize_t n = read(fd_, c, sizeof c);
+      if (n <= 0) return "";
+      buf_.append(c, size_t(n));
+    }
+  }
+  std::string call(const std::string& request) {
+    send(request + "\n");
+    return line();
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+}  // namespace
+
+class Daemon : public Priv {
+ protected:
+  void SetUp() override {
+    Priv::SetUp();
+    if (IsSkipped()) return;
+    sock_ = root_ + ".sock";
+    start_daemon();
+  }
+  void TearDown() override {
+    if (daemon_.pid > 0) {
+      kill(daemon_.pid, SIGTERM);
+      EXPECT_EQ(daemon_.wait(), 0);
+    }
+    Priv::TearDown();
+  }
+  void start_daemon() {
+    daemon_ = ringc_async({"daemon", "--socket", sock_});
+    std::string ready = daemon_.read_line();
+    ASSERT_TRUE(has(ready, "listening on " + sock_)) << ready;
+  }
+  Cmd via(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--daemon", sock_});
+    return ringc(args);
+  }
+
+  std::string sock_;
+  Running daemon_;
+};
+
+TEST_F(Daemon, RunStateKillWithGraceWaitDelete) {
+  std::string b = bundle({"sleep", "1000"});
+  std::string c = id("d");
+  struct stat st;
+  ASSERT_EQ(stat(sock_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  Cmd r = via({"run", "-d", "-b", b, c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Cmd s = via({"state", c});
+  EXPECT_TRUE(has(s.out, "\"status\": \"running\"")) << s.out;
+  EXPECT_TRUE(has(ringc({"state", c}).out, "\"status\": \"running\""));  // the record, no daemon
+  EXPECT_TRUE(has(via({"list"}).out, c));
+  EXPECT_EQ(via({"start", c}).code, 1);  // running: refused by the table
+  // busybox sleep as pid 1 ignores TERM: the grace timer's KILL ends it.
+  EXPECT_EQ(via({"kill", "--grace", "200ms", c, "TERM"}).code, 0);
+  Cmd w = via({"wait", c});
+  EXPECT_EQ(w.out, "137\n");
+  EXPECT_EQ(w.code, 137);
+  EXPECT_EQ(via({"delete", c}).code, 0);
+  EXPECT_EQ(via({"list", "-q"}).out, "");
+  EXPECT_FALSE(cgroup_exists(c));
+
+  // Foreground run through the daemon returns the program's exit code.
+  Cmd fg = via({"run", "-b", bundle({"sh", "-c", "exit 7"}), "--rm", id("fg")});
+  EXPECT_EQ(fg.code, 7) << fg.err;
+}
+
+TEST_F(Daemon, MalformedRequestsGetErrorsAndOthersGoOn) {
+  Client bad(sock_), good(sock_);
+  ASSERT_TRUE(bad.connected() && good.connected());
+  EXPECT_TRUE(has(bad.call("not json"), "\"ok\":false,\"error\":\"request: not valid JSON\""));
+  EXPECT_TRUE(has(bad.call("{\"op\":\"fly\",\"seq\":4}"), "{\"seq\":4,\"ok\":false"));
+  EXPECT_TRUE(
+      has(bad.call("{\"op\":\"run\",\"id\":\"x\",\"bundle\":5}"), "/bundle: must be a string"));
+  EXPECT_TRUE(has(bad.call("{\"op\":\"kill\",\"id\":\"ghost\"}"), "does not exist"));
+  EXPECT_TRUE(has(good.call("{\"op\":\"stats\",\"seq\":\"s\"}"), "{\"seq\":\"s\",\"ok\":true"));
+  // A line over 64 KiB: an error, then the connection is closed.
+  bad.send(std::string(70'000, 'x'));
+  EXPECT_TRUE(has(bad.line(), "request over 65536 bytes"));
+  EXPECT_EQ(bad.line(), "");
+  EXPECT_TRUE(has(good.call("{\"op\":\"list\"}"), "\"ok\":true,\"containers\":[]"));
+}
+
+TEST_F(Daemon, AStalledSubscriberDoesNotHoldUpOthers) {
+  Client stalled(sock_);
+  ASSERT_TRUE(has(stalled.call("{\"op\":\"subscribe\"}"), "\"subscribed\":true"));
+  // It never reads again; a batch through another client still finishes.
+  std::string prefix = id("st");
+  Cmd r = via({"batch", "-b", bundle({"true"}), "--count", "300", "--parallel", "16", "--id-prefix",
+               prefix, "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "\"count\":300,\"ok\":300,\"failed\":0")) << r.out;
+  EXPECT_TRUE(has(via({"stats"}).out, "\"containers\":0"));
+}
+
+TEST_F(Daemon, PeerCredentialsAreChecked) {
+  chmod(sock_.c_str(), 0666);  // let the socket file itself admit anyone
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+    Client c(sock_);
+    std::string reply = c.connected() ? c.line() : "";
+    _exit(has(reply, "permission denied: peer uid not allowed") ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(Daemon, OnFailureRestartsUpToItsLimitWithBackoff) {
+  std::string c = id("rs");
+  Client events(sock_);
+  ASSERT_TRUE(has(events.call("{\"op\":\"subscribe\"}"), "subscribed"));
+  Cmd r = via({"run", "-d", "--restart", "on-failure:2", "-b", bundle({"sh", "-c", "exit 3"}), c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int exits = 0, restarts = 0;
+  while (exits < 3) {
+    std::string l = events.line();
+    ASSERT_NE(l, "");
+    if (!has(l, "\"id\":\"" + c + "\"")) continue;
+    if (has(l, "\"cause\":\"exited\",\"exit_code\":3")) ++exits;
+    if (has(l, "\"cause\":\"restart_due\"")) ++restarts;
+  }
+  EXPECT_EQ(restarts, 2);
+  Cmd s = via({"state", c});
+  EXPECT_TRUE(has(s.out, "\"exitCode\": 3")) << s.out;
+  EXPECT_TRUE(has(s.out, "\"restartPolicy\": \"on-failure:2\"")) << s.out;
+  EXPECT_TRUE(has(s.out, "\"restartCount\": 2")) << s.out;
+  EXPECT_EQ(via({"delete", c}).code, 0);
+}
+
+TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
+  std::string prefix = id("rc");
+  Cmd r = via({"batch", "-b", bundle({"sleep", "1000"}), "--count", "50", "--parallel", "16",
+               "--id-prefix", prefix, "--keep"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  kill(daemon_.pid, SIGKILL);
+  daemon_.wait();
+  // One container dies while no daemon watches.
+  std::string victim = prefix + "-7";
+  Cmd st = ringc({"state", victim});
+  int pid = std::atoi(st.out.c_str() + st.out.find("\"pid\": ") + 7);
+  ASSERT_GT(pid, 0);
+  kill(pid, SIGKILL);
+  wait_gone(pid);
+
+  start_daemon();
+  Cmd stats = via({"stats"});
+  EXPECT_TRUE(has(stats.out, "\"running\":49")) << stats.out;
+  EXPECT_TRUE(has(stats.out, "\"stopped\":1")) << stats.out;
+  EXPECT_TRUE(has(via({"state", victim}).out, "\"status\": \"stopped\""));
+  for (int i = 0; i < 50; ++i) {
+    std::string c = prefix + "-" + std::to_string(i);
+    ids_.push_back(c);
+    EXPECT_EQ(via({"delete", "--force", c}).code, 0) << c;
+  }
+  EXPECT_EQ(via({"list", "-q"}).out, "");
+}
+
+}  // namespace ringc::test

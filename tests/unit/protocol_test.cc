@@ -1,0 +1,67 @@
+// The daemon protocol's requests and replies, without a daemon.
+#include <gtest/gtest.h>
+
+#include "cli/protocol.h"
+
+namespace ringc::cli {
+namespace {
+
+TEST(Protocol, RequestRoundTrip) {
+  Request r;
+  r.op = "run";
+  r.id = "web";
+  r.bundle = "/b \"q\"";
+  r.rm = true;
+  r.restart = {RestartKind::on_failure, 3};
+  std::string line = request_json(r);
+  ASSERT_EQ(line.back(), '\n');
+  auto back = parse_request(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back) << back.error().what();
+  EXPECT_EQ(back.value().op, "run");
+  EXPECT_EQ(back.value().bundle, "/b \"q\"");
+  EXPECT_TRUE(back.value().rm);
+  EXPECT_EQ(back.value().restart.max, 3);
+  EXPECT_EQ(back.value().seq, "null");
+}
+
+TEST(Protocol, SeqIsEchoedVerbatim) {
+  auto r = parse_request(R"({"op":"stats","seq":{"n":[1,2]}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(reply_ok(r.value().seq, "\"x\":1"), "{\"seq\":{\"n\":[1,2]},\"ok\":true,\"x\":1}\n");
+  EXPECT_EQ(reply_error("7", "no \"such\""),
+            "{\"seq\":7,\"ok\":false,\"error\":\"no \\\"such\\\"\"}\n");
+}
+
+TEST(Protocol, BadRequestsNameTheField) {
+  struct Case {
+    const char* line;
+    const char* error;
+  } cases[] = {
+      {"[1]", "request: must be a JSON object"},
+      {"{", "request: not valid JSON"},
+      {R"({"id":"x"})", "request: /op: missing"},
+      {R"({"op":"kill","grace_ms":-1})", "/grace_ms: must be a whole number"},
+      {R"({"op":"run","force":"yes"})", "/force: must be true or false"},
+      {R"({"op":"batch","count":0})", "/count: must be a whole number from 1"},
+      {R"({"op":"run","restart":"often"})", "/restart: invalid restart policy"},
+  };
+  for (auto& c : cases) {
+    auto r = parse_request(c.line);
+    ASSERT_FALSE(r) << c.line;
+    EXPECT_NE(r.error().what().find(c.error), std::string::npos) << r.error().what();
+  }
+}
+
+TEST(Protocol, RepliesAreReadBack) {
+  Reply ok = parse_reply(R"({"seq":null,"ok":true,"pid":42,"state":{"a":[1]}})");
+  EXPECT_TRUE(ok.ok);
+  EXPECT_EQ(reply_int(ok.line, "pid"), 42);
+  EXPECT_EQ(reply_raw(ok.line, "state"), R"({"a":[1]})");
+  Reply bad = parse_reply(R"({"ok":false,"error":"nope"})");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.error, "nope");
+  EXPECT_FALSE(parse_reply("garbage").ok);
+}
+
+}  // namespace
+}  // namespace ringc::cli
