@@ -205,7 +205,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
       engine_.grace = std::chrono::milliseconds(*r.grace_ms);
       RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig));
     } else {
-      RINGC_TRY(engine_.request(r.id, fsm::Event::kill, sig));
+      RINGC_TRY(engine_.request(r.id, fsm::Event::kill, sig, r.all));
     }
     server_->send(client, reply_ok(r.seq));
     return outcome::success();

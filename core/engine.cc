@@ -116,7 +116,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   return outcome::success();
 }
 
-Result<void> Engine::request(std::string_view id, fsm::Event e, int sig) {
+Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool all) {
   RINGC_TRY(ready());
   auto it = by_id_.find(id);
   if (it == by_id_.end())
@@ -130,6 +130,7 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig) {
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
   fire(i, e, sig);
+  if (all && e == fsm::Event::kill) (void)cgroup::signal_all(*host_, slots_[i].cgroup, sig);
   charge(Phase::busy, t0);
   return outcome::success();
 }

@@ -87,9 +87,10 @@ class Engine {
   // Claims the id and brings the init to life; the rest (ready, start,
   // exit) comes as notices. An error here means nothing was made.
   Result<void> launch(LaunchRequest req);
-  // A user's request: start, kill (sig), stop (TERM, then KILL after the
-  // grace period), remove, force_remove.
-  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM);
+  // A user's request: start, kill (sig; to every process of the container
+  // with all), stop (sig, then KILL after the grace period), remove,
+  // force_remove.
+  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM, bool all = false);
   // Submits what is queued, waits for at least one completion and handles
   // every one that is there.
   Result<void> step();

@@ -117,8 +117,8 @@ std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool
   }
   if (r.restart_kind() != 0) {  // a supervised container: its policy and restarts
     key("restartPolicy");
-    out += '"' + to_string(RestartPolicy{RestartKind(r.restart_kind()), int(r.restart_max())}) +
-           '"';
+    out +=
+        '"' + to_string(RestartPolicy{RestartKind(r.restart_kind()), int(r.restart_max())}) + '"';
     key("restartCount");
     out += std::to_string(r.restarts());
   }
