@@ -2,17 +2,20 @@
 // server, the containers and the daemon's own signals all complete there.
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "cgroup/manager.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/protocol.h"
@@ -27,11 +30,13 @@ namespace ringc::cli {
 namespace {
 constexpr uint16_t kSignalTag = ring::kOtherTagBase + 0x100;
 
-enum class Until : uint8_t { created, running, exited, gone };
+enum class Until : uint8_t { created, running, exited, removed, gone };
+constexpr int kNoExit = -2;
 struct Waiter {
   uint32_t client;
   std::string seq;
   Until until;
+  int exit_code = kNoExit;  // removed: the code, kept until the container is gone
 };
 
 struct PendingBatch {
@@ -84,6 +89,18 @@ Result<void> Daemon::recover() {
   size_t live = 0, stopped = 0, removed = 0;
   for (const std::string& id : rt_.store().list()) {
     auto rec = rt_.store().read(id);
+    struct stat dir {};
+    if (!rec && rec.error().code == Errc::not_found &&
+        ::stat(rt_.store().dir(id).c_str(), &dir) == 0 && ::time(nullptr) - dir.st_mtime > 10) {
+      // Claimed but never recorded (a daemon died mid-create) or half
+      // deleted: nothing can run there any more; remove what is left. (A
+      // younger one may be a `ringc create` under way.)
+      RINGC_TRY(auto host, rt_.cgroups());
+      (void)cgroup::destroy(*host, cgroup::default_path(id));
+      (void)rt_.store().remove(id);
+      ++removed;
+      continue;
+    }
     if (!rec) continue;  // a corrupt record is left for `ringc delete` to report
     auto st = engine_.adopt(rec.value().view());
     if (!st) continue;
@@ -154,6 +171,13 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
       batches_.erase(batches_.begin() + long(i));
     }
   }
+  // Deletions under way are finished (a record gone with its cgroup still
+  // there would be lost to the next daemon); running containers stay.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (engine_.stats().by_state[int(fsm::State::deleting)] &&
+         std::chrono::steady_clock::now() < deadline) {
+    RINGC_TRY(engine_.step());
+  }
   ::close(sfd);
   if (!pid_file.empty()) ::unlink(pid_file.c_str());
   return outcome::success();
@@ -186,7 +210,10 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     lr.remove_on_exit = r.rm;
     lr.restart = r.restart;
     RINGC_TRY(engine_.launch(std::move(lr)));
-    Until until = op == "create" ? Until::created : r.wait ? Until::exited : Until::running;
+    Until until = op == "create" ? Until::created
+                  : !r.wait      ? Until::running
+                  : r.rm         ? Until::removed
+                                 : Until::exited;
     waiters_[r.id].push_back({client, r.seq, until});
     return outcome::success();
   }
@@ -307,26 +334,39 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return;
   auto& list = it->second;
+  auto v = engine_.view(id);
+  std::string pid = fmt::format("\"pid\":{}", v ? v->pid : 0);
+  bool failed = n->gone || n->event == fsm::Event::init_failed;
+  std::string why = n->error.empty()
+                        ? fmt::format("container \"{}\" ended ({})", id, fsm::name(n->event))
+                        : std::string(n->error);
   for (size_t i = 0; i < list.size();) {
     Waiter& w = list[i];
     std::optional<std::string> reply;
-    bool failed_early = n->gone || n->event == fsm::Event::init_failed ||
-                        (n->event == fsm::Event::exited && w.until != Until::exited);
-    if (w.until == Until::created && n->to == fsm::State::created)
-      reply =
-          reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
-    else if (w.until == Until::running && n->event == fsm::Event::exec_done)
-      reply =
-          reply_ok(w.seq, fmt::format("\"pid\":{}", engine_.view(id) ? engine_.view(id)->pid : 0));
-    else if (w.until == Until::exited && n->event == fsm::Event::exited)
-      reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},\"pid\":{}", n->exit_code,
-                                          engine_.view(id) ? engine_.view(id)->pid : 0));
-    else if (w.until == Until::gone && n->gone)
-      reply = n->error.empty() ? reply_ok(w.seq) : reply_error(w.seq, n->error);
-    else if (failed_early && w.until != Until::gone)
-      reply = reply_error(w.seq, n->error.empty() ? fmt::format("container \"{}\" ended ({})", id,
-                                                                fsm::name(n->event))
-                                                  : std::string(n->error));
+    bool fail = failed;
+    switch (w.until) {
+      case Until::created:
+        if (n->to == fsm::State::created) reply = reply_ok(w.seq, pid);
+        break;
+      case Until::running:
+        if (n->event == fsm::Event::exec_done) reply = reply_ok(w.seq, pid);
+        fail |= n->event == fsm::Event::exited;
+        break;
+      case Until::exited:
+        if (n->event == fsm::Event::exited)
+          reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", n->exit_code, pid));
+        break;
+      case Until::removed:  // run --rm in the foreground: the code, once nothing is left
+        if (n->event == fsm::Event::exited) w.exit_code = n->exit_code;
+        if (n->gone && w.exit_code != kNoExit && n->error.empty())
+          reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", w.exit_code, pid));
+        break;
+      case Until::gone:
+        if (n->gone) reply = n->error.empty() ? reply_ok(w.seq) : reply_error(w.seq, n->error);
+        fail = false;
+        break;
+    }
+    if (!reply && fail) reply = reply_error(w.seq, why);
     if (!reply) {
       ++i;
       continue;

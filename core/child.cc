@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/manager.h"
+#include "core/launch.h"
 #include "core/process_setup.h"
 #include "core/rootfs.h"
 #include "core/spawn.h"
@@ -53,17 +54,16 @@ Result<void> enter_namespaces(const Spec& spec) {
   return outcome::success();
 }
 
-// Waits for the parent's word that the v1 directories exist, joins them,
-// then enters the cgroup namespace, so that it is rooted at the
-// container's cgroup.
-Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
-  char c = 0;
-  ssize_t n;
-  do n = ::read(sock, &c, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1 || c != kCgroupsReady)
-    return ringc_error(Errc::init_failed, "parent gave up on cgroup setup");
-  if (int r = cgroup::join_self_v1(*plan.cgroups, plan.cgroup_path); r < 0)
+// Makes the v1 directories with their limits and joins them (the caller's
+// reactor does not pay for them), then enters the cgroup namespace, so
+// that it is rooted at the container's cgroup. A user namespace (not
+// built yet) would need the parent to make them.
+Result<void> join_cgroups(const SpawnPlan& plan) {
+  const cgroup::Host& host = *plan.cgroups;
+  if (auto r = cgroup::create(host, plan.cgroup_path, cgroup::Part::v1); !r)
+    return Error{r.error(), "create cgroup " + plan.cgroup_path};
+  RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v1));
+  if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
     return neg_error(r, "join cgroup " + plan.cgroup_path);
   const Namespace* ns = plan.spec->linux_cfg.find(NsType::cgroup);
   if (!ns) return outcome::success();
@@ -136,7 +136,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
     if (joined) return outcome::success();
     joined = true;
     uint64_t t0 = monotonic_us();
-    auto r = join_cgroups(plan, sock);
+    auto r = join_cgroups(plan);
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };

@@ -17,8 +17,8 @@
 namespace ringc {
 
 std::string_view name(Phase p) {
-  static constexpr std::string_view k[kPhaseCount] = {
-      "claim", "cgroup", "clone3", "cgroup_v1", "record", "release", "exit", "teardown", "busy"};
+  static constexpr std::string_view k[kPhaseCount] = {"claim",   "cgroup", "clone3",   "record",
+                                                      "release", "exit",   "teardown", "busy"};
   return k[int(p)];
 }
 
@@ -172,6 +172,10 @@ void Engine::handle(const ring::Completion& c) {
     case kTimerRestart:
     case kTimerRmdir:
       on_timer(tok.slot, Tag(tok.tag), c.res);
+      break;
+    case kRmdir:
+    case kStoreGone:
+      on_unlink(tok.slot, Tag(tok.tag), c.res);
       break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);

@@ -55,17 +55,16 @@ struct Notice {
 
 // The reactor's own time, by phase: what one thread pays per container.
 enum class Phase : uint8_t {
-  claim,      // state directory
-  cgroup,     // v2 directory and limits
-  clone3,     // spawn: socketpair, clone3
-  cgroup_v1,  // v1 directories and limits, cgroups-ready byte
-  record,     // state record writes
-  release,    // start byte
-  exit,       // exit completion and restart decisions
-  teardown,   // cgroup rmdir, state directory removal
-  busy,       // all of the above plus the loop itself: the reactor's total
+  claim,     // state directory
+  cgroup,    // v2 directory and limits
+  clone3,    // spawn: socketpair, clone3 (the init makes its v1 cgroups itself)
+  record,    // state record writes
+  release,   // start byte
+  exit,      // exit completion and restart decisions
+  teardown,  // cgroup rmdir, state directory removal
+  busy,      // all of the above plus the loop itself: the reactor's total
 };
-inline constexpr int kPhaseCount = 9;
+inline constexpr int kPhaseCount = 8;
 std::string_view name(Phase p);
 
 struct EngineStats {
@@ -124,7 +123,19 @@ class Engine {
   std::chrono::milliseconds grace{10'000};
 
  private:
-  enum Tag : uint16_t { kHandshake = 1, kExecDone, kExit, kTimerGrace, kTimerRestart, kTimerRmdir };
+  enum Tag : uint16_t {
+    kHandshake = 1,
+    kExecDone,
+    kExit,
+    kTimerGrace,
+    kTimerRestart,
+    kTimerRmdir,
+    kRmdir,      // one hierarchy's cgroup directory
+    kStoreGone,  // the state directory
+  };
+  // Teardown, through the ring: the cgroup in every hierarchy, then the
+  // state directory.
+  enum class Teardown : uint8_t { idle, cgroups, store, done };
   enum class Timer : uint8_t { none, grace, restart, rmdir };
 
   struct Slot {
@@ -145,8 +156,11 @@ class Engine {
     int exit_code = -1;
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
-    bool torn_down = false;
-    uint16_t pending = 0;  // SQEs in flight that carry this slot's token
+    Teardown teardown = Teardown::idle;
+    uint8_t unlinks = 0;             // teardown unlinks in flight
+    bool rmdir_busy = false;         // a cgroup directory still had tasks
+    std::vector<std::string> paths;  // what the unlinks in flight name
+    uint16_t pending = 0;            // SQEs in flight that carry this slot's token
     Timer timer = Timer::none;
     int rmdir_attempts = 0;
     std::string error;
@@ -178,6 +192,8 @@ class Engine {
   void write_record(uint32_t i);
   void after_exit(uint32_t i);
   void advance_teardown(uint32_t i);
+  void on_unlink(uint32_t i, Tag tag, int res);
+  void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);
   void notify(uint32_t i, fsm::State from, fsm::Event e, bool gone = false);
 
   void charge(Phase p, std::chrono::steady_clock::time_point since);

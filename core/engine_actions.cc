@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -49,9 +50,7 @@ Result<void> Engine::spawn_init(uint32_t i) {
   auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", l, &tl);
   tl.each([&](const char* phase, uint32_t us) {
     std::string_view p = phase;
-    Phase into = p == "cgroup-create" ? Phase::cgroup
-                 : p == "cgroup-v1"   ? Phase::cgroup_v1
-                                      : Phase::clone3;
+    Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;
     stats_.phase_ns[int(into)] += uint64_t(us) * 1000;
   });
   if (l.child.pid < 0) {
@@ -220,25 +219,65 @@ void Engine::after_exit(uint32_t i) {
   if (delay) arm(i, Timer::restart, *delay);
 }
 
+void Engine::unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link) {
+  Slot& s = slots_[i];
+  s.paths.push_back(std::move(path));
+  ++s.pending;
+  ++s.unlinks;
+  ring::prep_unlink(*ring_, token(i, tag), s.paths.back().c_str(), flags, hard_link);
+}
+
+void Engine::on_unlink(uint32_t i, Tag tag, int res) {
+  Slot& s = slots_[i];
+  --s.unlinks;
+  if (res == -EBUSY) {
+    s.rmdir_busy = true;
+  } else if (res == -ENOTEMPTY && tag == kStoreGone) {
+    (void)rt_.store().remove(s.id);  // files other than the record: rare
+  } else if (res < 0 && res != -ENOENT && s.error.empty()) {
+    s.error =
+        fmt::format("remove {}: {}", tag == kRmdir ? "cgroup " + s.cgroup : "state of " + s.id,
+                    std::strerror(-res));
+  }
+}
+
+// Runs after every completion of a deleting container: each step starts
+// when the one before has completed.
 void Engine::advance_teardown(uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.exited || s.timer != Timer::none) return;  // SIGKILL sent / retry timer armed
-  if (!s.torn_down) {
-    auto t0 = Clock::now();
-    auto r = cgroup::destroy(*host_, s.cgroup);
-    if (!r && r.error() == std::errc::device_or_resource_busy && s.rmdir_attempts < 30) {
-      (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
-      arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
-      charge(Phase::teardown, t0);
-      return;
-    }
-    if (!r && s.error.empty())
-      s.error = fmt::format("remove cgroup {}: {}", s.cgroup, r.error().message());
-    (void)rt_.store().remove(s.id);
-    s.torn_down = true;
-    charge(Phase::teardown, t0);
+  if (!s.exited || s.timer != Timer::none || s.unlinks) return;  // exit, retry timer, unlinks
+  auto t0 = Clock::now();
+  switch (s.teardown) {
+    case Teardown::idle:
+      s.paths.clear();
+      s.paths.reserve(host_->hierarchies.size() + 2);
+      s.rmdir_busy = false;
+      s.teardown = Teardown::cgroups;
+      for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      break;
+    case Teardown::cgroups:
+      if (s.rmdir_busy && s.rmdir_attempts < 30) {
+        // Tasks still leaving (or strays of a shared pid namespace).
+        (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+        s.teardown = Teardown::idle;
+        arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
+        break;
+      }
+      if (s.rmdir_busy && s.error.empty())
+        s.error = fmt::format("remove cgroup {}: still busy after {} tries", s.cgroup, 30);
+      s.paths.clear();
+      s.teardown = Teardown::store;
+      unlink(i, kStoreGone, rt_.store().dir(s.id) + "/state", 0, true);
+      unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
+      break;
+    case Teardown::store:
+      s.teardown = Teardown::done;
+      break;
+    case Teardown::done:
+      break;
   }
-  if (s.pending == 0) {
+  charge(Phase::teardown, t0);
+  if (s.teardown == Teardown::done && s.pending == 0) {
     notify(i, s.state, fsm::Event::remove, true);
     release(i);
   }

@@ -26,17 +26,16 @@ Result<std::string> real_dir(const std::string& path, std::string_view what) {
   return std::string(buf);
 }
 
-// Limits are in place before the child joins (v1) or is born into (v2)
-// its cgroup: the user's program never runs without them.
-Result<void> apply_resources(const cgroup::Host& host, const Prepared& p, const std::string& cg,
-                             cgroup::Part part) {
-  const auto& res = p.spec.linux_cfg.resources;
+}  // namespace
+
+Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
+                          cgroup::Part part) {
+  const auto& res = spec.linux_cfg.resources;
   if (res.empty()) return outcome::success();
   auto r = cgroup::apply(host, cg, res, part);
   if (!r) return Error{r.error().code, "set linux.resources: write " + r.error().file};
   return outcome::success();
 }
-}  // namespace
 
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
                            uint64_t start_time, fsm::State s) {
@@ -82,7 +81,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
     return Error{r.error(), fmt::format("create cgroup {}", cg)};
   out.cgroup_made = true;
-  RINGC_TRY(apply_resources(host, p, cg, cgroup::Part::v2));
+  RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
   mark("cgroup-create");
 
   SpawnPlan plan;
@@ -101,16 +100,6 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   if (!spawned) return spawned.error();
   out.child = spawned.value();
-
-  // The v1 directories are made while the child unshares and mounts; it
-  // joins them when it gets this byte.
-  if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
-    return Error{r.error(), fmt::format("create cgroup {}", cg)};
-  RINGC_TRY(apply_resources(host, p, cg, cgroup::Part::v1));
-  // A child that already failed has closed its end: its error message is
-  // waiting on the socket, and the handshake read reports it.
-  (void)::send(out.child.sock, &kCgroupsReady, 1, MSG_NOSIGNAL);
-  mark("cgroup-v1");
   return outcome::success();
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "cgroup/layout.h"
+#include "cgroup/manager.h"
 #include "core/error.h"
 #include "core/record.h"
 #include "core/spawn.h"
@@ -26,6 +27,12 @@ struct Prepared {
 // the container's cgroup path.
 Result<Prepared> prepare(std::string_view id, const std::string& bundle);
 
+// Writes the spec's linux.resources into the `part` hierarchies of cg.
+// Limits are in place before the init is born into (v2) or joins (v1) its
+// cgroup: the user's program never runs without them.
+Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
+                          cgroup::Part part);
+
 // The record of a container whose init is `pid` (started at start_time,
 // clock ticks after boot), in state s.
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
@@ -37,12 +44,12 @@ struct Launch {
   Spawned child;  // pid -1 until clone3 succeeded
 };
 
-// Makes the cgroup `cg` (v2 part and its limits), clones the init into it,
-// makes the v1 part with its limits and tells the child it may join. With
-// an empty fifo the init waits for `start` on its handshake socket
-// (the engine) instead of the exec fifo (the CLI). On failure `out` says
-// what exists.
-// Phases are marked on `tl` when given.
+// Makes the cgroup `cg` (the v2 part and its limits) and clones the init
+// into it; the init makes and joins the v1 part itself, on its own core
+// (the caller may be a reactor with other containers to launch). With an
+// empty fifo the init waits for `start` on its handshake socket (the
+// engine) instead of the exec fifo (the CLI). On failure `out` says what
+// exists. Phases are marked on `tl` when given.
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, Launch& out, Timeline* tl = nullptr);
 

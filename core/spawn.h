@@ -13,9 +13,6 @@
 
 namespace ringc {
 
-// Parent → child: the v1 cgroup directories exist (one byte on the pair).
-inline constexpr char kCgroupsReady = 'C';
-
 // Child → parent messages. The child sends exactly one: ready (set up and
 // waiting on the exec fifo) or error (why setup failed), then closes.
 enum class MsgKind : uint8_t { ready = 1, error = 2 };

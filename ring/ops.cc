@@ -1,5 +1,6 @@
 #include "ring/ops.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -72,6 +73,15 @@ bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned le
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_send(s, fd, buf, len, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
+bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool hard_link) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_unlinkat(s, AT_FDCWD, path, flags);
+  if (hard_link) s->flags |= IOSQE_IO_HARDLINK;
   io_uring_sqe_set_data64(s, user_data);
   return true;
 }

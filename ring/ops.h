@@ -29,6 +29,10 @@ bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned l
 // send(2) on a socket with MSG_NOSIGNAL: a peer that went away is -EPIPE,
 // not a SIGPIPE for the whole process.
 bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len);
+// unlinkat(AT_FDCWD, path, flags) (AT_REMOVEDIR for rmdir), run by the
+// kernel's io-wq workers. path is copied at submission; `hard_link` chains
+// the next SQE after this one whatever its result.
+bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool hard_link = false);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
 bool prep_cancel(Ring& r, uint64_t target_user_data);

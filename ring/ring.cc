@@ -30,6 +30,11 @@ Result<void> Ring::init(unsigned entries) {
     features_.waitid = io_uring_opcode_supported(probe, kOpWaitid);
     io_uring_free_probe(probe);
   }
+  // Blocking work the kernel punts to io-wq (rmdir, unlink) runs on one
+  // worker per kind: many workers only fight over the same locks (cgroup
+  // directories share cgroup_mutex).
+  unsigned workers[2] = {1, 1};
+  (void)io_uring_register_iowq_max_workers(&ring_, workers);
   return outcome::success();
 }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Start+stop throughput at the same parallelism, in one run: `ringc batch`
+# (one reactor) against runc and crun driven by a shell (xargs -P K of
+# `run`, which creates, starts, waits and deletes). Busybox `true`, the
+# default config.
+#   COUNT=1000 PARALLEL="1 8 32" scripts/bench-batch.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh runc crun
+scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+bundle=$PWD/build/bundle-true
+scripts/make-bundle.sh "$bundle" build/release/cli/ringc true >/dev/null
+count=${COUNT:-1000}
+ringc=$PWD/build/release/cli/ringc
+root=$(mktemp -d /run/ringc-bench.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+
+# crun refuses a hybrid host: everything runs in a private mount namespace
+# where /sys/fs/cgroup/unified is unmounted (the host's legacy-v1 view).
+inner() {
+  set -euo pipefail
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && mountpoint -q /sys/fs/cgroup/unified; then
+    umount /sys/fs/cgroup/unified
+  fi
+  rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+  printf '%-9s %10s %10s %10s %12s %12s\n' parallel ringc/s runc/s crun/s ringc/runc ringc/crun
+  for k in ${PARALLEL:-1 8 32}; do
+    r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
+    ringc_rate=$(sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/' <<<"$r")
+    declare -A other
+    for rt in runc crun; do
+      bin=$(command -v $rt)
+      start=$(date +%s.%N)
+      seq "$count" | xargs -P "$k" -I{} "$bin" --root "$root/$rt" run -b "$bundle" "$rt-{}" \
+        >/dev/null 2>"$root/$rt.err" || true
+      end=$(date +%s.%N)
+      ok=$((count - $(grep -c . "$root/$rt.err" || true)))
+      other[$rt]=$(rate "$ok" "$start" "$end")
+    done
+    printf '%-9s %10.0f %10s %10s %12s %12s\n' "$k" "$ringc_rate" "${other[runc]}" \
+      "${other[crun]}" "$(ratio "$ringc_rate" "${other[runc]}")" \
+      "$(ratio "$ringc_rate" "${other[crun]}")"
+    echo "  ringc: $r" | cut -c1-400
+  done
+}
+export -f inner
+export ringc bundle count root PARALLEL
+unshare -m --propagation private bash -c inner
