@@ -219,14 +219,32 @@ Result<int> remote_kill(Context& ctx, std::span<const std::string> argv) {
   return 0;
 }
 
+// delete [--force] ID...: several ids go down one connection, pipelined
+// (the daemon works on them together); the first error is reported.
 Result<int> remote_delete(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, {{"force", "f", false}}, "delete"));
-  RINGC_TRY(auto id, one_id(a.positional, "delete"));
-  Request r;
-  r.op = "delete";
-  r.id = id;
-  r.force = a.has("force");
-  RINGC_TRY(call(ctx, r));
+  if (a.positional.empty())
+    return ringc_error(Errc::bad_usage,
+                       "\"delete\" requires at least 1 argument (the container id)");
+  Connection c;
+  RINGC_TRY(c.open(ctx.daemon));
+  std::string batch;
+  for (auto& id : a.positional) {
+    Request r;
+    r.op = "delete";
+    r.id = id;
+    r.force = a.has("force");
+    batch += request_json(r);
+  }
+  RINGC_TRY(c.send(batch));
+  std::optional<std::string> first_error;
+  for (size_t i = 0; i < a.positional.size(); ++i) {
+    RINGC_TRY(auto line, c.line());
+    if (line.empty()) return ringc_error(Errc::init_failed, "the daemon closed the connection");
+    Reply reply = parse_reply(line);
+    if (!reply.ok && !first_error) first_error = reply.error;
+  }
+  if (first_error) return ringc_error(Errc::init_failed, *first_error);
   return 0;
 }
 

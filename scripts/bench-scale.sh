@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One daemon supervising more and more running containers (busybox sleep):
-# its RSS, the RSS growth per container, and the launch latency of a probe
-# batch at each level; then kill -9 and the time the next daemon takes to
-# adopt them all; then everything is deleted.
+# its RSS, the RSS growth per container, and at each level a probe of 100
+# more launched one at a time (create→running latency, and the reactor's
+# own time per launch, clone3 included); then kill -9 and the time the next
+# daemon takes to adopt them all; then everything is deleted.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,28 +19,34 @@ ulimit -n "$(ulimit -Hn)"  # adopted containers hold a pidfd each
 daemon=$!
 until grep -q listening "$root.log"; do sleep 0.1; done
 r() { "$ringc" --daemon "$sock" "$@"; }
-field() { sed "s/.*\"$1\":\([0-9.]*\).*/\1/"; }
+field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 cleanup() {
-  r list -q | xargs -r -P 8 -n 1 "$ringc" --daemon "$sock" delete --force || true
+  local t0=$SECONDS
+  r list -q | xargs -r -n 1000 "$ringc" --daemon "$sock" delete --force || true
+  echo "deleted them all in $((SECONDS - t0)) s"
   kill "$daemon" 2>/dev/null || true
   rm -rf "$root" "$root".*
 }
 trap cleanup EXIT
 
 base=$(r stats | field rss_kib)
-printf '%-12s %10s %16s %18s %18s\n' supervised rss_kib kib_per_container probe_p50_ms probe_p99_ms
+printf '%-11s %8s %8s %10s %10s %11s %10s\n' supervised rss_kib kib/ctr p50_ms p99_ms reactor_us clone3_us
 have=0
 for n in ${LEVELS:-10 1000 10000}; do
   if [ "$n" -gt "$have" ]; then
-    r batch -b build/bundle-sleep --count $((n - have)) --parallel 64 --keep --id-prefix "s$n" \
-      --json >/dev/null
+    b=$(r batch -b build/bundle-sleep --count $((n - have)) --parallel 64 --keep \
+      --id-prefix "s$n" --json)
+    echo "  $((n - have)) more running in $(field seconds <<<"$b") s" \
+      "($(field containers_per_second <<<"$b")/s, $(field failed <<<"$b") failed)"
     have=$n
   fi
   rss=$(r stats | field rss_kib)
-  probe=$(r batch -b build/bundle-true --count 200 --parallel 1 --id-prefix "p$n" --json)
-  printf '%-12s %10s %16s %18s %18s\n' "$n" "$rss" \
+  probe=$(r batch -b build/bundle-sleep --count 100 --parallel 1 --keep --id-prefix "p$n" --json)
+  r list -q | grep "^p$n-" | xargs -r "$ringc" --daemon "$sock" delete --force
+  printf '%-11s %8s %8s %10s %10s %11s %10s\n' "$n" "$rss" \
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
-    "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")"
+    "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \
+    "$(field reactor_us_per_container <<<"$probe")" "$(field clone3 <<<"$probe")"
 done
 
 kill -9 "$daemon"
