@@ -259,11 +259,11 @@ void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
 
 EngineStats Engine::stats() const {
   EngineStats st = stats_;
-  for (const Slot& s : slots_) {
-    if (!s.used) continue;
+  slots_.each([&](const Slot& s) {
+    if (!s.used) return;
     ++st.by_state[int(s.state)];
     st.ops_in_flight += s.pending;
-  }
+  });
   if (ring_) st.queue_full = ring_->queue_full_count();
   return st;
 }

@@ -13,7 +13,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "core/launch.h"
 #include "core/record.h"
@@ -201,7 +201,7 @@ class Engine {
   Runtime& rt_;
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;
-  std::deque<Slot> slots_;  // a deque: SQEs point into slots, which never move
+  NoForkArena<Slot> slots_;  // SQEs point into slots: they never move
   std::vector<uint32_t> free_;
   std::unordered_map<std::string_view, uint32_t> by_id_;  // keys view Slot::id
   EngineStats stats_;

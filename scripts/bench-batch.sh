@@ -13,7 +13,10 @@ scripts/make-bundle.sh "$bundle" build/release/cli/ringc true >/dev/null
 count=${COUNT:-1000}
 ringc=$PWD/build/release/cli/ringc
 root=$(mktemp -d /run/ringc-bench.XXXXXX)
-trap 'rm -rf "$root"' EXIT
+# Every runtime's state on one tmpfs, as /run is on standard hosts (this
+# VM's /run is ext4).
+mount -t tmpfs -o mode=0700 ringc-bench "$root"
+trap 'umount "$root"; rmdir "$root"' EXIT
 
 # crun refuses a hybrid host: everything runs in a private mount namespace
 # where /sys/fs/cgroup/unified is unmounted (the host's legacy-v1 view).
