@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the built-in default: build ringc, make the busybox
 # bundle, then start, list and stop a few hundred containers, saying what
-# happened and how fast. COUNT (default 300) and PARALLEL (default 8) tune it.
+# happened and how fast, first one `ringc` process per operation (as a
+# runc user would), then all of them on one reactor (`ringc batch`).
+# COUNT (default 300) and PARALLEL (default 8) tune it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${COUNT:-300}
@@ -53,4 +55,9 @@ t3=$(now)
 rate "$count" "$t2" "$t3"
 left=$("$ringc" --root "$root" list -q | wc -l)
 echo "left after delete: $left containers"
-[ "$running" -eq "$count" ] && [ "$left" -eq 0 ]
+
+echo "== the same number on one reactor: ringc batch (busybox true, 32 in flight)"
+scripts/make-bundle.sh "$bundle-true" "$ringc" true >/dev/null
+"$ringc" --root "$root" batch -b "$bundle-true" --count "$count" --parallel 32 </dev/null
+batch_left=$("$ringc" --root "$root" list -q | wc -l)
+[ "$running" -eq "$count" ] && [ "$left" -eq 0 ] && [ "$batch_left" -eq 0 ]
