@@ -69,6 +69,9 @@ class Daemon {
  private:
   void on_line(uint32_t client, std::string_view line);
   Result<void> dispatch(uint32_t client, const Request& r);
+  // Registers the waiter first: the engine may settle it before it returns.
+  template <class F>
+  Result<void> wait_for(uint32_t client, const Request& r, Until until, F&& act);
   void on_notice(const Notice& n);
   void resolve(const std::string& id, const Notice* n);
   void event_line(const Notice& n);
@@ -193,6 +196,21 @@ void Daemon::on_line(uint32_t client, std::string_view line) {
     server_->send(client, reply_error(req.value().seq, r.error().what()));
 }
 
+template <class F>
+Result<void> Daemon::wait_for(uint32_t client, const Request& r, Until until, F&& act) {
+  waiters_[r.id].push_back({client, r.seq, until});
+  auto result = act();
+  if (!result) {
+    // Refused, so nothing settled it: it is still the last one registered.
+    auto it = waiters_.find(r.id);
+    if (it != waiters_.end() && !it->second.empty() && it->second.back().client == client &&
+        it->second.back().seq == r.seq)
+      it->second.pop_back();
+    if (it != waiters_.end() && it->second.empty()) waiters_.erase(it);
+  }
+  return result;
+}
+
 Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   const std::string& op = r.op;
   auto need_id = [&]() -> Result<void> {
@@ -209,19 +227,16 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     lr.start = op == "run";
     lr.remove_on_exit = r.rm;
     lr.restart = r.restart;
-    RINGC_TRY(engine_.launch(std::move(lr)));
     Until until = op == "create" ? Until::created
                   : !r.wait      ? Until::running
                   : r.rm         ? Until::removed
                                  : Until::exited;
-    waiters_[r.id].push_back({client, r.seq, until});
-    return outcome::success();
+    return wait_for(client, r, until, [&] { return engine_.launch(std::move(lr)); });
   }
   if (op == "start") {
     RINGC_TRY(need_id());
-    RINGC_TRY(engine_.request(r.id, fsm::Event::start));
-    waiters_[r.id].push_back({client, r.seq, Until::running});
-    return outcome::success();
+    return wait_for(client, r, Until::running,
+                    [&] { return engine_.request(r.id, fsm::Event::start); });
   }
   if (op == "kill") {
     RINGC_TRY(need_id());
@@ -239,13 +254,9 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   }
   if (op == "delete") {
     RINGC_TRY(need_id());
-    RINGC_TRY(engine_.request(r.id, r.force ? fsm::Event::force_remove : fsm::Event::remove));
-    // It may already be gone (a stopped container is removed at once).
-    if (engine_.has(r.id))
-      waiters_[r.id].push_back({client, r.seq, Until::gone});
-    else
-      server_->send(client, reply_ok(r.seq));
-    return outcome::success();
+    return wait_for(client, r, Until::gone, [&] {
+      return engine_.request(r.id, r.force ? fsm::Event::force_remove : fsm::Event::remove);
+    });
   }
   if (op == "wait") {
     RINGC_TRY(need_id());

@@ -36,11 +36,6 @@ uint64_t Engine::token(uint32_t slot, Tag tag) const {
   return ring::Token{slot, slots_[slot].generation, tag}.pack();
 }
 
-Engine::Slot* Engine::find(std::string_view id) {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &slots_[it->second];
-}
-
 bool Engine::has(std::string_view id) const {
   return by_id_.count(id) != 0;
 }

@@ -172,7 +172,6 @@ class Engine {
   Result<void> ready();
   uint64_t token(uint32_t slot, Tag tag) const;
   static Tag timer_tag(Timer t);
-  Slot* find(std::string_view id);
   uint32_t alloc();
   void release(uint32_t i);
 

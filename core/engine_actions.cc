@@ -107,8 +107,12 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::release_init: {
       auto t0 = Clock::now();
       if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
-        if (auto r = release_by_fifo(rt_.store().fifo(s.id)); !r) s.error = r.error().what();
+        auto r = release_by_fifo(rt_.store().fifo(s.id));
+        if (!r) s.error = r.error().what();
         write_record(i);
+        // No socket tells of the exec: the init execs as soon as it reads
+        // the byte (or fails and exits, which the exit wait reports).
+        if (r) fire(i, fsm::Event::exec_done);
         return;
       }
       static const char kGo = 'S';
@@ -145,6 +149,9 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       return;
     case A::respawn:
       ++s.restarts;
+      if (s.pidfd >= 0) ::close(s.pidfd);  // the last run's (an adopted one's) pidfd
+      s.pidfd = -1;
+      s.adopted = false;
       if (auto r = spawn_init(i); !r) {
         s.error = r.error().what();
         fire(i, fsm::Event::init_failed);
@@ -201,6 +208,7 @@ void Engine::write_record(uint32_t i) {
   f.created_ns = s.created_ns;
   f.exit_code = s.exited ? s.exit_code : -1;
   f.restarts = uint32_t(s.restarts);
+  f.flags = s.remove_on_exit ? kRecordRemoveOnExit : 0;
   f.restart_kind = uint8_t(s.restart.kind);
   f.restart_max = uint16_t(std::min(s.restart.max, 65535));
   if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();

@@ -12,19 +12,31 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   RINGC_TRY(ready());
   if (has(r.id()))
     return ringc_error(Errc::exists, "container with id exists: " + std::string(r.id()));
-  auto p = std::make_shared<Prepared>();
-  p->bundle = r.bundle();
-  p->rootfs = r.rootfs();
-  p->spec.oci_version = r.oci_version();
-  r.for_each_annotation(
-      [&](std::string_view k, std::string_view v) { p->spec.annotations.emplace_back(k, v); });
+  RestartPolicy restart{RestartKind(r.restart_kind()), int(r.restart_max())};
+  std::shared_ptr<Prepared> p;
+  if (restart.kind != RestartKind::no) {
+    // A restart needs the whole spec again: read the bundle now.
+    // (A bundle that is gone drops the policy; `state` then shows "no".)
+    if (auto full = prepare(r.id(), std::string(r.bundle())))
+      p = std::make_shared<Prepared>(std::move(full).value());
+  }
+  if (!p) {
+    p = std::make_shared<Prepared>();
+    p->bundle = r.bundle();
+    p->rootfs = r.rootfs();
+    p->spec.oci_version = r.oci_version();
+    r.for_each_annotation(
+        [&](std::string_view k, std::string_view v) { p->spec.annotations.emplace_back(k, v); });
+    restart = {};
+  }
 
   uint32_t i = alloc();
   Slot& s = slots_[i];
   s.id = r.id();
   s.prepared = std::move(p);
   s.cgroup = r.cgroup();
-  s.restart = {RestartKind(r.restart_kind()), int(r.restart_max())};
+  s.restart = restart;
+  s.remove_on_exit = r.flags() & kRecordRemoveOnExit;
   s.restarts = int(r.restarts());
   s.created_ns = r.created_ns();
   s.pid = r.pid();

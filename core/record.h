@@ -38,11 +38,15 @@ inline constexpr uint32_t kRecordMax = 1 << 20;
 enum class RecordString : uint8_t { id, bundle, rootfs, cgroup, oci_version, annotations };
 inline constexpr int kStringCount = 6;
 
+// Record flags: the supervisor deletes the container once it has exited
+// (run --rm under a daemon).
+inline constexpr uint16_t kRecordRemoveOnExit = 1;
+
 // What is written: the owner of the data builds it, encode() lays it out.
 struct RecordFields {
   int32_t pid = 0;
   fsm::State status = fsm::State::creating;
-  uint16_t flags = 0;
+  uint16_t flags = 0;  // kRecordRemoveOnExit
   uint64_t start_time = 0;
   int64_t created_ns = 0;
   int32_t exit_code = -1;

@@ -187,6 +187,9 @@ TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
   Cmd r = via({"batch", "-b", bundle({"sleep", "1000"}), "--count", "50", "--parallel", "16",
                "--id-prefix", prefix, "--keep"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
+  std::string keeper = id("always");
+  ASSERT_EQ(via({"run", "-d", "--restart", "always", "-b", bundle({"sleep", "1000"}), keeper}).code,
+            0);
   kill(daemon_.pid, SIGKILL);
   daemon_.wait();
   // One container dies while no daemon watches.
@@ -199,15 +202,46 @@ TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
 
   start_daemon();
   Cmd stats = via({"stats"});
-  EXPECT_TRUE(has(stats.out, "\"running\":49")) << stats.out;
+  EXPECT_TRUE(has(stats.out, "\"running\":50")) << stats.out;  // 49 of the batch, the keeper
   EXPECT_TRUE(has(stats.out, "\"stopped\":1")) << stats.out;
   EXPECT_TRUE(has(via({"state", victim}).out, "\"status\": \"stopped\""));
+  // The adopted keeper's policy holds: killed, it is started again, once.
+  Client events(sock_);
+  ASSERT_TRUE(has(events.call("{\"op\":\"subscribe\"}"), "subscribed"));
+  Cmd ks = via({"state", keeper});
+  int kpid = std::atoi(ks.out.c_str() + ks.out.find("\"pid\": ") + 7);
+  ASSERT_GT(kpid, 0);
+  kill(kpid, SIGKILL);
+  for (;;) {
+    std::string l = events.line();
+    ASSERT_NE(l, "");
+    if (has(l, "\"id\":\"" + keeper + "\"") && has(l, "\"cause\":\"exec_done\"")) break;
+  }
+  Cmd again = via({"state", keeper});
+  EXPECT_TRUE(has(again.out, "\"status\": \"running\"")) << again.out;
+  EXPECT_TRUE(has(again.out, "\"restartCount\": 1")) << again.out;
+  EXPECT_EQ(via({"delete", "--force", keeper}).code, 0);
   for (int i = 0; i < 50; ++i) {
     std::string c = prefix + "-" + std::to_string(i);
     ids_.push_back(c);
     EXPECT_EQ(via({"delete", "--force", c}).code, 0) << c;
   }
   EXPECT_EQ(via({"list", "-q"}).out, "");
+}
+
+TEST_F(Daemon, TakesOverWhatTheCliMadeInItsRoot) {
+  // Made without the daemon, then handed to it: a restarted daemon adopts
+  // a created container and starts it through its exec fifo.
+  kill(daemon_.pid, SIGTERM);
+  EXPECT_EQ(daemon_.wait(), 0);
+  std::string c = id("cli");
+  ASSERT_EQ(ringc({"create", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  start_daemon();
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"created\""));
+  Cmd st = via({"start", c});
+  EXPECT_EQ(st.code, 0) << st.err;
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
+  EXPECT_EQ(via({"delete", "--force", c}).code, 0);
 }
 
 }  // namespace ringc::test

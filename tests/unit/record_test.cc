@@ -14,6 +14,9 @@ RecordFields sample() {
   f.exit_code = -1;
   f.owner = 0;
   f.restarts = 3;
+  f.flags = kRecordRemoveOnExit;
+  f.restart_kind = 2;
+  f.restart_max = 700;
   f.id = "web-1";
   f.bundle = "/srv/bundles/web";
   f.rootfs = "/srv/bundles/web/rootfs";
@@ -35,6 +38,9 @@ TEST(Record, RoundTrip) {
   EXPECT_EQ(r.created_ns(), 1'700'000'000'123'456'789);
   EXPECT_EQ(r.exit_code(), -1);
   EXPECT_EQ(r.restarts(), 3u);
+  EXPECT_EQ(r.flags(), kRecordRemoveOnExit);
+  EXPECT_EQ(r.restart_kind(), 2);
+  EXPECT_EQ(r.restart_max(), 700);
   EXPECT_EQ(r.id(), "web-1");
   EXPECT_EQ(r.bundle(), "/srv/bundles/web");
   EXPECT_EQ(r.rootfs(), "/srv/bundles/web/rootfs");
