@@ -30,7 +30,7 @@ namespace ringc::cli {
 namespace {
 constexpr uint16_t kSignalTag = ring::kOtherTagBase + 0x100;
 
-enum class Until : uint8_t { created, running, exited, removed, gone };
+enum class Until : uint8_t { created, running, paused, resumed, exited, removed, gone };
 constexpr int kNoExit = -2;
 struct Waiter {
   uint32_t client;
@@ -176,9 +176,13 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
   }
   // Deletions under way are finished (a record gone with its cgroup still
   // there would be lost to the next daemon); running containers stay.
+  // A ring timer wakes each wait, so that a deletion stuck in the kernel
+  // cannot hold the daemon past the deadline.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  auto tick = ring::to_timespec(std::chrono::milliseconds(100));
   while (engine_.stats().by_state[int(fsm::State::deleting)] &&
          std::chrono::steady_clock::now() < deadline) {
+    ring::prep_timeout(*ring, ring::kIgnored, &tick);
     RINGC_TRY(engine_.step());
   }
   ::close(sfd);
@@ -237,6 +241,13 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     RINGC_TRY(need_id());
     return wait_for(client, r, Until::running,
                     [&] { return engine_.request(r.id, fsm::Event::start); });
+  }
+  if (op == "pause" || op == "resume") {
+    RINGC_TRY(need_id());
+    bool pause = op == "pause";
+    return wait_for(client, r, pause ? Until::paused : Until::resumed, [&] {
+      return engine_.request(r.id, pause ? fsm::Event::pause : fsm::Event::resume);
+    });
   }
   if (op == "kill") {
     RINGC_TRY(need_id());
@@ -361,6 +372,14 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
         break;
       case Until::running:
         if (n->event == fsm::Event::exec_done) reply = reply_ok(w.seq, pid);
+        fail |= n->event == fsm::Event::exited;
+        break;
+      case Until::paused:
+        if (n->event == fsm::Event::frozen) reply = reply_ok(w.seq);
+        fail |= n->event == fsm::Event::exited;
+        break;
+      case Until::resumed:
+        if (n->event == fsm::Event::thawed) reply = reply_ok(w.seq);
         fail |= n->event == fsm::Event::exited;
         break;
       case Until::exited:

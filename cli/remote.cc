@@ -191,6 +191,12 @@ Result<int> remote_state(Context& ctx, std::span<const std::string> argv) {
 Result<int> remote_wait(Context& ctx, std::span<const std::string> argv) {
   return remote_simple(ctx, argv, "wait");
 }
+Result<int> remote_pause(Context& ctx, std::span<const std::string> argv) {
+  return remote_simple(ctx, argv, "pause");
+}
+Result<int> remote_resume(Context& ctx, std::span<const std::string> argv) {
+  return remote_simple(ctx, argv, "resume");
+}
 
 // kill ID [SIGNAL] [--all] [--grace DURATION]: with --grace, the signal now
 // and SIGKILL when the grace period runs out (a ring timer in the daemon).
@@ -342,7 +348,8 @@ Handler remote_handler(std::string_view verb) {
       {"create", remote_create}, {"run", remote_run},       {"start", remote_start},
       {"state", remote_state},   {"kill", remote_kill},     {"delete", remote_delete},
       {"list", remote_list},     {"events", remote_events}, {"batch", remote_batch},
-      {"stats", remote_stats},   {"wait", remote_wait}};
+      {"stats", remote_stats},   {"wait", remote_wait},     {"pause", remote_pause},
+      {"resume", remote_resume}};
   for (auto& [name, h] : kRemote)
     if (name == verb) return h;
   return nullptr;

@@ -61,6 +61,7 @@ void Engine::release(uint32_t i) {
   by_id_.erase(s.id);
   if (s.pidfd >= 0) ::close(s.pidfd);
   if (s.sock >= 0) ::close(s.sock);
+  if (s.events_fd >= 0) ::close(s.events_fd);
   uint16_t g = s.generation;
   s = Slot{};
   s.generation = g;
@@ -117,7 +118,7 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool al
   if (it == by_id_.end())
     return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
   uint32_t i = it->second;
-  if (e == fsm::Event::pause || e == fsm::Event::resume || e == fsm::Event::update)
+  if (e == fsm::Event::update)
     return ringc_error(Errc::bad_usage,
                        fmt::format("{} through the engine is not built yet; use ringc {} "
                                    "without --daemon",
@@ -166,7 +167,11 @@ void Engine::handle(const ring::Completion& c) {
     case kTimerGrace:
     case kTimerRestart:
     case kTimerRmdir:
+    case kTimerFreeze:
       on_timer(tok.slot, Tag(tok.tag), c.res);
+      break;
+    case kFreezePoll:
+      if (c.res != -ECANCELED) check_freeze(tok.slot);
       break;
     case kRmdir:
     case kStoreGone:
@@ -228,6 +233,8 @@ void Engine::on_timer(uint32_t i, Tag tag, int res) {
     fire(i, fsm::Event::grace_expired);
   else if (t == Timer::restart)
     fire(i, fsm::Event::restart_due);
+  else if (t == Timer::freeze)
+    check_freeze(i);
   // rmdir: advance_teardown runs after every completion of a deleting slot.
 }
 

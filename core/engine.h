@@ -130,13 +130,15 @@ class Engine {
     kTimerGrace,
     kTimerRestart,
     kTimerRmdir,
-    kRmdir,      // one hierarchy's cgroup directory
-    kStoreGone,  // the state directory
+    kTimerFreeze,  // v1-only hosts: freezer.state is re-read on a timer
+    kFreezePoll,   // POLLPRI on cgroup.events
+    kRmdir,        // one hierarchy's cgroup directory
+    kStoreGone,    // the state directory
   };
   // Teardown, through the ring: the cgroup in every hierarchy, then the
   // state directory.
   enum class Teardown : uint8_t { idle, cgroups, store, done };
-  enum class Timer : uint8_t { none, grace, restart, rmdir };
+  enum class Timer : uint8_t { none, grace, restart, rmdir, freeze };
 
   struct Slot {
     uint16_t generation = 0;
@@ -157,6 +159,8 @@ class Engine {
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
     Teardown teardown = Teardown::idle;
+    int events_fd = -1;              // cgroup.events while a pause or resume settles
+    bool want_frozen = false;        // what that pause or resume asked for
     uint8_t unlinks = 0;             // teardown unlinks in flight
     bool rmdir_busy = false;         // a cgroup directory still had tasks
     std::vector<std::string> paths;  // what the unlinks in flight name
@@ -191,6 +195,9 @@ class Engine {
   void write_record(uint32_t i);
   void after_exit(uint32_t i);
   void advance_teardown(uint32_t i);
+  void freeze(uint32_t i, bool frozen);
+  void check_freeze(uint32_t i);
+  void thaw_for_kill(uint32_t i);
   void on_unlink(uint32_t i, Tag tag, int res);
   void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);
   void notify(uint32_t i, fsm::State from, fsm::Event e, bool gone = false);

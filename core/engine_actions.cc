@@ -2,6 +2,7 @@
 // signal, timers, records and teardown. Each submits its SQEs and
 // returns; the completions come back through Engine::handle.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cgroup/freezer.h"
 #include "cgroup/manager.h"
 #include "core/engine.h"
 #include "core/observe.h"
@@ -94,9 +96,11 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
   using A = fsm::Action;
   switch (a) {
     case A::none:
-    case A::freeze:  // refused in request(): the engine has no freezer yet
+    case A::set_resources:  // refused in request(): not built in the engine yet
+      return;
+    case A::freeze:
     case A::thaw:
-    case A::set_resources:
+      freeze(i, a == A::freeze);
       return;
     case A::record_created:
       if (s.start)
@@ -134,6 +138,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       arm(i, Timer::grace, grace);
       return;
     case A::kill_now:
+      thaw_for_kill(i);
       send_signal(i, SIGKILL);
       (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
       return;
@@ -144,6 +149,8 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::kill_and_destroy:
       s.stop_requested = true;
       if (s.timer != Timer::none) disarm(i);
+      if (s.events_fd >= 0) ring::prep_cancel(*ring_, token(i, kFreezePoll));
+      thaw_for_kill(i);
       send_signal(i, SIGKILL);
       advance_teardown(i);
       return;
@@ -193,10 +200,60 @@ Engine::Tag Engine::timer_tag(Timer t) {
       return kTimerRestart;
     case Timer::rmdir:
       return kTimerRmdir;
+    case Timer::freeze:
+      return kTimerFreeze;
     case Timer::none:
       break;
   }
   return Tag(0);
+}
+
+// pause and resume: the request to the kernel now, the transition's
+// observation (frozen, thawed) when cgroup.events says so (a POLLPRI poll
+// through the ring), or on v1-only hosts when freezer.state does (re-read
+// on ring timers).
+void Engine::freeze(uint32_t i, bool frozen) {
+  Slot& s = slots_[i];
+  s.want_frozen = frozen;
+  if (s.events_fd < 0) {
+    auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
+    s.events_fd = fd ? fd.value() : -1;
+  }
+  if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r) {
+    s.error =
+        fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup, r.error().message());
+    return;
+  }
+  check_freeze(i);
+}
+
+// A v1-frozen task does not die of SIGKILL until it is thawed.
+void Engine::thaw_for_kill(uint32_t i) {
+  Slot& s = slots_[i];
+  if (!s.want_frozen || s.exited) return;
+  s.want_frozen = false;
+  (void)cgroup::request_freeze(*host_, s.cgroup, false);
+}
+
+void Engine::check_freeze(uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.state == fsm::State::deleting || s.exited) return;
+  if (s.events_fd >= 0) {  // re-arm: POLLPRI again only after a read
+    char buf[256];
+    (void)::pread(s.events_fd, buf, sizeof buf, 0);
+  }
+  auto now = cgroup::is_frozen(*host_, s.cgroup);
+  if (now && now.value() == s.want_frozen) {
+    fire(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
+    write_record(i);
+    return;
+  }
+  if (s.events_fd >= 0) {
+    ++s.pending;
+    ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd, POLLPRI);
+  } else {
+    arm(i, Timer::freeze, std::chrono::milliseconds(5));
+  }
 }
 
 void Engine::write_record(uint32_t i) {

@@ -229,6 +229,21 @@ TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
   EXPECT_EQ(via({"list", "-q"}).out, "");
 }
 
+TEST_F(Daemon, PauseAndResumeReturnOnceTheKernelSaysSo) {
+  std::string c = id("pz");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  ASSERT_EQ(via({"pause", c}).code, 0);
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"paused\""));
+  EXPECT_TRUE(has(ringc({"state", c}).out, "\"status\": \"paused\""));  // the record
+  Cmd again = via({"pause", c});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_TRUE(has(again.err, "cannot pause container \"" + c + "\" in state paused")) << again.err;
+  ASSERT_EQ(via({"resume", c}).code, 0);
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
+  ASSERT_EQ(via({"pause", c}).code, 0);
+  EXPECT_EQ(via({"delete", "--force", c}).code, 0);  // a frozen container is still removed
+}
+
 TEST_F(Daemon, TakesOverWhatTheCliMadeInItsRoot) {
   // Made without the daemon, then handed to it: a restarted daemon adopts
   // a created container and starts it through its exec fifo.
