@@ -255,8 +255,8 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (sig <= 0)
       return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
     if (r.grace_ms) {
-      engine_.grace = std::chrono::milliseconds(*r.grace_ms);
-      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig));
+      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig, false,
+                                std::chrono::milliseconds(*r.grace_ms)));
     } else {
       RINGC_TRY(engine_.request(r.id, fsm::Event::kill, sig, r.all));
     }

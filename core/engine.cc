@@ -112,7 +112,8 @@ Result<void> Engine::launch(LaunchRequest req) {
   return outcome::success();
 }
 
-Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool all) {
+Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool all,
+                             std::chrono::milliseconds grace) {
   RINGC_TRY(ready());
   auto it = by_id_.find(id);
   if (it == by_id_.end())
@@ -125,6 +126,7 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool al
                                    fsm::name(e), fsm::name(e)));
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
+  slots_[i].grace = grace;
   fire(i, e, sig);
   if (all && e == fsm::Event::kill) (void)cgroup::signal_all(*host_, slots_[i].cgroup, sig);
   charge(Phase::busy, t0);

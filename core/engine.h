@@ -87,9 +87,10 @@ class Engine {
   // exit) comes as notices. An error here means nothing was made.
   Result<void> launch(LaunchRequest req);
   // A user's request: start, kill (sig; to every process of the container
-  // with all), stop (sig, then KILL after the grace period), remove,
-  // force_remove.
-  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM, bool all = false);
+  // with all), stop (sig, then KILL when `grace` has passed), remove,
+  // force_remove, pause, resume.
+  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM, bool all = false,
+                       std::chrono::milliseconds grace = std::chrono::seconds(10));
   // Submits what is queued, waits for at least one completion and handles
   // every one that is there.
   Result<void> step();
@@ -120,7 +121,6 @@ class Engine {
     RINGC_TRY(ready());
     return ring_;
   }
-  std::chrono::milliseconds grace{10'000};
 
  private:
   enum Tag : uint16_t {
@@ -151,6 +151,7 @@ class Engine {
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;
+    std::chrono::milliseconds grace{0};  // of the stop under way
     pid_t pid = -1;
     int pidfd = -1, sock = -1;
     bool exited = false;

@@ -135,7 +135,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::terminate:
       s.stop_requested = true;
       send_signal(i, sig);
-      arm(i, Timer::grace, grace);
+      arm(i, Timer::grace, s.grace);
       return;
     case A::kill_now:
       thaw_for_kill(i);
