@@ -16,6 +16,7 @@
 #include "core/launch.h"
 #include "core/process_setup.h"
 #include "core/rootfs.h"
+#include "core/seccomp.h"
 #include "core/spawn.h"
 #include "core/sys.h"
 #include "core/timeline.h"
@@ -157,6 +158,17 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (auto r = set_names(spec); !r) return r.error();
   phase(3);
   if (int r = sys::close_range_cloexec(3); r < 0) return neg_error(r, "close_range");
+  // The filter is built now so that a profile libseccomp refuses fails
+  // create. Without no_new_privs, loading it needs CAP_SYS_ADMIN, which
+  // the user's identity may drop: load it first. With no_new_privs, load
+  // it after `start`, right before execve, so setup runs unfiltered.
+  SeccompFilter filter;
+  if (spec.linux_cfg.seccomp) {
+    RINGC_TRY(filter, SeccompFilter::build(*spec.linux_cfg.seccomp));
+    if (!proc.no_new_privileges) {
+      RINGC_TRY(filter.load());
+    }
+  }
   if (auto r = apply_identity(proc); !r) return r.error();
   if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
   auto exe = find_executable(proc);
@@ -178,6 +190,13 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (n != 1) ::_exit(127);
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env);
+  if (filter && proc.no_new_privileges) {
+    if (auto r = filter.load(); !r) {
+      std::string msg = fmt::format("ringc: {}\n", r.error().what());
+      (void)::write(2, msg.data(), msg.size());
+      ::_exit(127);
+    }
+  }
   ::execve(exe.value().c_str(), argv.data(), envp.data());
   int e = errno;
   std::string msg = fmt::format("ringc: exec {}: {}\n", exe.value(), std::strerror(e));

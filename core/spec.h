@@ -14,6 +14,7 @@
 
 #include "cgroup/resources.h"
 #include "core/error.h"
+#include "core/seccomp.h"
 
 namespace ringc {
 
@@ -82,6 +83,7 @@ struct Linux {
   std::vector<std::string> masked_paths, readonly_paths;
   std::map<std::string, std::string> sysctl;
   std::vector<Device> devices;
+  std::optional<Seccomp> seccomp;
 
   const Namespace* find(NsType t) const;
 };
@@ -107,6 +109,9 @@ class Reader;
 // config.json, "" in a file of its own).
 Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
                                           simdjson::dom::object resources, const std::string& base);
+
+// linux.seccomp; errors name the field under "/linux/seccomp".
+Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, simdjson::dom::object o);
 
 // A LinuxResources JSON object on its own (`update -r FILE`); path "-" is
 // standard input. Errors name the file and the field.

@@ -279,6 +279,10 @@ Result<Linux> parse_linux(const Reader& r, object o) {
       l.devices.push_back(std::move(dev));
     }
   }
+  if (auto e = Reader::field(o, "seccomp")) {
+    RINGC_TRY(auto so, r.obj(*e, "/linux/seccomp"));
+    RINGC_TRY(l.seccomp, parse_seccomp(r, so));
+  }
   return l;
 }
 }  // namespace

@@ -165,3 +165,36 @@ TEST(Spec, NameTables) {
   EXPECT_EQ(rlimit_number("NOFILE"), -1);
   EXPECT_EQ(ns_name(NsType::network), "network");
 }
+
+TEST(Spec, ParsesDockersSeccompProfile) {
+  auto r = parse_spec(edit(
+      "\"linux\": {", "\"linux\": {\"seccomp\": " + data("docker-default-seccomp.json") + ","));
+  ASSERT_TRUE(r) << r.error().what();
+  const auto& s = r.value().linux_cfg.seccomp;
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->default_action, SeccompAction::errno_ret);
+  EXPECT_EQ(s->default_errno, 1u);
+  EXPECT_EQ(s->architectures, (std::vector<std::string>{"x86_64", "x86", "x32"}));
+  ASSERT_GE(s->syscalls.size(), 3u);
+  const SeccompRule& socket = s->syscalls[2];
+  EXPECT_EQ(socket.names, std::vector<std::string>{"socket"});
+  ASSERT_EQ(socket.args.size(), 1u);
+  EXPECT_EQ(socket.args[0].op, SeccompOp::ne);
+  EXPECT_EQ(socket.args[0].value, 40u);
+  EXPECT_EQ(s->syscalls.back().errno_ret, 38u);
+  // The filter builds (libseccomp accepts every rule), in this process.
+  auto f = SeccompFilter::build(*s);
+  ASSERT_TRUE(f) << f.error().what();
+}
+
+TEST(Spec, SeccompFlagsAndBadFlag) {
+  auto r = parse_spec(edit("\"linux\": {",
+                           "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_LOG\", "
+                           "\"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]},"));
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_TRUE(r.value().linux_cfg.seccomp->flag_log);
+  EXPECT_EQ(error_of(edit("\"linux\": {",
+                          "\"linux\": {\"seccomp\": {\"defaultAction\": "
+                          "\"SCMP_ACT_LOG\", \"flags\": [\"NOPE\"]},")),
+            "config.json: /linux/seccomp/flags: unsupported flag \"NOPE\"");
+}
