@@ -13,6 +13,7 @@ namespace ringc {
 struct BatchReport;
 struct BatchOptions;
 struct ListEntry;
+struct CreateOptions;
 }  // namespace ringc
 
 namespace ringc::cli {
@@ -70,9 +71,16 @@ Result<BatchOptions> batch_options(const Args& a);
 std::string list_table(const std::vector<ListEntry>& entries);
 // The flags create and run share (run adds --detach).
 std::span<const FlagSpec> create_flags();
-// Those whose feature is not built yet are refused by name rather than
-// silently ignored.
-Result<void> refuse_unbuilt_flags(const Args& a, std::string_view command);
+// The daemon's engine allocates no terminals and passes no fds: those
+// flags are refused by name with --daemon rather than silently ignored.
+Result<void> refuse_local_only_flags(const Args& a, std::string_view command);
+// Which of fds 3.. the caller handed ringc, noted before ringc opens any
+// of its own, so --preserve-fds never passes one of ringc's to a container.
+void note_inherited_fds();
+bool fd_inherited(int fd);
+
+// create/run flags into options for the container `id`.
+Result<CreateOptions> create_options(const Args& a, std::string id, std::string_view command);
 
 // For verbs that take one container id and no flags: parse, then f(id).
 Result<int> with_one_id(std::span<const std::string> argv, std::string_view command,

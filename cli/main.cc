@@ -161,6 +161,7 @@ int run_main(std::span<const std::string> argv) {
 }  // namespace ringc::cli
 
 int main(int argc, char** argv) {
+  ringc::cli::note_inherited_fds();
   std::vector<std::string> all(argv + 1, argv + argc);
   return ringc::cli::run_main(all);
 }

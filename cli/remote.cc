@@ -138,7 +138,7 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   flags.push_back({"rm", "", false});
   const char* verb = run ? "run" : "create";
   RINGC_TRY(auto a, parse(argv, flags, verb));
-  RINGC_TRY(refuse_unbuilt_flags(a, verb));
+  RINGC_TRY(refuse_local_only_flags(a, verb));
   RINGC_TRY(auto id, one_id(a.positional, verb));
   Request r;
   r.op = verb;

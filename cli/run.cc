@@ -6,9 +6,8 @@ namespace ringc::cli {
 
 Result<int> cmd_run(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, create_flags(), "run"));
-  RINGC_TRY(refuse_unbuilt_flags(a, "run"));
   RINGC_TRY(auto id, one_id(a.positional, "run"));
-  CreateOptions o{id, a.get("bundle", "."), a.get("pid-file")};
+  RINGC_TRY(auto o, create_options(a, id, "run"));
   return run(ctx.runtime, o, a.has("detach"));
 }
 

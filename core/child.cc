@@ -1,10 +1,12 @@
 // The container's init between clone3 and execve. Runs in the child only:
 // the parent's reactor pays for none of this.
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/manager.h"
+#include "core/console.h"
 #include "core/launch.h"
 #include "core/process_setup.h"
 #include "core/rootfs.h"
@@ -88,11 +91,47 @@ Result<void> set_names(const Spec& spec) {
   return outcome::success();
 }
 
-std::vector<char*> cstrings(const std::vector<std::string>& v) {
+std::vector<char*> cstrings(const std::vector<std::string>& v,
+                            const std::vector<std::string>& more = {}) {
   std::vector<char*> out;
   for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  for (auto& s : more) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// A session keyring of the container's own, as runc makes ("_ses.<id>"),
+// so keys stay out of the host's session. A kernel without keyrings is fine.
+Result<void> join_session_keyring(const std::string& id) {
+  std::string name = "_ses." + id;
+  long key = ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str());
+  if (key < 0) {
+    if (errno == ENOSYS) return outcome::success();
+    return sys_error(errno, "join session keyring " + name);
+  }
+  // Possessor: everything; user: view (runc's mask).
+  if (::syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f010000) < 0)
+    return sys_error(errno, "set session keyring permissions");
+  return outcome::success();
+}
+
+// Fds 3 .. 3+n-1 reach the program (LISTEN_FDS, --preserve-fds); every
+// other fd from 3 up is closed at exec. An fd in that range that is one of
+// ringc's own means the caller did not have it open: refuse, rather than
+// hand the container a handle to ringc.
+Result<void> pass_fds(unsigned n, std::initializer_list<int> ours) {
+  for (int fd : ours)
+    if (fd >= 3 && unsigned(fd) < 3 + n)
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("--preserve-fds: fd {} was not open in the caller", fd));
+  if (int r = sys::close_range_cloexec(3 + n); r < 0) return neg_error(r, "close_range");
+  for (unsigned fd = 3; fd < 3 + n; ++fd) {
+    int flags = ::fcntl(int(fd), F_GETFD);
+    if (flags < 0) return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
+    if (::fcntl(int(fd), F_SETFD, flags & ~FD_CLOEXEC) < 0)
+      return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
+  }
+  return outcome::success();
 }
 }  // namespace
 
@@ -116,6 +155,9 @@ Error child_main(const SpawnPlan& plan, int sock) {
   ::umask(0);
 
   if (auto r = enter_namespaces(spec); !r) return r.error();
+  if (!plan.init.no_new_keyring) {
+    RINGC_TRY(join_session_keyring(plan.init.id));
+  }
   phase(1);
 
   // `start` arrives on the exec fifo (CLI) or on the socket (engine).
@@ -153,11 +195,16 @@ Error child_main(const SpawnPlan& plan, int sock) {
   phase(2);
   ready.phase_us[0] = cgroup_us;
   ready.phase_us[2] -= cgroup_us;
-  if (auto r = pivot_into(plan.rootfs); !r) return r.error();
+  if (auto r = plan.init.no_pivot ? move_root_into(plan.rootfs) : pivot_into(plan.rootfs); !r)
+    return r.error();
   if (auto r = finish_rootfs(spec); !r) return r.error();
   if (auto r = set_names(spec); !r) return r.error();
   phase(3);
-  if (int r = sys::close_range_cloexec(3); r < 0) return neg_error(r, "close_range");
+  if (plan.init.console_fd >= 0) {
+    RINGC_TRY(setup_console(plan.init.console_fd, proc));
+    ::close(plan.init.console_fd);
+  }
+  RINGC_TRY(pass_fds(plan.init.preserve_fds, {sock, go_fd}));
   // The filter is built now so that a profile libseccomp refuses fails
   // create. Without no_new_privs, loading it needs CAP_SYS_ADMIN, which
   // the user's identity may drop: load it first. With no_new_privs, load
@@ -189,7 +236,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(127);
   auto argv = cstrings(proc.args);
-  auto envp = cstrings(proc.env);
+  auto envp = cstrings(proc.env, plan.init.extra_env);
   if (filter && proc.no_new_privileges) {
     if (auto r = filter.load(); !r) {
       std::string msg = fmt::format("ringc: {}\n", r.error().what());

@@ -17,6 +17,10 @@ struct CreateOptions {
   std::string id;
   std::string bundle = ".";
   std::string pid_file;
+  std::string console_socket;  // where the pty master goes (process.terminal)
+  unsigned preserve_fds = 0;   // fds 3.. after LISTEN_FDS's, passed through
+  bool no_pivot = false;
+  bool no_new_keyring = false;
 };
 
 // The FSM's answer for a container, or the user-facing refusal:

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "cgroup/manager.h"
+#include "core/console.h"
 #include "core/container.h"
 #include "core/launch.h"
 #include "core/observe.h"
@@ -42,7 +43,51 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
 struct Launched {
   pid_t pid;
   int pidfd;
+  sys::UniqueFd pty;  // the pty master, for a foreground terminal run
 };
+
+// systemd socket activation: LISTEN_FDS fds from 3 reach the container
+// when they were meant for this process (LISTEN_PID), as runc passes them.
+unsigned listen_fds() {
+  const char* n = std::getenv("LISTEN_FDS");
+  const char* pid = std::getenv("LISTEN_PID");
+  if (!n || !pid || std::atoi(pid) != ::getpid()) return 0;
+  int v = std::atoi(n);
+  return v > 0 ? unsigned(v) : 0;
+}
+
+// The create/run flags, checked against process.terminal as runc checks
+// them. `console` gets the fd the init sends the pty over; `pty_end` the
+// end a foreground run receives it on.
+Result<InitOptions> init_options(const CreateOptions& o, const Prepared& p, bool foreground,
+                                 sys::UniqueFd& console, sys::UniqueFd& pty_end) {
+  InitOptions init;
+  init.id = o.id;
+  init.no_pivot = o.no_pivot;
+  init.no_new_keyring = o.no_new_keyring;
+  unsigned listen = listen_fds();
+  init.preserve_fds = listen + o.preserve_fds;
+  if (listen) init.extra_env = {"LISTEN_FDS=" + std::to_string(listen), "LISTEN_PID=1"};
+  bool tty = p.spec.process.terminal;
+  if (!tty && !o.console_socket.empty())
+    return ringc_error(Errc::bad_usage,
+                       "--console-socket: process.terminal is false, there is no pty to send");
+  if (tty && !o.console_socket.empty()) {
+    RINGC_TRY(console, connect_console_socket(o.console_socket));
+  } else if (tty && foreground) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+      return sys_error(errno, "socketpair");
+    console = sys::UniqueFd(sv[0]);
+    pty_end = sys::UniqueFd(sv[1]);
+  } else if (tty) {
+    return ringc_error(Errc::bad_usage,
+                       "process.terminal is true: a detached container needs --console-socket "
+                       "to hand its pty to");
+  }
+  init.console_fd = console.get();
+  return init;
+}
 
 // Undoes a create's steps in reverse unless disarmed.
 class Undo {
@@ -71,7 +116,9 @@ class Undo {
 // Up to "created": init set up and blocked on the exec fifo. The steps
 // taken are registered with undo; the caller disarms it on success.
 Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, Undo& undo,
-                        bool record) {
+                        bool record, bool foreground) {
+  sys::UniqueFd console, pty_end;
+  RINGC_TRY(auto init, init_options(o, p, foreground, console, pty_end));
   rt.timeline.mark("spec");
   RINGC_TRY(auto host, rt.cgroups());
   rt.timeline.mark("cgroup-detect");
@@ -84,7 +131,8 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   std::string fifo = rt.store().fifo(o.id);
   if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
   Launch l;
-  auto begun = begin_launch(*host, p, p.cgroup_path, fifo, l, &rt.timeline);
+  auto begun = begin_launch(*host, p, p.cgroup_path, fifo, init, l, &rt.timeline);
+  console = sys::UniqueFd();  // the init has its copy
   if (l.cgroup_made) undo.cgroup(p.cgroup_path);
   if (l.child.pidfd >= 0) undo.child(l.child.pidfd);
   if (!begun) {
@@ -112,7 +160,11 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   }
   RINGC_TRY(write_pid_file(o.pid_file, s.pid));
   rt.timeline.mark("record");
-  return Launched{s.pid, s.pidfd};
+  Launched out{s.pid, s.pidfd, sys::UniqueFd()};
+  if (pty_end.get() >= 0) {
+    RINGC_TRY(out.pty, receive_pty_master(pty_end.get()));
+  }
+  return out;
 }
 
 // Signals a foreground run forwards to the container (runc forwards all it
@@ -129,7 +181,7 @@ sigset_t forwarded_signals() {
 Result<void> create(Runtime& rt, const CreateOptions& o) {
   RINGC_TRY(auto p, prepare(o.id, o.bundle));
   Undo undo(rt, o.id);
-  RINGC_TRY(auto l, launch(rt, o, p, undo, true));
+  RINGC_TRY(auto l, launch(rt, o, p, undo, true, false));
   undo.disarm();
   ::close(l.pidfd);
   return outcome::success();
@@ -143,7 +195,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   sigset_t fwd = forwarded_signals(), old;
   if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
   Undo undo(rt, o.id);
-  RINGC_TRY(auto l, launch(rt, o, p, undo, false));
+  RINGC_TRY(auto l, launch(rt, o, p, undo, false, !detach));
   RINGC_TRY(auto t, transition(o.id, fsm::State::created, fsm::Event::start));
   RINGC_TRY(release_init(rt, o.id));
   RINGC_TRY(rt.store().write(o.id, record_fields(p, o.id, p.cgroup_path, l.pid,
@@ -157,7 +209,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   int sfd = ::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return sys_error(errno, "signalfd");
   RINGC_TRY(auto ring, rt.ring());
-  auto code = await_exit_forwarding(*ring, l.pidfd, sfd);
+  auto code = await_exit_forwarding(*ring, l.pidfd, sfd, l.pty.get());
   ::close(sfd);
   ::close(l.pidfd);
   rt.timeline.mark("run-until-exit");

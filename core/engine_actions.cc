@@ -49,7 +49,9 @@ Result<void> Engine::spawn_init(uint32_t i) {
   Slot& s = slots_[i];
   Launch l;
   Timeline tl;
-  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", l, &tl);
+  InitOptions init;
+  init.id = s.id;
+  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, &tl);
   tl.each([&](const char* phase, uint32_t us) {
     std::string_view p = phase;
     Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;

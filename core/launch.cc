@@ -61,11 +61,6 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   Prepared p;
   RINGC_TRY(p.bundle, real_dir(bundle, "bundle"));
   RINGC_TRY(p.spec, load_spec(p.bundle));
-  if (p.spec.process.terminal)
-    return ringc_error(Errc::bad_spec,
-                       p.bundle +
-                           "/config.json: /process/terminal: true needs a terminal, which "
-                           "this ringc cannot allocate yet; set it to false");
   std::string root =
       p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
   RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
@@ -74,7 +69,13 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
 }
 
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
-                          const std::string& fifo, Launch& out, Timeline* tl) {
+                          const std::string& fifo, const InitOptions& init, Launch& out,
+                          Timeline* tl) {
+  if (p.spec.process.terminal && init.console_fd < 0)
+    return ringc_error(Errc::bad_usage,
+                       p.bundle +
+                           "/config.json: /process/terminal is true: the pty needs somewhere to "
+                           "go: --console-socket, or a foreground run (the daemon has neither)");
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
@@ -91,6 +92,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.fifo_path = fifo;
   plan.cgroups = &host;
   plan.cgroup_path = cg;
+  plan.init = init;
   auto v2 = cgroup::open_v2_dir(host, cg);
   if (!v2) return Error{v2.error(), "open cgroup " + cg};
   plan.cgroup_v2_fd = v2.value();

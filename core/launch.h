@@ -50,7 +50,9 @@ struct Launch {
 // empty fifo the init waits for `start` on its handshake socket (the
 // engine) instead of the exec fifo (the CLI). On failure `out` says what
 // exists. Phases are marked on `tl` when given.
+// A terminal container needs init.console_fd.
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
-                          const std::string& fifo, Launch& out, Timeline* tl = nullptr);
+                          const std::string& fifo, const InitOptions& init, Launch& out,
+                          Timeline* tl = nullptr);
 
 }  // namespace ringc

@@ -440,6 +440,15 @@ Result<void> pivot_into(const std::string& rootfs) {
   return r;
 }
 
+Result<void> move_root_into(const std::string& rootfs) {
+  if (::chdir(rootfs.c_str()) < 0) return sys_error(errno, "chdir rootfs");
+  if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
+    return sys_error(errno, "move rootfs onto /");
+  if (::chroot(".") < 0) return sys_error(errno, "chroot rootfs");
+  if (::chdir("/") < 0) return sys_error(errno, "chdir /");
+  return outcome::success();
+}
+
 Result<void> finish_rootfs(const Spec& spec) {
   for (auto& [k, v] : spec.linux_cfg.sysctl) {
     RINGC_TRY(write_sysctl(k, v));

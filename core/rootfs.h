@@ -37,6 +37,10 @@ Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 Result<void> setup_rootfs(const SpawnPlan& plan,
                           const std::function<Result<void>()>& before_cgroup);
 Result<void> pivot_into(const std::string& rootfs);
+// --no-pivot (runc's, for a rootfs on ramfs, where pivot_root fails): the
+// rootfs is moved onto / and chrooted into. The host's root stays in the
+// mount namespace, so it is weaker than pivot_root; runc says the same.
+Result<void> move_root_into(const std::string& rootfs);
 // After pivot_root: sysctls, masked and read-only paths, read-only root.
 Result<void> finish_rootfs(const Spec& spec);
 

@@ -27,6 +27,17 @@ struct HandshakeMsg {
   char text[480];                       // NUL-terminated message for error
 };
 
+// How this one init differs from what its spec says: what runc takes as
+// create/run flags.
+struct InitOptions {
+  std::string id;             // names the session keyring, "_ses.<id>"
+  int console_fd = -1;        // a connected --console-socket, or -1
+  unsigned preserve_fds = 0;  // fds 3.. passed through (LISTEN_FDS and --preserve-fds)
+  bool no_pivot = false;      // move the rootfs onto / and chroot instead of pivot_root
+  bool no_new_keyring = false;
+  std::vector<std::string> extra_env;  // LISTEN_FDS=, LISTEN_PID=1
+};
+
 // Everything the child needs, prepared by the parent before clone3 so the
 // child allocates and resolves as little as possible.
 struct SpawnPlan {
@@ -37,6 +48,7 @@ struct SpawnPlan {
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
+  InitOptions init;
 };
 
 struct Spawned {

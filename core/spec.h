@@ -14,6 +14,7 @@
 
 #include "cgroup/resources.h"
 #include "core/error.h"
+#include "core/hooks.h"
 #include "core/seccomp.h"
 
 namespace ringc {
@@ -53,8 +54,13 @@ struct User {
   std::vector<gid_t> additional_gids;
 };
 
+struct ConsoleSize {
+  uint32_t height = 0, width = 0;
+};
+
 struct Process {
   bool terminal = false;
+  std::optional<ConsoleSize> console_size;
   User user;
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -96,6 +102,7 @@ struct Spec {
   std::string hostname, domainname;
   std::vector<Mount> mounts;
   std::vector<std::pair<std::string, std::string>> annotations;
+  Hooks hooks;
   Linux linux_cfg;
 };
 
@@ -110,6 +117,8 @@ class Reader;
 Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
                                           simdjson::dom::object resources, const std::string& base);
 
+// hooks; errors name the field under "/hooks".
+Result<Hooks> parse_hooks(const spec_detail::Reader& r, simdjson::dom::object o);
 // linux.seccomp; errors name the field under "/linux/seccomp".
 Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, simdjson::dom::object o);
 

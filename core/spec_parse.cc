@@ -72,6 +72,17 @@ Result<Process> parse_process(const Reader& r, object o) {
   if (auto e = Reader::field(o, "terminal")) {
     RINGC_TRY(p.terminal, r.boolean(*e, "/process/terminal"));
   }
+  if (auto e = Reader::field(o, "consoleSize")) {
+    RINGC_TRY(auto co, r.obj(*e, "/process/consoleSize"));
+    ConsoleSize cs;
+    auto h = Reader::field(co, "height"), w = Reader::field(co, "width");
+    if (!h || !w) return r.fail("/process/consoleSize", "height and width are required");
+    RINGC_TRY(auto hv, r.integer(*h, "/process/consoleSize/height", 0, UINT16_MAX));
+    RINGC_TRY(auto wv, r.integer(*w, "/process/consoleSize/width", 0, UINT16_MAX));
+    cs.height = uint32_t(hv);
+    cs.width = uint32_t(wv);
+    p.console_size = cs;
+  }
   if (auto e = Reader::field(o, "user")) {
     RINGC_TRY(auto uo, r.obj(*e, "/process/user"));
     RINGC_TRY(p.user, parse_user(r, uo));
@@ -331,6 +342,10 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
   }
   if (auto e = Reader::field(top, "annotations")) {
     RINGC_TRY(s.annotations, r.string_map(*e, "/annotations"));
+  }
+  if (auto e = Reader::field(top, "hooks")) {
+    RINGC_TRY(auto ho, r.obj(*e, "/hooks"));
+    RINGC_TRY(s.hooks, parse_hooks(r, ho));
   }
   if (auto e = Reader::field(top, "linux")) {
     RINGC_TRY(auto lo, r.obj(*e, "/linux"));

@@ -1,7 +1,5 @@
 #include "core/waits.h"
 
-#include <sys/signalfd.h>
-
 #include <fmt/format.h>
 
 #include "core/sys.h"
@@ -57,36 +55,6 @@ Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::millis
     if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
   }
   return exit_code(info);
-}
-
-Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd) {
-  siginfo_t info{};
-  signalfd_siginfo si{};
-  if (!ring::prep_exit_wait(r, kOp, pidfd, true, &info) ||
-      !ring::prep_read(r, kSig, signal_fd, &si, sizeof si))
-    return sys_error(EBUSY, "io_uring: no submission entry");
-  ring::Completion batch[8];
-  for (;;) {
-    if (auto w = r.wait(); !w) return ring_error(w.error());
-    unsigned n = r.reap(batch, 8);
-    for (unsigned i = 0; i < n; ++i) {
-      const auto& c = batch[i];
-      if (c.user_data == kSig) {
-        if (c.res == int(sizeof si)) sys::pidfd_send_signal(pidfd, int(si.ssi_signo));
-        if (!ring::prep_read(r, kSig, signal_fd, &si, sizeof si))
-          return sys_error(EBUSY, "io_uring: no submission entry");
-      } else if (c.user_data == kOp) {
-        if (c.res < 0) return sys_error(-c.res, "wait for exit");
-        if (!r.features().waitid) {
-          if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
-        }
-        // si must outlive the read: wait for the cancelled read to complete.
-        ring::prep_cancel(r, kSig);
-        (void)r.await(kSig);
-        return exit_code(info);
-      }
-    }
-  }
 }
 
 Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d) {

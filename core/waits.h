@@ -20,8 +20,11 @@ Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milli
 Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline);
 
 // Like await_exit for our own child, forwarding every signal that arrives
-// on signal_fd (a signalfd) to it meanwhile: foreground `run`.
-Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd);
+// on signal_fd (a signalfd) to it meanwhile: foreground `run`. With a pty
+// master (process.terminal), also copies stdin to it and it to stdout,
+// and turns SIGWINCH into a resize; the copy drains after the exit.
+// (core/foreground.cc)
+Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master = -1);
 
 // A pause on the ring (for retry backoff): a timer completion, not a sleep.
 Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d);

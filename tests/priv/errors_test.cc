@@ -17,16 +17,12 @@ TEST_F(Priv, MalformedConfigNamesTheField) {
             "ringc: " + b + "/config.json: /process/args: must be a non-empty array of strings\n");
 }
 
-// Features not built yet are refused by name, never silently ignored.
-TEST_F(Priv, UnbuiltFeaturesAreRefused) {
-  std::string b = bundle(
-      {"true"}, [](std::string& c) { replace(c, "\"terminal\": false", "\"terminal\": true"); });
-  Cmd r = ringc({"run", "-b", b, id("tty")});
+// What the daemon's engine cannot do is refused by name, never ignored.
+TEST_F(Priv, LocalOnlyFlagsAreRefusedWithTheDaemon) {
+  Cmd r = ringc({"--daemon", root_ + ".no.sock", "create", "--console-socket", "/tmp/x.sock", "-b",
+                 bundle({"true"}), id("cs")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("/process/terminal: true needs a terminal"), std::string::npos) << r.err;
-  r = ringc({"create", "--console-socket", "/tmp/x.sock", "-b", bundle({"true"}), id("cs")});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "ringc: create: --console-socket is not supported by this ringc yet\n");
+  EXPECT_EQ(r.err, "ringc: create: --console-socket is not supported with --daemon\n");
 }
 
 TEST_F(Priv, MissingBundle) {

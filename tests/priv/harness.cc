@@ -102,6 +102,10 @@ void Priv::TearDown() {
 }
 
 Cmd Priv::ringc(std::vector<std::string> args) {
+  return ringc_with(std::move(args), nullptr);
+}
+
+Cmd Priv::ringc_with(std::vector<std::string> args, std::function<void()> in_child) {
   args.insert(args.begin(), {ringc_bin(), "--root", root_});
   // Files, not pipes: a created container inherits ringc's stdio and keeps
   // it open, so reading a pipe to EOF would wait for the container.
@@ -113,6 +117,7 @@ Cmd Priv::ringc(std::vector<std::string> args) {
     dup2(fileno(err), 2);
     int null = open("/dev/null", O_RDONLY);
     dup2(null, 0);
+    if (in_child) in_child();
     auto a = argv_of(args);
     execv(a[0], a.data());
     _exit(127);

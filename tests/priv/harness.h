@@ -37,6 +37,9 @@ class Priv : public ::testing::Test {
 
   // ringc --root <root> args...
   Cmd ringc(std::vector<std::string> args);
+  // The same, with in_child run in the forked child before the exec
+  // (to open fds or set the environment ringc inherits).
+  Cmd ringc_with(std::vector<std::string> args, std::function<void()> in_child);
   Running ringc_async(std::vector<std::string> args);
 
   // A bundle dir whose config.json is the default spec with these args,

@@ -1,0 +1,85 @@
+#include "core/console.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace ringc {
+
+Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return sys_error(ENAMETOOLONG, "console socket " + path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  sys::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return sys_error(errno, "console socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    return sys_error(errno, "connect console socket " + path);
+  return fd;
+}
+
+Result<void> setup_console(int sock, const Process& p) {
+  sys::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (master.get() < 0) return sys_error(errno, "open /dev/ptmx in the container");
+  int unlock = 0;
+  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return sys_error(errno, "unlock pty");
+  // The peer by fd, not by a /dev/pts path the container could have swapped.
+  sys::UniqueFd peer(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
+  if (peer.get() < 0) return sys_error(errno, "open pty peer");
+  if (p.console_size) {
+    winsize ws{};
+    ws.ws_row = uint16_t(p.console_size->height);
+    ws.ws_col = uint16_t(p.console_size->width);
+    if (::ioctl(peer.get(), TIOCSWINSZ, &ws) < 0) return sys_error(errno, "set console size");
+  }
+  // runc sends the master's name as the message's payload.
+  char name[] = "/dev/ptmx";
+  iovec iov{name, sizeof name - 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  int mfd = master.get();
+  std::memcpy(CMSG_DATA(c), &mfd, sizeof mfd);
+  if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+    return sys_error(errno, "send pty to console socket");
+  master = sys::UniqueFd();
+  if (::setsid() < 0) return sys_error(errno, "setsid");
+  if (::ioctl(peer.get(), TIOCSCTTY, 0) < 0) return sys_error(errno, "set controlling terminal");
+  if (::fchown(peer.get(), p.user.uid, p.user.gid) < 0) return sys_error(errno, "chown pty");
+  for (int fd = 0; fd < 3; ++fd)
+    if (::dup2(peer.get(), fd) < 0) return sys_error(errno, "pty as stdio");
+  return outcome::success();
+}
+
+Result<sys::UniqueFd> receive_pty_master(int sock) {
+  char name[64];
+  iovec iov{name, sizeof name};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+    return sys_error(errno, "receive the container's pty");
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS)
+    return ringc_error(Errc::init_failed, "the container's init sent no pty");
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return sys::UniqueFd(fd);
+}
+
+}  // namespace ringc

@@ -1,0 +1,27 @@
+// process.terminal: the pty is made inside the container (on its own
+// devpts) and its master handed out over a unix socket with SCM_RIGHTS,
+// runc's --console-socket protocol.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/spec.h"
+#include "core/sys.h"
+
+namespace ringc {
+
+// The parent's side: connects to the caller's --console-socket (a listening
+// unix stream socket) before the init is cloned, which inherits the fd.
+Result<sys::UniqueFd> connect_console_socket(const std::string& path);
+
+// In the init, after pivot_root: opens a pty on the container's /dev/ptmx,
+// sets consoleSize, sends the master over `sock`, then makes the peer the
+// controlling terminal and stdin/stdout/stderr, owned by the process's user.
+Result<void> setup_console(int sock, const Process& p);
+
+// Receives the master the init sent over `sock` (already queued: the init
+// sends it before it reports ready, so this does not wait).
+Result<sys::UniqueFd> receive_pty_master(int sock);
+
+}  // namespace ringc

@@ -1,0 +1,66 @@
+// OCI hooks: the six kinds, run at the points runtime-spec v1.3 fixes,
+// each given the container's state JSON on stdin.
+//
+//   prestart, createRuntime  the runtime, during create, before pivot_root
+//   createContainer          the init, in the container's namespaces, before pivot_root
+//   startContainer           the init, after `start`, before the program's execve
+//   poststart                the runtime, after the program started (failure: the
+//                            container is stopped and start fails)
+//   poststop                 the runtime, after delete (failure: a warning)
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+struct Hook {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::optional<int> timeout_s;
+};
+
+enum class HookKind : uint8_t {
+  prestart,
+  create_runtime,
+  create_container,
+  start_container,
+  poststart,
+  poststop
+};
+inline constexpr int kHookKinds = 6;
+// The config.json key: "createRuntime".
+std::string_view hook_key(HookKind k);
+
+struct Hooks {
+  std::vector<Hook> of[kHookKinds];
+  const std::vector<Hook>& operator[](HookKind k) const { return of[int(k)]; }
+  bool any() const;
+  // Hooks the runtime runs after create (poststart, poststop): the record
+  // notes them so start and delete read config.json only then.
+  bool after_create() const;
+};
+
+// The state JSON a hook reads: ociVersion, id, status, pid, bundle,
+// annotations.
+std::string hook_state(std::string_view oci_version, std::string_view id, std::string_view status,
+                       pid_t pid, std::string_view bundle,
+                       const std::vector<std::pair<std::string, std::string>>& annotations);
+
+// Runs the hooks of kind k one after another in the runtime: each exit is
+// a completion on the ring with the hook's timeout linked; an overrunning
+// hook is killed. Stops at the first failure, which names the hook.
+Result<void> run_hooks(ring::Ring& r, const Hooks& h, HookKind k, const std::string& state);
+
+// The same in the container's init, which has no ring: it waits on the
+// hook's pidfd with poll and the same timeout.
+Result<void> run_hooks_in_init(const Hooks& h, HookKind k, const std::string& state);
+
+}  // namespace ringc

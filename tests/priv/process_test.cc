@@ -1,0 +1,167 @@
+// What reaches the container's program from ringc's caller: a pty
+// (process.terminal with --console-socket, or a foreground run), preserved
+// fds, and nothing else; --no-pivot and the session keyring.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "tests/priv/harness.h"
+
+namespace ringc::test {
+
+namespace {
+void terminal_on(std::string& c) {
+  replace(c, "\"terminal\": false",
+          "\"terminal\": true, \"consoleSize\": {\"height\": 30, "
+          "\"width\": 100}");
+}
+
+int listen_unix(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  unlink(path.c_str());
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << strerror(errno);
+  EXPECT_EQ(listen(fd, 1), 0);
+  return fd;
+}
+
+// The fd that came with the message, and the message's text.
+int receive_fd(int sock, std::string& text) {
+  char buf[64];
+  iovec iov{buf, sizeof buf};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+  if (n <= 0) return -1;
+  text.assign(buf, size_t(n));
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+// Everything the pty master gives until no peer is left (EIO).
+std::string drain(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, size_t(n));
+  return s;
+}
+}  // namespace
+
+// runc's protocol: ringc connects to the caller's socket and sends the pty
+// master made inside the container; the program has the pty as its
+// controlling terminal and stdio, sized as consoleSize says.
+TEST_F(Priv, ConsoleSocketReceivesThePty) {
+  std::string sock_path = root_ + ".console.sock";
+  int lfd = listen_unix(sock_path);
+  std::string b = bundle({"sh", "-c", "tty; stty size; ls /proc/self/fd | tr '\\n' ' '; echo done"},
+                         terminal_on);
+  std::string c = id("console");
+  Cmd r = ringc({"create", "--console-socket", sock_path, "-b", b, c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(conn, 0);
+  std::string text;
+  int master = receive_fd(conn, text);
+  ASSERT_GE(master, 0);
+  EXPECT_EQ(text, "/dev/ptmx");
+  ASSERT_EQ(ringc({"start", c}).code, 0);
+  std::string out = drain(master);
+  EXPECT_NE(out.find("/dev/pts/0\r\n30 100\r\n0 1 2 3 done"), std::string::npos) << out;
+  close(master);
+  close(conn);
+  close(lfd);
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+// A foreground `run` of a terminal container copies the pty to stdout
+// (through the ring) and returns the program's exit code.
+TEST_F(Priv, ForegroundRunWithATerminal) {
+  std::string b = bundle({"sh", "-c", "tty; stty size; exit 3"}, terminal_on);
+  Cmd r = ringc({"run", "-b", b, id("fgtty")});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "/dev/pts/0\r\n30 100\r\n") << r.err;
+}
+
+TEST_F(Priv, TerminalNeedsSomewhereToGo) {
+  std::string b = bundle({"true"}, terminal_on);
+  Cmd r = ringc({"create", "-b", b, id("nosock")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err,
+            "ringc: process.terminal is true: a detached container needs --console-socket to hand "
+            "its pty to\n");
+  r = ringc(
+      {"create", "--console-socket", root_ + ".none.sock", "-b", bundle({"true"}), id("notty")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: --console-socket: process.terminal is false, there is no pty to send\n");
+  r = ringc({"create", "--console-socket", root_ + ".none.sock", "-b", b, id("nolisten")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("connect console socket"), std::string::npos) << r.err;
+}
+
+// fds 3.. of the caller reach the program with --preserve-fds and
+// LISTEN_FDS (which also sets LISTEN_FDS and LISTEN_PID=1 inside);
+// nothing else does, and a count past what the caller has open is refused.
+TEST_F(Priv, PreservedAndListenFds) {
+  std::string b = bundle({"sh", "-c",
+                          "ls /proc/self/fd | tr '\\n' ' '; echo; "
+                          "echo $LISTEN_FDS $LISTEN_PID; cat <&3; cat <&4"});
+  std::string file = root_ + ".fdfile";
+  {
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT, 0644);
+    ASSERT_EQ(write(fd, "from-caller\n", 12), 12);
+    close(fd);
+  }
+  auto open_fds = [&]() {
+    // The test process leaks its own fds into the child: close them first.
+    close_range(3, ~0u, 0);
+    int a = open(file.c_str(), O_RDONLY), b2 = open(file.c_str(), O_RDONLY);
+    (void)a;
+    (void)b2;
+    setenv("LISTEN_FDS", "1", 1);
+    setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+  };
+  Cmd r = ringc_with({"run", "--preserve-fds", "1", "-b", b, id("fds")}, open_fds);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "0 1 2 3 4 5 \n1 1\nfrom-caller\nfrom-caller\n");  // 5: ls's own
+  r = ringc_with({"run", "--preserve-fds", "5", "-b", b, id("fds")}, open_fds);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: run: --preserve-fds: fd 5 is not open\n");
+}
+
+TEST_F(Priv, OnlyStdioReachesTheProgram) {
+  std::string b = bundle({"sh", "-c", "ls /proc/self/fd | tr '\\n' ' '"});
+  Cmd r = ringc({"run", "-b", b, id("nofds")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "0 1 2 3 ");  // 3 is ls's own directory
+}
+
+// The keyring is named after the container (/proc/keys, unmasked here).
+TEST_F(Priv, NoPivotAndSessionKeyring) {
+  auto unmask = [](std::string& c) { replace(c, "\"/proc/keys\",", ""); };
+  std::string c = id("nopivot");
+  std::string b =
+      bundle({"sh", "-c", "ls /bin/busybox; grep -c _ses." + c + " /proc/keys"}, unmask);
+  Cmd r = ringc({"run", "--no-pivot", "-b", b, c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "/bin/busybox\n1\n") << r.out;
+  c = id("nokeyring");
+  b = bundle({"sh", "-c", "grep -c _ses." + c + " /proc/keys"}, unmask);
+  r = ringc({"run", "--no-new-keyring", "-b", b, c});
+  EXPECT_EQ(r.out, "0\n") << r.err;
+}
+
+}  // namespace ringc::test
