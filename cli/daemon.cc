@@ -315,6 +315,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     o.prefix = r.prefix;
     o.keep = r.keep;
     RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
+    RINGC_TRY(Engine::supports(p));
     auto b = std::make_unique<Batch>(engine_, o, std::make_shared<const Prepared>(std::move(p)));
     b->pump();
     batches_.push_back({std::move(b), client, r.seq});

@@ -141,6 +141,7 @@ int run_main(std::span<const std::string> argv) {
   }
   Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
   Context ctx{runtime, log, ga.has("systemd-cgroup"), ga.get("daemon")};
+  runtime.warn = [&log](std::string_view msg) { log_line(log, "warning", msg); };
   Handler handler = cmd->run;
   if (!ctx.daemon.empty() && cmd->name != "spec" && cmd->name != "fsm") {
     handler = remote_handler(cmd->name);

@@ -171,6 +171,7 @@ BatchReport Batch::report() const {
 Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
                               const std::function<void(const BatchProgress&)>& progress) {
   RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
+  RINGC_TRY(Engine::supports(p));
   Engine engine(rt);
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -133,6 +134,37 @@ Result<void> pass_fds(unsigned n, std::initializer_list<int> ours) {
   }
   return outcome::success();
 }
+std::string hook_state_of(const SpawnPlan& plan, std::string_view status, pid_t pid) {
+  const Spec& s = *plan.spec;
+  return hook_state(s.oci_version, plan.init.id, status, pid, plan.bundle, s.annotations);
+}
+
+// Before pivot_root: prestart and createRuntime run in the runtime (tell
+// it, wait for its byte back), then createContainer here, in the
+// container's namespaces.
+Result<void> hooks_before_pivot(const SpawnPlan& plan, int sock, pid_t host_pid) {
+  const Hooks& h = plan.spec->hooks;
+  if (!h[HookKind::prestart].empty() || !h[HookKind::create_runtime].empty()) {
+    HandshakeMsg m{};
+    m.kind = MsgKind::hooks;
+    if (::send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) return sys_error(errno, "send hooks");
+    char go = 0;
+    ssize_t n;
+    do n = ::read(sock, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(127);  // the runtime gave up: a hook failed
+  }
+  return run_hooks_in_init(h, HookKind::create_container,
+                           hook_state_of(plan, "creating", host_pid));
+}
+
+// Our pid as the host sees it, for the hooks' state: /proc is still the
+// host's until the container's is mounted.
+pid_t host_pid() {
+  char buf[32] = {};
+  if (::readlink("/proc/self", buf, sizeof buf - 1) < 0) return 0;
+  return pid_t(std::atoi(buf));
+}
 }  // namespace
 
 Error child_main(const SpawnPlan& plan, int sock) {
@@ -154,6 +186,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   // Modes of what setup makes are exact; the program gets the spec's umask.
   ::umask(0);
 
+  const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();
   if (!plan.init.no_new_keyring) {
     RINGC_TRY(join_session_keyring(plan.init.id));
@@ -195,6 +228,9 @@ Error child_main(const SpawnPlan& plan, int sock) {
   phase(2);
   ready.phase_us[0] = cgroup_us;
   ready.phase_us[2] -= cgroup_us;
+  if (spec.hooks.any()) {
+    RINGC_TRY(hooks_before_pivot(plan, sock, pid_on_host));
+  }
   if (auto r = plan.init.no_pivot ? move_root_into(plan.rootfs) : pivot_into(plan.rootfs); !r)
     return r.error();
   if (auto r = finish_rootfs(spec); !r) return r.error();
@@ -237,12 +273,18 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (n != 1) ::_exit(127);
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env, plan.init.extra_env);
+  auto die = [](const Error& e) {
+    std::string msg = fmt::format("ringc: {}\n", e.what());
+    (void)::write(2, msg.data(), msg.size());
+    ::_exit(127);
+  };
+  if (!spec.hooks[HookKind::start_container].empty()) {
+    auto r = run_hooks_in_init(spec.hooks, HookKind::start_container,
+                               hook_state_of(plan, "created", pid_on_host));
+    if (!r) die(r.error());
+  }
   if (filter && proc.no_new_privileges) {
-    if (auto r = filter.load(); !r) {
-      std::string msg = fmt::format("ringc: {}\n", r.error().what());
-      (void)::write(2, msg.data(), msg.size());
-      ::_exit(127);
-    }
+    if (auto r = filter.load(); !r) die(r.error());
   }
   ::execve(exe.value().c_str(), argv.data(), envp.data());
   int e = errno;

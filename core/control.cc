@@ -6,10 +6,12 @@
 
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "cgroup/manager.h"
 #include "core/container.h"
 #include "core/id.h"
+#include "core/lifecycle_hooks.h"
 #include "core/observe.h"
 #include "core/state_json.h"
 #include "core/sys.h"
@@ -73,7 +75,10 @@ Result<void> start(Runtime& rt, std::string_view id) {
   RINGC_TRY(auto t, transition(id, now, fsm::Event::start));
   // release_init is the only action a valid start has.
   RINGC_TRY(release_init(rt, id));
-  return persist(rt, id, rec.view(), t.next);
+  RINGC_TRY(persist(rt, id, rec.view(), t.next));
+  if (!(rec->flags() & kRecordHooks)) return outcome::success();
+  RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
+  return hooks_after_start(rt, spec, id, rec->pid(), rec->bundle());
 }
 
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
@@ -116,8 +121,19 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
     if (fd >= 0) ::close(fd);
     RINGC_TRY(r);
   }
+  // poststop needs config.json; read before the record (and bundle path) go.
+  std::optional<Spec> spec;
+  if (rec->flags() & kRecordHooks) {
+    if (auto s = load_spec(std::string(rec->bundle())))
+      spec = std::move(s).value();
+    else
+      rt.warn("poststop hooks not run: " + s.error().what());
+  }
+  std::string bundle(rec->bundle());
   RINGC_TRY(destroy_cgroup(rt, rec->cgroup()));
-  return rt.store().remove(id);
+  RINGC_TRY(rt.store().remove(id));
+  if (spec) hooks_after_delete(rt, *spec, id, bundle);
+  return outcome::success();
 }
 
 Result<std::string> state(Runtime& rt, std::string_view id, bool pretty) {

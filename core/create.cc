@@ -15,6 +15,7 @@
 #include "core/console.h"
 #include "core/container.h"
 #include "core/launch.h"
+#include "core/lifecycle_hooks.h"
 #include "core/observe.h"
 #include "core/spawn.h"
 #include "core/sys.h"
@@ -142,6 +143,20 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   Spawned s = l.child;
 
   auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
+  while (msg && msg.value().kind == MsgKind::hooks) {
+    // The init waits before pivot_root for prestart and createRuntime.
+    rt.timeline.mark("handshake-wait");
+    if (auto h = hooks_at_create(*ring, p.spec, o.id, s.pid, p.bundle); !h) {
+      ::close(s.sock);
+      return h.error();
+    }
+    rt.timeline.mark("hooks");
+    if (::send(s.sock, "g", 1, MSG_NOSIGNAL) != 1) {
+      ::close(s.sock);
+      return sys_error(errno, "release init after hooks");
+    }
+    msg = await_handshake(*ring, s.sock, rt.init_timeout);
+  }
   ::close(s.sock);
   rt.timeline.mark("handshake-wait");
   if (!msg) return msg.error();
@@ -202,6 +217,10 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
                                                  process_start_time(l.pid).value_or(0), t.next)));
   undo.disarm();
   rt.timeline.mark("start");
+  if (auto h = hooks_after_start(rt, p.spec, o.id, l.pid, p.bundle); !h) {
+    ::close(l.pidfd);
+    return h.error();
+  }
   if (detach) {
     ::close(l.pidfd);
     return 0;
@@ -221,6 +240,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   RINGC_TRY(destroy_cgroup(rt, p.cgroup_path));
   RINGC_TRY(rt.store().remove(o.id));
   rt.timeline.mark("delete");
+  hooks_after_delete(rt, p.spec, o.id, p.bundle);
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code.value();
 }

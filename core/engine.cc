@@ -74,12 +74,28 @@ void Engine::charge(Phase p, std::chrono::steady_clock::time_point since) {
           .count());
 }
 
+Result<void> Engine::supports(const Prepared& p) {
+  // No hook runner or pty owner in the engine yet: refusing beats skipping.
+  if (p.spec.hooks.any())
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{}/config.json: hooks are run by the ringc CLI; the engine "
+                                   "(batch, daemon) does not run them yet",
+                                   p.bundle));
+  if (p.spec.process.terminal)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{}/config.json: /process/terminal is true, and the engine "
+                                   "(batch, daemon) has no console socket to hand a pty to",
+                                   p.bundle));
+  return outcome::success();
+}
+
 Result<void> Engine::launch(LaunchRequest req) {
   RINGC_TRY(ready());
   auto t0 = std::chrono::steady_clock::now();
   RINGC_TRY(validate_id(req.id));
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
+  RINGC_TRY(supports(*req.prepared));
   RINGC_TRY(rt_.store().claim(req.id));
   charge(Phase::claim, t0);
 

@@ -86,6 +86,9 @@ class Engine {
   // Claims the id and brings the init to life; the rest (ready, start,
   // exit) comes as notices. An error here means nothing was made.
   Result<void> launch(LaunchRequest req);
+  // What the engine cannot do for a bundle (hooks, a terminal), refused
+  // by name before anything is made.
+  static Result<void> supports(const Prepared& p);
   // A user's request: start, kill (sig; to every process of the container
   // with all), stop (sig, then KILL when `grace` has passed), remove,
   // force_remove, pause, resume.

@@ -47,6 +47,7 @@ RecordFields record_fields(const Prepared& p, std::string_view id, std::string_v
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
   f.owner = ::getuid();
+  if (p.spec.hooks.after_create()) f.flags |= kRecordHooks;
   f.id = id;
   f.bundle = p.bundle;
   f.rootfs = p.rootfs;

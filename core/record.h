@@ -41,6 +41,8 @@ inline constexpr int kStringCount = 6;
 // Record flags: the supervisor deletes the container once it has exited
 // (run --rm under a daemon).
 inline constexpr uint16_t kRecordRemoveOnExit = 1;
+// config.json has poststart or poststop hooks: start and delete read it.
+inline constexpr uint16_t kRecordHooks = 2;
 
 // What is written: the owner of the data builds it, encode() lays it out.
 struct RecordFields {

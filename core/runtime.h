@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "cgroup/layout.h"
 #include "core/error.h"
@@ -28,6 +30,8 @@ class Runtime {
   std::chrono::milliseconds kill_timeout{10'000};
   // Phases of the operation in progress (printed by --debug).
   Timeline timeline;
+  // Where a warning goes (a poststop hook that failed): the CLI's log.
+  std::function<void(std::string_view)> warn = [](std::string_view) {};
 
  private:
   Store store_;

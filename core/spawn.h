@@ -15,7 +15,10 @@ namespace ringc {
 
 // Child → parent messages. The child sends exactly one: ready (set up and
 // waiting on the exec fifo) or error (why setup failed), then closes.
-enum class MsgKind : uint8_t { ready = 1, error = 2 };
+// With prestart or createRuntime hooks the child first sends hooks (set
+// up, before pivot_root) and waits for one byte back: the runtime has run
+// them.
+enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3 };
 // The child's own setup phases, reported with ready (for --debug).
 inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
                                                "child-pivot", "child-identity"};

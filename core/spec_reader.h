@@ -58,7 +58,8 @@ class Reader {
     int64_t v;
     if (e.is_uint64()) {
       uint64_t u = e.get_uint64().value_unsafe();
-      if (u > uint64_t(hi)) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
+      if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo)))
+        return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
       return int64_t(u);
     }
     if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be an integer");

@@ -198,3 +198,30 @@ TEST(Spec, SeccompFlagsAndBadFlag) {
                           "\"SCMP_ACT_LOG\", \"flags\": [\"NOPE\"]},")),
             "config.json: /linux/seccomp/flags: unsupported flag \"NOPE\"");
 }
+
+TEST(Spec, ParsesHooksAndNamesBadOnes) {
+  auto r = parse_spec(edit("\"linux\": {",
+                           "\"hooks\": {\"createRuntime\": [{\"path\": \"/bin/a\", \"args\": "
+                           "[\"a\", \"x\"], \"env\": [\"K=v\"], \"timeout\": 5}], \"poststop\": "
+                           "[{\"path\": \"/bin/b\"}]}, \"linux\": {"));
+  ASSERT_TRUE(r) << r.error().what();
+  const Hooks& h = r.value().hooks;
+  ASSERT_EQ(h[HookKind::create_runtime].size(), 1u);
+  EXPECT_EQ(h[HookKind::create_runtime][0].args, (std::vector<std::string>{"a", "x"}));
+  EXPECT_EQ(h[HookKind::create_runtime][0].timeout_s, 5);
+  EXPECT_TRUE(h.after_create());
+  EXPECT_EQ(error_of(edit("\"linux\": {",
+                          "\"hooks\": {\"prestart\": [{\"path\": \"rel\"}]}, "
+                          "\"linux\": {")),
+            "config.json: /hooks/prestart/0/path: must be absolute");
+  EXPECT_EQ(error_of(edit("\"linux\": {",
+                          "\"hooks\": {\"poststart\": [{\"path\": \"/x\", "
+                          "\"timeout\": 0}]}, \"linux\": {")),
+            "config.json: /hooks/poststart/0/timeout: must be between 1 and 86400");
+}
+
+TEST(Spec, HookStateJson) {
+  EXPECT_EQ(hook_state("1.2.0", "c\"1", "creating", 42, "/b", {{"k", "v"}}),
+            R"({"ociVersion":"1.2.0","id":"c\"1","status":"creating","pid":42,"bundle":"/b",)"
+            R"("annotations":{"k":"v"}})");
+}
