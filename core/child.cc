@@ -180,6 +180,12 @@ Error child_main(const SpawnPlan& plan, int sock) {
   };
   // Die with the creating ringc until we report ready.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Until execve (which resets it) nobody else may open our /proc/<pid>/
+  // exe, cwd or fds: they lead to ringc's binary and the host
+  // (CVE-2019-5736, CVE-2024-21626). The host's cgroup directory fd was
+  // for clone3 only: it must not be open while anything is resolved.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -188,6 +194,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();
+  RINGC_TRY(write_time_offsets(spec.linux_cfg));
   if (!plan.init.no_new_keyring) {
     RINGC_TRY(join_session_keyring(plan.init.id));
   }
@@ -252,6 +259,9 @@ Error child_main(const SpawnPlan& plan, int sock) {
       RINGC_TRY(filter.load());
     }
   }
+  RINGC_TRY(apply_scheduling(proc));
+  RINGC_TRY(apply_personality(spec.linux_cfg));
+  RINGC_TRY(apply_lsm_labels(proc));
   if (auto r = apply_identity(proc); !r) return r.error();
   if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
   auto exe = find_executable(proc);

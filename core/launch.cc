@@ -13,6 +13,7 @@
 #include "cgroup/manager.h"
 #include "cgroup/resources.h"
 #include "core/id.h"
+#include "core/process_setup.h"
 
 namespace ringc {
 
@@ -62,6 +63,7 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   Prepared p;
   RINGC_TRY(p.bundle, real_dir(bundle, "bundle"));
   RINGC_TRY(p.spec, load_spec(p.bundle));
+  RINGC_TRY(lsm_check(p.spec));
   std::string root =
       p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
   RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));

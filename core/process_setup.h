@@ -19,3 +19,23 @@ Result<void> apply_identity(const Process& p);
 Result<std::string> find_executable(const Process& p);
 
 }  // namespace ringc
+
+namespace ringc {
+
+// scheduler (sched_setattr) and ioPriority (ioprio_set); before the
+// identity drops the capabilities a realtime policy needs.
+Result<void> apply_scheduling(const Process& p);
+// linux.personality.
+Result<void> apply_personality(const Linux& l);
+// The AppArmor profile (checked enabled by lsm_check) and the SELinux
+// label for the coming execve.
+Result<void> apply_lsm_labels(const Process& p);
+// In the parent, before anything is made: a profile or label the host
+// cannot apply. SELinux labels on a host without SELinux are ignored, as
+// runc ignores them; an AppArmor profile on a host without AppArmor is an
+// error rather than a container that silently runs unconfined.
+Result<void> lsm_check(const Spec& s);
+// linux.timeOffsets, right after the time namespace is unshared.
+Result<void> write_time_offsets(const Linux& l);
+
+}  // namespace ringc

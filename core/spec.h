@@ -58,6 +58,19 @@ struct ConsoleSize {
   uint32_t height = 0, width = 0;
 };
 
+struct Scheduler {
+  int policy = 0;  // SCHED_*
+  int nice = 0;
+  int priority = 0;
+  uint64_t flags = 0;  // SCHED_FLAG_*
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+struct IoPriority {
+  int klass = 0;  // IOPRIO_CLASS_*
+  int priority = 0;
+};
+
 struct Process {
   bool terminal = false;
   std::optional<ConsoleSize> console_size;
@@ -69,6 +82,9 @@ struct Process {
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
+  std::optional<Scheduler> scheduler;
+  std::optional<IoPriority> io_priority;
+  std::string apparmor_profile, selinux_label;
 };
 
 struct Device {
@@ -78,6 +94,11 @@ struct Device {
   std::optional<mode_t> file_mode;
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+};
+
+struct TimeOffset {
+  int64_t secs = 0;
+  uint32_t nanosecs = 0;
 };
 
 struct Linux {
@@ -90,6 +111,9 @@ struct Linux {
   std::map<std::string, std::string> sysctl;
   std::vector<Device> devices;
   std::optional<Seccomp> seccomp;
+  std::optional<unsigned long> personality;  // domain | flags
+  std::optional<TimeOffset> monotonic_offset, boottime_offset;
+  std::string mount_label;
 
   const Namespace* find(NsType t) const;
 };
@@ -117,6 +141,11 @@ class Reader;
 Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
                                           simdjson::dom::object resources, const std::string& base);
 
+// The less common process and linux fields (scheduler, ioPriority, LSM
+// labels; personality, timeOffsets, mountLabel): core/spec_process.cc.
+Result<void> parse_process_extras(const spec_detail::Reader& r, simdjson::dom::object o,
+                                  Process& p);
+Result<void> parse_linux_extras(const spec_detail::Reader& r, simdjson::dom::object o, Linux& l);
 // hooks; errors name the field under "/hooks".
 Result<Hooks> parse_hooks(const spec_detail::Reader& r, simdjson::dom::object o);
 // linux.seccomp; errors name the field under "/linux/seccomp".

@@ -141,6 +141,7 @@ Result<Process> parse_process(const Reader& r, object o) {
     RINGC_TRY(auto v, r.integer(*e, "/process/oomScoreAdj", -1000, 1000));
     p.oom_score_adj = int(v);
   }
+  RINGC_TRY(parse_process_extras(r, o, p));
   return p;
 }
 
@@ -294,7 +295,37 @@ Result<Linux> parse_linux(const Reader& r, object o) {
     RINGC_TRY(auto so, r.obj(*e, "/linux/seccomp"));
     RINGC_TRY(l.seccomp, parse_seccomp(r, so));
   }
+  RINGC_TRY(parse_linux_extras(r, o, l));
   return l;
+}
+// A sysctl is only set where the container has the namespace it belongs
+// to, so that it cannot change the host (runc's rules).
+Result<void> check_sysctls(const Reader& r, const Linux& l) {
+  static constexpr std::string_view kIpc[] = {
+      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+      "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (auto& [key, value] : l.sysctl) {
+    std::string k = key;
+    for (auto& c : k)
+      if (c == '/') c = '.';
+    std::string ptr = "/linux/sysctl/" + key;
+    auto needs = [&](NsType t, std::string_view what) -> Result<void> {
+      if (l.find(t)) return outcome::success();
+      return r.fail(ptr, fmt::format("needs a {} namespace of the container's own", what));
+    };
+    bool ipc = k.starts_with("fs.mqueue.");
+    for (auto n : kIpc) ipc |= k == n;
+    if (ipc) {
+      RINGC_TRY(needs(NsType::ipc, "ipc"));
+    } else if (k.starts_with("net.")) {
+      RINGC_TRY(needs(NsType::network, "network"));
+    } else if (k == "kernel.domainname" || k == "kernel.hostname") {
+      RINGC_TRY(needs(NsType::uts, "uts"));
+    } else {
+      return r.fail(ptr, "is not in a namespace the container can have: it would change the host");
+    }
+  }
+  return outcome::success();
 }
 }  // namespace
 
@@ -350,6 +381,7 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
   if (auto e = Reader::field(top, "linux")) {
     RINGC_TRY(auto lo, r.obj(*e, "/linux"));
     RINGC_TRY(s.linux_cfg, parse_linux(r, lo));
+    RINGC_TRY(check_sysctls(r, s.linux_cfg));
   }
   if ((!s.hostname.empty() || !s.domainname.empty()) && !s.linux_cfg.find(NsType::uts))
     return r.fail("/hostname", "needs a new uts namespace (linux.namespaces has none)");

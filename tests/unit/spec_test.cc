@@ -225,3 +225,24 @@ TEST(Spec, HookStateJson) {
             R"({"ociVersion":"1.2.0","id":"c\"1","status":"creating","pid":42,"bundle":"/b",)"
             R"("annotations":{"k":"v"}})");
 }
+
+TEST(Spec, SchedulerPersonalityTimeOffsetsAreChecked) {
+  EXPECT_EQ(error_of(edit("\"noNewPrivileges\": true",
+                          "\"noNewPrivileges\": true, \"scheduler\": {\"policy\": \"SCHED_OTHER\", "
+                          "\"priority\": 5}")),
+            "config.json: /process/scheduler/priority: is only for SCHED_FIFO and SCHED_RR");
+  EXPECT_EQ(error_of(edit("\"noNewPrivileges\": true",
+                          "\"noNewPrivileges\": true, \"ioPriority\": {\"class\": \"IOPRIO_X\"}")),
+            "config.json: /process/ioPriority/class: unknown class \"IOPRIO_X\"");
+  EXPECT_EQ(error_of(edit("\"linux\": {", "\"linux\": {\"personality\": {\"domain\": \"BSD\"},")),
+            "config.json: /linux/personality/domain: unknown domain \"BSD\"");
+  EXPECT_EQ(error_of(edit("\"linux\": {",
+                          "\"linux\": {\"timeOffsets\": {\"monotonic\": {\"secs\": 5}},")),
+            "config.json: /linux/timeOffsets: needs a time namespace (linux.namespaces has none)");
+  // The namespaces are moved out of the way: the array becomes "unused".
+  EXPECT_EQ(error_of(edit("\"namespaces\": [",
+                          "\"sysctl\": {\"net.core.somaxconn\": \"1\"}, "
+                          "\"namespaces\": [], \"unused\": [")),
+            "config.json: /linux/sysctl/net.core.somaxconn: needs a network namespace of the "
+            "container's own");
+}
