@@ -138,10 +138,11 @@ Result<int> open_v2_dir(const Host& host, std::string_view path) {
 // that is `current` without taking the global cgroup_threadgroup_rwsem for
 // writing, whose RCU grace period cost 7-15 ms per join here. The child is
 // single-threaded, so its thread is its whole process.
-int join_self_v1(const Host& host, std::string_view path) {
+int join_self_v1(const Host& host, std::string_view path, pid_t pid) {
+  std::string text = std::to_string(pid);
   for (auto& h : host.hierarchies) {
     if (h.v2) continue;
-    if (int r = write_text(h.mount + std::string(path) + "/tasks", "0"); r < 0) return r;
+    if (int r = write_text(h.mount + std::string(path) + "/tasks", text); r < 0) return r;
   }
   return 0;
 }

@@ -29,9 +29,11 @@ Result<void> create(const Host& host, std::string_view path, Part part = Part::a
 Result<int> open_v2_dir(const Host& host, std::string_view path);
 
 // In the child, while it is single-threaded: moves the calling process
-// into `path` of every v1 hierarchy (writes "0" to tasks): joining costs
-// the child's core, not the caller's. Returns -errno.
-int join_self_v1(const Host& host, std::string_view path);
+// (pid 0) into `path` of every v1 hierarchy (writes "0" to tasks):
+// joining costs the child's core, not the caller's. The parent places a
+// child this way (its pid) when the child, in a user namespace of its
+// own, may not. Returns -errno.
+int join_self_v1(const Host& host, std::string_view path, pid_t pid = 0);
 
 // Pids in the cgroup (from the v2 hierarchy where present).
 Result<std::vector<pid_t>> pids(const Host& host, std::string_view path);

@@ -65,11 +65,13 @@ Result<void> enter_namespaces(const Spec& spec) {
 // built yet) would need the parent to make them.
 Result<void> join_cgroups(const SpawnPlan& plan) {
   const cgroup::Host& host = *plan.cgroups;
-  if (auto r = cgroup::create(host, plan.cgroup_path, cgroup::Part::v1); !r)
-    return Error{r.error(), "create cgroup " + plan.cgroup_path};
-  RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v1));
-  if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
-    return neg_error(r, "join cgroup " + plan.cgroup_path);
+  if (!plan.userns) {  // in a user namespace, the parent has done it
+    if (auto r = cgroup::create(host, plan.cgroup_path, cgroup::Part::v1); !r)
+      return Error{r.error(), "create cgroup " + plan.cgroup_path};
+    RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v1));
+    if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
+      return neg_error(r, "join cgroup " + plan.cgroup_path);
+  }
   const Namespace* ns = plan.spec->linux_cfg.find(NsType::cgroup);
   if (!ns) return outcome::success();
   if (ns->path.empty()) {
@@ -186,6 +188,16 @@ Error child_main(const SpawnPlan& plan, int sock) {
   // for clone3 only: it must not be open while anything is resolved.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+  if (plan.userns) {
+    // Wait for the parent to map us, then be root of our namespace.
+    char go = 0;
+    ssize_t n;
+    do n = ::read(sock, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(127);  // the parent gave up
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+      return sys_error(errno, "become root of the user namespace (is id 0 mapped?)");
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -201,11 +213,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   phase(1);
 
   // `start` arrives on the exec fifo (CLI) or on the socket (engine).
-  int go_fd = sock;
-  if (!plan.fifo_path.empty()) {
-    go_fd = ::open(plan.fifo_path.c_str(), O_RDWR | O_CLOEXEC);
-    if (go_fd < 0) return sys_error(errno, "open " + plan.fifo_path);
-  }
+  int go_fd = plan.fifo_fd >= 0 ? plan.fifo_fd : sock;
 
   if (auto r = apply_oom_score_adj(proc); !r) return r.error();
   if (auto r = apply_rlimits(proc); !r) return r.error();

@@ -1,5 +1,6 @@
 #include "core/launch.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "cgroup/resources.h"
 #include "core/id.h"
 #include "core/process_setup.h"
+#include "core/sys.h"
 
 namespace ringc {
 
@@ -27,6 +29,34 @@ Result<std::string> real_dir(const std::string& path, std::string_view what) {
   return std::string(buf);
 }
 
+// A child in a user namespace of its own has no say over the host: the
+// parent writes its id maps, makes its v1 cgroups with their limits and
+// moves it in, then lets it go on.
+Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std::string& cg,
+                           const Spawned& child) {
+  auto write_map = [&](const char* file, const std::vector<IdMapping>& maps) -> Result<void> {
+    std::string text;
+    for (auto& m : maps) text += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+    std::string path = fmt::format("/proc/{}/{}", child.pid, file);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return sys_error(errno, "open " + path);
+    ssize_t n = ::write(fd, text.data(), text.size());
+    int e = errno;
+    ::close(fd);
+    if (n != ssize_t(text.size()))
+      return sys_error(n < 0 ? e : EIO, fmt::format("write linux.{}", file));
+    return outcome::success();
+  };
+  RINGC_TRY(write_map("uid_map", spec.linux_cfg.uid_mappings));
+  RINGC_TRY(write_map("gid_map", spec.linux_cfg.gid_mappings));
+  if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
+    return Error{r.error(), "create cgroup " + cg};
+  RINGC_TRY(apply_limits(host, spec, cg, cgroup::Part::v1));
+  if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
+    return neg_error(r, "move the init into cgroup " + cg);
+  if (::send(child.sock, "u", 1, MSG_NOSIGNAL) != 1) return sys_error(errno, "release the init");
+  return outcome::success();
+}
 }  // namespace
 
 Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
@@ -92,8 +122,16 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.spec = &p.spec;
   plan.bundle = p.bundle;
   plan.rootfs = p.rootfs;
-  plan.fifo_path = fifo;
   plan.cgroups = &host;
+  const Namespace* user = p.spec.linux_cfg.find(NsType::user);
+  plan.userns = user != nullptr;
+  // The parent opens the fifo: a child in a user namespace could not.
+  sys::UniqueFd fifo_fd;
+  if (!fifo.empty()) {
+    fifo_fd = sys::UniqueFd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (fifo_fd.get() < 0) return sys_error(errno, "open " + fifo);
+    plan.fifo_fd = fifo_fd.get();
+  }
   plan.cgroup_path = cg;
   plan.init = init;
   auto v2 = cgroup::open_v2_dir(host, cg);
@@ -105,6 +143,10 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   if (!spawned) return spawned.error();
   out.child = spawned.value();
+  if (plan.userns) {
+    RINGC_TRY(map_and_place(host, p.spec, cg, out.child));
+    mark("userns-maps");
+  }
   return outcome::success();
 }
 

@@ -206,7 +206,21 @@ Result<void> make_device(int dirfd, const std::string& path, mode_t type, dev_t 
   return outcome::success();
 }
 
-Result<void> setup_dev(const Spec& spec, int rootfd) {
+// In a user namespace mknod is not allowed: the host's node is bound onto
+// an empty file instead, as runc does. The host path is the device's own
+// path (default devices: /dev/<name>).
+Result<void> bind_device(int dirfd, const std::string& path, const std::string& host_path) {
+  const char* name = path.c_str() + path.rfind('/') + 1;
+  int fd = ::openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return sys_error(errno, "create " + path);
+  ::close(fd);
+  std::string target = fmt::format("/proc/self/fd/{}/{}", dirfd, name);
+  if (::mount(host_path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0)
+    return sys_error(errno, "bind " + host_path + " onto " + path);
+  return outcome::success();
+}
+
+Result<void> setup_dev(const Spec& spec, int rootfd, bool userns) {
   bool dev_is_new = false;
   for (auto& m : spec.mounts)
     if (m.destination == "/dev" && m.type != "bind") dev_is_new = true;
@@ -214,8 +228,9 @@ Result<void> setup_dev(const Spec& spec, int rootfd) {
     RINGC_TRY(auto dfd, open_in_root(rootfd, "/dev", false));
     Result<void> r = outcome::success();
     for (auto& d : kDefaultDevices) {
-      r = make_device(dfd, std::string("/dev/") + d.name, S_IFCHR, makedev(d.major, d.minor), 0666,
-                      0, 0);
+      std::string path = std::string("/dev/") + d.name;
+      r = userns ? bind_device(dfd, path, path)
+                 : make_device(dfd, path, S_IFCHR, makedev(d.major, d.minor), 0666, 0, 0);
       if (!r) break;
     }
     const char* links[][2] = {{"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
@@ -233,8 +248,9 @@ Result<void> setup_dev(const Spec& spec, int rootfd) {
     mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
     size_t slash = d.path.rfind('/');
     RINGC_TRY(auto dfd, open_in_root(rootfd, slash == 0 ? "/" : d.path.substr(0, slash), false));
-    auto r = make_device(dfd, d.path, type, makedev(unsigned(d.major), unsigned(d.minor)),
-                         d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
+    auto r = userns ? bind_device(dfd, d.path, d.path)
+                    : make_device(dfd, d.path, type, makedev(unsigned(d.major), unsigned(d.minor)),
+                                  d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
     ::close(dfd);
     RINGC_TRY(r);
   }
@@ -411,7 +427,7 @@ Result<void> setup_rootfs(const SpawnPlan& plan,
     if (r) r = mount_one(plan, rootfd, m);
     if (!r) break;
   }
-  if (r) r = setup_dev(spec, rootfd);
+  if (r) r = setup_dev(spec, rootfd, plan.userns);
   ::close(rootfd);
   return r;
 }

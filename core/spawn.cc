@@ -52,6 +52,9 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
       return r.error();
   }
   if (plan.cgroup_v2_fd >= 0) flags |= CLONE_INTO_CGROUP;
+  // With the pid namespace in the same clone3, the user namespace owns it:
+  // the container can mount its own /proc.
+  if (plan.userns) flags |= CLONE_NEWUSER;
 
   int pidfd = -1;
   clone_args args{};

@@ -47,7 +47,8 @@ struct SpawnPlan {
   const Spec* spec = nullptr;
   std::string bundle;     // absolute
   std::string rootfs;     // absolute
-  std::string fifo_path;  // the child waits on it for `start`
+  int fifo_fd = -1;       // the exec fifo, opened by the parent; -1: start comes on the socket
+  bool userns = false;    // a user namespace of its own: clone3 makes it, the parent maps it
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
@@ -60,7 +61,9 @@ struct Spawned {
   int sock = -1;  // parent's end of the handshake pair
 };
 
-// Returns once the child exists; readiness arrives on `sock`.
+// Returns once the child exists; readiness arrives on `sock`. With a user
+// namespace the child waits for one byte on `sock` first: the parent has
+// written its id maps and placed it in its v1 cgroups.
 Result<Spawned> spawn(const SpawnPlan& plan);
 
 // In the child: the whole setup, ending in the wait for start and execve.

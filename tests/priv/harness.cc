@@ -167,6 +167,21 @@ int Running::wait() {
   return decode(status);
 }
 
+std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2) {
+  auto host = cgroup::detect().value();
+  std::string path;
+  if (const auto* h = host->v1(ctrl))
+    path = h->mount + "/ringc/" + id + "/" + v1;
+  else
+    path = host->v2()->mount + "/ringc/" + id + "/" + v2;
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
 void replace(std::string& text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << "not in config: " << from;

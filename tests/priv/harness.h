@@ -25,6 +25,10 @@ struct Running {
   int wait();               // exit code
 };
 
+// The file of a controller for container id, in whichever hierarchy has
+// it (v1 file name, v2 file name), its trailing newlines dropped.
+std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2);
+
 // Replaces the first `from` in text (the test fails if absent).
 void replace(std::string& text, const std::string& from, const std::string& to);
 

@@ -13,22 +13,6 @@
 namespace ringc::test {
 
 namespace {
-// The file of a controller for container id, in whichever hierarchy has it.
-std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2) {
-  auto host = cgroup::detect().value();
-  std::string path;
-  if (const auto* h = host->v1(ctrl))
-    path = h->mount + "/ringc/" + id + "/" + v1;
-  else
-    path = host->v2()->mount + "/ringc/" + id + "/" + v2;
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 std::function<void(std::string&)> with_resources(std::string json) {
   return
       [json](std::string& c) { replace(c, "\"resources\": {", "\"resources\": {" + json + ","); };
