@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "core/features.h"
 
 namespace ringc::cli {
 
@@ -21,6 +22,7 @@ constexpr Command kCommands[] = {
     {"daemon", "supervise containers on one reactor, served on a unix socket", cmd_daemon},
     {"delete", "delete any resources held by the container", cmd_delete},
     {"events", "display container events such as OOM notifications and resource usage", cmd_events},
+    {"features", "show the enabled features (runtime-spec features.md)", cmd_features},
     {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
     {"kill", "send a signal to the container's init process", cmd_kill},
     {"list", "list containers started by ringc with the given root", cmd_list},
@@ -38,7 +40,7 @@ constexpr Command kCommands[] = {
 };
 
 constexpr const char* kVersion = "0.1.0";
-constexpr const char* kSpecVersion = "1.2.0";
+constexpr const char* kSpecVersion = kOciVersionMax;
 
 void usage() {
   std::string out =

@@ -271,6 +271,13 @@ Result<void> write_sysctl(const std::string& key, const std::string& value) {
 }
 }  // namespace
 
+std::vector<std::string_view> mount_option_names() {
+  std::vector<std::string_view> out = {"bind", "rbind"};
+  for (auto& f : kFlags) out.push_back(f.name);
+  for (auto& f : kPropagation) out.push_back(f.name);
+  return out;
+}
+
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
   MountOptions o;
   for (auto& opt : options) {

@@ -23,6 +23,8 @@ struct MountOptions {
   std::string data;
 };
 MountOptions parse_mount_options(const std::vector<std::string>& options);
+// Every option parse_mount_options knows (for `ringc features`).
+std::vector<std::string_view> mount_option_names();
 
 // Opens path (absolute, as seen in the container) inside root, creating
 // missing directories, and the last component as a directory or, with

@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -163,6 +164,8 @@ std::string default_spec_json(bool rootless = false);
 
 // Capability name ("CAP_KILL") to number, or -1.
 int capability_number(std::string_view name);
+// Every capability name ringc knows, in number order.
+std::span<const std::string_view> capability_names();
 // RLIMIT_ name ("RLIMIT_NOFILE") to resource number, or -1.
 int rlimit_number(std::string_view name);
 

@@ -79,6 +79,10 @@ int capability_number(std::string_view name) {
   return -1;
 }
 
+std::span<const std::string_view> capability_names() {
+  return kCapNames;
+}
+
 int rlimit_number(std::string_view name) {
   for (auto& r : kRlimits)
     if (r.name == name) return r.resource;

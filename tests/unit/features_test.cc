@@ -1,0 +1,78 @@
+// `ringc features` must say only what ringc does: each listed name is
+// accepted by the parsers that config.json goes through.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "core/features.h"
+#include "core/rootfs.h"
+#include "core/spec.h"
+
+using namespace ringc;
+
+namespace {
+std::vector<std::string> strings(simdjson::dom::element doc, std::string_view pointer) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  EXPECT_EQ(doc.at_pointer(pointer).get(a), simdjson::SUCCESS) << pointer;
+  for (auto e : a) {
+    std::string_view s;
+    EXPECT_EQ(e.get(s), simdjson::SUCCESS);
+    out.emplace_back(s);
+  }
+  return out;
+}
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = default_spec_json();
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos);
+  s.replace(at, from.size(), to);
+  return s;
+}
+}  // namespace
+
+TEST(Features, EveryListedNameIsAccepted) {
+  std::string json = features_json();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_EQ(strings(doc, "/hooks").size(), 6u);
+  for (auto& cap : strings(doc, "/linux/capabilities")) EXPECT_GE(capability_number(cap), 0) << cap;
+  for (auto& opt : strings(doc, "/mountOptions")) {
+    auto known = mount_option_names();
+    EXPECT_NE(std::find(known.begin(), known.end(), opt), known.end()) << opt;
+  }
+  for (auto& act : strings(doc, "/linux/seccomp/actions")) {
+    auto r = parse_spec(
+        with("\"linux\": {", "\"linux\": {\"seccomp\": {\"defaultAction\": \"" + act + "\"},"));
+    EXPECT_TRUE(r) << act << ": " << r.error().what();
+  }
+  for (auto& op : strings(doc, "/linux/seccomp/operators")) {
+    auto r = parse_spec(with("\"linux\": {",
+                             "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+                             "\"syscalls\": [{\"names\": [\"kill\"], \"action\": "
+                             "\"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+                             "\"" +
+                                 op + "\"}]}]},"));
+    EXPECT_TRUE(r) << op << ": " << r.error().what();
+  }
+  for (auto& arch : strings(doc, "/linux/seccomp/archs")) {
+    auto r = parse_spec(with("\"linux\": {",
+                             "\"linux\": {\"seccomp\": {\"defaultAction\": "
+                             "\"SCMP_ACT_ALLOW\", \"architectures\": [\"" +
+                                 arch + "\"]},"));
+    EXPECT_TRUE(r) << arch << ": " << r.error().what();
+  }
+  for (auto& flag : strings(doc, "/linux/seccomp/supportedFlags")) {
+    auto r = parse_spec(with("\"linux\": {",
+                             "\"linux\": {\"seccomp\": {\"defaultAction\": "
+                             "\"SCMP_ACT_ALLOW\", \"flags\": [\"" +
+                                 flag + "\"]},"));
+    EXPECT_TRUE(r) << flag << ": " << r.error().what();
+  }
+  std::string_view min, max;
+  ASSERT_EQ(doc.at_pointer("/ociVersionMin").get(min), simdjson::SUCCESS);
+  ASSERT_EQ(doc.at_pointer("/ociVersionMax").get(max), simdjson::SUCCESS);
+  EXPECT_EQ(min, kOciVersionMin);
+  EXPECT_EQ(max, kOciVersionMax);
+}
