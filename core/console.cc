@@ -11,6 +11,22 @@
 
 namespace ringc {
 
+namespace {
+// One message carrying one fd (SCM_RIGHTS) and a short payload.
+struct FdMessage {
+  iovec iov;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+
+  FdMessage(void* data, size_t len) : iov{data, len} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+};
+}  // namespace
+
 Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -39,20 +55,14 @@ Result<void> setup_console(int sock, const Process& p) {
   }
   // runc sends the master's name as the message's payload.
   char name[] = "/dev/ptmx";
-  iovec iov{name, sizeof name - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  FdMessage m(name, sizeof name - 1);
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   int mfd = master.get();
   std::memcpy(CMSG_DATA(c), &mfd, sizeof mfd);
-  if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0)
     return sys_error(errno, "send pty to console socket");
   master = sys::UniqueFd();
   if (::setsid() < 0) return sys_error(errno, "setsid");
@@ -63,18 +73,13 @@ Result<void> setup_console(int sock, const Process& p) {
   return outcome::success();
 }
 
-Result<sys::UniqueFd> receive_pty_master(int sock) {
+Result<sys::UniqueFd> receive_pty_master(int sock, std::string* payload, bool wait) {
   char name[64];
-  iovec iov{name, sizeof name};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
-    return sys_error(errno, "receive the container's pty");
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  FdMessage m(name, sizeof name);
+  ssize_t n = ::recvmsg(sock, &m.msg, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
+  if (n < 0) return sys_error(errno, "receive the container's pty");
+  if (payload) payload->assign(name, size_t(n));
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   if (!c || c->cmsg_type != SCM_RIGHTS)
     return ringc_error(Errc::init_failed, "the container's init sent no pty");
   int fd;

@@ -21,7 +21,9 @@ Result<sys::UniqueFd> connect_console_socket(const std::string& path);
 Result<void> setup_console(int sock, const Process& p);
 
 // Receives the master the init sent over `sock` (already queued: the init
-// sends it before it reports ready, so this does not wait).
-Result<sys::UniqueFd> receive_pty_master(int sock);
+// sends it before it reports ready, so by default this does not wait),
+// and the message's payload when asked.
+Result<sys::UniqueFd> receive_pty_master(int sock, std::string* payload = nullptr,
+                                         bool wait = false);
 
 }  // namespace ringc

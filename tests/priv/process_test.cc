@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/console.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
@@ -28,26 +29,6 @@ int listen_unix(const std::string& path) {
   unlink(path.c_str());
   EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << strerror(errno);
   EXPECT_EQ(listen(fd, 1), 0);
-  return fd;
-}
-
-// The fd that came with the message, and the message's text.
-int receive_fd(int sock, std::string& text) {
-  char buf[64];
-  iovec iov{buf, sizeof buf};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-  if (n <= 0) return -1;
-  text.assign(buf, size_t(n));
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return fd;
 }
 
@@ -75,13 +56,13 @@ TEST_F(Priv, ConsoleSocketReceivesThePty) {
   int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(conn, 0);
   std::string text;
-  int master = receive_fd(conn, text);
-  ASSERT_GE(master, 0);
+  auto received = receive_pty_master(conn, &text, true);
+  ASSERT_TRUE(received) << received.error().what();
+  int master = received.value().get();
   EXPECT_EQ(text, "/dev/ptmx");
   ASSERT_EQ(ringc({"start", c}).code, 0);
   std::string out = drain(master);
   EXPECT_NE(out.find("/dev/pts/0\r\n30 100\r\n0 1 2 3 done"), std::string::npos) << out;
-  close(master);
   close(conn);
   close(lfd);
   EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
