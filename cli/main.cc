@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"daemon", "supervise containers on one reactor, served on a unix socket", cmd_daemon},
     {"delete", "delete any resources held by the container", cmd_delete},
     {"events", "display container events such as OOM notifications and resource usage", cmd_events},
+    {"exec", "execute new process inside the container", cmd_exec},
     {"features", "show the enabled features (runtime-spec features.md)", cmd_features},
     {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
     {"kill", "send a signal to the container's init process", cmd_kill},

@@ -135,7 +135,7 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool al
   if (it == by_id_.end())
     return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
   uint32_t i = it->second;
-  if (e == fsm::Event::update)
+  if (e == fsm::Event::update || e == fsm::Event::exec)
     return ringc_error(Errc::bad_usage,
                        fmt::format("{} through the engine is not built yet; use ringc {} "
                                    "without --daemon",

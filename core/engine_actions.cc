@@ -99,6 +99,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
   switch (a) {
     case A::none:
     case A::set_resources:  // refused in request(): not built in the engine yet
+    case A::spawn_process:
       return;
     case A::freeze:
     case A::thaw:

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "core/sys.h"
+
 namespace ringc {
 
 namespace {
@@ -100,6 +102,34 @@ Result<void> apply_identity(const Process& p) {
   ::umask(u.umask.value_or(0022));  // runc's default
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sys_error(errno, "no_new_privs");
+  return outcome::success();
+}
+
+std::vector<char*> cstrings(const std::vector<std::string>& v,
+                            const std::vector<std::string>& more) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  for (auto& s : more) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Fds 3 .. 3+n-1 reach the program (LISTEN_FDS, --preserve-fds); every
+// other fd from 3 up is closed at exec. An fd in that range that is one of
+// ringc's own means the caller did not have it open: refuse, rather than
+// hand the container a handle to ringc.
+Result<void> pass_fds(unsigned n, std::initializer_list<int> ours) {
+  for (int fd : ours)
+    if (fd >= 3 && unsigned(fd) < 3 + n)
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("--preserve-fds: fd {} was not open in the caller", fd));
+  if (int r = sys::close_range_cloexec(3 + n); r < 0) return neg_error(r, "close_range");
+  for (unsigned fd = 3; fd < 3 + n; ++fd) {
+    int flags = ::fcntl(int(fd), F_GETFD);
+    if (flags < 0) return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
+    if (::fcntl(int(fd), F_SETFD, flags & ~FD_CLOEXEC) < 0)
+      return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
+  }
   return outcome::success();
 }
 

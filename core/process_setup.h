@@ -2,7 +2,9 @@
 // no_new_privs, and finding the program to exec.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/spec.h"
@@ -17,6 +19,12 @@ Result<void> apply_identity(const Process& p);
 // args[0] resolved against PATH from the process env (like execvp, but the
 // error text says which: "executable file not found in $PATH").
 Result<std::string> find_executable(const Process& p);
+// argv/envp for execve: pointers into v (and more), null-terminated.
+std::vector<char*> cstrings(const std::vector<std::string>& v,
+                            const std::vector<std::string>& more = {});
+// Fds 3 .. 3+n-1 reach the program; every other fd from 3 up is closed at
+// exec. `ours` (ringc's own fds) must not be in that range.
+Result<void> pass_fds(unsigned n, std::initializer_list<int> ours);
 
 }  // namespace ringc
 

@@ -18,7 +18,9 @@ namespace ringc {
 // With prestart or createRuntime hooks the child first sends hooks (set
 // up, before pivot_root) and waits for one byte back: the runtime has run
 // them.
-enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3 };
+// `exec`'s middle process sends pid: the process it cloned into the
+// container.
+enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4 };
 // The child's own setup phases, reported with ready (for --debug).
 inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
                                                "child-pivot", "child-identity"};
@@ -26,6 +28,7 @@ inline constexpr int kChildPhaseCount = 5;
 struct HandshakeMsg {
   MsgKind kind;
   int32_t err;                          // errno for error, 0 otherwise
+  int32_t pid;                          // with pid
   uint32_t phase_us[kChildPhaseCount];  // with ready
   char text[480];                       // NUL-terminated message for error
 };

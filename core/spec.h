@@ -156,6 +156,10 @@ Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, simdjson::dom::objec
 // standard input. Errors name the file and the field.
 Result<cgroup::Resources> load_resources(const std::string& path);
 
+// A Process object on its own (`exec --process FILE`); errors name the
+// file and the field (pointers as under /process).
+Result<Process> load_process(const std::string& path);
+
 // Reads and parses <bundle>/config.json.
 Result<Spec> load_spec(const std::string& bundle);
 

@@ -396,6 +396,18 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
   return s;
 }
 
+Result<Process> load_process(const std::string& path) {
+  RINGC_TRY(auto text, read_file(path));
+  Reader r(path);
+  simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(text.data(), text.size()).get(root))
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}: not valid JSON: {}", path, simdjson::error_message(err)));
+  RINGC_TRY(auto o, r.obj(root, "/"));
+  return parse_process(r, o);
+}
+
 Result<Spec> load_spec(const std::string& bundle) {
   std::string path = bundle + "/config.json";
   RINGC_TRY(auto text, read_file(path));

@@ -21,6 +21,13 @@ int exit_code(const siginfo_t& info) {
 }
 
 Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline) {
+  RINGC_TRY(auto m, await_message(r, sock, deadline));
+  if (!m) return ringc_error(Errc::init_failed, "container init exited during setup");
+  return *m;
+}
+
+Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
+                                                  std::chrono::milliseconds deadline) {
   HandshakeMsg msg{};
   auto ts = ring::to_timespec(deadline);
   if (!r.reserve(2) || !ring::prep_read(r, kOp, sock, &msg, sizeof msg) ||
@@ -33,7 +40,7 @@ Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milli
     return ringc_error(Errc::timed_out,
                        fmt::format("container init did not report within {} ms", deadline.count()));
   if (res < 0) return sys_error(-res, "read from container init");
-  if (res == 0) return ringc_error(Errc::init_failed, "container init exited during setup");
+  if (res == 0) return std::nullopt;
   if (size_t(res) != sizeof msg) return ringc_error(Errc::init_failed, "bad handshake message");
   msg.text[sizeof msg.text - 1] = '\0';
   return msg;

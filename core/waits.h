@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "core/error.h"
 #include "core/spawn.h"
@@ -13,6 +14,10 @@ namespace ringc {
 // Reads the child's one handshake message. EOF (the child died first)
 // becomes Errc::init_failed; the deadline Errc::timed_out.
 Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline);
+// The same, with EOF (every writer gone: exited, or exec'd with the socket
+// close-on-exec) as nullopt instead of an error.
+Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
+                                                  std::chrono::milliseconds deadline);
 
 // Waits for the process behind pidfd to exit. For our own child it is
 // reaped and the shell-style code returned (128+N for signal N); for

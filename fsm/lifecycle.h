@@ -25,6 +25,7 @@ enum class Event : uint8_t {
   remove,  // "delete": a C++ keyword, hence the enumerator name
   force_remove,
   update,  // new resource limits
+  exec,    // another process in the container (runc exec)
   // observations
   init_ready,
   init_failed,
@@ -35,7 +36,7 @@ enum class Event : uint8_t {
   grace_expired,
   restart_due,
 };
-inline constexpr int kEventCount = 17;
+inline constexpr int kEventCount = 18;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -52,8 +53,9 @@ enum class Action : uint8_t {
   kill_and_destroy,  // SIGKILL, wait for the exit, then destroy
   respawn,           // start the container's process again (restart policy)
   set_resources,     // write new limits into the cgroup
+  spawn_process,     // start a process in the container's namespaces and cgroup
 };
-inline constexpr int kActionCount = 13;
+inline constexpr int kActionCount = 14;
 
 struct Transition {
   State next;
@@ -100,6 +102,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::created, E::remove,        go(State::deleting, kill_and_destroy));
   set(State::created, E::force_remove,  go(State::deleting, kill_and_destroy));
   set(State::created, E::update,        go(State::created, set_resources));
+  set(State::created, E::exec,          go(State::created, spawn_process));
 
   set(State::running, E::kill,          go(State::running, signal));
   set(State::running, E::stop,          go(State::stopping, terminate));
@@ -109,6 +112,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::running, E::exited,        go(State::stopped, record_exit));
   set(State::running, E::force_remove,  go(State::deleting, kill_and_destroy));
   set(State::running, E::update,        go(State::running, set_resources));
+  set(State::running, E::exec,          go(State::running, spawn_process));
 
   set(State::paused, E::resume,         go(State::running, thaw));
   set(State::paused, E::kill,           go(State::paused, signal));

@@ -96,3 +96,17 @@ TEST_F(Priv, UserNamespaceWithoutRootMapped) {
 }
 
 }  // namespace ringc::test
+
+namespace ringc::test {
+
+// exec joins the user namespace too and is root of it.
+TEST_F(Priv, ExecIntoAUserNamespace) {
+  std::string c = id("userns-exec");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, userns), c}).code, 0);
+  Cmd r = ringc({"exec", c, "sh", "-c", "id -u; cat /proc/self/uid_map | tr -s ' '"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\n 0 100000 65536\n");
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+}  // namespace ringc::test

@@ -1,0 +1,73 @@
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "core/exec.h"
+
+namespace ringc::cli {
+
+namespace {
+constexpr FlagSpec kExecFlags[] = {{"process", "p", true},
+                                   {"env", "e", true},
+                                   {"cwd", "", true},
+                                   {"user", "u", true},
+                                   {"additional-gids", "g", true},
+                                   {"cap", "c", true},
+                                   {"no-new-privs", "", false},
+                                   {"apparmor", "", true},
+                                   {"process-label", "", true},
+                                   {"tty", "t", false},
+                                   {"console-socket", "", true},
+                                   {"detach", "d", false},
+                                   {"pid-file", "", true},
+                                   {"preserve-fds", "", true},
+                                   {"ignore-paused", "", false}};
+
+// Flags come before the id; everything after the id is the command, its
+// own dashes included (`exec web sh -c 'x'`).
+size_t id_position(std::span<const std::string> argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--") return i + 1;
+    if (a.size() < 2 || a[0] != '-') return i;
+    if (a.find('=') != std::string::npos) continue;
+    std::string_view name =
+        a[1] == '-' ? std::string_view(a).substr(2) : std::string_view(a).substr(1);
+    for (auto& f : kExecFlags)
+      if ((f.name == name || f.alias == name) && f.takes_value) ++i;
+  }
+  return argv.size();
+}
+}  // namespace
+
+Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
+  size_t at = id_position(argv);
+  if (at >= argv.size()) return ringc_error(Errc::bad_usage, "exec: a container id is required");
+  RINGC_TRY(auto a, parse(argv.first(at), kExecFlags, "exec"));
+  ExecOptions o;
+  o.id = argv[at];
+  o.args.assign(argv.begin() + long(at) + 1, argv.end());
+  o.process_file = a.get("process");
+  if (auto it = a.values.find("env"); it != a.values.end()) o.env = it->second;
+  if (auto it = a.values.find("cap"); it != a.values.end()) o.caps = it->second;
+  if (auto it = a.values.find("additional-gids"); it != a.values.end())
+    for (auto& g : it->second)
+      o.additional_gids.push_back(gid_t(std::strtoul(g.c_str(), nullptr, 10)));
+  o.cwd = a.get("cwd");
+  o.user = a.get("user");
+  o.no_new_privs = a.has("no-new-privs");
+  o.apparmor = a.get("apparmor");
+  o.tty = a.has("tty");
+  o.console_socket = a.get("console-socket");
+  o.detach = a.has("detach");
+  o.pid_file = a.get("pid-file");
+  o.preserve_fds = unsigned(std::strtoul(a.get("preserve-fds", "0").c_str(), nullptr, 10));
+  if (!o.process_file.empty() && !o.args.empty())
+    return ringc_error(Errc::bad_usage, "exec: give a command or --process, not both");
+  RINGC_TRY(auto code, exec(ctx.runtime, o));
+  return code;
+}
+
+}  // namespace ringc::cli
