@@ -13,7 +13,7 @@
 namespace ringc::cli {
 
 Result<void> refuse_local_only_flags(const Args& a, std::string_view command) {
-  for (const char* flag : {"console-socket", "no-pivot", "no-new-keyring"})
+  for (const char* flag : {"console-socket", "pidfd-socket", "no-pivot", "no-new-keyring"})
     if (a.has(flag))
       return ringc_error(Errc::bad_usage,
                          fmt::format("{}: --{} is not supported with --daemon", command, flag));
@@ -49,6 +49,7 @@ Result<CreateOptions> create_options(const Args& a, std::string id, std::string_
   o.bundle = a.get("bundle", ".");
   o.pid_file = a.get("pid-file");
   o.console_socket = a.get("console-socket");
+  o.pidfd_socket = a.get("pidfd-socket");
   o.no_pivot = a.has("no-pivot");
   o.no_new_keyring = a.has("no-new-keyring");
   std::string n = a.get("preserve-fds", "0");
@@ -72,7 +73,7 @@ namespace {
 constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},         {"pid-file", "", true},
                                      {"console-socket", "", true},  {"no-pivot", "", false},
                                      {"no-new-keyring", "", false}, {"preserve-fds", "", true},
-                                     {"detach", "d", false}};
+                                     {"pidfd-socket", "", true},    {"detach", "d", false}};
 }  // namespace
 
 // run's flags are create's plus --detach, the last entry.

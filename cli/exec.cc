@@ -23,7 +23,8 @@ constexpr FlagSpec kExecFlags[] = {{"process", "p", true},
                                    {"detach", "d", false},
                                    {"pid-file", "", true},
                                    {"preserve-fds", "", true},
-                                   {"ignore-paused", "", false}};
+                                   {"ignore-paused", "", false},
+                                   {"pidfd-socket", "", true}};
 
 // Flags come before the id; everything after the id is the command, its
 // own dashes included (`exec web sh -c 'x'`).
@@ -61,6 +62,7 @@ Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
   o.apparmor = a.get("apparmor");
   o.tty = a.has("tty");
   o.console_socket = a.get("console-socket");
+  o.pidfd_socket = a.get("pidfd-socket");
   o.detach = a.has("detach");
   o.pid_file = a.get("pid-file");
   o.preserve_fds = unsigned(std::strtoul(a.get("preserve-fds", "0").c_str(), nullptr, 10));

@@ -1,4 +1,6 @@
 // ringc: global flags, then one command from the table.
+#include <seccomp.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -40,7 +42,7 @@ constexpr Command kCommands[] = {
      cmd_needs_daemon},
 };
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = "0.2.0";
 constexpr const char* kSpecVersion = kOciVersionMax;
 
 void usage() {
@@ -127,7 +129,10 @@ int run_main(std::span<const std::string> argv) {
   log.json = fmt_name == "json";
   log.debug = ga.has("debug");
   if (ga.has("version")) {
-    std::printf("ringc version %s\nspec: %s\n", kVersion, kSpecVersion);
+    // runc's lines (podman and containerd read the first).
+    const scmp_version* sv = seccomp_version();
+    std::printf("ringc version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", kVersion,
+                RINGC_COMMIT, kSpecVersion, sv->major, sv->minor, sv->micro);
     return 0;
   }
   if (ga.has("help") || ci == argv.size()) {

@@ -39,6 +39,24 @@ Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
   return fd;
 }
 
+Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {
+  std::string text(payload);
+  FdMessage m(text.data(), text.size());
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0) return sys_error(errno, std::string(what));
+  return outcome::success();
+}
+
+Result<void> send_pidfd(const std::string& socket_path, int pidfd) {
+  if (socket_path.empty()) return outcome::success();
+  RINGC_TRY(auto sock, connect_console_socket(socket_path));
+  return send_fd(sock.get(), pidfd, "pidfd", "send pidfd to " + socket_path);
+}
+
 Result<void> setup_console(int sock, const Process& p) {
   sys::UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (master.get() < 0) return sys_error(errno, "open /dev/ptmx in the container");
@@ -54,16 +72,7 @@ Result<void> setup_console(int sock, const Process& p) {
     if (::ioctl(peer.get(), TIOCSWINSZ, &ws) < 0) return sys_error(errno, "set console size");
   }
   // runc sends the master's name as the message's payload.
-  char name[] = "/dev/ptmx";
-  FdMessage m(name, sizeof name - 1);
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  int mfd = master.get();
-  std::memcpy(CMSG_DATA(c), &mfd, sizeof mfd);
-  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0)
-    return sys_error(errno, "send pty to console socket");
+  RINGC_TRY(send_fd(sock, master.get(), "/dev/ptmx", "send pty to console socket"));
   master = sys::UniqueFd();
   if (::setsid() < 0) return sys_error(errno, "setsid");
   if (::ioctl(peer.get(), TIOCSCTTY, 0) < 0) return sys_error(errno, "set controlling terminal");
@@ -73,7 +82,7 @@ Result<void> setup_console(int sock, const Process& p) {
   return outcome::success();
 }
 
-Result<sys::UniqueFd> receive_pty_master(int sock, std::string* payload, bool wait) {
+Result<sys::UniqueFd> receive_fd(int sock, std::string* payload, bool wait) {
   char name[64];
   FdMessage m(name, sizeof name);
   ssize_t n = ::recvmsg(sock, &m.msg, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);

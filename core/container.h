@@ -18,6 +18,7 @@ struct CreateOptions {
   std::string bundle = ".";
   std::string pid_file;
   std::string console_socket;  // where the pty master goes (process.terminal)
+  std::string pidfd_socket;    // where the init's pidfd goes
   unsigned preserve_fds = 0;   // fds 3.. after LISTEN_FDS's, passed through
   bool no_pivot = false;
   bool no_new_keyring = false;

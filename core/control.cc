@@ -107,6 +107,9 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
   if (!loaded) {
     // A record that can't be read still must not leak: --force clears it.
     if (force && loaded.error().is(Errc::corrupt_state)) return rt.store().remove(id);
+    // As runc: --force on a container that is not there is done already
+    // (engines call it to clean up after a delete that went through).
+    if (force && loaded.error().is(Errc::not_found)) return outcome::success();
     return loaded.error();
   }
   auto& rec = loaded.value();

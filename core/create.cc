@@ -177,7 +177,7 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   rt.timeline.mark("record");
   Launched out{s.pid, s.pidfd, sys::UniqueFd()};
   if (pty_end.get() >= 0) {
-    RINGC_TRY(out.pty, receive_pty_master(pty_end.get()));
+    RINGC_TRY(out.pty, receive_fd(pty_end.get()));
   }
   return out;
 }
@@ -197,6 +197,10 @@ Result<void> create(Runtime& rt, const CreateOptions& o) {
   RINGC_TRY(auto p, prepare(o.id, o.bundle));
   Undo undo(rt, o.id);
   RINGC_TRY(auto l, launch(rt, o, p, undo, true, false));
+  if (auto r = send_pidfd(o.pidfd_socket, l.pidfd); !r) {
+    ::close(l.pidfd);
+    return r.error();
+  }
   undo.disarm();
   ::close(l.pidfd);
   return outcome::success();
@@ -211,6 +215,10 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
   Undo undo(rt, o.id);
   RINGC_TRY(auto l, launch(rt, o, p, undo, false, !detach));
+  if (auto r = send_pidfd(o.pidfd_socket, l.pidfd); !r) {
+    ::close(l.pidfd);
+    return r.error();
+  }
   RINGC_TRY(auto t, transition(o.id, fsm::State::created, fsm::Event::start));
   RINGC_TRY(release_init(rt, o.id));
   RINGC_TRY(rt.store().write(o.id, record_fields(p, o.id, p.cgroup_path, l.pid,

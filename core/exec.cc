@@ -279,10 +279,11 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
     }
     ::close(fd);
   }
+  RINGC_TRY(send_pidfd(o.pidfd_socket, proc_fd.get()));
   if (o.detach) return 0;
   sys::UniqueFd pty;
   if (pty_end.get() >= 0) {
-    RINGC_TRY(pty, receive_pty_master(pty_end.get()));
+    RINGC_TRY(pty, receive_fd(pty_end.get()));
   }
   sys::UniqueFd sfd(::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK));
   if (sfd.get() < 0) return sys_error(errno, "signalfd");

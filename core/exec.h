@@ -27,6 +27,7 @@ struct ExecOptions {
   std::string apparmor;  // --apparmor
   bool tty = false;
   std::string console_socket;
+  std::string pidfd_socket;
   bool detach = false;
   std::string pid_file;
   unsigned preserve_fds = 0;

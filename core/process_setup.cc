@@ -55,7 +55,8 @@ Result<void> apply_rlimits(const Process& p) {
   for (auto& r : p.rlimits) {
     rlimit rl{rlim_t(r.soft), rlim_t(r.hard)};
     if (::setrlimit(r.resource, &rl) < 0)
-      return sys_error(errno, fmt::format("setrlimit {}", r.resource));
+      return sys_error(errno,
+                       fmt::format("set {} to {}:{}", rlimit_name(r.resource), r.soft, r.hard));
   }
   return outcome::success();
 }

@@ -172,5 +172,6 @@ int capability_number(std::string_view name);
 std::span<const std::string_view> capability_names();
 // RLIMIT_ name ("RLIMIT_NOFILE") to resource number, or -1.
 int rlimit_number(std::string_view name);
+std::string_view rlimit_name(int resource);
 
 }  // namespace ringc

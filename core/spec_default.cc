@@ -83,6 +83,12 @@ std::span<const std::string_view> capability_names() {
   return kCapNames;
 }
 
+std::string_view rlimit_name(int resource) {
+  for (auto& r : kRlimits)
+    if (r.resource == resource) return r.name;
+  return "RLIMIT_?";
+}
+
 int rlimit_number(std::string_view name) {
   for (auto& r : kRlimits)
     if (r.name == name) return r.resource;

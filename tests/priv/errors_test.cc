@@ -123,3 +123,16 @@ TEST_F(Priv, SymlinkInRootfsCannotEscape) {
 }
 
 }  // namespace ringc::test
+
+namespace ringc::test {
+
+// runc's --version lines: engines read the first, people the rest.
+TEST_F(Priv, VersionInRuncsFormat) {
+  Cmd r = ringc({"--version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("ringc version ", 0), 0u) << r.out;
+  for (const char* line : {"\ncommit: ", "\nspec: 1.3.0\n", "\nlibseccomp: "})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in " << r.out;
+}
+
+}  // namespace ringc::test

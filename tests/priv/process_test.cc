@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "core/console.h"
@@ -56,7 +58,7 @@ TEST_F(Priv, ConsoleSocketReceivesThePty) {
   int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
   ASSERT_GE(conn, 0);
   std::string text;
-  auto received = receive_pty_master(conn, &text, true);
+  auto received = receive_fd(conn, &text, true);
   ASSERT_TRUE(received) << received.error().what();
   int master = received.value().get();
   EXPECT_EQ(text, "/dev/ptmx");
@@ -143,6 +145,36 @@ TEST_F(Priv, NoPivotAndSessionKeyring) {
   b = bundle({"sh", "-c", "grep -c _ses." + c + " /proc/keys"}, unmask);
   r = ringc({"run", "--no-new-keyring", "-b", b, c});
   EXPECT_EQ(r.out, "0\n") << r.err;
+}
+
+}  // namespace ringc::test
+
+namespace ringc::test {
+
+// --pidfd-socket (runc 1.2): the caller gets a pidfd of the init, and of
+// an exec'd process.
+TEST_F(Priv, PidfdSocketReceivesThePidfd) {
+  std::string sock_path = root_ + ".pidfd.sock";
+  int lfd = listen_unix(sock_path);
+  std::string c = id("pidfd");
+  Cmd r = ringc({"run", "-d", "--pidfd-socket", sock_path, "--pid-file", root_ + ".pid", "-b",
+                 bundle({"sleep", "60"}), c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(conn, 0);
+  std::string text;
+  auto fd = receive_fd(conn, &text, true);
+  ASSERT_TRUE(fd) << fd.error().what();
+  EXPECT_EQ(text, "pidfd");
+  std::ifstream pidf(root_ + ".pid");
+  std::string pid;
+  pidf >> pid;
+  std::ifstream fdinfo("/proc/self/fdinfo/" + std::to_string(fd.value().get()));
+  std::string info((std::istreambuf_iterator<char>(fdinfo)), {});
+  EXPECT_NE(info.find("Pid:\t" + pid + "\n"), std::string::npos) << info;
+  close(conn);
+  close(lfd);
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
 }
 
 }  // namespace ringc::test
