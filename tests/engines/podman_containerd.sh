@@ -50,12 +50,26 @@ if [ -n "$have_podman" ]; then
   $P unpause web >/dev/null
   expect "podman top" "sleep 60" "$($P top web args | tail -1 | tr -s ' ' | sed 's/ *$//')"
   expect "podman logs" "started" "$($P logs web)"
-  $P update --memory 64m web >/dev/null 2>&1 || true
+  expect "podman ps" "web" "$($P ps --format '{{.Names}}')"
+  $P update --memory 32m web >/dev/null
+  expect "podman update" "33554432" "$($P exec web sh -c \
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')"
   $P kill web >/dev/null
   expect "podman wait" "137" "$($P wait web)"
   $P rm web >/dev/null
-  expect "podman run --memory" "67108864" "$($P run --rm --network none $limits --memory 64m $img \
-    sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')"
+  $P run -d --name stopme --network none $limits $img sh -c 'trap "exit 0" TERM; sleep 60 & wait' >/dev/null
+  $P stop -t 10 stopme >/dev/null
+  expect "podman stop" "0" "$($P inspect --format '{{.State.ExitCode}}' stopme)"
+  $P rm stopme >/dev/null
+  set +e
+  $P run --rm --network none $limits $img sh -c 'exit 42'
+  code=$?
+  set -e
+  expect "podman run exit code" "42" "$code"
+  expect "podman run --memory --pids-limit" $'67108864\n50' "$($P run --rm --network none $limits \
+    --memory 64m --pids-limit 50 $img sh -c '
+      cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max
+      cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')"
   expect "podman leaves nothing" "" "$("$ringc" list -q)"
 fi
 
