@@ -125,6 +125,23 @@ Result<void> create(const Host& host, std::string_view path, Part part) {
   return outcome::success();
 }
 
+void enable_controller(const Host& host, std::string_view path, const char* controller) {
+  const Hierarchy* h = host.v2();
+  if (!h) return;
+  std::string dir = h->mount;
+  std::string add = std::string("+") + controller;
+  size_t pos = 1;
+  for (;;) {
+    std::string on = " " + trim(read_text(dir + "/cgroup.subtree_control")) + " ";
+    if (on.find(std::string(" ") + controller + " ") == std::string::npos)
+      write_text(dir + "/cgroup.subtree_control", add);
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) return;  // dir is now path's parent
+    dir += std::string(path.substr(pos - 1, next - pos + 1));
+    pos = next + 1;
+  }
+}
+
 Result<int> open_v2_dir(const Host& host, std::string_view path) {
   const Hierarchy* h = host.v2();
   if (!h) return -1;

@@ -35,6 +35,12 @@ Result<int> open_v2_dir(const Host& host, std::string_view path);
 // own, may not. Returns -errno.
 int join_self_v1(const Host& host, std::string_view path, pid_t pid = 0);
 
+// Makes `controller` available to `path` in the v2 hierarchy by enabling
+// it in each parent's cgroup.subtree_control (a hybrid host delegates
+// nothing by default). Best effort: a parent that refuses leaves the
+// container without the files, and the write of a limit then says so.
+void enable_controller(const Host& host, std::string_view path, const char* controller);
+
 // Pids in the cgroup (from the v2 hierarchy where present).
 Result<std::vector<pid_t>> pids(const Host& host, std::string_view path);
 

@@ -100,6 +100,13 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
     if (r.disable_oom_killer && *r.disable_oom_killer) {
       BOOST_OUTCOME_TRYV(write(d + "memory.oom_control", "1"));
     }
+    if (r.memory_kernel) {
+      BOOST_OUTCOME_TRYV(write(d + "memory.kmem.limit_in_bytes", std::to_string(*r.memory_kernel)));
+    }
+    if (r.memory_kernel_tcp) {
+      BOOST_OUTCOME_TRYV(
+          write(d + "memory.kmem.tcp.limit_in_bytes", std::to_string(*r.memory_kernel_tcp)));
+    }
   }
   if (std::string d = dir("pids"); !d.empty() && r.pids_limit) {
     BOOST_OUTCOME_TRYV(
@@ -114,6 +121,24 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
     }
     if (r.cpu_quota) {
       BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
+    }
+    if (r.cpu_burst) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_burst_us", std::to_string(*r.cpu_burst)));
+    }
+    if (r.cpu_idle) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.idle", std::to_string(*r.cpu_idle)));
+    }
+    // The period first: a runtime is checked against it.
+    if (r.cpu_rt_period) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.rt_period_us", std::to_string(*r.cpu_rt_period)));
+    }
+    if (r.cpu_rt_runtime) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.rt_runtime_us", std::to_string(*r.cpu_rt_runtime)));
+    }
+  }
+  if (std::string d = dir("hugetlb"); !d.empty()) {
+    for (auto& [size, limit] : r.hugepage_limits) {
+      BOOST_OUTCOME_TRYV(write(d + "hugetlb." + size + ".limit_in_bytes", std::to_string(limit)));
     }
   }
   if (std::string d = dir("cpuset"); !d.empty()) {
@@ -172,6 +197,23 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
       BOOST_OUTCOME_TRYV(
           write(d + "cpu.max", quota + " " + std::to_string(r.cpu_period.value_or(100000))));
     }
+    if (r.cpu_burst) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.max.burst", std::to_string(*r.cpu_burst)));
+    }
+    if (r.cpu_idle) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.idle", std::to_string(*r.cpu_idle)));
+    }
+    if (r.cpu_rt_runtime || r.cpu_rt_period)  // as runc: v2 has no realtime group limits
+      return ApplyError{{ENOTSUP, std::generic_category()},
+                        d + "cpu.rt_runtime_us (cgroup v2 has no realtime limits)"};
+  }
+  // hugetlb: in the v2 hierarchy wherever v1 does not have it (on a hybrid
+  // host too, where it is the unified mount's one controller).
+  if (!r.hugepage_limits.empty() && !host.v1("hugetlb")) {
+    enable_controller(host, path, "hugetlb");
+    for (auto& [size, limit] : r.hugepage_limits) {
+      BOOST_OUTCOME_TRYV(write(d + "hugetlb." + size + ".max", std::to_string(limit)));
+    }
   }
   if (v2_has("cpuset")) {
     if (!r.cpus.empty()) {
@@ -193,8 +235,10 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
 
 bool Resources::empty() const {
   return !memory_limit && !memory_reservation && !memory_swap && !memory_swappiness &&
-         !disable_oom_killer && !pids_limit && !cpu_shares && !cpu_period && !cpu_quota &&
-         cpus.empty() && mems.empty() && devices.empty() && block_io.empty() && unified.empty();
+         !disable_oom_killer && !memory_kernel && !memory_kernel_tcp && !pids_limit &&
+         !cpu_shares && !cpu_period && !cpu_quota && !cpu_idle && !cpu_burst && !cpu_rt_runtime &&
+         !cpu_rt_period && cpus.empty() && mems.empty() && devices.empty() && block_io.empty() &&
+         hugepage_limits.empty() && unified.empty();
 }
 
 const std::vector<DeviceRule>& default_allowed_devices() {
@@ -212,6 +256,9 @@ uint64_t shares_to_weight(uint64_t shares) {
 }
 
 Res apply(const Host& host, std::string_view path, const Resources& r, Part part) {
+  if (!r.hugepage_limits.empty() && !host.v1("hugetlb") && !host.v2())
+    return ApplyError{{ENOTSUP, std::generic_category()},
+                      "hugetlb.* (this host has no hugetlb controller mounted)"};
   if (part != Part::v2) {
     BOOST_OUTCOME_TRYV(apply_v1(host, path, r));
   }

@@ -39,11 +39,17 @@ struct BlockIO {
 
 struct Resources {
   std::optional<int64_t> memory_limit, memory_reservation, memory_swap;  // bytes; -1 unlimited
+  std::optional<int64_t> memory_kernel, memory_kernel_tcp;               // v1 only
   std::optional<uint64_t> memory_swappiness;
   std::optional<bool> disable_oom_killer;
   std::optional<int64_t> pids_limit;  // <= 0: unlimited
   std::optional<uint64_t> cpu_shares, cpu_period;
   std::optional<int64_t> cpu_quota;
+  std::optional<int64_t> cpu_idle;                                // 0 or 1
+  std::optional<uint64_t> cpu_burst;                              // µs
+  std::optional<int64_t> cpu_rt_runtime;                          // µs, v1 only
+  std::optional<uint64_t> cpu_rt_period;                          // µs, v1 only
+  std::vector<std::pair<std::string, uint64_t>> hugepage_limits;  // "2MB" → bytes
   std::string cpus, mems;
   std::vector<DeviceRule> devices;
   BlockIO block_io;

@@ -3,9 +3,11 @@
 #include "cgroup/files.h"
 #include "cgroup/manager.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -126,7 +128,48 @@ void read_v2(const Host& host, std::string_view path, Stats& s) {
   s.pids.limit = number(d + "pids.max");
   parse_io_v2(read_text(d + "io.stat"), s);
 }
+// hugetlb: the v1 controller where the host has it, else the v2
+// hierarchy's (a hybrid host keeps it there).
+void read_hugetlb(const Host& host, std::string_view path, Stats& s) {
+  const Hierarchy* h = host.v1("hugetlb");
+  bool v1 = h != nullptr;
+  if (!h) h = host.v2();
+  if (!h) return;
+  std::string d = h->mount + std::string(path) + "/hugetlb.";
+  for (auto& size : hugepage_sizes()) {
+    Stats::Hugetlb e{size};
+    if (v1) {
+      e.usage = number(d + size + ".usage_in_bytes");
+      e.max = number(d + size + ".max_usage_in_bytes");
+      e.failcnt = number(d + size + ".failcnt");
+    } else {
+      e.usage = number(d + size + ".current");
+      e.failcnt = get(parse_flat_keyed(read_text(d + size + ".events")), "max");
+    }
+    s.hugetlb.push_back(std::move(e));
+  }
+}
 }  // namespace
+
+std::vector<std::string> hugepage_sizes() {
+  std::vector<std::string> out;
+  DIR* dir = ::opendir("/sys/kernel/mm/hugepages");
+  if (!dir) return out;
+  while (dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;  // hugepages-2048kB
+    if (!name.starts_with("hugepages-")) continue;
+    uint64_t kb = std::strtoull(std::string(name.substr(10)).c_str(), nullptr, 10);
+    if (kb >= (1u << 20) && kb % (1u << 20) == 0)
+      out.push_back(std::to_string(kb >> 20) + "GB");
+    else if (kb >= 1024 && kb % 1024 == 0)
+      out.push_back(std::to_string(kb >> 10) + "MB");
+    else
+      out.push_back(std::to_string(kb) + "KB");
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 std::vector<std::pair<std::string, uint64_t>> parse_flat_keyed(std::string_view text) {
   std::vector<std::pair<std::string, uint64_t>> out;
@@ -144,6 +187,7 @@ Result<Stats> read_stats(const Host& host, std::string_view path) {
   Stats s;
   read_v1(host, path, s);
   read_v2(host, path, s);
+  read_hugetlb(host, path, s);
   return s;
 }
 

@@ -34,10 +34,18 @@ struct Stats {
     uint64_t current = 0, limit = 0;  // limit 0: none
   } pids;
   std::vector<BlkioEntry> io_service_bytes, io_serviced;
+  struct Hugetlb {
+    std::string size;  // "2MB"
+    uint64_t usage = 0, max = 0, failcnt = 0;
+  };
+  std::vector<Hugetlb> hugetlb;  // one per page size the host has
   uint64_t oom_kills = 0;
 };
 
 Result<Stats> read_stats(const Host& host, std::string_view path);
+
+// The host's huge page sizes in the kernel's cgroup names ("2MB", "1GB").
+std::vector<std::string> hugepage_sizes();
 
 // "key value" lines (memory.stat, cpu.stat, memory.events).
 std::vector<std::pair<std::string, uint64_t>> parse_flat_keyed(std::string_view text);

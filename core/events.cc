@@ -80,7 +80,13 @@ std::string stats_event_json(std::string_view id, const cgroup::Stats& s) {
   entries(out, s.io_service_bytes);
   out += ",\"ioServicedRecursive\":";
   entries(out, s.io_serviced);
-  out += "},\"hugetlb\":{}}}";
+  out += "},\"hugetlb\":{";
+  for (size_t i = 0; i < s.hugetlb.size(); ++i) {
+    const auto& h = s.hugetlb[i];
+    out += fmt::format("{}\"{}\":{{\"usage\":{},\"max\":{},\"failcnt\":{}}}", i ? "," : "", h.size,
+                       h.usage, h.max, h.failcnt);
+  }
+  out += "}}}";
   return out;
 }
 

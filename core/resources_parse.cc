@@ -35,6 +35,8 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     RINGC_TRY(i64(m, "reservation", p, res.memory_reservation));
     RINGC_TRY(i64(m, "swap", p, res.memory_swap));
     RINGC_TRY(u64(m, "swappiness", p, res.memory_swappiness));
+    RINGC_TRY(i64(m, "kernel", p, res.memory_kernel));
+    RINGC_TRY(i64(m, "kernelTCP", p, res.memory_kernel_tcp));
     if (res.memory_swappiness && *res.memory_swappiness > 100)
       return r.fail(p + "/swappiness", "must be between 0 and 100");
     if (auto f = Reader::field(m, "disableOOMKiller")) {
@@ -56,6 +58,12 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     RINGC_TRY(u64(c, "shares", p, res.cpu_shares));
     RINGC_TRY(u64(c, "period", p, res.cpu_period));
     RINGC_TRY(i64(c, "quota", p, res.cpu_quota));
+    RINGC_TRY(u64(c, "burst", p, res.cpu_burst));
+    RINGC_TRY(u64(c, "realtimePeriod", p, res.cpu_rt_period));
+    RINGC_TRY(i64(c, "realtimeRuntime", p, res.cpu_rt_runtime));
+    if (auto f = Reader::field(c, "idle")) {
+      RINGC_TRY(res.cpu_idle, r.integer(*f, p + "/idle", 0, 1));
+    }
     if (auto f = Reader::field(c, "cpus")) {
       RINGC_TRY(res.cpus, r.str(*f, p + "/cpus"));
     }
@@ -129,6 +137,25 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
     RINGC_TRY(devices("throttleWriteBpsDevice", "rate", 0, INT64_MAX, res.block_io.write_bps));
     RINGC_TRY(devices("throttleReadIOPSDevice", "rate", 0, INT64_MAX, res.block_io.read_iops));
     RINGC_TRY(devices("throttleWriteIOPSDevice", "rate", 0, INT64_MAX, res.block_io.write_iops));
+  }
+  if (auto e = Reader::field(o, "hugepageLimits")) {
+    RINGC_TRY(auto a, r.arr(*e, base + "/hugepageLimits"));
+    size_t i = 0;
+    for (element x : a) {
+      std::string p = fmt::format("{}/hugepageLimits/{}", base, i++);
+      RINGC_TRY(auto h, r.obj(x, p));
+      auto size = Reader::field(h, "pageSize"), limit = Reader::field(h, "limit");
+      if (!size) return r.fail(p + "/pageSize", "is required");
+      if (!limit) return r.fail(p + "/limit", "is required");
+      RINGC_TRY(auto s, r.str(*size, p + "/pageSize"));
+      // The kernel's names: "64KB", "2MB", "1GB".
+      size_t digits = s.find_first_not_of("0123456789");
+      std::string unit = digits == std::string::npos ? "" : s.substr(digits);
+      if (digits == 0 || (unit != "KB" && unit != "MB" && unit != "GB"))
+        return r.fail(p + "/pageSize", fmt::format("\"{}\" is not a page size like 2MB", s));
+      RINGC_TRY(auto l, r.u64(*limit, p + "/limit"));
+      res.hugepage_limits.emplace_back(s, l);
+    }
   }
   if (auto e = Reader::field(o, "unified")) {
     RINGC_TRY(res.unified, r.string_map(*e, base + "/unified"));

@@ -228,3 +228,57 @@ TEST_F(Priv, BadResourceNamesTheField) {
 }
 
 }  // namespace ringc::test
+
+namespace ringc::test {
+
+// hugepageLimits (the v2 hierarchy's hugetlb on this hybrid host),
+// kernelTCP, cpu idle, burst and the realtime period, read back; hugetlb
+// usage in `events --stats`.
+TEST_F(Priv, MoreResourcesReadBack) {
+  auto host = cgroup::detect().value();
+  bool hugetlb = host->v1("hugetlb") || host->v2();
+  std::string c = id("res2");
+  std::string b = bundle(
+      {"sleep", "60"},
+      with_resources(
+          std::string(hugetlb
+                          ? "\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}], "
+                          : "") +
+          "\"memory\": {\"kernelTCP\": 8388608}, \"cpu\": {\"idle\": 1, \"burst\": 1000, "
+          "\"quota\": 50000, \"period\": 100000" +
+          std::string(host->v1("cpu") ? ", \"realtimePeriod\": 500000, \"realtimeRuntime\": 0"
+                                      : "") +
+          "}"));
+  Cmd r = ringc({"run", "-d", "-b", b, c});
+  ASSERT_EQ(r.code, 0) << r.err;
+  if (hugetlb) {
+    EXPECT_EQ(cg_file(c, "hugetlb", "hugetlb.2MB.limit_in_bytes", "hugetlb.2MB.max"), "4194304");
+  }
+  if (host->v1("memory")) {
+    EXPECT_EQ(cg_file(c, "memory", "memory.kmem.tcp.limit_in_bytes", ""), "8388608");
+  }
+  EXPECT_EQ(cg_file(c, "cpu", "cpu.idle", "cpu.idle"), "1");
+  EXPECT_EQ(cg_file(c, "cpu", "cpu.cfs_burst_us", "cpu.max.burst"), "1000");
+  if (host->v1("cpu")) {
+    EXPECT_EQ(cg_file(c, "cpu", "cpu.rt_period_us", ""), "500000");
+  }
+  Cmd s = ringc({"events", "--stats", c});
+  EXPECT_EQ(s.code, 0) << s.err;
+  if (hugetlb) {
+    EXPECT_NE(s.out.find("\"hugetlb\":{\"1GB\":{\"usage\":0,"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("\"2MB\":{\"usage\":0,"), std::string::npos) << s.out;
+  }
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+TEST_F(Priv, HugepageLimitsNeedAHugetlbController) {
+  auto host = cgroup::detect().value();
+  if (host->v1("hugetlb") || host->v2()) GTEST_SKIP() << "this view of the host has hugetlb";
+  std::string b = bundle({"true"}, with_resources("\"hugepageLimits\": [{\"pageSize\": \"2MB\", "
+                                                  "\"limit\": 4194304}]"));
+  Cmd r = ringc({"run", "-b", b, id("nohugetlb")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("this host has no hugetlb controller"), std::string::npos) << r.err;
+}
+
+}  // namespace ringc::test

@@ -246,3 +246,25 @@ TEST(Spec, SchedulerPersonalityTimeOffsetsAreChecked) {
             "config.json: /linux/sysctl/net.core.somaxconn: needs a network namespace of the "
             "container's own");
 }
+
+TEST(Spec, HugepageAndCpuExtrasAreChecked) {
+  auto r = parse_spec(edit("\"resources\": {",
+                           "\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"1GB\", "
+                           "\"limit\": 0}], \"cpu\": {\"idle\": 1, \"burst\": 5, "
+                           "\"realtimeRuntime\": 10, \"realtimePeriod\": 20},"));
+  ASSERT_TRUE(r) << r.error().what();
+  const auto& res = r.value().linux_cfg.resources;
+  ASSERT_EQ(res.hugepage_limits.size(), 1u);
+  EXPECT_EQ(res.hugepage_limits[0].first, "1GB");
+  EXPECT_EQ(res.cpu_idle, 1);
+  EXPECT_EQ(res.cpu_burst, 5u);
+  EXPECT_EQ(res.cpu_rt_runtime, 10);
+  EXPECT_EQ(res.cpu_rt_period, 20u);
+  EXPECT_EQ(error_of(edit("\"resources\": {",
+                          "\"resources\": {\"hugepageLimits\": [{\"pageSize\": "
+                          "\"2M\", \"limit\": 1}],")),
+            "config.json: /linux/resources/hugepageLimits/0/pageSize: \"2M\" is not a page size "
+            "like 2MB");
+  EXPECT_EQ(error_of(edit("\"resources\": {", "\"resources\": {\"cpu\": {\"idle\": 2},")),
+            "config.json: /linux/resources/cpu/idle: must be between 0 and 1");
+}
