@@ -1,5 +1,6 @@
 #include "cgroup/resources.h"
 
+#include "cgroup/devices_bpf.h"
 #include "cgroup/files.h"
 
 #include <fcntl.h>
@@ -228,6 +229,17 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
   }
   for (auto& [file, value] : r.unified) {
     BOOST_OUTCOME_TRYV(write(d + file, value));
+  }
+  // Device rules where no v1 devices controller carries them: a BPF program.
+  if (!r.devices.empty() && !host.v1("devices")) {
+    std::vector<DeviceRule> rules = r.devices;
+    auto& defaults = default_allowed_devices();
+    rules.insert(rules.end(), defaults.begin(), defaults.end());
+    int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ApplyError{{errno, std::generic_category()}, d};
+    int rc = attach_device_program(fd, device_program(rules));
+    ::close(fd);
+    if (rc < 0) return ApplyError{{-rc, std::generic_category()}, d + " (BPF device program)"};
   }
   return outcome::success();
 }

@@ -1,0 +1,110 @@
+#include "cgroup/devices_bpf.h"
+
+#include <linux/bpf.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ringc::cgroup {
+
+namespace {
+// Registers: r1 the context; loaded from it r2 = device type, r3 = access,
+// r4 = major, r5 = minor; r0 the verdict, r1 scratch once read.
+constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
+
+BpfInsn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  return {code, uint8_t(dst | (src << 4)), off, imm};
+}
+BpfInsn load_u32(uint8_t dst, int16_t off) {
+  return insn(BPF_LDX | BPF_MEM | BPF_W, dst, R1, off, 0);
+}
+BpfInsn alu(uint8_t op, uint8_t dst, int32_t imm) {
+  return insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+}
+BpfInsn mov_reg(uint8_t dst, uint8_t src) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+BpfInsn jne(uint8_t dst, int32_t imm, int16_t off) {
+  return insn(BPF_JMP | BPF_JNE | BPF_K, dst, 0, off, imm);
+}
+BpfInsn ret(int32_t v) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, v);
+}
+BpfInsn exit_insn() {
+  return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+int32_t access_bits(const std::string& access) {
+  int32_t bits = 0;
+  for (char c : access)
+    bits |= c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : BPF_DEVCG_ACC_MKNOD;
+  return bits;
+}
+}  // namespace
+
+std::vector<BpfInsn> device_program(const std::vector<DeviceRule>& rules) {
+  std::vector<BpfInsn> p = {
+      load_u32(R2, offsetof(bpf_cgroup_dev_ctx, access_type)),
+      alu(BPF_AND, R2, 0xffff),
+      load_u32(R3, offsetof(bpf_cgroup_dev_ctx, access_type)),
+      alu(BPF_RSH, R3, 16),
+      load_u32(R4, offsetof(bpf_cgroup_dev_ctx, major)),
+      load_u32(R5, offsetof(bpf_cgroup_dev_ctx, minor)),
+  };
+  // Last rule first: the first match found is the last that applies.
+  for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+    const DeviceRule& r = *it;
+    std::vector<BpfInsn> tests;  // each jumps past the block when the rule does not match
+    if (r.type != 'a') {
+      tests.push_back(jne(R2, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0));
+      int32_t bits = access_bits(r.access);
+      if (bits != (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)) {
+        // Matches only when every access asked for is in the rule.
+        tests.push_back(mov_reg(R1, R3));
+        tests.push_back(alu(BPF_AND, R1, ~bits));
+        tests.push_back(jne(R1, 0, 0));
+      }
+      if (r.major >= 0) tests.push_back(jne(R4, int32_t(r.major), 0));
+      if (r.minor >= 0) tests.push_back(jne(R5, int32_t(r.minor), 0));
+    }
+    const int16_t block = int16_t(tests.size() + 2);  // the tests, then the verdict and exit
+    for (size_t i = 0; i < tests.size(); ++i) {
+      if ((tests[i].code & 0x07) == BPF_JMP) tests[i].off = int16_t(block - int16_t(i) - 1);
+      p.push_back(tests[i]);
+    }
+    p.push_back(ret(r.allow ? 1 : 0));
+    p.push_back(exit_insn());
+    // A rule for all devices matches everything: nothing before it in the
+    // list can apply (and the verifier refuses unreachable code).
+    if (r.type == 'a') return p;
+  }
+  p.push_back(ret(0));
+  p.push_back(exit_insn());
+  return p;
+}
+
+int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
+  static char license[] = "Apache-2.0";
+  bpf_attr load;
+  std::memset(&load, 0, sizeof load);
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = uint64_t(reinterpret_cast<uintptr_t>(prog.data()));
+  load.insn_cnt = uint32_t(prog.size());
+  load.license = uint64_t(reinterpret_cast<uintptr_t>(license));
+  int fd = int(::syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load));
+  if (fd < 0) return -errno;
+  bpf_attr attach;
+  std::memset(&attach, 0, sizeof attach);
+  attach.target_fd = uint32_t(cgroup_fd);
+  attach.attach_bpf_fd = uint32_t(fd);
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  attach.attach_flags = BPF_F_ALLOW_MULTI;
+  int r = int(::syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach));
+  int e = errno;
+  ::close(fd);  // the attachment holds the program
+  return r < 0 ? -e : 0;
+}
+
+}  // namespace ringc::cgroup
