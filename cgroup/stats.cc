@@ -151,6 +151,16 @@ void read_hugetlb(const Host& host, std::string_view path, Stats& s) {
 }
 }  // namespace
 
+uint64_t oom_kills(const Host& host, std::string_view path) {
+  if (const Hierarchy* h = host.v1("memory"))
+    return get(parse_flat_keyed(read_text(h->mount + std::string(path) + "/memory.oom_control")),
+               "oom_kill");
+  if (const Hierarchy* h = host.v2(); h && host.layout == Layout::unified)
+    return get(parse_flat_keyed(read_text(h->mount + std::string(path) + "/memory.events")),
+               "oom_kill");
+  return 0;
+}
+
 std::vector<std::string> hugepage_sizes() {
   std::vector<std::string> out;
   DIR* dir = ::opendir("/sys/kernel/mm/hugepages");

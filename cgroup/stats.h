@@ -44,6 +44,10 @@ struct Stats {
 
 Result<Stats> read_stats(const Host& host, std::string_view path);
 
+// OOM kills the kernel counted in the cgroup (memory.oom_control's
+// oom_kill on v1, memory.events' oom_kill on v2); 0 when unreadable.
+uint64_t oom_kills(const Host& host, std::string_view path);
+
 // The host's huge page sizes in the kernel's cgroup names ("2MB", "1GB").
 std::vector<std::string> hugepage_sizes();
 

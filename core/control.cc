@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cgroup/manager.h"
+#include "cgroup/stats.h"
 #include "core/container.h"
 #include "core/id.h"
 #include "core/lifecycle_hooks.h"
@@ -141,7 +142,11 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
 
 Result<std::string> state(Runtime& rt, std::string_view id, bool pretty) {
   RINGC_TRY(auto rec, load_record(rt, id));
-  return state_json(rec.view(), observed_state(rec.view()), pretty, false);
+  // The cgroup is the record of OOM kills: the kernel counts them there for
+  // as long as the container exists, whoever was watching.
+  uint64_t ooms = 0;
+  if (auto host = rt.cgroups()) ooms = cgroup::oom_kills(*host.value(), rec->cgroup());
+  return state_json(rec.view(), observed_state(rec.view()), pretty, false, ooms);
 }
 
 std::vector<ListEntry> list(Runtime& rt) {

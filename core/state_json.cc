@@ -63,7 +63,8 @@ int shown_pid(const RecordView& r, fsm::State status) {
   return status == fsm::State::stopped ? 0 : r.pid();
 }
 
-std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool with_owner) {
+std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool with_owner,
+                       uint64_t oom_kills) {
   const char* nl = pretty ? "\n  " : "";
   const char* sep = pretty ? ": " : ":";
   std::string out = "{";
@@ -114,6 +115,10 @@ std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool
   if (r.exit_code() >= 0 && status == fsm::State::stopped) {
     key("exitCode");
     out += std::to_string(r.exit_code());
+  }
+  if (oom_kills > 0) {
+    key("oomKills");
+    out += std::to_string(oom_kills);
   }
   if (r.restart_kind() != 0) {  // a supervised container: its policy and restarts
     key("restartPolicy");

@@ -11,7 +11,10 @@ namespace ringc {
 
 // status is the observed state; created is RFC 3339 with nanoseconds.
 // pretty: runc's two-space indented form (`state`); else one line (`list`).
-std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool owner_name);
+// oom_kills: the kernel's count of OOM kills in the container's cgroup,
+// shown as "oomKills" when there were any.
+std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool owner_name,
+                       uint64_t oom_kills = 0);
 std::string format_created(int64_t ns);
 // Appends s as the inside of a JSON string; json_quote adds the quotes.
 void json_escape(std::string& out, std::string_view s);

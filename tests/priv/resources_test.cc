@@ -123,6 +123,15 @@ TEST_F(Priv, MemoryLimitOomKills) {
   Cmd r = ringc({"run", "-b", b, id("oom")});
   EXPECT_EQ(r.out, "") << "the allocation survived the limit";
   EXPECT_EQ(r.code, 137) << r.err;
+  // Detached, nobody watching: the kill is still in the container's state.
+  std::string c = id("oomd");
+  ASSERT_EQ(ringc({"run", "-d", "-b", b, c}).code, 0);
+  Running w = ringc_async({"events", c});
+  w.wait();
+  Cmd st = ringc({"state", c});
+  EXPECT_NE(st.out.find("\"status\": \"stopped\""), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("\"oomKills\": 1"), std::string::npos) << st.out;
+  EXPECT_EQ(ringc({"delete", c}).code, 0);
 }
 
 TEST_F(Priv, DeviceRulesAreEnforced) {
