@@ -41,6 +41,7 @@ Result<int> cmd_create(Context&, std::span<const std::string>);
 Result<int> cmd_start(Context&, std::span<const std::string>);
 Result<int> cmd_features(Context&, std::span<const std::string>);
 Result<int> cmd_exec(Context&, std::span<const std::string>);
+Result<int> cmd_bench(Context&, std::span<const std::string>);
 Result<int> cmd_run(Context&, std::span<const std::string>);
 Result<int> cmd_state(Context&, std::span<const std::string>);
 Result<int> cmd_kill(Context&, std::span<const std::string>);

@@ -19,6 +19,7 @@ Result<int> cmd_needs_daemon(Context&, std::span<const std::string>) {
 }
 
 constexpr Command kCommands[] = {
+    {"bench", "measure OCI runtimes side by side (run, lifecycle, burst)", cmd_bench},
     {"batch", "start, reap and delete N containers of one bundle on one reactor", cmd_batch},
     {"create", "create a container", cmd_create},
     {"daemon", "supervise containers on one reactor, served on a unix socket", cmd_daemon},

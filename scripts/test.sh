@@ -4,7 +4,7 @@
 # the release binary through real containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh podman containerd  # the engines test drives both
+scripts/deps.sh podman containerd runc  # the engines and bench tests drive them
 scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DRINGC_SANITIZE=ON
 scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 (cd build/asan && ctest -L unit --output-on-failure --timeout 120)

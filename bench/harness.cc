@@ -1,0 +1,301 @@
+#include "bench/harness.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "core/spec.h"
+#include "core/sys.h"
+#include "ring/ops.h"
+#include "ring/ring.h"
+
+namespace ringc::bench {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// A command of a runtime in flight: one per container at a time.
+struct Proc {
+  pid_t pid = -1;
+  int pidfd = -1;
+};
+
+// Starts argv, stdout to /dev/null, stderr to err_file (for the reason
+// of a failure).
+Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_file) {
+  std::vector<char*> a;
+  for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  Proc p;
+  p.pid = sys::fork_pidfd(&p.pidfd);
+  if (p.pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(err >= 0 ? err : null, 2);
+    ::execv(a[0], a.data());
+    ::_exit(127);
+  }
+  if (p.pid < 0) return neg_error(p.pid, "clone3 " + argv[0]);
+  return p;
+}
+
+std::string last_line(const std::string& file) {
+  std::ifstream in(file);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+// The steps of one container for a workload: the commands, in order;
+// between the next-to-last and the last (lifecycle) the container's exit
+// is awaited.
+std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
+                                            const std::string& root, const std::string& bundle,
+                                            const std::string& id, const std::string& pid_file) {
+  std::vector<std::string> base = {c.path, "--root", root};
+  auto cmd = [&](std::initializer_list<std::string> rest) {
+    std::vector<std::string> v = base;
+    v.insert(v.end(), rest);
+    return v;
+  };
+  if (w == Workload::lifecycle)
+    return {cmd({"create", "--bundle", bundle, "--pid-file", pid_file, id}), cmd({"start", id}),
+            cmd({"delete", id})};
+  return {cmd({"run", "--bundle", bundle, id})};
+}
+
+// Runs count containers of one workload for one contestant, `parallel` in
+// flight, every wait a ring completion.
+class RoundRunner {
+ public:
+  RoundRunner(ring::Ring& ring, const Contestant& c, Workload w, const std::string& work,
+              const std::string& bundle, int round)
+      : ring_(ring), c_(c), w_(w), bundle_(bundle) {
+    root_ = fmt::format("{}/root-{}", work, c.name);
+    prefix_ = fmt::format("b{}-{}-{}", round, name(w), c.name);
+    tmp_ = work;
+  }
+
+  Result<Round> run(int count, int parallel) {
+    std::filesystem::create_directories(root_);
+    slots_.assign(size_t(parallel), {});
+    auto t0 = Clock::now();
+    for (auto& s : slots_) {
+      RINGC_TRY(next_container(s, count));
+    }
+    while (in_flight() > 0) {
+      if (auto r = ring_.wait(); !r) return Error{r.error(), "io_uring"};
+      ring::Completion batch[16];
+      unsigned n = ring_.reap(batch, 16);
+      for (unsigned i = 0; i < n; ++i) {
+        RINGC_TRY(on_completion(batch[i], count));
+      }
+    }
+    round_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    round_.count = count;
+    cleanup();
+    return round_;
+  }
+
+ private:
+  struct Slot {
+    int container = -1;
+    size_t step = 0;
+    Proc proc;
+    int init_pidfd = -1;  // lifecycle: the container's init, awaited before delete
+    Clock::time_point t0;
+    bool busy = false;
+  };
+
+  int in_flight() const {
+    int n = 0;
+    for (auto& s : slots_) n += s.busy;
+    return n;
+  }
+  std::string id(int n) const { return fmt::format("{}-{}", prefix_, n); }
+  std::string err_file(size_t slot) const { return fmt::format("{}/err-{}", tmp_, slot); }
+  std::string pid_file(size_t slot) const { return fmt::format("{}/pid-{}", tmp_, slot); }
+
+  Result<void> next_container(Slot& s, int count) {
+    if (started_ >= count) {
+      s.busy = false;
+      return outcome::success();
+    }
+    s.container = started_++;
+    s.step = 0;
+    s.t0 = Clock::now();
+    s.busy = true;
+    return start_step(s);
+  }
+
+  Result<void> start_step(Slot& s) {
+    size_t slot = size_t(&s - slots_.data());
+    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot));
+    RINGC_TRY(s.proc, spawn(cmds[s.step], err_file(slot)));
+    if (!ring::prep_poll_in(ring_, slot * 2, s.proc.pidfd))
+      return sys_error(EBUSY, "io_uring: no submission entry");
+    return outcome::success();
+  }
+
+  Result<void> on_completion(const ring::Completion& c, int count) {
+    size_t slot = size_t(c.user_data / 2);
+    Slot& s = slots_[slot];
+    if (c.user_data % 2 == 1) {  // the lifecycle container's init exited: delete it
+      ::close(s.init_pidfd);
+      s.init_pidfd = -1;
+      ++s.step;
+      return start_step(s);
+    }
+    // A runtime command exited: its own rusage, without waiting.
+    int status = 0;
+    rusage ru{};
+    ::wait4(s.proc.pid, &status, 0, &ru);
+    ::close(s.proc.pidfd);
+    round_.cpu_ms += double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                     double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    round_.peak_rss_kib = std::max(round_.peak_rss_kib, ru.ru_maxrss);
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot));
+    if (!ok) {
+      ++round_.failed;
+      round_.last_error = last_line(err_file(slot));
+      failed_ids_.push_back(id(s.container));
+      return next_container(s, count);
+    }
+    if (s.step + 1 < cmds.size()) {
+      if (w_ == Workload::lifecycle && s.step == 1) {  // started: await the init's exit
+        std::ifstream in(pid_file(slot));
+        pid_t pid = 0;
+        in >> pid;
+        s.init_pidfd = sys::pidfd_open(pid);
+        if (s.init_pidfd >= 0) {
+          if (!ring::prep_poll_in(ring_, slot * 2 + 1, s.init_pidfd))
+            return sys_error(EBUSY, "io_uring: no submission entry");
+          return outcome::success();
+        }
+      }
+      ++s.step;
+      return start_step(s);
+    }
+    round_.latencies_ms.push_back(ms_since(s.t0));
+    return next_container(s, count);
+  }
+
+  // Whatever a failing contestant left: delete --force each id it failed
+  // on, then the root folder.
+  void cleanup() {
+    constexpr uint64_t kCleanup = ~uint64_t(0) - 1;
+    for (auto& i : failed_ids_) {
+      auto p = spawn({c_.path, "--root", root_, "delete", "--force", i}, tmp_ + "/err-cleanup");
+      if (!p) continue;
+      if (ring::prep_poll_in(ring_, kCleanup, p.value().pidfd)) (void)ring_.await(kCleanup);
+      int status;
+      ::waitpid(p.value().pid, &status, 0);  // exited: reaps at once
+      ::close(p.value().pidfd);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  ring::Ring& ring_;
+  const Contestant& c_;
+  Workload w_;
+  std::string bundle_, root_, prefix_, tmp_;
+  std::vector<Slot> slots_;
+  int started_ = 0;
+  Round round_;
+  std::vector<std::string> failed_ids_;
+};
+
+// The built-in bundle: the host's static busybox, `true`.
+Result<std::string> make_bundle(const std::string& work) {
+  std::string dir = work + "/bundle", rootfs = dir + "/rootfs";
+  std::error_code ec;
+  for (const char* d : {"bin", "proc", "sys", "dev", "tmp", "etc"})
+    std::filesystem::create_directories(rootfs + "/" + d, ec);
+  std::filesystem::copy_file("/bin/busybox", rootfs + "/bin/busybox", ec);
+  if (ec)
+    return ringc_error(Errc::bad_usage,
+                       "bench: the built-in bundle needs /bin/busybox (apt-get install "
+                       "busybox-static), or give -b BUNDLE");
+  for (const char* applet : {"sh", "true", "sleep"})
+    std::filesystem::create_symlink("busybox", rootfs + "/bin/" + applet, ec);
+  std::string cfg = default_spec_json();
+  auto sub = [&](std::string_view from, std::string_view to) {
+    size_t at = cfg.find(from);
+    if (at != std::string::npos) cfg.replace(at, from.size(), to);
+  };
+  sub("\"terminal\": true", "\"terminal\": false");
+  sub("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": [\"true\"]");
+  std::ofstream(dir + "/config.json") << cfg;
+  return dir;
+}
+
+Result<void> hide_unified() {
+  if (::unshare(CLONE_NEWNS) < 0) return sys_error(errno, "unshare mount namespace");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+    return sys_error(errno, "make / private");
+  if (::umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    return sys_error(errno, "unmount /sys/fs/cgroup/unified");
+  return outcome::success();
+}
+}  // namespace
+
+Result<std::vector<Summary>> run(const Options& o,
+                                 const std::function<void(std::string_view)>& progress) {
+  if (o.runtimes.empty()) return ringc_error(Errc::bad_usage, "bench: no runtime to measure");
+  if (o.hide_unified) {
+    RINGC_TRY(hide_unified());
+  }
+  char tmpl[] = "/tmp/ringc-bench.XXXXXX";
+  if (!::mkdtemp(tmpl)) return sys_error(errno, "mkdtemp");
+  std::string work = tmpl;
+  struct Remove {
+    std::string dir;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } remove{work};
+  std::string bundle = o.bundle;
+  if (bundle.empty()) {
+    RINGC_TRY(bundle, make_bundle(work));
+  }
+  bundle = std::filesystem::absolute(bundle).string();
+  ring::Ring ring;
+  if (auto r = ring.init(64); !r) return Error{r.error(), "io_uring setup"};
+  std::vector<Summary> out;
+  for (Workload w : o.workloads) {
+    int parallel = w == Workload::burst ? o.parallel : 1;
+    std::vector<std::vector<Round>> rounds(o.runtimes.size());
+    for (int r = 0; r < o.rounds; ++r)
+      for (int i : interleave(int(o.runtimes.size()), r)) {
+        const Contestant& c = o.runtimes[size_t(i)];
+        if (progress) progress(fmt::format("{} {} round {}/{}", c.name, name(w), r + 1, o.rounds));
+        RoundRunner rr(ring, c, w, work, bundle, r);
+        RINGC_TRY(auto round, rr.run(o.count, parallel));
+        rounds[size_t(i)].push_back(std::move(round));
+      }
+    for (size_t i = 0; i < o.runtimes.size(); ++i)
+      out.push_back(summarize(o.runtimes[i].name, w, parallel, rounds[i]));
+  }
+  set_ratios(out, o.baseline);
+  return out;
+}
+
+}  // namespace ringc::bench

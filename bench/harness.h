@@ -1,0 +1,79 @@
+// `ringc bench`: any OCI runtime measured through its command line, round
+// by round interleaved so that machine noise hits all contestants alike.
+// Each runs with a --root of its own and is cleaned up after, failing or
+// not. Process exits are ring completions (a pidfd poll, then wait4 for
+// the process's own rusage).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ringc::bench {
+
+struct Contestant {
+  std::string name, path;
+};
+
+enum class Workload {
+  run,        // sequential `run` of the bundle
+  lifecycle,  // create, start, wait for the exit, delete: one at a time
+  burst,      // `run` of count containers, `parallel` in flight
+};
+inline constexpr std::string_view kWorkloadNames[] = {"run", "lifecycle", "burst"};
+std::string_view name(Workload w);
+bool parse_workload(std::string_view s, Workload& out);
+
+struct Options {
+  std::vector<Contestant> runtimes;
+  std::vector<Workload> workloads = {Workload::run, Workload::burst};
+  int count = 50;
+  int parallel = 8;
+  int rounds = 3;
+  std::string bundle;    // empty: a busybox bundle made in a temporary folder
+  std::string baseline;  // ratios against this runtime; default: the first
+  // crun refuses hybrid cgroups: with this the whole bench runs in a
+  // private mount namespace with /sys/fs/cgroup/unified unmounted.
+  bool hide_unified = false;
+};
+
+// One contestant, one workload, one round.
+struct Round {
+  int count = 0, failed = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;  // per container
+  double cpu_ms = 0;                 // user+system of the runtime's processes
+  long peak_rss_kib = 0;
+  std::string last_error;
+};
+
+// Rounds folded into the figures the table and JSON show.
+struct Summary {
+  std::string runtime;
+  Workload workload;
+  int count = 0, failed = 0, parallel = 1;
+  double containers_per_second = 0;  // median over rounds
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double cpu_ms_per_container = 0;
+  long peak_rss_kib = 0;
+  double ratio = 1;  // containers/s against the baseline's
+  std::string last_error;
+};
+
+// The order contestants run in: round r runs all of them, starting with
+// a different one each round (A B C, B C A, C A B, ...).
+std::vector<int> interleave(int contestants, int round);
+Summary summarize(const std::string& runtime, Workload w, int parallel,
+                  const std::vector<Round>& rounds);
+// Fills in ratio against `baseline` (or the first runtime) per workload.
+void set_ratios(std::vector<Summary>& s, const std::string& baseline);
+std::string to_json(const std::vector<Summary>& s);
+std::string to_table(const std::vector<Summary>& s);
+
+Result<std::vector<Summary>> run(const Options& o,
+                                 const std::function<void(std::string_view)>& progress);
+
+}  // namespace ringc::bench
