@@ -3,19 +3,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/console.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
-
-namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
 
 TEST_F(Priv, ExecJoinsTheContainer) {
   std::string c = id("exec");

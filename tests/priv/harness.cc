@@ -167,6 +167,13 @@ int Running::wait() {
   return decode(status);
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2) {
   auto host = cgroup::detect().value();
   std::string path;

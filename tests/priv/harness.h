@@ -29,6 +29,9 @@ struct Running {
 // it (v1 file name, v2 file name), its trailing newlines dropped.
 std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2);
 
+// The whole file ("" when it cannot be read).
+std::string slurp(const std::string& path);
+
 // Replaces the first `from` in text (the test fails if absent).
 void replace(std::string& text, const std::string& from, const std::string& to);
 

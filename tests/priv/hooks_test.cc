@@ -10,13 +10,6 @@
 namespace ringc::test {
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A host script that saves its stdin as DIR/<kind>.json and appends
 // <kind> to DIR/order.
 std::string recorder(const std::string& dir) {
