@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cgroup/layout.h"
+#include "cgroup/manager.h"
 #include "core/spec.h"
 #include "core/sys.h"
 #include "ring/ops.h"
@@ -53,6 +55,40 @@ Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_
   return p;
 }
 
+// The physical limit: what any runtime must at least do for a container
+// (pid, mount, uts, ipc and net namespaces, a cgroup, pivot_root, exec,
+// reap), with no runtime around it. The child does its own unsharing, on
+// its own core. `cgroup` is the container's directory: a v2 one is joined
+// by clone3 (cgroup_fd), a v1 one by writing tasks.
+Result<Proc> spawn_limit(const std::string& rootfs, const std::string& cgroup, int cgroup_fd) {
+  Proc p;
+  clone_args args{};
+  args.flags = CLONE_PIDFD | CLONE_NEWPID | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(&p.pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = cgroup_fd >= 0 ? uint64_t(cgroup_fd) : 0;
+  p.pid = sys::clone3(&args);
+  if (p.pid == 0) {
+    if (cgroup_fd < 0) {
+      int t = ::open((cgroup + "/tasks").c_str(), O_WRONLY);
+      if (t < 0 || ::write(t, "0", 1) != 1) ::_exit(120);
+    }
+    if (::unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) ::_exit(121);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0 ||
+        ::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
+        ::chdir(rootfs.c_str()) < 0 || sys::pivot_root(".", ".") < 0 ||
+        ::umount2(".", MNT_DETACH) < 0 || ::chdir("/") < 0)
+      ::_exit(122);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 1);
+    char* argv[] = {const_cast<char*>("true"), nullptr};
+    ::execv("/bin/true", argv);
+    ::_exit(127);
+  }
+  if (p.pid < 0) return neg_error(p.pid, "clone3 (physical limit)");
+  return p;
+}
+
 std::string last_line(const std::string& file) {
   std::ifstream in(file);
   std::string line, last;
@@ -84,8 +120,9 @@ std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
 class RoundRunner {
  public:
   RoundRunner(ring::Ring& ring, const Contestant& c, Workload w, const std::string& work,
-              const std::string& bundle, int round)
-      : ring_(ring), c_(c), w_(w), bundle_(bundle) {
+              const std::string& bundle, const std::string& rootfs, const cgroup::Host* host,
+              int round)
+      : ring_(ring), c_(c), w_(w), bundle_(bundle), rootfs_(rootfs), host_(host) {
     root_ = fmt::format("{}/root-{}", work, c.name);
     prefix_ = fmt::format("b{}-{}-{}", round, name(w), c.name);
     tmp_ = work;
@@ -118,6 +155,7 @@ class RoundRunner {
     size_t step = 0;
     Proc proc;
     int init_pidfd = -1;  // lifecycle: the container's init, awaited before delete
+    std::string cgroup;   // the physical limit's
     Clock::time_point t0;
     bool busy = false;
   };
@@ -145,6 +183,27 @@ class RoundRunner {
 
   Result<void> start_step(Slot& s) {
     size_t slot = size_t(&s - slots_.data());
+    if (c_.path.empty()) {  // the physical limit: one cgroup per container
+      const cgroup::Host* host = host_;
+      s.cgroup = fmt::format("/ringc-limit/{}", id(s.container));
+      if (auto r = cgroup::create(*host, s.cgroup, cgroup::Part::all); !r)
+        return Error{r.error(), "cgroup for the physical limit"};
+      const cgroup::Hierarchy* v1 = host->v1("pids");
+      if (!v1 && !host->hierarchies.empty() && !host->hierarchies.front().v2)
+        v1 = &host->hierarchies.front();
+      int fd = -1;
+      if (host->layout == cgroup::Layout::unified) {
+        auto dir = cgroup::open_v2_dir(*host, s.cgroup);
+        if (!dir) return Error{dir.error(), "open cgroup " + s.cgroup};
+        fd = dir.value();
+      }
+      sys::UniqueFd v2(fd);
+      std::string dir = v1 ? v1->mount + s.cgroup : "";
+      RINGC_TRY(s.proc, spawn_limit(rootfs_, dir, v2.get()));
+      if (!ring::prep_poll_in(ring_, slot * 2, s.proc.pidfd))
+        return sys_error(EBUSY, "io_uring: no submission entry");
+      return outcome::success();
+    }
     auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot));
     RINGC_TRY(s.proc, spawn(cmds[s.step], err_file(slot)));
     if (!ring::prep_poll_in(ring_, slot * 2, s.proc.pidfd))
@@ -166,6 +225,10 @@ class RoundRunner {
     rusage ru{};
     ::wait4(s.proc.pid, &status, 0, &ru);
     ::close(s.proc.pidfd);
+    if (!s.cgroup.empty()) {
+      (void)cgroup::destroy(*host_, s.cgroup);
+      s.cgroup.clear();
+    }
     round_.cpu_ms += double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                      double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     round_.peak_rss_kib = std::max(round_.peak_rss_kib, ru.ru_maxrss);
@@ -210,12 +273,14 @@ class RoundRunner {
     }
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
+    if (c_.path.empty()) (void)cgroup::destroy(*host_, "/ringc-limit");
   }
 
   ring::Ring& ring_;
   const Contestant& c_;
   Workload w_;
-  std::string bundle_, root_, prefix_, tmp_;
+  std::string bundle_, rootfs_, root_, prefix_, tmp_;
+  const cgroup::Host* host_;  // for the physical limit's cgroups
   std::vector<Slot> slots_;
   int started_ = 0;
   Round round_;
@@ -277,22 +342,38 @@ Result<std::vector<Summary>> run(const Options& o,
     RINGC_TRY(bundle, make_bundle(work));
   }
   bundle = std::filesystem::absolute(bundle).string();
+  RINGC_TRY(auto spec, load_spec(bundle));
+  const cgroup::Host* host = nullptr;
+  for (auto& c : o.runtimes)
+    if (c.path.empty() && !host) {
+      auto h = cgroup::detect();
+      if (!h) return Error{h.error(), "detect cgroups"};
+      host = h.value();
+    }
+  std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : bundle + "/" + spec.root_path;
   ring::Ring ring;
   if (auto r = ring.init(64); !r) return Error{r.error(), "io_uring setup"};
   std::vector<Summary> out;
   for (Workload w : o.workloads) {
-    int parallel = w == Workload::burst ? o.parallel : 1;
-    std::vector<std::vector<Round>> rounds(o.runtimes.size());
-    for (int r = 0; r < o.rounds; ++r)
-      for (int i : interleave(int(o.runtimes.size()), r)) {
-        const Contestant& c = o.runtimes[size_t(i)];
-        if (progress) progress(fmt::format("{} {} round {}/{}", c.name, name(w), r + 1, o.rounds));
-        RoundRunner rr(ring, c, w, work, bundle, r);
-        RINGC_TRY(auto round, rr.run(o.count, parallel));
-        rounds[size_t(i)].push_back(std::move(round));
-      }
-    for (size_t i = 0; i < o.runtimes.size(); ++i)
-      out.push_back(summarize(o.runtimes[i].name, w, parallel, rounds[i]));
+    std::vector<int> ks = w == Workload::burst ? o.parallel : std::vector<int>{1};
+    for (int parallel : ks) {
+      std::vector<std::vector<Round>> rounds(o.runtimes.size());
+      for (int r = 0; r < o.rounds; ++r)
+        for (int i : interleave(int(o.runtimes.size()), r)) {
+          const Contestant& c = o.runtimes[size_t(i)];
+          if (progress)
+            progress(
+                fmt::format("{} {} K={} round {}/{}", c.name, name(w), parallel, r + 1, o.rounds));
+          if (c.path.empty() && w == Workload::lifecycle)
+            continue;  // no lifecycle without a runtime
+          RoundRunner rr(ring, c, w, work, bundle, rootfs, host, r);
+          RINGC_TRY(auto round, rr.run(o.count, parallel));
+          rounds[size_t(i)].push_back(std::move(round));
+        }
+      for (size_t i = 0; i < o.runtimes.size(); ++i)
+        if (!rounds[i].empty())
+          out.push_back(summarize(o.runtimes[i].name, w, parallel, rounds[i]));
+    }
   }
   set_ratios(out, o.baseline);
   return out;

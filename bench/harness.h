@@ -14,6 +14,8 @@
 
 namespace ringc::bench {
 
+// path empty: the physical limit, no runtime at all (clone3 with the
+// namespaces, a cgroup, pivot_root, exec, reap), made in-process.
 struct Contestant {
   std::string name, path;
 };
@@ -31,7 +33,7 @@ struct Options {
   std::vector<Contestant> runtimes;
   std::vector<Workload> workloads = {Workload::run, Workload::burst};
   int count = 50;
-  int parallel = 8;
+  std::vector<int> parallel = {8};  // burst runs once per value
   int rounds = 3;
   std::string bundle;    // empty: a busybox bundle made in a temporary folder
   std::string baseline;  // ratios against this runtime; default: the first
@@ -61,6 +63,7 @@ struct Summary {
   long peak_rss_kib = 0;
   double ratio = 1;  // containers/s against the baseline's
   std::string last_error;
+  std::vector<double> latencies_ms;  // sorted, for the CDF
 };
 
 // The order contestants run in: round r runs all of them, starting with
@@ -72,6 +75,10 @@ Summary summarize(const std::string& runtime, Workload w, int parallel,
 void set_ratios(std::vector<Summary>& s, const std::string& baseline);
 std::string to_json(const std::vector<Summary>& s);
 std::string to_table(const std::vector<Summary>& s);
+// Two charts in one SVG: the latency CDF of each runtime (sequential run,
+// or the first workload measured) and containers/s against parallelism
+// (burst).
+std::string to_svg(const std::vector<Summary>& s);
 
 Result<std::vector<Summary>> run(const Options& o,
                                  const std::function<void(std::string_view)>& progress);

@@ -48,6 +48,8 @@ Summary summarize(const std::string& runtime, Workload w, int parallel,
     if (!r.last_error.empty()) s.last_error = r.last_error;
   }
   s.containers_per_second = percentile(rates, 50);
+  std::sort(latencies.begin(), latencies.end());
+  s.latencies_ms = latencies;
   s.p50_ms = percentile(latencies, 50);
   s.p95_ms = percentile(latencies, 95);
   s.p99_ms = percentile(latencies, 99);
@@ -59,7 +61,8 @@ void set_ratios(std::vector<Summary>& all, const std::string& baseline) {
   for (auto& s : all) {
     const Summary* base = nullptr;
     for (auto& b : all)
-      if (b.workload == s.workload && (baseline.empty() || b.runtime == baseline)) {
+      if (b.workload == s.workload && b.parallel == s.parallel &&
+          (baseline.empty() || b.runtime == baseline)) {
         base = &b;
         break;
       }

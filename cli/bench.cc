@@ -16,9 +16,10 @@ namespace ringc::cli {
 
 namespace {
 constexpr FlagSpec kBenchFlags[] = {
-    {"runtime", "", true},   {"workload", "w", true}, {"count", "n", true},
-    {"parallel", "p", true}, {"rounds", "", true},    {"bundle", "b", true},
-    {"baseline", "", true},  {"json", "", false},     {"crun-hide-unified", "", false}};
+    {"runtime", "", true},   {"workload", "w", true},      {"count", "n", true},
+    {"parallel", "p", true}, {"rounds", "", true},         {"bundle", "b", true},
+    {"baseline", "", true},  {"json", "", false},          {"crun-hide-unified", "", false},
+    {"svg", "", true},       {"physical-limit", "", false}};
 
 Result<int> number(const Args& a, const char* flag, int fallback) {
   std::string v = a.get(flag, std::to_string(fallback));
@@ -57,7 +58,22 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, kBenchFlags, "bench"));
   bench::Options o;
   RINGC_TRY(o.count, number(a, "count", o.count));
-  RINGC_TRY(o.parallel, number(a, "parallel", o.parallel));
+  if (a.has("parallel")) {  // one K, or several: 1,8,32
+    o.parallel.clear();
+    std::string list = a.get("parallel");
+    size_t pos = 0;
+    while (pos <= list.size()) {
+      size_t comma = std::min(list.find(',', pos), list.size());
+      std::string v = list.substr(pos, comma - pos);
+      char* end = nullptr;
+      long k = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || k < 1 || k > 4096)
+        return ringc_error(Errc::bad_usage,
+                           fmt::format("bench: --parallel: \"{}\" is not a count", v));
+      o.parallel.push_back(int(k));
+      pos = comma + 1;
+    }
+  }
   RINGC_TRY(o.rounds, number(a, "rounds", o.rounds));
   o.bundle = a.get("bundle");
   o.baseline = a.get("baseline");
@@ -88,6 +104,7 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
     for (const char* other : {"runc", "crun"})
       if (auto p = in_path(other); !p.empty()) o.runtimes.push_back({other, p});
   }
+  if (a.has("physical-limit")) o.runtimes.push_back({"limit", ""});
   bool crun = false;
   for (auto& r : o.runtimes) crun |= r.name == "crun";
   if (crun && !o.hide_unified && hybrid_host())
@@ -101,6 +118,11 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
   };
   RINGC_TRY(auto results, bench::run(o, progress));
   if (tty) std::fputs("\r\033[K", stderr);
+  if (a.has("svg")) {
+    std::ofstream svg(a.get("svg"));
+    svg << bench::to_svg(results);
+    if (!svg) return sys_error(errno, "bench: --svg " + a.get("svg"));
+  }
   std::string text = a.has("json") ? bench::to_json(results) : bench::to_table(results);
   std::fputs(text.c_str(), stdout);
   for (auto& s : results)

@@ -96,3 +96,69 @@ TEST(Bench, JsonSchema) {
     EXPECT_EQ(r[key].get(e), simdjson::SUCCESS) << key;
   }
 }
+
+namespace {
+// Tags balance, attributes are quoted, text has no raw '<' or '&': enough
+// for a browser to draw it (the harness writes no comments or CDATA).
+bool well_formed(const std::string& xml, std::string& why) {
+  std::vector<std::string> open;
+  size_t i = 0;
+  while (i < xml.size()) {
+    if (xml[i] == '&') {
+      size_t semi = xml.find(';', i);
+      if (semi == std::string::npos || semi - i > 6) return why = "bare &", false;
+    }
+    if (xml[i] != '<') {
+      ++i;
+      continue;
+    }
+    size_t end = xml.find('>', i);
+    if (end == std::string::npos) return why = "unclosed tag", false;
+    std::string tag = xml.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.empty()) return why = "empty tag", false;
+    if (tag[0] == '?') continue;
+    if (std::count(tag.begin(), tag.end(), '"') % 2)
+      return why = "odd quotes in <" + tag + ">", false;
+    if (tag[0] == '/') {
+      if (open.empty() || open.back() != tag.substr(1))
+        return why = "mismatched </" + tag + ">", false;
+      open.pop_back();
+      continue;
+    }
+    if (tag.back() == '/') continue;
+    open.push_back(tag.substr(0, tag.find(' ')));
+  }
+  if (!open.empty()) return why = "unclosed <" + open.back() + ">", false;
+  return true;
+}
+}  // namespace
+
+TEST(Bench, SvgIsWellFormedWithBothCharts) {
+  std::vector<Summary> all = {summary("a<b&c", Workload::run, 100), summary("d", Workload::run, 50),
+                              summary("a<b&c", Workload::burst, 200),
+                              summary("d", Workload::burst, 150)};
+  all[0].latencies_ms = {1, 2, 3};
+  all[1].latencies_ms = {2, 4};
+  all[2].parallel = 8;
+  all[3].parallel = 8;
+  std::string svg = to_svg(all);
+  std::string why;
+  EXPECT_TRUE(well_formed(svg, why)) << why << "\n" << svg;
+  EXPECT_NE(svg.find("Latency CDF (run)"), std::string::npos);
+  EXPECT_NE(svg.find("Throughput (burst)"), std::string::npos);
+  EXPECT_NE(svg.find("a&lt;b&amp;c"), std::string::npos);
+  size_t lines = 0;
+  for (size_t at = 0; (at = svg.find("<polyline", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, 4u);  // two CDFs, two throughput lines
+}
+
+TEST(Bench, RatiosCompareTheSameParallelism) {
+  std::vector<Summary> all = {summary("a", Workload::burst, 100), summary("b", Workload::burst, 50),
+                              summary("a", Workload::burst, 300),
+                              summary("b", Workload::burst, 600)};
+  all[2].parallel = all[3].parallel = 8;
+  set_ratios(all, "a");
+  EXPECT_DOUBLE_EQ(all[1].ratio, 0.5);
+  EXPECT_DOUBLE_EQ(all[3].ratio, 2.0);
+}
