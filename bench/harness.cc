@@ -15,6 +15,8 @@
 
 #include "cgroup/layout.h"
 #include "cgroup/manager.h"
+#include "core/batch.h"
+#include "core/runtime.h"
 #include "core/spec.h"
 #include "core/sys.h"
 #include "ring/ops.h"
@@ -97,12 +99,14 @@ std::string last_line(const std::string& file) {
   return last;
 }
 
-// The steps of one container for a workload: the commands, in order;
-// between the next-to-last and the last (lifecycle) the container's exit
-// is awaited.
+// The steps of one container for a workload: the commands, in order.
+// lifecycle awaits the container's exit before its last (delete); idle
+// starts every container first (phase 0), then stops each (phase 1): TERM,
+// the exit awaited for the grace period, KILL only if it ran out, delete.
 std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
                                             const std::string& root, const std::string& bundle,
-                                            const std::string& id, const std::string& pid_file) {
+                                            const std::string& id, const std::string& pid_file,
+                                            int phase = 0) {
   std::vector<std::string> base = {c.path, "--root", root};
   auto cmd = [&](std::initializer_list<std::string> rest) {
     std::vector<std::string> v = base;
@@ -112,6 +116,10 @@ std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
   if (w == Workload::lifecycle)
     return {cmd({"create", "--bundle", bundle, "--pid-file", pid_file, id}), cmd({"start", id}),
             cmd({"delete", id})};
+  if (w == Workload::idle && phase == 0)
+    return {cmd({"run", "--detach", "--bundle", bundle, "--pid-file", pid_file, id})};
+  if (w == Workload::idle)
+    return {cmd({"kill", id, "TERM"}), cmd({"kill", id, "KILL"}), cmd({"delete", id})};
   return {cmd({"run", "--bundle", bundle, id})};
 }
 
@@ -128,21 +136,29 @@ class RoundRunner {
     tmp_ = work;
   }
 
-  Result<Round> run(int count, int parallel) {
+  Result<Round> run(int count, int parallel, int grace_ms) {
     std::filesystem::create_directories(root_);
-    slots_.assign(size_t(parallel), {});
+    grace_ = ring::to_timespec(std::chrono::milliseconds(grace_ms));
+    inits_.assign(size_t(count), -1);
     auto t0 = Clock::now();
-    for (auto& s : slots_) {
-      RINGC_TRY(next_container(s, count));
-    }
-    while (in_flight() > 0) {
-      if (auto r = ring_.wait(); !r) return Error{r.error(), "io_uring"};
-      ring::Completion batch[16];
-      unsigned n = ring_.reap(batch, 16);
-      for (unsigned i = 0; i < n; ++i) {
-        RINGC_TRY(on_completion(batch[i], count));
+    for (phase_ = 0; phase_ < (w_ == Workload::idle ? 2 : 1); ++phase_) {
+      slots_.assign(size_t(parallel), {});
+      started_ = 0;
+      for (auto& s : slots_) {
+        RINGC_TRY(next_container(s, count));
+      }
+      while (in_flight() > 0) {
+        if (auto r = ring_.wait(); !r) return Error{r.error(), "io_uring"};
+        ring::Completion batch[16];
+        unsigned n = ring_.reap(batch, 16);
+        for (unsigned i = 0; i < n; ++i) {
+          if (batch[i].user_data == ring::kIgnored) continue;  // a linked timeout's own
+          RINGC_TRY(on_completion(batch[i], count));
+        }
       }
     }
+    for (int fd : inits_)
+      if (fd >= 0) ::close(fd);
     round_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     round_.count = count;
     cleanup();
@@ -170,6 +186,8 @@ class RoundRunner {
   std::string pid_file(size_t slot) const { return fmt::format("{}/pid-{}", tmp_, slot); }
 
   Result<void> next_container(Slot& s, int count) {
+    // idle's stop phase: only the containers that started.
+    while (phase_ == 1 && started_ < count && inits_[size_t(started_)] < 0) ++started_;
     if (started_ >= count) {
       s.busy = false;
       return outcome::success();
@@ -183,7 +201,8 @@ class RoundRunner {
 
   Result<void> start_step(Slot& s) {
     size_t slot = size_t(&s - slots_.data());
-    if (c_.path.empty()) {  // the physical limit: one cgroup per container
+    if (c_.kind ==
+        Contestant::Kind::physical_limit) {  // the physical limit: one cgroup per container
       const cgroup::Host* host = host_;
       s.cgroup = fmt::format("/ringc-limit/{}", id(s.container));
       if (auto r = cgroup::create(*host, s.cgroup, cgroup::Part::all); !r)
@@ -204,7 +223,7 @@ class RoundRunner {
         return sys_error(EBUSY, "io_uring: no submission entry");
       return outcome::success();
     }
-    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot));
+    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot), phase_);
     RINGC_TRY(s.proc, spawn(cmds[s.step], err_file(slot)));
     if (!ring::prep_poll_in(ring_, slot * 2, s.proc.pidfd))
       return sys_error(EBUSY, "io_uring: no submission entry");
@@ -214,7 +233,11 @@ class RoundRunner {
   Result<void> on_completion(const ring::Completion& c, int count) {
     size_t slot = size_t(c.user_data / 2);
     Slot& s = slots_[slot];
-    if (c.user_data % 2 == 1) {  // the lifecycle container's init exited: delete it
+    if (c.user_data % 2 == 1) {  // the container's init exited, or idle's grace ran out
+      if (w_ == Workload::idle) {
+        s.step = c.res == -ECANCELED ? 1 : 2;  // KILL, or straight to delete
+        return start_step(s);
+      }
       ::close(s.init_pidfd);
       s.init_pidfd = -1;
       ++s.step;
@@ -233,12 +256,26 @@ class RoundRunner {
                      double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     round_.peak_rss_kib = std::max(round_.peak_rss_kib, ru.ru_maxrss);
     bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot));
+    auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot), phase_);
     if (!ok) {
       ++round_.failed;
       round_.last_error = last_line(err_file(slot));
       failed_ids_.push_back(id(s.container));
       return next_container(s, count);
+    }
+    if (w_ == Workload::idle && phase_ == 0) {  // running: hold its init for the stop
+      std::ifstream in(pid_file(slot));
+      pid_t pid = 0;
+      in >> pid;
+      inits_[size_t(s.container)] = sys::pidfd_open(pid);
+      return next_container(s, count);
+    }
+    if (w_ == Workload::idle && s.step < 2) {  // signalled: await the exit
+      int fd = inits_[size_t(s.container)];
+      bool ok_sqe = ring_.reserve(2) && ring::prep_poll_in(ring_, slot * 2 + 1, fd);
+      if (ok_sqe && s.step == 0) ok_sqe = ring::link_timeout(ring_, &grace_);
+      if (!ok_sqe) return sys_error(EBUSY, "io_uring: no submission entry");
+      return outcome::success();
     }
     if (s.step + 1 < cmds.size()) {
       if (w_ == Workload::lifecycle && s.step == 1) {  // started: await the init's exit
@@ -273,7 +310,7 @@ class RoundRunner {
     }
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
-    if (c_.path.empty()) (void)cgroup::destroy(*host_, "/ringc-limit");
+    if (c_.kind == Contestant::Kind::physical_limit) (void)cgroup::destroy(*host_, "/ringc-limit");
   }
 
   ring::Ring& ring_;
@@ -285,11 +322,42 @@ class RoundRunner {
   int started_ = 0;
   Round round_;
   std::vector<std::string> failed_ids_;
+  int phase_ = 0;
+  std::vector<int> inits_;  // idle: each running container's init pidfd
+  __kernel_timespec grace_{};
 };
 
-// The built-in bundle: the host's static busybox, `true`.
-Result<std::string> make_bundle(const std::string& work) {
-  std::string dir = work + "/bundle", rootfs = dir + "/rootfs";
+// ringc's engine in this process: a batch of count, `parallel` in flight,
+// each timed from launch to nothing left.
+Result<Round> engine_round(const std::string& work, const std::string& bundle, int count,
+                           int parallel, int round) {
+  std::string root = work + "/root-engine";
+  Runtime rt(root);
+  BatchOptions bo;
+  bo.bundle = bundle;
+  bo.count = uint64_t(count);
+  bo.parallel = unsigned(parallel);
+  bo.prefix = fmt::format("b{}-engine", round);
+  auto rep = run_batch(rt, bo, nullptr);
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
+  if (!rep) return rep.error();
+  Round r;
+  r.count = count;
+  r.failed = int(rep.value().failed);
+  r.seconds = rep.value().seconds;
+  r.latencies_ms = rep.value().total_ms;
+  r.cpu_ms = rep.value().cpu_ms_per_container * count;
+  r.peak_rss_kib = long(rep.value().peak_rss_kib);
+  if (!rep.value().failures.empty()) r.last_error = rep.value().failures.front();
+  return r;
+}
+
+// A built-in bundle: the host's static busybox running `args` (a JSON
+// array).
+Result<std::string> make_bundle(const std::string& work, const std::string& name,
+                                const std::string& args) {
+  std::string dir = work + "/" + name, rootfs = dir + "/rootfs";
   std::error_code ec;
   for (const char* d : {"bin", "proc", "sys", "dev", "tmp", "etc"})
     std::filesystem::create_directories(rootfs + "/" + d, ec);
@@ -306,7 +374,7 @@ Result<std::string> make_bundle(const std::string& work) {
     if (at != std::string::npos) cfg.replace(at, from.size(), to);
   };
   sub("\"terminal\": true", "\"terminal\": false");
-  sub("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": [\"true\"]");
+  sub("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": " + args);
   std::ofstream(dir + "/config.json") << cfg;
   return dir;
 }
@@ -338,14 +406,19 @@ Result<std::vector<Summary>> run(const Options& o,
     }
   } remove{work};
   std::string bundle = o.bundle;
+  std::string idle_bundle = bundle;
   if (bundle.empty()) {
-    RINGC_TRY(bundle, make_bundle(work));
+    RINGC_TRY(bundle, make_bundle(work, "bundle", "[\"true\"]"));
+    // idle's containers run until TERM, which they honour at once.
+    RINGC_TRY(idle_bundle, make_bundle(work, "bundle-idle",
+                                       R"(["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"])"));
   }
+  idle_bundle = std::filesystem::absolute(idle_bundle).string();
   bundle = std::filesystem::absolute(bundle).string();
   RINGC_TRY(auto spec, load_spec(bundle));
   const cgroup::Host* host = nullptr;
   for (auto& c : o.runtimes)
-    if (c.path.empty() && !host) {
+    if (c.kind == Contestant::Kind::physical_limit && !host) {
       auto h = cgroup::detect();
       if (!h) return Error{h.error(), "detect cgroups"};
       host = h.value();
@@ -355,7 +428,11 @@ Result<std::vector<Summary>> run(const Options& o,
   if (auto r = ring.init(64); !r) return Error{r.error(), "io_uring setup"};
   std::vector<Summary> out;
   for (Workload w : o.workloads) {
-    std::vector<int> ks = w == Workload::burst ? o.parallel : std::vector<int>{1};
+    // burst: each K asked for; idle: its stops and starts at the largest;
+    // the sequential ones at 1.
+    std::vector<int> ks = w == Workload::burst  ? o.parallel
+                          : w == Workload::idle ? std::vector<int>{o.parallel.back()}
+                                                : std::vector<int>{1};
     for (int parallel : ks) {
       std::vector<std::vector<Round>> rounds(o.runtimes.size());
       for (int r = 0; r < o.rounds; ++r)
@@ -364,10 +441,16 @@ Result<std::vector<Summary>> run(const Options& o,
           if (progress)
             progress(
                 fmt::format("{} {} K={} round {}/{}", c.name, name(w), parallel, r + 1, o.rounds));
-          if (c.path.empty() && w == Workload::lifecycle)
-            continue;  // no lifecycle without a runtime
-          RoundRunner rr(ring, c, w, work, bundle, rootfs, host, r);
-          RINGC_TRY(auto round, rr.run(o.count, parallel));
+          if (c.kind != Contestant::Kind::cli && (w == Workload::lifecycle || w == Workload::idle))
+            continue;  // a lifecycle is a command line's
+          Round round;
+          if (c.kind == Contestant::Kind::engine) {
+            RINGC_TRY(round, engine_round(work, bundle, o.count, parallel, r));
+          } else {
+            RoundRunner rr(ring, c, w, work, w == Workload::idle ? idle_bundle : bundle, rootfs,
+                           host, r);
+            RINGC_TRY(round, rr.run(o.count, parallel, o.grace_ms));
+          }
           rounds[size_t(i)].push_back(std::move(round));
         }
       for (size_t i = 0; i < o.runtimes.size(); ++i)

@@ -14,18 +14,24 @@
 
 namespace ringc::bench {
 
-// path empty: the physical limit, no runtime at all (clone3 with the
-// namespaces, a cgroup, pivot_root, exec, reap), made in-process.
 struct Contestant {
+  enum class Kind {
+    cli,             // an OCI runtime's command line at `path`
+    physical_limit,  // no runtime: clone3 with the namespaces, a cgroup, pivot_root, exec, reap
+    engine,          // ringc's engine in this process (`ringc batch`)
+  };
   std::string name, path;
+  Kind kind = Kind::cli;
 };
 
 enum class Workload {
   run,        // sequential `run` of the bundle
   lifecycle,  // create, start, wait for the exit, delete: one at a time
   burst,      // `run` of count containers, `parallel` in flight
+  idle,       // `run -d` of count long-running containers, held, then all stopped
+              // (TERM, KILL once the grace runs out, delete); latency is the stop's
 };
-inline constexpr std::string_view kWorkloadNames[] = {"run", "lifecycle", "burst"};
+inline constexpr std::string_view kWorkloadNames[] = {"run", "lifecycle", "burst", "idle"};
 std::string_view name(Workload w);
 bool parse_workload(std::string_view s, Workload& out);
 
@@ -35,6 +41,7 @@ struct Options {
   int count = 50;
   std::vector<int> parallel = {8};  // burst runs once per value
   int rounds = 3;
+  int grace_ms = 2000;   // idle: TERM, then KILL after this
   std::string bundle;    // empty: a busybox bundle made in a temporary folder
   std::string baseline;  // ratios against this runtime; default: the first
   // crun refuses hybrid cgroups: with this the whole bench runs in a

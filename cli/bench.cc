@@ -16,10 +16,11 @@ namespace ringc::cli {
 
 namespace {
 constexpr FlagSpec kBenchFlags[] = {
-    {"runtime", "", true},   {"workload", "w", true},      {"count", "n", true},
-    {"parallel", "p", true}, {"rounds", "", true},         {"bundle", "b", true},
-    {"baseline", "", true},  {"json", "", false},          {"crun-hide-unified", "", false},
-    {"svg", "", true},       {"physical-limit", "", false}};
+    {"runtime", "", true},   {"workload", "w", true},       {"count", "n", true},
+    {"parallel", "p", true}, {"rounds", "", true},          {"bundle", "b", true},
+    {"baseline", "", true},  {"json", "", false},           {"crun-hide-unified", "", false},
+    {"svg", "", true},       {"physical-limit", "", false}, {"engine", "", false},
+    {"grace-ms", "", true}};
 
 Result<int> number(const Args& a, const char* flag, int fallback) {
   std::string v = a.get(flag, std::to_string(fallback));
@@ -75,6 +76,7 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
     }
   }
   RINGC_TRY(o.rounds, number(a, "rounds", o.rounds));
+  RINGC_TRY(o.grace_ms, number(a, "grace-ms", o.grace_ms));
   o.bundle = a.get("bundle");
   o.baseline = a.get("baseline");
   o.hide_unified = a.has("crun-hide-unified");
@@ -85,7 +87,7 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
       if (!bench::parse_workload(w, wl))
         return ringc_error(
             Errc::bad_usage,
-            fmt::format("bench: --workload: \"{}\" is not run, lifecycle or burst", w));
+            fmt::format("bench: --workload: \"{}\" is not run, lifecycle, burst or idle", w));
       o.workloads.push_back(wl);
     }
   }
@@ -104,7 +106,9 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
     for (const char* other : {"runc", "crun"})
       if (auto p = in_path(other); !p.empty()) o.runtimes.push_back({other, p});
   }
-  if (a.has("physical-limit")) o.runtimes.push_back({"limit", ""});
+  if (a.has("physical-limit"))
+    o.runtimes.push_back({"limit", "", bench::Contestant::Kind::physical_limit});
+  if (a.has("engine")) o.runtimes.push_back({"engine", "", bench::Contestant::Kind::engine});
   bool crun = false;
   for (auto& r : o.runtimes) crun |= r.name == "crun";
   if (crun && !o.hide_unified && hybrid_host())

@@ -140,6 +140,7 @@ BatchReport Batch::report() const {
     if (outcome_[i] == 2) ++r.failed;
     if (t.running) run.push_back(t.running - t.launched);
     if (t.gone && t.exited) del.push_back(t.gone - t.exited);
+    if (outcome_[i] == 1 && t.gone) r.total_ms.push_back(double(t.gone - t.launched) / 1e6);
   }
   r.to_running = percentiles(std::move(run));
   r.to_deleted = percentiles(std::move(del));

@@ -32,6 +32,7 @@ struct BatchReport {
   double per_second = 0;
   Percentiles to_running;                  // launch → the user's program exec'd
   Percentiles to_deleted;                  // exit → nothing left (not with keep)
+  std::vector<double> total_ms;            // launch → nothing left, per container that made it
   double cpu_ms_per_container = 0;         // this process and its reaped children
   double engine_cpu_ms_per_container = 0;  // this process alone
   double reactor_us_per_container = 0;     // the engine thread's own busy time
