@@ -2,6 +2,8 @@
 #include <seccomp.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -171,7 +173,12 @@ int run_main(std::span<const std::string> argv) {
 }  // namespace ringc::cli
 
 int main(int argc, char** argv) {
-  ringc::cli::note_inherited_fds();
+  // Only a command that passes fds needs to know which were handed over;
+  // the rest skip the probing.
+  bool passes_fds = std::getenv("LISTEN_FDS") != nullptr;
+  for (int i = 1; i < argc && !passes_fds; ++i)
+    passes_fds = std::strstr(argv[i], "preserve-fds") != nullptr;
+  if (passes_fds) ringc::cli::note_inherited_fds();
   std::vector<std::string> all(argv + 1, argv + argc);
   return ringc::cli::run_main(all);
 }
