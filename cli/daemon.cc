@@ -343,11 +343,18 @@ void Daemon::on_notice(const Notice& n) {
 }
 
 void Daemon::event_line(const Notice& n) {
+  // An OOM kill is an event of its own, ahead of the exit it caused.
+  if (n.event == fsm::Event::exited && n.oom_kills > 0) {
+    std::string oom = fmt::format("{{\"event\":\"oom\",\"id\":{},\"oom_kills\":{}}}\n",
+                                  json_quote(n.id), n.oom_kills);
+    for (uint32_t c : subscribers_) server_->send(c, oom);
+  }
   std::string line =
       fmt::format("{{\"event\":\"{}\",\"id\":{},\"from\":\"{}\",\"to\":\"{}\",\"cause\":\"{}\"",
                   n.gone ? "gone" : "transition", json_quote(n.id), fsm::name(n.from),
                   fsm::name(n.to), fsm::name(n.event));
   if (n.event == fsm::Event::exited) line += fmt::format(",\"exit_code\":{}", n.exit_code);
+  if (n.oom_kills > 0) line += fmt::format(",\"oom_kills\":{}", n.oom_kills);
   if (!n.error.empty()) line += ",\"error\":" + json_quote(n.error);
   line += "}\n";
   for (uint32_t c : subscribers_) server_->send(c, line);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cgroup/manager.h"
+#include "cgroup/stats.h"
 #include "core/container.h"
 #include "core/id.h"
 #include "core/sys.h"
@@ -237,6 +238,10 @@ void Engine::on_exit(uint32_t i, int res) {
     (void)sys::waitid_nohang(s.pidfd, &s.info);
   s.exited = true;
   s.exit_code = res < 0 || s.adopted ? -1 : exit_code(s.info);
+  // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
+  // small read, only for these exits, charged to the exit phase).
+  if ((s.exit_code == 128 + SIGKILL || s.adopted) && host_)
+    s.oom_kills = cgroup::oom_kills(*host_, s.cgroup);
   if (s.timer == Timer::grace) disarm(i);
   fire(i, fsm::Event::exited);
   charge(Phase::exit, t0);
@@ -273,7 +278,7 @@ bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
   if (!on_notice) return;
   const Slot& s = slots_[i];
-  Notice n{s.id, from, s.state, e, s.exited ? s.exit_code : -1, s.error, gone};
+  Notice n{s.id, from, s.state, e, s.exited ? s.exit_code : -1, s.error, gone, s.oom_kills};
   on_notice(n);
 }
 

@@ -51,6 +51,7 @@ struct Notice {
   int exit_code = -1;      // with exited
   std::string_view error;  // why a launch or teardown failed
   bool gone = false;
+  uint64_t oom_kills = 0;  // with exited: OOM kills the kernel counted in the cgroup
 };
 
 // The reactor's own time, by phase: what one thread pays per container.
@@ -160,6 +161,7 @@ class Engine {
     bool exited = false;
     bool adopted = false;  // not our child: exit status unknown
     int exit_code = -1;
+    uint64_t oom_kills = 0;   // the cgroup's count when the init was killed
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
     Teardown teardown = Teardown::idle;

@@ -65,6 +65,7 @@ Result<void> Engine::spawn_init(uint32_t i) {
   s.pid = l.child.pid;
   s.sock = l.child.sock;
   s.exited = false;
+  s.oom_kills = 0;
   s.info = {};
   // Our own child is waited for by pid (the zombie holds it): no fd per
   // container, so neither the fd table nor clone3's copy of it grows

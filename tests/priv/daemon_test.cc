@@ -260,3 +260,39 @@ TEST_F(Daemon, TakesOverWhatTheCliMadeInItsRoot) {
 }
 
 }  // namespace ringc::test
+
+namespace ringc::test {
+
+// A container killed by its memory limit: subscribers get an "oom" event
+// ahead of the exit, which carries the kernel's count.
+TEST_F(Daemon, OomKillsReachSubscribers) {
+  std::string c = id("oom");
+  Client events(sock_);
+  ASSERT_TRUE(has(events.call("{\"op\":\"subscribe\"}"), "subscribed"));
+  std::string b =
+      bundle({"sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived"},
+             [](std::string& cfg) {
+               replace(cfg, "\"resources\": {",
+                       "\"resources\": {\"memory\": {\"limit\": 16777216, \"swap\": "
+                       "16777216},");
+             });
+  ASSERT_EQ(via({"run", "-d", "-b", b, c}).code, 0);
+  bool oom = false;
+  for (;;) {
+    std::string l = events.line();
+    ASSERT_NE(l, "");
+    if (!has(l, "\"id\":\"" + c + "\"")) continue;
+    if (has(l, "\"event\":\"oom\"")) {
+      oom = true;
+      EXPECT_TRUE(has(l, "\"oom_kills\":1")) << l;
+    }
+    if (has(l, "\"cause\":\"exited\"")) {
+      EXPECT_TRUE(oom) << "no oom event before the exit";
+      EXPECT_TRUE(has(l, "\"exit_code\":137,\"oom_kills\":1")) << l;
+      break;
+    }
+  }
+  EXPECT_EQ(via({"delete", c}).code, 0);
+}
+
+}  // namespace ringc::test
