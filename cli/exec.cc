@@ -66,6 +66,10 @@ Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
   o.detach = a.has("detach");
   o.pid_file = a.get("pid-file");
   o.preserve_fds = unsigned(std::strtoul(a.get("preserve-fds", "0").c_str(), nullptr, 10));
+  for (unsigned fd = 3; fd < 3 + o.preserve_fds; ++fd)  // the caller's, never ringc's own
+    if (!fd_inherited(int(fd)))
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("exec: --preserve-fds: fd {} is not open", fd));
   if (!o.process_file.empty() && !o.args.empty())
     return ringc_error(Errc::bad_usage, "exec: give a command or --process, not both");
   RINGC_TRY(auto code, exec(ctx.runtime, o));

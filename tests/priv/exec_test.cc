@@ -1,5 +1,7 @@
 // exec: a second process inside a running container, in its namespaces,
 // cgroups, seccomp profile and identity.
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +104,10 @@ TEST_F(Priv, ExecRefusals) {
   EXPECT_EQ(r.err,
             "ringc: exec: \"no-such-program\": executable file not found in $PATH: no such file or "
             "directory\n");
+  // fds it was not handed are never passed (they would be ringc's own).
+  r = ringc_with({"exec", "--preserve-fds", "2", c, "true"}, [] { close_range(3, ~0u, 0); });
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: exec: --preserve-fds: fd 3 is not open\n");
   ASSERT_EQ(ringc({"pause", c}).code, 0);
   r = ringc({"exec", c, "true"});
   EXPECT_EQ(r.code, 1);
