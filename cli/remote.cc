@@ -123,15 +123,6 @@ std::string indent(std::string_view json) {
   return out + "\n";
 }
 
-Result<void> write_pid_file(const std::string& path, int64_t pid) {
-  if (path.empty()) return outcome::success();
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return sys_error(errno, "pid file " + path);
-  std::fprintf(f, "%lld", (long long)pid);
-  std::fclose(f);
-  return outcome::success();
-}
-
 Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv, bool run) {
   std::vector<FlagSpec> flags(create_flags().begin(), create_flags().end());
   flags.push_back({"restart", "", true});
@@ -153,7 +144,7 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   r.wait = run && !a.has("detach");
   RINGC_TRY(r.restart, parse_restart(a.get("restart", "no")));
   RINGC_TRY(auto reply, call(ctx, r));
-  RINGC_TRY(write_pid_file(a.get("pid-file"), reply_int(reply.line, "pid").value_or(0)));
+  RINGC_TRY(write_pid_file(a.get("pid-file"), pid_t(reply_int(reply.line, "pid").value_or(0))));
   if (!r.wait) return 0;
   return int(reply_int(reply.line, "exit_code").value_or(-1) & 0xff);
 }

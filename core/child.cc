@@ -28,21 +28,17 @@
 namespace ringc {
 
 namespace {
-constexpr struct {
-  NsType type;
-  int flag;
-} kNsFlags[] = {{NsType::network, CLONE_NEWNET},   {NsType::ipc, CLONE_NEWIPC},
-                {NsType::uts, CLONE_NEWUTS},       {NsType::mount, CLONE_NEWNS},
-                {NsType::cgroup, CLONE_NEWCGROUP}, {NsType::time, CLONE_NEWTIME}};
-
 // Namespaces by path are joined; new ones are unshared here, on the
 // child's core (DESIGN: the reactor must not pay for CLONE_NEWNET). The
 // cgroup namespace waits for join_cgroups.
 Result<void> enter_namespaces(const Spec& spec) {
   int unshare_flags = 0;
-  for (auto& [type, flag] : kNsFlags) {
+  // pid and user: clone3 made them; cgroup: after the cgroups are joined.
+  // The mount namespace comes after those whose paths it might hide.
+  for (NsType type : {NsType::network, NsType::ipc, NsType::uts, NsType::mount, NsType::time}) {
     const Namespace* ns = spec.linux_cfg.find(type);
-    if (!ns || type == NsType::cgroup) continue;
+    if (!ns) continue;
+    int flag = ns_clone_flag(type);
     if (ns->path.empty()) {
       unshare_flags |= flag;
       continue;

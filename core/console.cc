@@ -39,6 +39,24 @@ Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
   return fd;
 }
 
+Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
+                                 std::string_view no_pty, std::string_view nowhere) {
+  ConsoleEnds ends;
+  if (!tty && !socket.empty()) return ringc_error(Errc::bad_usage, std::string(no_pty));
+  if (!tty) return ends;
+  if (!socket.empty()) {
+    RINGC_TRY(ends.init_end, connect_console_socket(socket));
+    return ends;
+  }
+  if (!foreground) return ringc_error(Errc::bad_usage, std::string(nowhere));
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return sys_error(errno, "socketpair");
+  ends.init_end = sys::UniqueFd(sv[0]);
+  ends.ringc_end = sys::UniqueFd(sv[1]);
+  return ends;
+}
+
 Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {
   std::string text(payload);
   FdMessage m(text.data(), text.size());

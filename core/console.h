@@ -16,6 +16,18 @@ namespace ringc {
 // unix stream socket) before the init is cloned, which inherits the fd.
 Result<sys::UniqueFd> connect_console_socket(const std::string& path);
 
+// Where a process's pty goes: the caller's --console-socket (connected
+// now), or back to ringc over a socketpair when ringc stays in the
+// foreground to copy it. `init_end` is what the process inherits,
+// `ringc_end` where ringc receives the master (foreground only). Without
+// a pty a socket is refused (no_pty), and so is a pty with nowhere to go
+// (nowhere); the texts are the caller's.
+struct ConsoleEnds {
+  sys::UniqueFd init_end, ringc_end;
+};
+Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
+                                 std::string_view no_pty, std::string_view nowhere);
+
 // One fd over a unix socket (SCM_RIGHTS) with a short payload; errors
 // say `what`.
 Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what);

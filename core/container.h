@@ -3,6 +3,7 @@
 // action and records the new state.
 #pragma once
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ std::vector<ListEntry> list(Runtime& rt);
 Result<LoadedRecord> load_record(Runtime& rt, std::string_view id);
 // Rewrites the record with a new status.
 Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm::State s);
+
+// Writes pid into path (nothing when path is empty), atomically: a
+// temporary file renamed over it.
+Result<void> write_pid_file(const std::string& path, pid_t pid);
+// Signals a foreground command forwards to its process (runc forwards
+// all it can catch; SIGCHLD is ringc's).
+sigset_t forwarded_signals();
 
 // Signal by name ("TERM", "SIGKILL") or number; -1 when unknown.
 int parse_signal(std::string_view s);

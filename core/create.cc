@@ -24,7 +24,6 @@
 
 namespace ringc {
 
-namespace {
 Result<void> write_pid_file(const std::string& path, pid_t pid) {
   if (path.empty()) return outcome::success();
   std::string tmp = path + ".ringc-tmp";
@@ -41,6 +40,15 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
   return outcome::success();
 }
 
+sigset_t forwarded_signals() {
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
+    sigdelset(&set, s);
+  return set;
+}
+
+namespace {
 struct Launched {
   pid_t pid;
   int pidfd;
@@ -69,23 +77,13 @@ Result<InitOptions> init_options(const CreateOptions& o, const Prepared& p, bool
   unsigned listen = listen_fds();
   init.preserve_fds = listen + o.preserve_fds;
   if (listen) init.extra_env = {"LISTEN_FDS=" + std::to_string(listen), "LISTEN_PID=1"};
-  bool tty = p.spec.process.terminal;
-  if (!tty && !o.console_socket.empty())
-    return ringc_error(Errc::bad_usage,
-                       "--console-socket: process.terminal is false, there is no pty to send");
-  if (tty && !o.console_socket.empty()) {
-    RINGC_TRY(console, connect_console_socket(o.console_socket));
-  } else if (tty && foreground) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-      return sys_error(errno, "socketpair");
-    console = sys::UniqueFd(sv[0]);
-    pty_end = sys::UniqueFd(sv[1]);
-  } else if (tty) {
-    return ringc_error(Errc::bad_usage,
-                       "process.terminal is true: a detached container needs --console-socket "
-                       "to hand its pty to");
-  }
+  RINGC_TRY(auto ends,
+            console_ends(p.spec.process.terminal, o.console_socket, foreground,
+                         "--console-socket: process.terminal is false, there is no pty to send",
+                         "process.terminal is true: a detached container needs --console-socket "
+                         "to hand its pty to"));
+  console = std::move(ends.init_end);
+  pty_end = std::move(ends.ringc_end);
   init.console_fd = console.get();
   return init;
 }
@@ -180,16 +178,6 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
     RINGC_TRY(out.pty, receive_fd(pty_end.get()));
   }
   return out;
-}
-
-// Signals a foreground run forwards to the container (runc forwards all it
-// can catch; SIGCHLD is ours).
-sigset_t forwarded_signals() {
-  sigset_t set;
-  sigfillset(&set);
-  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
-    sigdelset(&set, s);
-  return set;
 }
 }  // namespace
 

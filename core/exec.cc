@@ -34,18 +34,9 @@
 namespace ringc {
 
 namespace {
-constexpr struct {
-  NsType type;
-  int flag;
-} kNsFlags[] = {{NsType::user, CLONE_NEWUSER},     {NsType::mount, CLONE_NEWNS},
-                {NsType::network, CLONE_NEWNET},   {NsType::ipc, CLONE_NEWIPC},
-                {NsType::uts, CLONE_NEWUTS},       {NsType::pid, CLONE_NEWPID},
-                {NsType::cgroup, CLONE_NEWCGROUP}, {NsType::time, CLONE_NEWTIME}};
-
 int namespace_flags(const Spec& spec) {
   int flags = 0;
-  for (auto& [type, flag] : kNsFlags)
-    if (spec.linux_cfg.find(type)) flags |= flag;
+  for (auto& ns : spec.linux_cfg.namespaces) flags |= ns_clone_flag(ns.type);
   return flags;
 }
 
@@ -199,30 +190,17 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
   RINGC_TRY(transition(o.id, observed_state(rec.view()), fsm::Event::exec));
   RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
   RINGC_TRY(auto proc, exec_process(o, spec));
-  if (!proc.terminal && !o.console_socket.empty())
-    return ringc_error(Errc::bad_usage, "exec: --console-socket needs --tty");
-  sys::UniqueFd console, pty_end;
-  if (proc.terminal && !o.console_socket.empty()) {
-    RINGC_TRY(console, connect_console_socket(o.console_socket));
-  } else if (proc.terminal && !o.detach) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-      return sys_error(errno, "socketpair");
-    console = sys::UniqueFd(sv[0]);
-    pty_end = sys::UniqueFd(sv[1]);
-  } else if (proc.terminal) {
-    return ringc_error(Errc::bad_usage, "exec: --tty with --detach needs --console-socket");
-  }
+  RINGC_TRY(auto ends, console_ends(proc.terminal, o.console_socket, !o.detach,
+                                    "exec: --console-socket needs --tty",
+                                    "exec: --tty with --detach needs --console-socket"));
+  sys::UniqueFd console = std::move(ends.init_end), pty_end = std::move(ends.ringc_end);
   sys::UniqueFd init(open_pidfd(rec.view()));
   if (init.get() < 0)
     return ringc_error(Errc::invalid_transition,
                        fmt::format("container \"{}\" is not running", o.id));
   RINGC_TRY(auto host, rt.cgroups());
   RINGC_TRY(auto ring, rt.ring());
-  sigset_t fwd, old;
-  sigfillset(&fwd);
-  for (int s : {SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP})
-    sigdelset(&fwd, s);
+  sigset_t fwd = forwarded_signals(), old;
   if (!o.detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
 
   ExecPlan plan{&spec,      &proc,         host,          std::string(rec->cgroup()),
@@ -267,18 +245,7 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
     (void)await_exit(*ring, proc_fd.get(), true, rt.kill_timeout);
     return from_message(*second.value());
   }
-  if (!o.pid_file.empty()) {
-    std::string text = std::to_string(pid);
-    std::string tmp = o.pid_file + ".ringc-tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ::write(fd, text.data(), text.size()) != ssize_t(text.size()) ||
-        ::rename(tmp.c_str(), o.pid_file.c_str()) < 0) {
-      int e = errno;
-      if (fd >= 0) ::close(fd);
-      return sys_error(e, "pid file " + o.pid_file);
-    }
-    ::close(fd);
-  }
+  RINGC_TRY(write_pid_file(o.pid_file, pid));
   RINGC_TRY(send_pidfd(o.pidfd_socket, proc_fd.get()));
   if (o.detach) return 0;
   sys::UniqueFd pty;

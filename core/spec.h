@@ -28,6 +28,7 @@ struct Mount {
 enum class NsType : uint8_t { pid, network, mount, ipc, uts, user, cgroup, time };
 inline constexpr int kNsTypeCount = 8;
 std::string_view ns_name(NsType t);  // the spec's names: "pid", "network", ...
+int ns_clone_flag(NsType t);         // CLONE_NEWPID, CLONE_NEWNET, ...
 
 struct Namespace {
   NsType type;

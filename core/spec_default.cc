@@ -1,4 +1,5 @@
 // Name tables of the spec and the config `ringc spec` writes.
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <array>
@@ -71,6 +72,13 @@ constexpr RlimitName kRlimits[] = {
 
 std::string_view ns_name(NsType t) {
   return kNsNames[int(t)];
+}
+
+int ns_clone_flag(NsType t) {
+  static constexpr int kFlags[kNsTypeCount] = {CLONE_NEWPID,    CLONE_NEWNET, CLONE_NEWNS,
+                                               CLONE_NEWIPC,    CLONE_NEWUTS, CLONE_NEWUSER,
+                                               CLONE_NEWCGROUP, CLONE_NEWTIME};
+  return kFlags[int(t)];
 }
 
 int capability_number(std::string_view name) {
