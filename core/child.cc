@@ -55,16 +55,25 @@ Result<void> enter_namespaces(const Spec& spec) {
   return outcome::success();
 }
 
-// Makes the v1 directories with their limits and joins them (the caller's
-// reactor does not pay for them), then enters the cgroup namespace, so
-// that it is rooted at the container's cgroup. A user namespace (not
-// built yet) would need the parent to make them.
-Result<void> join_cgroups(const SpawnPlan& plan) {
+// Makes the v1 directories with their limits (or waits for the parent's
+// byte, with v1_by_parent) and joins them, then enters the cgroup
+// namespace, so that it is rooted at the container's cgroup. In a user
+// namespace the parent has made them and moved us in.
+Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
   const cgroup::Host& host = *plan.cgroups;
-  if (!plan.userns) {  // in a user namespace, the parent has done it
+  if (plan.v1_by_parent && !plan.userns) {
+    // The parent made them while we set up; its byte says they are there.
+    char ready = 0;
+    ssize_t n;
+    do n = ::read(sock, &ready, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(127);  // the parent gave up
+  } else if (!plan.userns) {   // in a user namespace, the parent has done it
     if (auto r = cgroup::create(host, plan.cgroup_path, cgroup::Part::v1); !r)
       return Error{r.error(), "create cgroup " + plan.cgroup_path};
     RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v1));
+  }
+  if (!plan.userns) {
     if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
       return neg_error(r, "join cgroup " + plan.cgroup_path);
   }
@@ -196,7 +205,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
     if (joined) return outcome::success();
     joined = true;
     uint64_t t0 = monotonic_us();
-    auto r = join_cgroups(plan);
+    auto r = join_cgroups(plan, sock);
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };

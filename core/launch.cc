@@ -103,7 +103,7 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
 
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,
-                          Timeline* tl) {
+                          Timeline* tl, bool v1_by_parent) {
   if (p.spec.process.terminal && init.console_fd < 0)
     return ringc_error(Errc::bad_usage,
                        p.bundle +
@@ -125,6 +125,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.cgroups = &host;
   const Namespace* user = p.spec.linux_cfg.find(NsType::user);
   plan.userns = user != nullptr;
+  plan.v1_by_parent = v1_by_parent && !plan.userns;
   // The parent opens the fifo: a child in a user namespace could not.
   sys::UniqueFd fifo_fd;
   if (!fifo.empty()) {
@@ -146,6 +147,14 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   if (plan.userns) {
     RINGC_TRY(map_and_place(host, p.spec, cg, out.child));
     mark("userns-maps");
+  } else if (plan.v1_by_parent) {
+    if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
+      return Error{r.error(), "create cgroup " + cg};
+    RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v1));
+    // An init that already failed has closed its end: its error waits on
+    // the socket, and the handshake read reports it.
+    (void)::send(out.child.sock, "c", 1, MSG_NOSIGNAL);
+    mark("cgroup-v1");
   }
   return outcome::success();
 }

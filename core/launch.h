@@ -45,14 +45,16 @@ struct Launch {
 };
 
 // Makes the cgroup `cg` (the v2 part and its limits) and clones the init
-// into it; the init makes and joins the v1 part itself, on its own core
-// (the caller may be a reactor with other containers to launch). With an
+// into it. The v1 part: with v1_by_parent the caller makes it while the
+// init unshares and mounts, then tells the init to join (a CLI run, whose
+// other core is idle); otherwise the init makes and joins it on its own
+// core (the caller may be a reactor with other containers to launch). With an
 // empty fifo the init waits for `start` on its handshake socket (the
 // engine) instead of the exec fifo (the CLI). On failure `out` says what
 // exists. Phases are marked on `tl` when given.
 // A terminal container needs init.console_fd.
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,
-                          Timeline* tl = nullptr);
+                          Timeline* tl = nullptr, bool v1_by_parent = false);
 
 }  // namespace ringc

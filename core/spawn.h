@@ -48,10 +48,15 @@ struct InitOptions {
 // child allocates and resolves as little as possible.
 struct SpawnPlan {
   const Spec* spec = nullptr;
-  std::string bundle;     // absolute
-  std::string rootfs;     // absolute
-  int fifo_fd = -1;       // the exec fifo, opened by the parent; -1: start comes on the socket
-  bool userns = false;    // a user namespace of its own: clone3 makes it, the parent maps it
+  std::string bundle;   // absolute
+  std::string rootfs;   // absolute
+  int fifo_fd = -1;     // the exec fifo, opened by the parent; -1: start comes on the socket
+  bool userns = false;  // a user namespace of its own: clone3 makes it, the parent maps it
+  // The parent makes the v1 cgroups while the child unshares and mounts,
+  // and sends one byte when they are ready (a CLI run: its other core is
+  // idle). Otherwise the child makes them on its own core (an engine: the
+  // reactor has other containers to launch).
+  bool v1_by_parent = false;
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
@@ -66,7 +71,8 @@ struct Spawned {
 
 // Returns once the child exists; readiness arrives on `sock`. With a user
 // namespace the child waits for one byte on `sock` first: the parent has
-// written its id maps and placed it in its v1 cgroups.
+// written its id maps and placed it in its v1 cgroups. With v1_by_parent
+// it waits for one byte before it joins its v1 cgroups.
 Result<Spawned> spawn(const SpawnPlan& plan);
 
 // In the child: the whole setup, ending in the wait for start and execve.
