@@ -4,9 +4,9 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 #include <liburing.h>
-#include <simdjson.h>
 
 #include "core/arena.h"
+#include "core/json.h"
 #include "core/record.h"
 #include "core/spec.h"
 #include "fsm/lifecycle.h"
@@ -70,12 +70,16 @@ static void JsonStateEncode(benchmark::State& st) {
 BENCHMARK(JsonStateEncode);
 
 static void JsonStateDecode(benchmark::State& st) {
-  simdjson::padded_string json(as_json(sample()));
-  simdjson::dom::parser parser;
+  std::string text = as_json(sample());
   for (auto _ : st) {
-    simdjson::dom::element e = parser.parse(json);
-    benchmark::DoNotOptimize(int64_t(e["pid"]));
-    benchmark::DoNotOptimize(std::string_view(e["bundle"]));
+    json::Document doc;
+    doc.parse(text);
+    int64_t pid = 0;
+    std::string_view bundle;
+    doc.root()["pid"].get(pid);
+    doc.root()["bundle"].get(bundle);
+    benchmark::DoNotOptimize(pid);
+    benchmark::DoNotOptimize(bundle);
   }
 }
 BENCHMARK(JsonStateDecode);

@@ -7,11 +7,11 @@
 #include <cstdio>
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include "cli/args.h"
 #include "cli/command.h"
 #include "core/batch.h"
+#include "core/json.h"
 #include "core/state_json.h"
 
 namespace ringc::cli {
@@ -79,12 +79,12 @@ constexpr FlagSpec kBatchFlags[] = {{"bundle", "b", true},   {"count", "n", true
 
 // A field of the report when present and of the right type.
 template <class T>
-void take(simdjson::simdjson_result<simdjson::dom::element> field, T& out) {
+void take(json::Value field, T& out) {
   T v;
-  if (field.get(v) == simdjson::SUCCESS) out = v;
+  if (field.get(v)) out = v;
 }
 
-Percentiles percentiles_of(simdjson::dom::element e) {
+Percentiles percentiles_of(json::Value e) {
   Percentiles p;
   take(e["p50_ms"], p.p50);
   take(e["p95_ms"], p.p95);
@@ -112,11 +112,11 @@ Result<BatchOptions> batch_options(const Args& a) {
   return o;
 }
 
-BatchReport parse_batch_report(std::string_view json) {
+BatchReport parse_batch_report(std::string_view text) {
   BatchReport r;
-  simdjson::dom::parser p;
-  simdjson::dom::element e;
-  if (p.parse(simdjson::padded_string(json)).get(e)) return r;
+  json::Document doc;
+  if (!doc.parse(text)) return r;
+  json::Value e = doc.root();
   take(e["count"], r.count);
   take(e["ok"], r.ok);
   take(e["failed"], r.failed);
@@ -125,14 +125,12 @@ BatchReport parse_batch_report(std::string_view json) {
   take(e["cpu_ms_per_container"], r.cpu_ms_per_container);
   take(e["reactor_us_per_container"], r.reactor_us_per_container);
   take(e["peak_rss_kib"], r.peak_rss_kib);
-  simdjson::dom::element sub;
-  if (!e["create_to_running"].get(sub)) r.to_running = percentiles_of(sub);
-  if (!e["exit_to_deleted"].get(sub)) r.to_deleted = percentiles_of(sub);
-  simdjson::dom::array failures;
-  if (!e["failures"].get(failures))
-    for (auto f : failures) {
+  if (json::Value sub = e["create_to_running"]; !sub.is_null()) r.to_running = percentiles_of(sub);
+  if (json::Value sub = e["exit_to_deleted"]; !sub.is_null()) r.to_deleted = percentiles_of(sub);
+  if (json::Array failures; e["failures"].get(failures))
+    for (json::Value f : failures) {
       std::string_view s;
-      if (!f.get(s)) r.failures.emplace_back(s);
+      if (f.get(s)) r.failures.emplace_back(s);
     }
   return r;
 }

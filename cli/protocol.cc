@@ -1,62 +1,54 @@
 #include "cli/protocol.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
+#include "core/json.h"
 #include "core/state_json.h"
 
 namespace ringc::cli {
 
 namespace {
-using simdjson::dom::element;
-using simdjson::dom::object;
+using json::Object;
+using json::Value;
 
 Error bad(std::string_view field, std::string_view why) {
   return ringc_error(Errc::bad_usage, fmt::format("request: /{}: {}", field, why));
 }
 
-Result<std::string> str_field(object o, std::string_view key, std::string fallback) {
-  element e;
-  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return fallback;
+Result<std::string> str_field(Object o, std::string_view key, std::string fallback) {
+  Value e = o[key];
+  if (e.is_null()) return fallback;
   std::string_view s;
-  if (e.get(s) != simdjson::SUCCESS) return bad(key, "must be a string");
+  if (!e.get(s)) return bad(key, "must be a string");
   return std::string(s);
 }
 
-Result<bool> bool_field(object o, std::string_view key, bool fallback) {
-  element e;
-  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return fallback;
+Result<bool> bool_field(Object o, std::string_view key, bool fallback) {
+  Value e = o[key];
+  if (e.is_null()) return fallback;
   bool b;
-  if (e.get(b) != simdjson::SUCCESS) return bad(key, "must be true or false");
+  if (!e.get(b)) return bad(key, "must be true or false");
   return b;
 }
 
-Result<std::optional<int64_t>> int_field(object o, std::string_view key, int64_t lo, int64_t hi) {
-  element e;
-  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::optional<int64_t>{};
+Result<std::optional<int64_t>> int_field(Object o, std::string_view key, int64_t lo, int64_t hi) {
+  Value e = o[key];
+  if (e.is_null()) return std::optional<int64_t>{};
   int64_t v;
-  if (e.get(v) != simdjson::SUCCESS || v < lo || v > hi)
+  if (!e.get(v) || v < lo || v > hi)
     return bad(key, fmt::format("must be a whole number from {} to {}", lo, hi));
   return std::optional<int64_t>(v);
-}
-
-// The document of a line: simdjson needs padding, so lines are copied.
-simdjson::error_code parse_line(simdjson::dom::parser& p, std::string_view line, element& out) {
-  return p.parse(simdjson::padded_string(line)).get(out);
 }
 }  // namespace
 
 Result<Request> parse_request(std::string_view line) {
-  simdjson::dom::parser parser;
-  element doc;
-  if (parse_line(parser, line, doc) != simdjson::SUCCESS)
-    return ringc_error(Errc::bad_usage, "request: not valid JSON");
-  object o;
-  if (doc.get(o) != simdjson::SUCCESS)
-    return ringc_error(Errc::bad_usage, "request: must be a JSON object");
+  json::Document doc;
+  if (std::string why; !doc.parse(line, &why))
+    return ringc_error(Errc::bad_usage, "request: not valid JSON: " + why);
+  Object o;
+  if (!doc.root().get(o)) return ringc_error(Errc::bad_usage, "request: must be a JSON object");
   Request r;
-  element seq;
-  if (o["seq"].get(seq) == simdjson::SUCCESS) r.seq = simdjson::minify(seq);
+  if (Value seq = o["seq"]; !seq.absent()) r.seq = seq.dump();
   RINGC_TRY(r.op, str_field(o, "op", ""));
   if (r.op.empty()) return bad("op", "missing");
   RINGC_TRY(r.id, str_field(o, "id", ""));
@@ -109,10 +101,9 @@ std::string reply_error(std::string_view seq, std::string_view message) {
 Reply parse_reply(std::string_view line) {
   Reply r;
   r.line = line;
-  simdjson::dom::parser parser;
-  element doc;
+  json::Document doc;
   bool ok = false;
-  if (parse_line(parser, line, doc) != simdjson::SUCCESS || doc["ok"].get(ok)) {
+  if (!doc.parse(line) || !doc.root()["ok"].get(ok)) {
     r.error = "the daemon sent a reply that is not valid JSON: " + std::string(line);
     return r;
   }
@@ -122,26 +113,25 @@ Reply parse_reply(std::string_view line) {
 }
 
 std::optional<std::string> reply_string(std::string_view line, std::string_view key) {
-  simdjson::dom::parser parser;
-  element doc;
+  json::Document doc;
   std::string_view s;
-  if (parse_line(parser, line, doc) || doc[key].get(s)) return std::nullopt;
+  if (!doc.parse(line) || !doc.root()[key].get(s)) return std::nullopt;
   return std::string(s);
 }
 
 std::optional<int64_t> reply_int(std::string_view line, std::string_view key) {
-  simdjson::dom::parser parser;
-  element doc;
+  json::Document doc;
   int64_t v;
-  if (parse_line(parser, line, doc) || doc[key].get(v)) return std::nullopt;
+  if (!doc.parse(line) || !doc.root()[key].get(v)) return std::nullopt;
   return v;
 }
 
 std::optional<std::string> reply_raw(std::string_view line, std::string_view key) {
-  simdjson::dom::parser parser;
-  element doc, e;
-  if (parse_line(parser, line, doc) || doc[key].get(e)) return std::nullopt;
-  return simdjson::minify(e);
+  json::Document doc;
+  if (!doc.parse(line)) return std::nullopt;
+  Value e = doc.root()[key];
+  if (e.absent()) return std::nullopt;
+  return e.dump();
 }
 
 }  // namespace ringc::cli

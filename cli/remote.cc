@@ -8,13 +8,13 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
 #include "core/container.h"
+#include "core/json.h"
 
 namespace ringc::cli {
 
@@ -258,21 +258,21 @@ Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
     std::fputs((arr + "\n").c_str(), stdout);
     return 0;
   }
-  simdjson::dom::parser p;
-  simdjson::dom::array items;
-  if (p.parse(simdjson::padded_string(arr)).get(items))
+  json::Document doc;
+  json::Array items;
+  if (!doc.parse(arr) || !doc.root().get(items))
     return ringc_error(Errc::init_failed, "the daemon sent a list that is not valid JSON");
   std::vector<ListEntry> entries;
-  for (auto e : items) {
+  for (json::Value e : items) {
     ListEntry le;
     std::string_view s;
     int64_t pid = 0;
-    if (!e["id"].get(s)) le.id = s;
-    if (!e["bundle"].get(s)) le.bundle = s;
-    if (!e["created"].get(s)) le.created = s;
-    if (!e["owner"].get(s)) le.owner = s;
-    if (!e["status"].get(s)) le.status = fsm::parse_state(s).value_or(fsm::State::stopped);
-    if (!e["pid"].get(pid)) le.pid = int(pid);
+    if (e["id"].get(s)) le.id = s;
+    if (e["bundle"].get(s)) le.bundle = s;
+    if (e["created"].get(s)) le.created = s;
+    if (e["owner"].get(s)) le.owner = s;
+    if (e["status"].get(s)) le.status = fsm::parse_state(s).value_or(fsm::State::stopped);
+    if (e["pid"].get(pid)) le.pid = int(pid);
     entries.push_back(std::move(le));
   }
   std::string out;

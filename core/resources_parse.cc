@@ -7,12 +7,11 @@
 
 namespace ringc {
 
-using simdjson::dom::element;
-using simdjson::dom::object;
+using spec_detail::element;
+using spec_detail::object;
 using spec_detail::Reader;
 
-Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object o,
-                                          const std::string& base) {
+Result<cgroup::Resources> parse_resources(const Reader& r, object o, const std::string& base) {
   cgroup::Resources res;
   auto i64 = [&](object parent, const char* key, std::string ptr,
                  std::optional<int64_t>& dst) -> Result<void> {
@@ -169,13 +168,11 @@ Result<cgroup::Resources> parse_resources(const Reader& r, simdjson::dom::object
 Result<cgroup::Resources> load_resources(const std::string& path) {
   RINGC_TRY(auto text, read_file(path));
   std::string name = path == "-" ? "resources (stdin)" : path;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto err = parser.parse(text).get(root))
-    return ringc_error(Errc::bad_spec,
-                       fmt::format("{}: not valid JSON: {}", name, simdjson::error_message(err)));
+  json::Document doc;
+  if (std::string why; !doc.parse(text, &why))
+    return ringc_error(Errc::bad_spec, fmt::format("{}: not valid JSON: {}", name, why));
   Reader r(name);
-  RINGC_TRY(auto o, r.obj(root, "/"));
+  RINGC_TRY(auto o, r.obj(doc.root(), "/"));
   return parse_resources(r, o, "");
 }
 

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <map>
 
-#include <simdjson.h>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +15,7 @@
 #include "cgroup/resources.h"
 #include "core/error.h"
 #include "core/hooks.h"
+#include "core/json.h"
 #include "core/seccomp.h"
 
 namespace ringc {
@@ -141,17 +141,17 @@ class Reader;
 // A LinuxResources object; base is its JSON pointer ("/linux/resources" in
 // config.json, "" in a file of its own).
 Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
-                                          simdjson::dom::object resources, const std::string& base);
+                                          json::Object resources, const std::string& base);
 
 // The less common process and linux fields (scheduler, ioPriority, LSM
 // labels; personality, timeOffsets, mountLabel): core/spec_process.cc.
-Result<void> parse_process_extras(const spec_detail::Reader& r, simdjson::dom::object o,
+Result<void> parse_process_extras(const spec_detail::Reader& r, json::Object o,
                                   Process& p);
-Result<void> parse_linux_extras(const spec_detail::Reader& r, simdjson::dom::object o, Linux& l);
+Result<void> parse_linux_extras(const spec_detail::Reader& r, json::Object o, Linux& l);
 // hooks; errors name the field under "/hooks".
-Result<Hooks> parse_hooks(const spec_detail::Reader& r, simdjson::dom::object o);
+Result<Hooks> parse_hooks(const spec_detail::Reader& r, json::Object o);
 // linux.seccomp; errors name the field under "/linux/seccomp".
-Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, simdjson::dom::object o);
+Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, json::Object o);
 
 // A LinuxResources JSON object on its own (`update -r FILE`); path "-" is
 // standard input. Errors name the file and the field.

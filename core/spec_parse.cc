@@ -1,7 +1,6 @@
-// config.json → Spec with simdjson's DOM. Every check names the field's
+// config.json → Spec, read through core/json. Every check names the field's
 // JSON pointer. Unknown properties are ignored, as the spec requires.
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,9 +11,9 @@
 namespace ringc {
 
 namespace {
-using simdjson::dom::array;
-using simdjson::dom::element;
-using simdjson::dom::object;
+using spec_detail::array;
+using spec_detail::element;
+using spec_detail::object;
 using spec_detail::Reader;
 
 Result<Capabilities> parse_caps(const Reader& r, object o) {
@@ -92,10 +91,10 @@ Result<Process> parse_process(const Reader& r, object o) {
   if (!args) return r.fail("/process/args", kArgs);
   {
     array a;
-    if (args->get(a) != simdjson::SUCCESS || a.size() == 0) return r.fail("/process/args", kArgs);
+    if (!args->get(a) || a.size() == 0) return r.fail("/process/args", kArgs);
     for (element x : a) {
       std::string_view s;
-      if (x.get(s) != simdjson::SUCCESS) return r.fail("/process/args", kArgs);
+      if (!x.get(s)) return r.fail("/process/args", kArgs);
       p.args.emplace_back(s);
     }
     if (p.args[0].empty()) return r.fail("/process/args", "the program (args[0]) is empty");
@@ -337,12 +336,10 @@ const Namespace* Linux::find(NsType t) const {
 
 Result<Spec> parse_spec(std::string_view json, std::string_view file) {
   Reader r(file);
-  simdjson::dom::parser parser;
-  element root;
-  if (auto err = parser.parse(json.data(), json.size()).get(root))
-    return ringc_error(Errc::bad_spec,
-                       fmt::format("{}: not valid JSON: {}", file, simdjson::error_message(err)));
-  RINGC_TRY(auto top, r.obj(root, "/"));
+  json::Document doc;
+  if (std::string why; !doc.parse(json, &why))
+    return ringc_error(Errc::bad_spec, fmt::format("{}: not valid JSON: {}", file, why));
+  RINGC_TRY(auto top, r.obj(doc.root(), "/"));
   Spec s;
   auto ver = Reader::field(top, "ociVersion");
   if (!ver) return r.fail("/ociVersion", "is required");
@@ -399,12 +396,10 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
 Result<Process> load_process(const std::string& path) {
   RINGC_TRY(auto text, read_file(path));
   Reader r(path);
-  simdjson::dom::parser parser;
-  element root;
-  if (auto err = parser.parse(text.data(), text.size()).get(root))
-    return ringc_error(Errc::bad_spec,
-                       fmt::format("{}: not valid JSON: {}", path, simdjson::error_message(err)));
-  RINGC_TRY(auto o, r.obj(root, "/"));
+  json::Document doc;
+  if (std::string why; !doc.parse(text, &why))
+    return ringc_error(Errc::bad_spec, fmt::format("{}: not valid JSON: {}", path, why));
+  RINGC_TRY(auto o, r.obj(doc.root(), "/"));
   return parse_process(r, o);
 }
 

@@ -1,9 +1,8 @@
-// Typed reads from simdjson's DOM that name the field's JSON pointer in
+// Typed reads from a JSON document that name the field's JSON pointer in
 // every error. Used by the config.json parsers.
 #pragma once
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <optional>
 #include <string>
@@ -12,12 +11,13 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/json.h"
 
 namespace ringc::spec_detail {
 
-using simdjson::dom::array;
-using simdjson::dom::element;
-using simdjson::dom::object;
+using array = json::Array;
+using element = json::Value;
+using object = json::Object;
 
 class Reader {
  public:
@@ -29,46 +29,45 @@ class Reader {
 
   // Field lookup: nullopt when absent (or null).
   static std::optional<element> field(object o, std::string_view key) {
-    element e;
-    if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+    element e = o[key];
+    if (e.is_null()) return std::nullopt;
     return e;
   }
 
   Result<object> obj(element e, std::string_view ptr) const {
     object o;
-    if (e.get(o) != simdjson::SUCCESS) return fail(ptr, "must be an object");
+    if (!e.get(o)) return fail(ptr, "must be an object");
     return o;
   }
   Result<array> arr(element e, std::string_view ptr) const {
     array a;
-    if (e.get(a) != simdjson::SUCCESS) return fail(ptr, "must be an array");
+    if (!e.get(a)) return fail(ptr, "must be an array");
     return a;
   }
   Result<std::string> str(element e, std::string_view ptr) const {
     std::string_view s;
-    if (e.get(s) != simdjson::SUCCESS) return fail(ptr, "must be a string");
+    if (!e.get(s)) return fail(ptr, "must be a string");
     return std::string(s);
   }
   Result<bool> boolean(element e, std::string_view ptr) const {
     bool b;
-    if (e.get(b) != simdjson::SUCCESS) return fail(ptr, "must be a boolean");
+    if (!e.get(b)) return fail(ptr, "must be a boolean");
     return b;
   }
   Result<int64_t> integer(element e, std::string_view ptr, int64_t lo, int64_t hi) const {
     int64_t v;
-    if (e.is_uint64()) {
-      uint64_t u = e.get_uint64().value_unsafe();
+    if (uint64_t u; e.get(u)) {
       if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo)))
         return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
       return int64_t(u);
     }
-    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be an integer");
+    if (!e.get(v)) return fail(ptr, "must be an integer");
     if (v < lo || v > hi) return fail(ptr, fmt::format("must be between {} and {}", lo, hi));
     return v;
   }
   Result<uint64_t> u64(element e, std::string_view ptr) const {
     uint64_t v;
-    if (e.get(v) != simdjson::SUCCESS) return fail(ptr, "must be a non-negative integer");
+    if (!e.get(v)) return fail(ptr, "must be a non-negative integer");
     return v;
   }
   // An object whose values are all strings ("annotations", "sysctl").
@@ -87,7 +86,7 @@ class Reader {
     std::vector<std::string> out;
     for (element x : a) {
       std::string_view s;
-      if (x.get(s) != simdjson::SUCCESS) return fail(ptr, "must be an array of strings");
+      if (!x.get(s)) return fail(ptr, "must be an array of strings");
       out.emplace_back(s);
     }
     return out;

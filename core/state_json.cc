@@ -1,11 +1,10 @@
 #include "core/state_json.h"
 
-#include <pwd.h>
-
 #include <fmt/format.h>
 
 #include <ctime>
 
+#include "core/error.h"
 #include "core/restart.h"
 
 namespace ringc {
@@ -52,11 +51,32 @@ std::string format_created(int64_t ns) {
                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ns % 1'000'000'000);
 }
 
+// The user's name from /etc/passwd ("name:x:uid:..."), read directly: the
+// ringc binary is static, and NSS modules would need glibc's shared
+// libraries at run time.
 std::string owner_name(uint32_t uid) {
-  passwd pw{}, *res = nullptr;
-  char buf[1024];
-  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) return pw.pw_name;
-  return std::to_string(uid);
+  // `list` asks once per container, nearly always for one uid.
+  static thread_local std::pair<uint32_t, std::string> last{UINT32_MAX, ""};
+  if (last.first == uid) return last.second;
+  std::string id = std::to_string(uid);
+  auto text = read_file("/etc/passwd");
+  if (!text) return id;
+  last = {uid, id};
+  std::string_view rest = text.value();
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    size_t c3 = c2 == std::string_view::npos ? c2 : line.find(':', c2 + 1);
+    if (c3 == std::string_view::npos) continue;
+    if (line.substr(c2 + 1, c3 - c2 - 1) == id) {
+      last.second = std::string(line.substr(0, c1));
+      break;
+    }
+  }
+  return last.second;
 }
 
 int shown_pid(const RecordView& r, fsm::State status) {

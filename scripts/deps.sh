@@ -2,7 +2,7 @@
 # Installs what ringc needs to build, test and run its demo on Debian 12.
 # Extra package names may be given (e.g. runc crun for the benchmarks).
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libfmt-dev libsimdjson-dev
+pkgs=(build-essential cmake ninja-build pkg-config liburing-dev libfmt-dev nlohmann-json3-dev
       libseccomp-dev libboost-dev libgtest-dev libbenchmark-dev busybox-static "$@")
 missing=()
 for p in "${pkgs[@]}"; do

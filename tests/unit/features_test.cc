@@ -1,22 +1,33 @@
 // `ringc features` must say only what ringc does: each listed name is
 // accepted by the parsers that config.json goes through.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include "core/features.h"
+#include "core/json.h"
 #include "core/rootfs.h"
 #include "core/spec.h"
 
 using namespace ringc;
 
 namespace {
-std::vector<std::string> strings(simdjson::dom::element doc, std::string_view pointer) {
+// The value at a JSON pointer of plain keys ("/linux/capabilities").
+json::Value at(json::Value v, std::string_view pointer) {
+  while (!pointer.empty()) {
+    pointer.remove_prefix(1);
+    size_t end = pointer.find('/');
+    v = v[pointer.substr(0, end)];
+    pointer = end == std::string_view::npos ? "" : pointer.substr(end);
+  }
+  return v;
+}
+
+std::vector<std::string> strings(json::Value doc, std::string_view pointer) {
   std::vector<std::string> out;
-  simdjson::dom::array a;
-  EXPECT_EQ(doc.at_pointer(pointer).get(a), simdjson::SUCCESS) << pointer;
-  for (auto e : a) {
+  json::Array a;
+  EXPECT_TRUE(at(doc, pointer).get(a)) << pointer;
+  for (json::Value e : a) {
     std::string_view s;
-    EXPECT_EQ(e.get(s), simdjson::SUCCESS);
+    EXPECT_TRUE(e.get(s));
     out.emplace_back(s);
   }
   return out;
@@ -33,9 +44,9 @@ std::string with(const std::string& from, const std::string& to) {
 
 TEST(Features, EveryListedNameIsAccepted) {
   std::string json = features_json();
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  json::Document parsed;
+  ASSERT_TRUE(parsed.parse(json)) << json;
+  json::Value doc = parsed.root();
   EXPECT_EQ(strings(doc, "/hooks").size(), 6u);
   for (auto& cap : strings(doc, "/linux/capabilities")) EXPECT_GE(capability_number(cap), 0) << cap;
   for (auto& opt : strings(doc, "/mountOptions")) {
@@ -71,8 +82,8 @@ TEST(Features, EveryListedNameIsAccepted) {
     EXPECT_TRUE(r) << flag << ": " << r.error().what();
   }
   std::string_view min, max;
-  ASSERT_EQ(doc.at_pointer("/ociVersionMin").get(min), simdjson::SUCCESS);
-  ASSERT_EQ(doc.at_pointer("/ociVersionMax").get(max), simdjson::SUCCESS);
+  ASSERT_TRUE(at(doc, "/ociVersionMin").get(min));
+  ASSERT_TRUE(at(doc, "/ociVersionMax").get(max));
   EXPECT_EQ(min, kOciVersionMin);
   EXPECT_EQ(max, kOciVersionMax);
 }
