@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace ringc::cgroup {
 
@@ -85,7 +86,23 @@ std::vector<BpfInsn> device_program(const std::vector<DeviceRule>& rules) {
   return p;
 }
 
-int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
+namespace {
+// Loading runs the kernel's verifier, a few hundred µs; a batch or a
+// daemon attaches the same program to every container of one config. So
+// the last few programs loaded stay loaded, found by their instructions.
+int loaded_program(const std::vector<BpfInsn>& prog) {
+  struct Loaded {
+    std::vector<BpfInsn> insns;
+    int fd;
+  };
+  static std::mutex lock;
+  static std::vector<Loaded> kept;
+  constexpr size_t kKept = 8;
+  std::lock_guard guard(lock);
+  for (auto& k : kept)
+    if (k.insns.size() == prog.size() &&
+        std::memcmp(k.insns.data(), prog.data(), prog.size() * sizeof(BpfInsn)) == 0)
+      return k.fd;
   static char license[] = "Apache-2.0";
   bpf_attr load;
   std::memset(&load, 0, sizeof load);
@@ -93,8 +110,20 @@ int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
   load.insns = uint64_t(reinterpret_cast<uintptr_t>(prog.data()));
   load.insn_cnt = uint32_t(prog.size());
   load.license = uint64_t(reinterpret_cast<uintptr_t>(license));
-  int fd = int(::syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load));
+  int fd = int(::syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load));  // O_CLOEXEC
   if (fd < 0) return -errno;
+  if (kept.size() == kKept) {
+    ::close(kept.front().fd);  // attachments hold their own references
+    kept.erase(kept.begin());
+  }
+  kept.push_back({prog, fd});
+  return fd;
+}
+}  // namespace
+
+int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
+  int fd = loaded_program(prog);
+  if (fd < 0) return fd;
   bpf_attr attach;
   std::memset(&attach, 0, sizeof attach);
   attach.target_fd = uint32_t(cgroup_fd);
@@ -102,9 +131,7 @@ int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
   attach.attach_type = BPF_CGROUP_DEVICE;
   attach.attach_flags = BPF_F_ALLOW_MULTI;
   int r = int(::syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach));
-  int e = errno;
-  ::close(fd);  // the attachment holds the program
-  return r < 0 ? -e : 0;
+  return r < 0 ? -errno : 0;
 }
 
 }  // namespace ringc::cgroup

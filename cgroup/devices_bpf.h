@@ -23,7 +23,8 @@ struct BpfInsn {  // the kernel's struct bpf_insn
 std::vector<BpfInsn> device_program(const std::vector<DeviceRule>& rules);
 
 // Loads the program and attaches it to the cgroup directory `cgroup_fd`
-// (BPF_F_ALLOW_MULTI, so a parent's programs still apply). -errno.
+// (BPF_F_ALLOW_MULTI, so a parent's programs still apply). -errno. The last
+// few programs loaded are kept loaded and attached again as they are.
 int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog);
 
 }  // namespace ringc::cgroup
