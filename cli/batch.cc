@@ -49,11 +49,13 @@ std::string batch_json(const BatchReport& r) {
       "\"containers_per_second\":{:.1f},\"p50_ms\":{:.3f},\"p95_ms\":{:.3f},\"p99_ms\":{:.3f},"
       "\"create_to_running\":{},\"exit_to_deleted\":{},\"cpu_ms_per_container\":{:.3f},"
       "\"engine_cpu_ms_per_container\":{:.3f},"
-      "\"reactor_us_per_container\":{:.1f},\"reactor_us_by_phase\":{{{}}},"
+      "\"reactor_us_per_container\":{:.1f},\"reactor_cpu_us_per_container\":{:.1f},"
+      "\"reactor_us_by_phase\":{{{}}},"
       "\"peak_rss_kib\":{},\"queue_full\":{},\"failures\":[{}]}}\n",
       r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
       r.to_running.p99, percentiles_json(r.to_running), percentiles_json(r.to_deleted),
-      r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container, phases,
+      r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container,
+      r.reactor_cpu_us_per_container, phases,
       r.peak_rss_kib, r.engine.queue_full, failures);
 }
 
@@ -66,8 +68,11 @@ std::string batch_summary(const BatchReport& r, bool keep) {
   if (!keep)
     out += fmt::format("  exit→deleted    p50 {:.2f} ms  p95 {:.2f} ms  p99 {:.2f} ms\n",
                        r.to_deleted.p50, r.to_deleted.p95, r.to_deleted.p99);
-  out += fmt::format("  cpu {:.2f} ms per container (reactor thread {:.0f} µs), peak RSS {} KiB\n",
-                     r.cpu_ms_per_container, r.reactor_us_per_container, r.peak_rss_kib);
+  out += fmt::format(
+      "  cpu {:.2f} ms per container (reactor thread {:.0f} µs CPU, {:.0f} µs busy), peak RSS {} "
+      "KiB\n",
+      r.cpu_ms_per_container, r.reactor_cpu_us_per_container, r.reactor_us_per_container,
+      r.peak_rss_kib);
   for (auto& f : r.failures) out += "  failed: " + f + "\n";
   return out;
 }
@@ -124,6 +129,7 @@ BatchReport parse_batch_report(std::string_view text) {
   take(e["containers_per_second"], r.per_second);
   take(e["cpu_ms_per_container"], r.cpu_ms_per_container);
   take(e["reactor_us_per_container"], r.reactor_us_per_container);
+  take(e["reactor_cpu_us_per_container"], r.reactor_cpu_us_per_container);
   take(e["peak_rss_kib"], r.peak_rss_kib);
   if (json::Value sub = e["create_to_running"]; !sub.is_null()) r.to_running = percentiles_of(sub);
   if (json::Value sub = e["exit_to_deleted"]; !sub.is_null()) r.to_deleted = percentiles_of(sub);

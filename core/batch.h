@@ -35,7 +35,8 @@ struct BatchReport {
   std::vector<double> total_ms;            // launch → nothing left, per container that made it
   double cpu_ms_per_container = 0;         // this process and its reaped children
   double engine_cpu_ms_per_container = 0;  // this process alone
-  double reactor_us_per_container = 0;     // the engine thread's own busy time
+  double reactor_us_per_container = 0;     // the engine thread's own busy time (wall clock)
+  double reactor_cpu_us_per_container = 0;  // the engine thread's CPU time
   uint64_t peak_rss_kib = 0;
   // first failures, "id: reason", and how many more
   std::vector<std::string> failures;
@@ -74,7 +75,7 @@ class Batch {
   BatchProgress progress_;
   std::vector<std::string> failures_;
   int64_t t0_ = 0;
-  double self_cpu0_ = 0, kids_cpu0_ = 0;  // ms, at the start
+  double self_cpu0_ = 0, kids_cpu0_ = 0, thread_cpu0_ = 0;  // ms, at the start
   EngineStats engine0_;                   // the engine's counters at the start
 };
 
