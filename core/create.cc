@@ -121,8 +121,6 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   rt.timeline.mark("spec");
   RINGC_TRY(auto host, rt.cgroups());
   rt.timeline.mark("cgroup-detect");
-  RINGC_TRY(auto ring, rt.ring());
-  rt.timeline.mark("ring-setup");
   RINGC_TRY(rt.store().claim(o.id));
   undo.claimed();
   rt.timeline.mark("claim");
@@ -139,12 +137,19 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
     return begun.error();
   }
   Spawned s = l.child;
+  // The ring is first needed here: made while the init sets up.
+  auto ring = rt.ring();
+  if (!ring) {
+    ::close(s.sock);
+    return ring.error();
+  }
+  rt.timeline.mark("ring-setup");
 
-  auto msg = await_handshake(*ring, s.sock, rt.init_timeout);
+  auto msg = await_handshake(*ring.value(), s.sock, rt.init_timeout);
   while (msg && msg.value().kind == MsgKind::hooks) {
     // The init waits before pivot_root for prestart and createRuntime.
     rt.timeline.mark("handshake-wait");
-    if (auto h = hooks_at_create(*ring, p.spec, o.id, s.pid, p.bundle); !h) {
+    if (auto h = hooks_at_create(*ring.value(), p.spec, o.id, s.pid, p.bundle); !h) {
       ::close(s.sock);
       return h.error();
     }
@@ -153,7 +158,7 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
       ::close(s.sock);
       return sys_error(errno, "release init after hooks");
     }
-    msg = await_handshake(*ring, s.sock, rt.init_timeout);
+    msg = await_handshake(*ring.value(), s.sock, rt.init_timeout);
   }
   ::close(s.sock);
   rt.timeline.mark("handshake-wait");
