@@ -133,19 +133,24 @@ int main(int argc, char** argv) {
   for (auto& c : cs) std::system(fmt::format("rm -rf {}-{}", root, c.name).c_str());
 
   if (baseline.empty()) baseline = cs.back().name;
-  double base = 0;
+  double base = 0, base_mean = 0;
   for (auto& c : cs)
-    if (c.name == baseline) base = ringc::bench::percentile(c.ms, 50);
+    if (c.name == baseline) {
+      base = ringc::bench::percentile(c.ms, 50);
+      base_mean = ringc::bench::mean(c.ms);
+    }
   fmt::print("sequential `run` of {} ({} rounds, interleaved{})\n", bundle, count,
              hide ? ", private mount ns without /sys/fs/cgroup/unified" : "");
-  fmt::print("{:<10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>12}\n", "runtime", "p50 ms", "p95 ms",
-             "p99 ms", "mean ms", "runs/s", "failed", "p50 vs " + baseline);
+  fmt::print("{:<10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>12} {:>13}\n", "runtime", "p50 ms",
+             "p95 ms", "p99 ms", "mean ms", "runs/s", "failed", "p50 vs " + baseline,
+             "mean vs " + baseline);
   for (auto& c : cs) {
     double p50 = ringc::bench::percentile(c.ms, 50);
     double mean = ringc::bench::mean(c.ms);
-    fmt::print("{:<10} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>12.1f} {:>8} {:>11.2f}x\n", c.name,
-               p50, ringc::bench::percentile(c.ms, 95), ringc::bench::percentile(c.ms, 99), mean,
-               mean > 0 ? 1000.0 / mean : 0.0, c.failures, base > 0 ? p50 / base : 0.0);
+    fmt::print("{:<10} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>12.1f} {:>8} {:>11.2f}x {:>12.2f}x\n",
+               c.name, p50, ringc::bench::percentile(c.ms, 95), ringc::bench::percentile(c.ms, 99),
+               mean, mean > 0 ? 1000.0 / mean : 0.0, c.failures, base > 0 ? p50 / base : 0.0,
+               base_mean > 0 ? mean / base_mean : 0.0);
     if (c.failures) fmt::print("  {} last error: {}", c.name, c.last_error);
   }
   return 0;
