@@ -112,6 +112,10 @@ Result<void> Engine::launch(LaunchRequest req) {
   ++stats_.launches;
   notify(i, fsm::State::creating, fsm::Event::create);
 
+  if (queue_cgroup(i)) {
+    charge(Phase::busy, t0);
+    return outcome::success();
+  }
   if (auto r = spawn_init(i); !r) {
     if (s.pid < 0) {
       // Nothing runs: undo here, and the caller hears the error.
@@ -195,6 +199,9 @@ void Engine::handle(const ring::Completion& c) {
     case kRmdir:
     case kStoreGone:
       on_unlink(tok.slot, Tag(tok.tag), c.res);
+      break;
+    case kCgroupMade:
+      on_cgroup_made(tok.slot, c.res);
       break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);

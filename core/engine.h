@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/arena.h"
@@ -138,6 +139,7 @@ class Engine {
     kFreezePoll,   // POLLPRI on cgroup.events
     kRmdir,        // one hierarchy's cgroup directory
     kStoreGone,    // the state directory
+    kCgroupMade,   // the v2 directory, made by io-wq before the spawn
   };
   // Teardown, through the ring: the cgroup in every hierarchy, then the
   // state directory.
@@ -194,7 +196,12 @@ class Engine {
   // Drives slot i through the table; false when the cell is invalid.
   bool fire(uint32_t i, fsm::Event e, int sig = SIGTERM);
   void act(uint32_t i, fsm::Action a, int sig);
-  Result<void> spawn_init(uint32_t i);
+  // Clones the init (begin_launch); v2_made: its v2 directory exists.
+  Result<void> spawn_init(uint32_t i, bool v2_made = false);
+  // The v2 directory through the ring when its parent is known to be
+  // there; false: the caller spawns at once (begin_launch makes it).
+  bool queue_cgroup(uint32_t i);
+  void on_cgroup_made(uint32_t i, int res);
   void send_signal(uint32_t i, int sig);
   void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
   void disarm(uint32_t i);
@@ -216,6 +223,9 @@ class Engine {
   NoForkArena<Slot> slots_;  // SQEs point into slots: they never move
   std::vector<uint32_t> free_;
   std::unordered_map<std::string_view, uint32_t> by_id_;  // keys view Slot::id
+  // v2 parent cgroups made (and delegated) by an earlier launch: the next
+  // directory under one is made by io-wq, off the reactor's thread.
+  std::unordered_set<std::string> v2_parents_;
   EngineStats stats_;
 };
 

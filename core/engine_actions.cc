@@ -45,13 +45,55 @@ Result<void> release_by_fifo(const std::string& fifo) {
 }
 }  // namespace
 
-Result<void> Engine::spawn_init(uint32_t i) {
+namespace {
+std::string parent_of(std::string_view cg) {
+  size_t slash = cg.rfind('/');
+  return std::string(cg.substr(0, slash == std::string_view::npos ? 0 : slash));
+}
+}  // namespace
+
+bool Engine::queue_cgroup(uint32_t i) {
+  Slot& s = slots_[i];
+  const cgroup::Hierarchy* v2 = host_->v2();
+  if (!v2 || !v2_parents_.contains(parent_of(s.cgroup))) return false;
+  auto t0 = Clock::now();
+  s.paths.clear();
+  s.paths.push_back(v2->mount + s.cgroup);  // lives until the SQE is submitted
+  if (!ring::prep_mkdir(*ring_, token(i, kCgroupMade), s.paths.back().c_str(), 0755)) return false;
+  ++s.pending;
+  charge(Phase::cgroup, t0);
+  return true;
+}
+
+void Engine::on_cgroup_made(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  s.paths.clear();
+  if (s.state != fsm::State::creating) {  // deleted meanwhile: nothing to spawn
+    s.exited = true;
+    return;
+  }
+  if (res == -ENOENT) v2_parents_.erase(parent_of(s.cgroup));  // removed under us: remake
+  if (res < 0 && res != -EEXIST && res != -ENOENT) {
+    s.exited = true;  // no init
+    s.error = fmt::format("create cgroup {}: {}", s.cgroup, std::strerror(-res));
+    fire(i, fsm::Event::init_failed);
+    return;
+  }
+  if (auto r = spawn_init(i, res == 0 || res == -EEXIST); !r) {
+    s.error = r.error().what();
+    fire(i, fsm::Event::init_failed);
+  }
+}
+
+Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   Slot& s = slots_[i];
   Launch l;
   Timeline tl;
   InitOptions init;
   init.id = s.id;
-  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, &tl);
+  auto r =
+      begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, {.tl = &tl, .v2_made = v2_made});
+  if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
   tl.each([&](const char* phase, uint32_t us) {
     std::string_view p = phase;
     Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;

@@ -103,7 +103,8 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
 
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,
-                          Timeline* tl, bool v1_by_parent) {
+                          const LaunchOptions& lo) {
+  Timeline* tl = lo.tl;
   if (p.spec.process.terminal && init.console_fd < 0)
     return ringc_error(Errc::bad_usage,
                        p.bundle +
@@ -112,8 +113,10 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
-  if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
-    return Error{r.error(), fmt::format("create cgroup {}", cg)};
+  if (!lo.v2_made) {
+    if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
+      return Error{r.error(), fmt::format("create cgroup {}", cg)};
+  }
   out.cgroup_made = true;
   RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
   mark("cgroup-create");
@@ -125,7 +128,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.cgroups = &host;
   const Namespace* user = p.spec.linux_cfg.find(NsType::user);
   plan.userns = user != nullptr;
-  plan.v1_by_parent = v1_by_parent && !plan.userns;
+  plan.v1_by_parent = lo.v1_by_parent && !plan.userns;
   // The parent opens the fifo: a child in a user namespace could not.
   sys::UniqueFd fifo_fd;
   if (!fifo.empty()) {

@@ -53,8 +53,15 @@ struct Launch {
 // engine) instead of the exec fifo (the CLI). On failure `out` says what
 // exists. Phases are marked on `tl` when given.
 // A terminal container needs init.console_fd.
+// v2_made: the caller has made the v2 directory already (the engine, through
+// its ring); its limits are still written here.
+struct LaunchOptions {
+  Timeline* tl = nullptr;
+  bool v1_by_parent = false;
+  bool v2_made = false;
+};
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,
-                          Timeline* tl = nullptr, bool v1_by_parent = false);
+                          const LaunchOptions& lo = {});
 
 }  // namespace ringc

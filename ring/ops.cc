@@ -86,6 +86,14 @@ bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool 
   return true;
 }
 
+bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_mkdirat(s, AT_FDCWD, path, mode);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;

@@ -33,6 +33,9 @@ bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned le
 // kernel's io-wq workers. path is copied at submission; `hard_link` chains
 // the next SQE after this one whatever its result.
 bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool hard_link = false);
+// mkdirat(AT_FDCWD, path, mode), run by io-wq. path must live until the
+// SQE is submitted (the kernel copies it then).
+bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
 bool prep_cancel(Ring& r, uint64_t target_user_data);

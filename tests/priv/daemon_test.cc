@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "cgroup/layout.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
@@ -293,6 +294,28 @@ TEST_F(Daemon, OomKillsReachSubscribers) {
     }
   }
   EXPECT_EQ(via({"delete", c}).code, 0);
+}
+
+// The engine makes a v2 directory through io-wq once it has seen its
+// parent; a parent removed since then is made again, and the batch after
+// it runs as the first did.
+TEST_F(Daemon, AParentCgroupRemovedBetweenBatchesIsMadeAgain) {
+  std::string parent = "/ringc-again-" + std::to_string(getpid());
+  std::string b = bundle({"true"}, [&](std::string& cfg) {
+    size_t at = cfg.find("\"namespaces\": [");
+    ASSERT_NE(at, std::string::npos);
+    cfg.insert(at, "\"cgroupsPath\": \"" + parent + "\", ");
+  });
+  auto host = cgroup::detect().value();
+  for (int round = 0; round < 2; ++round) {
+    Cmd r = via({"batch", "-b", b, "--count", "20", "--parallel", "8", "--id-prefix", id("again")});
+    EXPECT_EQ(r.code, 0) << r.err << r.out;
+    EXPECT_TRUE(has(r.out, "20 ok, 0 failed")) << r.out;
+    for (auto& h : host->hierarchies) {
+      std::string dir = h.mount + parent;
+      EXPECT_TRUE(rmdir(dir.c_str()) == 0 || errno == ENOENT) << dir << ": " << strerror(errno);
+    }
+  }
 }
 
 }  // namespace ringc::test
