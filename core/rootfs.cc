@@ -507,14 +507,26 @@ Result<void> finish_rootfs(const Spec& spec) {
   for (auto& [k, v] : spec.linux_cfg.sysctl) {
     RINGC_TRY(write_sysctl(k, v));
   }
+  // Directories are covered by one empty read-only tmpfs, bound again over
+  // each after the first: one superblock instead of one per directory
+  // (each new superblock costs the kernel shrinker maps sized by every
+  // memory cgroup on the host). Files get /dev/null.
+  const std::string* empty_dir = nullptr;
   for (auto& p : spec.linux_cfg.masked_paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) < 0) {
       if (errno == ENOENT) continue;
       return sys_error(errno, "masked path " + p);
     }
-    int r = S_ISDIR(st.st_mode) ? ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k")
-                                : ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    int r;
+    if (!S_ISDIR(st.st_mode)) {
+      r = ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
+    } else if (!empty_dir) {
+      r = ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k");
+      empty_dir = &p;
+    } else {
+      r = ::mount(empty_dir->c_str(), p.c_str(), nullptr, MS_BIND, nullptr);
+    }
     if (r < 0) return sys_error(errno, "mask " + p);
   }
   for (auto& p : spec.linux_cfg.readonly_paths) {
