@@ -1,6 +1,7 @@
 #include "core/batch.h"
 
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,8 @@
 #include <cmath>
 
 #include "cgroup/manager.h"
+#include "core/sys.h"
+#include "ring/ops.h"
 
 namespace ringc {
 
@@ -84,6 +87,24 @@ void Batch::pump() {
       ++finished_;
     }
   }
+}
+
+void Batch::interrupt(std::string_view why) {
+  if (interrupted_) return;
+  interrupted_ = true;
+  for (uint64_t idx = 0; idx < next_; ++idx) {
+    if (outcome_[idx] == 1 || timing_[idx].gone) continue;
+    if (opts_.keep && timing_[idx].running) continue;
+    fail(idx, why);
+    // A container still being created finishes that first; the table
+    // refuses the delete then, and it runs and goes as usual.
+    (void)engine_.request(fmt::format("{}-{}", opts_.prefix, idx), fsm::Event::force_remove);
+  }
+  for (uint64_t idx = next_; idx < opts_.count; ++idx) {
+    fail(idx, why);
+    ++finished_;
+  }
+  next_ = opts_.count;
 }
 
 int64_t Batch::index_of(std::string_view id) const {
@@ -183,15 +204,33 @@ Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
                               const std::function<void(const BatchProgress&)>& progress) {
   RINGC_TRY(auto p, prepare(o.prefix + "-0", o.bundle));
   RINGC_TRY(Engine::supports(p));
+  // SIGINT, SIGTERM and SIGHUP stop the batch: what is in flight is killed
+  // and deleted, read through the ring like everything else. (The read's
+  // buffer and fd outlive the engine, whose ring cancels the read.)
+  sigset_t stop, old;
+  sigemptyset(&stop);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, sig);
+  ::sigprocmask(SIG_BLOCK, &stop, &old);
+  sys::UniqueFd sfd(::signalfd(-1, &stop, SFD_CLOEXEC));
+  if (sfd.get() < 0) return sys_error(errno, "signalfd");
+  signalfd_siginfo si{};
   Engine engine(rt);
+  RINGC_TRY(auto ring, engine.ring());
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };
+  constexpr uint16_t kSignalTag = ring::kOtherTagBase + 0x100;
+  ring::prep_read(*ring, ring::Token{0, 0, kSignalTag}.pack(), sfd.get(), &si, sizeof si);
+  engine.on_other = [&](const ring::Completion& c) {
+    if (ring::Token::unpack(c.user_data).tag == kSignalTag && c.res > 0)
+      batch.interrupt(fmt::format("interrupted by SIG{}", sigabbrev_np(int(si.ssi_signo))));
+  };
   batch.pump();
   while (!batch.finished()) {
     RINGC_TRY(engine.step());
     batch.pump();
     if (progress) progress(batch.progress());
   }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return batch.report();
 }
 

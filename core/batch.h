@@ -30,12 +30,12 @@ struct BatchReport {
   uint64_t count = 0, ok = 0, failed = 0;
   double seconds = 0;
   double per_second = 0;
-  Percentiles to_running;                  // launch → the user's program exec'd
-  Percentiles to_deleted;                  // exit → nothing left (not with keep)
-  std::vector<double> total_ms;            // launch → nothing left, per container that made it
-  double cpu_ms_per_container = 0;         // this process and its reaped children
-  double engine_cpu_ms_per_container = 0;  // this process alone
-  double reactor_us_per_container = 0;     // the engine thread's own busy time (wall clock)
+  Percentiles to_running;                   // launch → the user's program exec'd
+  Percentiles to_deleted;                   // exit → nothing left (not with keep)
+  std::vector<double> total_ms;             // launch → nothing left, per container that made it
+  double cpu_ms_per_container = 0;          // this process and its reaped children
+  double engine_cpu_ms_per_container = 0;   // this process alone
+  double reactor_us_per_container = 0;      // the engine thread's own busy time (wall clock)
   double reactor_cpu_us_per_container = 0;  // the engine thread's CPU time
   uint64_t peak_rss_kib = 0;
   // first failures, "id: reason", and how many more
@@ -55,6 +55,10 @@ class Batch {
   // Feed every engine notice here.
   void observe(const Notice& n);
   bool finished() const { return finished_ == opts_.count; }
+  // Stops launching: the rest count as failed with `why`, and containers
+  // in flight are killed and deleted (with keep, those already running
+  // stay). The batch then finishes as they go.
+  void interrupt(std::string_view why);
   const BatchProgress& progress() const { return progress_; }
   BatchReport report() const;
 
@@ -72,11 +76,12 @@ class Batch {
   std::vector<Timing> timing_;
   std::vector<uint8_t> outcome_;  // 0 pending, 1 ok, 2 failed
   uint64_t next_ = 0, in_flight_ = 0, finished_ = 0;
+  bool interrupted_ = false;
   BatchProgress progress_;
   std::vector<std::string> failures_;
   int64_t t0_ = 0;
   double self_cpu0_ = 0, kids_cpu0_ = 0, thread_cpu0_ = 0;  // ms, at the start
-  EngineStats engine0_;                   // the engine's counters at the start
+  EngineStats engine0_;                                     // the engine's counters at the start
 };
 
 // ringc batch: an engine of its own, run until the batch is finished.

@@ -1,6 +1,10 @@
 // ringc batch on real containers: every one reaped and deleted, failures
 // reported with their reasons, --keep leaving them to the usual verbs.
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
 
 #include "tests/priv/harness.h"
 
@@ -9,6 +13,10 @@ namespace ringc::test {
 namespace {
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+size_t count_lines(const std::string& text) {
+  return size_t(std::count(text.begin(), text.end(), '\n'));
 }
 }  // namespace
 
@@ -63,6 +71,24 @@ TEST_F(Priv, BatchKeepLeavesRunningContainersForTheUsualVerbs) {
     Cmd d = ringc({"delete", "--force", c});
     EXPECT_EQ(d.code, 0) << d.err;
   }
+}
+
+// SIGTERM (or SIGINT, SIGHUP) stops a batch: nothing more is launched, what
+// is in flight is killed and deleted, and the report says why.
+TEST_F(Priv, BatchInterruptedKillsAndDeletesWhatIsInFlight) {
+  std::string prefix = id("int");
+  Running r = ringc_async({"batch", "-b", bundle({"sleep", "1000"}), "--count", "40", "--parallel",
+                           "8", "--id-prefix", prefix});
+  for (int i = 0; i < 500 && count_lines(ringc({"list", "-q"}).out) < 8; ++i) usleep(20'000);
+  ASSERT_EQ(count_lines(ringc({"list", "-q"}).out), 8u);
+  ASSERT_EQ(kill(r.pid, SIGTERM), 0);
+  std::string out, line;
+  while (!(line = r.read_line()).empty()) out += line + "\n";
+  EXPECT_EQ(r.wait(), 1);
+  EXPECT_TRUE(has(out, "40 containers, 0 ok, 40 failed")) << out;
+  EXPECT_TRUE(has(out, "failed: " + prefix + "-0: interrupted by SIGTERM")) << out;
+  EXPECT_EQ(ringc({"list", "-q"}).out, "");
+  for (int i = 0; i < 8; ++i) EXPECT_FALSE(cgroup_exists(prefix + "-" + std::to_string(i))) << i;
 }
 
 TEST_F(Priv, BatchRefusesBadInputBeforeMakingAnything) {
