@@ -30,6 +30,7 @@ Result<void> Engine::ready() {
   rt_.ring_entries = 4096;
   RINGC_TRY(host_, rt_.cgroups());
   RINGC_TRY(ring_, rt_.ring());
+  start_spawner();
   return outcome::success();
 }
 
@@ -173,6 +174,8 @@ void Engine::handle(const ring::Completion& c) {
     if (on_other) on_other(c);
     return;
   }
+  if (tok.tag == kSpawnerReply) return on_spawner_reply(c.res);
+  if (tok.tag == kSpawnerExit) return;  // reaped; its socket's EOF told the rest
   if (tok.slot >= slots_.size()) return;
   Slot& s = slots_[tok.slot];
   if (!s.used || s.generation != tok.generation) return;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <array>
@@ -29,6 +30,7 @@
 #include "core/restart.h"
 #include "core/runtime.h"
 #include "core/spawn.h"
+#include "core/spawner.h"
 #include "fsm/lifecycle.h"
 #include "ring/ring.h"
 
@@ -140,7 +142,11 @@ class Engine {
     kRmdir,        // one hierarchy's cgroup directory
     kStoreGone,    // the state directory
     kCgroupMade,   // the v2 directory, made by io-wq before the spawn
+    kSpawned,      // carried by a spawn request (no SQE: the reply names it)
   };
+  // Engine-wide completions (no slot): the spawner's replies and its exit.
+  static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
+  static constexpr uint16_t kSpawnerExit = ring::kOtherTagBase - 1;
   // Teardown, through the ring: the cgroup in every hierarchy, then the
   // state directory.
   enum class Teardown : uint8_t { idle, cgroups, store, done };
@@ -157,6 +163,7 @@ class Engine {
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;
+    bool spawning = false;               // a request is with the spawner
     std::chrono::milliseconds grace{0};  // of the stop under way
     pid_t pid = -1;
     int pidfd = -1, sock = -1;
@@ -202,6 +209,13 @@ class Engine {
   // there; false: the caller spawns at once (begin_launch makes it).
   bool queue_cgroup(uint32_t i);
   void on_cgroup_made(uint32_t i, int res);
+  // The init exists: wait for its exit and its handshake.
+  void attach(uint32_t i, const Spawned& child);
+  void charge_phases(const Timeline& tl);  // begin_launch's cgroup and clone3 phases
+  void start_spawner();
+  void arm_spawner_reply();
+  void on_spawner_reply(int res);
+  void on_spawner_gone();
   void send_signal(uint32_t i, int sig);
   void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
   void disarm(uint32_t i);
@@ -226,6 +240,13 @@ class Engine {
   // v2 parent cgroups made (and delegated) by an earlier launch: the next
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
+  // The spawner (core/spawner.h) and the one reply being received.
+  Spawner spawner_;
+  SpawnReply reply_{};
+  iovec reply_iov_{};
+  msghdr reply_msg_{};
+  alignas(cmsghdr) char reply_control_[CMSG_SPACE(2 * sizeof(int))]{};
+  siginfo_t spawner_info_{};
   EngineStats stats_;
 };
 

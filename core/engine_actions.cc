@@ -3,6 +3,7 @@
 // returns; the completions come back through Engine::handle.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -85,27 +86,52 @@ void Engine::on_cgroup_made(uint32_t i, int res) {
   }
 }
 
+void Engine::charge_phases(const Timeline& tl) {
+  tl.each([&](const char* phase, uint32_t us) {
+    std::string_view p = phase;
+    Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;
+    stats_.phase_ns[int(into)] += uint64_t(us) * 1000;
+  });
+}
+
 Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   Slot& s = slots_[i];
   Launch l;
   Timeline tl;
   InitOptions init;
   init.id = s.id;
-  auto r =
-      begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, {.tl = &tl, .v2_made = v2_made});
+  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running()};
+  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+  if (r && l.deferred) {
+    if (spawner_.send(token(i, kSpawned), s.id, s.prepared->bundle, s.cgroup)) {
+      ++s.pending;
+      s.spawning = true;
+      if (host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
+      charge_phases(tl);
+      return outcome::success();
+    }
+    // The spawner's socket is full (or it is gone): clone here.
+    l = Launch{};
+    lo.cgroup_ready = true;
+    lo.defer_spawn = false;
+    r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+  }
   if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
-  tl.each([&](const char* phase, uint32_t us) {
-    std::string_view p = phase;
-    Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;
-    stats_.phase_ns[int(into)] += uint64_t(us) * 1000;
-  });
+  charge_phases(tl);
   if (l.child.pid < 0) {
     s.exited = true;  // nothing to wait for
     if (!r) return r;
     return sys_error(EIO, "clone3");
   }
-  s.pid = l.child.pid;
-  s.sock = l.child.sock;
+  attach(i, l.child);
+  if (!r) return r;
+  return outcome::success();
+}
+
+void Engine::attach(uint32_t i, const Spawned& child) {
+  Slot& s = slots_[i];
+  s.pid = child.pid;
+  s.sock = child.sock;
   s.exited = false;
   s.oom_kills = 0;
   s.info = {};
@@ -115,25 +141,108 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   // is kept and polled.
   bool by_pid = ring_->features().waitid;
   if (by_pid) {
-    ::close(l.child.pidfd);
+    ::close(child.pidfd);
   } else {
-    s.pidfd = l.child.pidfd;
+    s.pidfd = child.pidfd;
   }
   ++s.pending;
   if (by_pid)
     ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info);
   else
     ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info);
-  if (!r) return r;
 
   s.msg = {};
   s.ts = ring::to_timespec(rt_.init_timeout);
   ++s.pending;
   if (!ring_->reserve(2) ||
-      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg))
-    return sys_error(EBUSY, "io_uring: no submission entry");
+      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg)) {
+    --s.pending;
+    s.error = "io_uring: no submission entry";
+    send_signal(i, SIGKILL);  // its exit completes the slot as a failed launch
+    return;
+  }
   ring::link_timeout(*ring_, &s.ts);
-  return outcome::success();
+}
+
+// The spawner pays off where the reactor's thread is the limit: with a few
+// cores the machine's CPUs are, and the spawner's extra hop and work only
+// cost. RINGC_SPAWNER=1 or 0 decides otherwise.
+void Engine::start_spawner() {
+  if (spawner_.running()) return;
+  const char* env = std::getenv("RINGC_SPAWNER");
+  cpu_set_t cpus;
+  bool many = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 4;
+  if (env ? std::string_view(env) != "1" : !many) return;
+  if (!spawner_.start()) return;  // inits are cloned here, as before
+  arm_spawner_reply();
+  ring::prep_child_exit_wait(*ring_, ring::Token{0, 0, kSpawnerExit}.pack(), spawner_.pid(),
+                             &spawner_info_);
+}
+
+void Engine::arm_spawner_reply() {
+  reply_iov_ = {&reply_, sizeof reply_};
+  reply_msg_ = {};
+  reply_msg_.msg_iov = &reply_iov_;
+  reply_msg_.msg_iovlen = 1;
+  reply_msg_.msg_control = reply_control_;
+  reply_msg_.msg_controllen = sizeof reply_control_;
+  ring::prep_recvmsg(*ring_, ring::Token{0, 0, kSpawnerReply}.pack(), spawner_.fd(), &reply_msg_,
+                     MSG_CMSG_CLOEXEC);
+}
+
+void Engine::on_spawner_reply(int res) {
+  if (res <= 0) return on_spawner_gone();
+  int fds[2] = {-1, -1};
+  for (cmsghdr* c = CMSG_FIRSTHDR(&reply_msg_); c; c = CMSG_NXTHDR(&reply_msg_, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+      std::memcpy(fds, CMSG_DATA(c), sizeof fds);
+  SpawnReply rep = reply_;
+  arm_spawner_reply();
+  auto tok = ring::Token::unpack(rep.token);
+  bool ok = res == int(sizeof rep) && tok.tag == kSpawned && tok.slot < slots_.size() &&
+            slots_[tok.slot].used && slots_[tok.slot].generation == tok.generation &&
+            slots_[tok.slot].spawning;
+  if (!ok) {  // cannot happen: a slot is not freed while its request is out
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+    return;
+  }
+  uint32_t i = tok.slot;
+  Slot& s = slots_[i];
+  auto t0 = Clock::now();
+  --s.pending;
+  s.spawning = false;
+  if (rep.pid < 0 || fds[0] < 0) {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+    s.exited = true;  // no init
+    rep.text[sizeof rep.text - 1] = 0;
+    s.error = rep.text[0] ? rep.text : "the spawner could not clone the init";
+    fire(i, fsm::Event::init_failed);
+  } else {
+    attach(i, Spawned{rep.pid, fds[0], fds[1]});
+    if (s.state != fsm::State::creating) send_signal(i, SIGKILL);  // deleted meanwhile
+  }
+  charge(Phase::clone3, t0);
+  if (s.used && s.state == fsm::State::deleting) advance_teardown(i);
+}
+
+// Requests still out will never be answered: those inits were not
+// cloned (or were, and will be found by nobody but their exit): each such
+// launch fails, and later ones clone here.
+void Engine::on_spawner_gone() {
+  spawner_.stopped();
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (!s.used || !s.spawning) continue;
+    s.spawning = false;
+    --s.pending;
+    s.exited = true;
+    s.error = "the spawner exited before it answered";
+    fire(i, fsm::Event::init_failed);
+    if (s.used && s.state == fsm::State::deleting) advance_teardown(i);
+  }
 }
 
 void Engine::act(uint32_t i, fsm::Action a, int sig) {

@@ -113,12 +113,14 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
-  if (!lo.v2_made) {
+  if (!lo.v2_made && !lo.cgroup_ready) {
     if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
       return Error{r.error(), fmt::format("create cgroup {}", cg)};
   }
   out.cgroup_made = true;
-  RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
+  if (!lo.cgroup_ready) {
+    RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
+  }
   mark("cgroup-create");
 
   SpawnPlan plan;
@@ -128,6 +130,10 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.cgroups = &host;
   const Namespace* user = p.spec.linux_cfg.find(NsType::user);
   plan.userns = user != nullptr;
+  if (lo.defer_spawn && !plan.userns && fifo.empty()) {
+    out.deferred = true;
+    return outcome::success();
+  }
   plan.v1_by_parent = lo.v1_by_parent && !plan.userns;
   // The parent opens the fifo: a child in a user namespace could not.
   sys::UniqueFd fifo_fd;

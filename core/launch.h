@@ -41,7 +41,8 @@ RecordFields record_fields(const Prepared& p, std::string_view id, std::string_v
 // What begin_launch got done, so that a failure can be undone exactly.
 struct Launch {
   bool cgroup_made = false;
-  Spawned child;  // pid -1 until clone3 succeeded
+  bool deferred = false;  // the cgroup is ready, clone3 is the spawner's
+  Spawned child;          // pid -1 until clone3 succeeded
 };
 
 // Makes the cgroup `cg` (the v2 part and its limits) and clones the init
@@ -55,10 +56,15 @@ struct Launch {
 // A terminal container needs init.console_fd.
 // v2_made: the caller has made the v2 directory already (the engine, through
 // its ring); its limits are still written here.
+// defer_spawn: stop once the cgroup is ready (out.deferred); the engine's
+// spawner clones the init. Ignored for a user namespace, whose maps the
+// caller writes right after clone3.
 struct LaunchOptions {
   Timeline* tl = nullptr;
   bool v1_by_parent = false;
   bool v2_made = false;
+  bool cgroup_ready = false;  // made and limited already: clone3 only
+  bool defer_spawn = false;
 };
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,

@@ -55,12 +55,13 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   // With the pid namespace in the same clone3, the user namespace owns it:
   // the container can mount its own /proc.
   if (plan.userns) flags |= CLONE_NEWUSER;
+  if (plan.as_sibling) flags |= CLONE_PARENT;
 
   int pidfd = -1;
   clone_args args{};
   args.flags = flags;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
+  args.exit_signal = plan.as_sibling ? 0 : SIGCHLD;  // with CLONE_PARENT, the caller's own
   args.cgroup = plan.cgroup_v2_fd >= 0 ? uint64_t(plan.cgroup_v2_fd) : 0;
   pid_t pid = sys::clone3(&args);
   if (pid < 0) {

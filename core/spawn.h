@@ -57,6 +57,9 @@ struct SpawnPlan {
   // idle). Otherwise the child makes them on its own core (an engine: the
   // reactor has other containers to launch).
   bool v1_by_parent = false;
+  // CLONE_PARENT: the init becomes a child of the caller's parent (the
+  // engine's spawner clones inits for the engine).
+  bool as_sibling = false;
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;

@@ -94,6 +94,14 @@ bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
   return true;
 }
 
+bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_recvmsg(s, fd, msg, flags);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;

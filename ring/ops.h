@@ -4,6 +4,7 @@
 
 #include <linux/time_types.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -37,6 +38,8 @@ bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool 
 // SQE is submitted (the kernel copies it then).
 bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
+// recvmsg(fd, msg, flags): msg and what it points to live until completion.
+bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
 bool prep_cancel(Ring& r, uint64_t target_user_data);
 

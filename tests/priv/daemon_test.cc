@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
+
+#include <fmt/format.h>
 #include <cstring>
 
 #include "cgroup/layout.h"
@@ -316,6 +319,40 @@ TEST_F(Daemon, AParentCgroupRemovedBetweenBatchesIsMadeAgain) {
       EXPECT_TRUE(rmdir(dir.c_str()) == 0 || errno == ENOENT) << dir << ": " << strerror(errno);
     }
   }
+}
+
+// With the spawner (forced here; it is on by default with 4 or more CPUs)
+// inits are cloned by a helper process as the daemon's children: they run,
+// exit and are reaped as ever. A spawner that dies is done without: the
+// next launches clone in the daemon itself.
+TEST_F(Daemon, TheSpawnerClonesInitsAndIsDoneWithoutWhenItDies) {
+  // The fixture's daemon has no spawner (2 CPUs here): start one that has.
+  kill(daemon_.pid, SIGTERM);
+  ASSERT_EQ(daemon_.wait(), 0);
+  setenv("RINGC_SPAWNER", "1", 1);
+  start_daemon();
+  unsetenv("RINGC_SPAWNER");
+  std::string children = slurp(fmt::format("/proc/{}/task/{}/children", daemon_.pid, daemon_.pid));
+  pid_t spawner = std::atoi(children.c_str());
+  ASSERT_GT(spawner, 0) << children;
+  EXPECT_EQ(slurp(fmt::format("/proc/{}/comm", spawner)), "ringc-spawner\n");
+
+  std::string prefix = id("sp");
+  Cmd r = via({"batch", "-b", bundle({"true"}), "--count", "100", "--parallel", "16", "--id-prefix",
+               prefix});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "100 ok, 0 failed")) << r.out;
+  std::string c = id("sp-run");
+  Cmd fg = via({"run", "-b", bundle({"sh", "-c", "exit 5"}), "--rm", c});
+  EXPECT_EQ(fg.code, 5) << fg.err;
+
+  ASSERT_EQ(kill(spawner, SIGKILL), 0);
+  wait_gone(spawner);
+  Cmd after = via({"batch", "-b", bundle({"true"}), "--count", "20", "--parallel", "4",
+                   "--id-prefix", prefix + "x"});
+  EXPECT_EQ(after.code, 0) << after.out << after.err;
+  EXPECT_TRUE(has(after.out, "20 ok, 0 failed")) << after.out;
+  EXPECT_EQ(via({"list", "-q"}).out, "");
 }
 
 }  // namespace ringc::test

@@ -1,0 +1,198 @@
+#include "core/spawner.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cgroup/manager.h"
+#include "core/id.h"
+#include "core/launch.h"
+#include "core/spawn.h"
+
+namespace ringc {
+
+namespace {
+void fill_error(SpawnReply& rep, const Error& e) {
+  rep.pid = -1;
+  rep.err = e.err();
+  std::string text = e.what();
+  std::strncpy(rep.text, text.c_str(), sizeof rep.text - 1);
+}
+
+// One request: read the bundle, clone the init into its cgroup (made and
+// limited by the engine) as the engine's child.
+struct Request {
+  uint64_t token = 0;
+  std::string id, bundle, cgroup;
+};
+
+// token, then three NUL-terminated strings.
+bool parse(const char* buf, size_t n, Request& r) {
+  if (n < sizeof r.token) return false;
+  std::memcpy(&r.token, buf, sizeof r.token);
+  std::string_view rest(buf + sizeof r.token, n - sizeof r.token);
+  std::string* parts[] = {&r.id, &r.bundle, &r.cgroup};
+  for (std::string* part : parts) {
+    size_t nul = rest.find('\0');
+    if (nul == std::string_view::npos) return false;
+    *part = std::string(rest.substr(0, nul));
+    rest.remove_prefix(nul + 1);
+  }
+  return true;
+}
+
+// The last bundles read, while their config.json is unchanged (same
+// inode, size and modification time): a batch reads one bundle once.
+Result<const Prepared*> prepared(const Request& req) {
+  struct Kept {
+    std::string bundle;
+    struct stat st;
+    Prepared p;
+  };
+  static std::vector<Kept> kept;
+  struct stat st;
+  std::string config = req.bundle + "/config.json";
+  if (::stat(config.c_str(), &st) < 0) return sys_error(errno, "stat " + config);
+  for (auto& k : kept)
+    if (k.bundle == req.bundle && k.st.st_ino == st.st_ino && k.st.st_size == st.st_size &&
+        k.st.st_mtim.tv_sec == st.st_mtim.tv_sec && k.st.st_mtim.tv_nsec == st.st_mtim.tv_nsec) {
+      RINGC_TRY(validate_id(req.id));
+      return &k.p;
+    }
+  RINGC_TRY(auto p, prepare(req.id, req.bundle));
+  if (kept.size() == 8) kept.erase(kept.begin());
+  kept.push_back({req.bundle, st, std::move(p)});
+  return &kept.back().p;
+}
+
+Result<Spawned> spawn_for(const Request& req) {
+  auto detected = cgroup::detect();
+  if (!detected) return Error{detected.error(), "detect cgroups"};
+  const cgroup::Host* host = detected.value();
+  RINGC_TRY(auto pp, prepared(req));
+  const Prepared& p = *pp;
+  if (p.spec.linux_cfg.find(NsType::user))
+    return ringc_error(Errc::bad_usage, "a user namespace is set up by the engine itself");
+  SpawnPlan plan;
+  plan.spec = &p.spec;
+  plan.bundle = p.bundle;
+  plan.rootfs = p.rootfs;
+  plan.cgroups = host;
+  plan.cgroup_path = req.cgroup;
+  plan.init.id = req.id;
+  plan.as_sibling = true;
+  auto v2 = cgroup::open_v2_dir(*host, req.cgroup);
+  if (!v2) return Error{v2.error(), "open cgroup " + req.cgroup};
+  plan.cgroup_v2_fd = v2.value();
+  auto spawned = spawn(plan);
+  if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+  return spawned;
+}
+
+void reply(int sock, const SpawnReply& rep, const int fds[2]) {
+  iovec iov{const_cast<SpawnReply*>(&rep), sizeof rep};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))];
+  if (fds[0] >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
+  }
+  ssize_t n;
+  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+}
+
+[[noreturn]] void serve(int sock) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::prctl(PR_SET_NAME, "ringc-spawner");
+  if (::getppid() == 1) ::_exit(0);  // the engine is already gone
+  static char buf[3 * 4096 + 64];
+  for (;;) {
+    ssize_t n = ::recv(sock, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(0);  // the engine closed its end
+    Request req;
+    if (!parse(buf, size_t(n), req)) continue;
+    SpawnReply rep{};
+    rep.token = req.token;
+    int fds[2] = {-1, -1};
+    if (auto s = spawn_for(req); s) {
+      rep.pid = s.value().pid;
+      fds[0] = s.value().pidfd;
+      fds[1] = s.value().sock;
+    } else {
+      fill_error(rep, s.error());
+    }
+    reply(sock, rep, fds);
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  }
+}
+}  // namespace
+
+Spawner::~Spawner() {
+  if (fd_ >= 0) ::close(fd_);  // the helper reads EOF and exits
+}
+
+Result<void> Spawner::start() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return sys_error(errno, "socketpair");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return sys_error(e, "fork the spawner");
+  }
+  if (pid == 0) {
+    // Only its end of the socket stays open: no client socket, ring or
+    // state fd of the engine's lives on in the helper or its inits.
+    int sock = ::fcntl(sv[1], F_DUPFD_CLOEXEC, 3);
+    if (sock != 3) {
+      if (::dup3(sock, 3, O_CLOEXEC) < 0) ::_exit(1);
+      sock = 3;
+    }
+    ::close_range(4, ~0U, 0);
+    serve(sock);
+  }
+  ::close(sv[1]);
+  // Non-blocking: a full socket means "clone it yourself", never a wait.
+  ::fcntl(sv[0], F_SETFL, O_NONBLOCK);
+  fd_ = sv[0];
+  pid_ = pid;
+  return outcome::success();
+}
+
+bool Spawner::send(uint64_t token, std::string_view id, std::string_view bundle,
+                   std::string_view cgroup) {
+  if (fd_ < 0) return false;
+  std::string msg(reinterpret_cast<const char*>(&token), sizeof token);
+  for (std::string_view part : {id, bundle, cgroup}) {
+    msg += part;
+    msg += '\0';
+  }
+  ssize_t n = ::send(fd_, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n == ssize_t(msg.size());
+}
+
+void Spawner::stopped() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace ringc
