@@ -55,8 +55,7 @@ std::string batch_json(const BatchReport& r) {
       r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
       r.to_running.p99, percentiles_json(r.to_running), percentiles_json(r.to_deleted),
       r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container,
-      r.reactor_cpu_us_per_container, phases,
-      r.peak_rss_kib, r.engine.queue_full, failures);
+      r.reactor_cpu_us_per_container, phases, r.peak_rss_kib, r.engine.queue_full, failures);
 }
 
 std::string batch_summary(const BatchReport& r, bool keep) {

@@ -25,6 +25,12 @@ std::string_view name(Phase p) {
 
 Engine::Engine(Runtime& rt) : rt_(rt) {}
 
+Engine::~Engine() {
+  if (!ring_ || !spawner_.running()) return;
+  uint64_t reply = ring::Token{0, 0, kSpawnerReply}.pack();
+  if (ring::prep_cancel(*ring_, reply)) (void)ring_->await(reply);
+}
+
 Result<void> Engine::ready() {
   if (ring_) return outcome::success();
   rt_.ring_entries = 4096;

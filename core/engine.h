@@ -84,6 +84,9 @@ struct EngineStats {
 class Engine {
  public:
   explicit Engine(Runtime& rt);
+  // The spawner's reply buffers are the engine's: its receive is
+  // cancelled, and its completion awaited, before they go.
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -216,6 +219,7 @@ class Engine {
   void arm_spawner_reply();
   void on_spawner_reply(int res);
   void on_spawner_gone();
+  siginfo_t reap_sink_{};  // exit status of inits nobody waits for
   void send_signal(uint32_t i, int sig);
   void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
   void disarm(uint32_t i);

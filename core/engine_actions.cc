@@ -216,6 +216,10 @@ void Engine::on_spawner_reply(int res) {
   if (rep.pid < 0 || fds[0] < 0) {
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
+    if (rep.pid > 0) {           // cloned, but its fds did not arrive: end it, reap it
+      ::kill(rep.pid, SIGKILL);  // our unreaped child: the pid is still its
+      ring::prep_child_exit_wait(*ring_, ring::kIgnored, rep.pid, &reap_sink_);
+    }
     s.exited = true;  // no init
     rep.text[sizeof rep.text - 1] = 0;
     s.error = rep.text[0] ? rep.text : "the spawner could not clone the init";

@@ -82,7 +82,7 @@ size_t Object::size() const {
   return v_ ? v_->size() : 0;
 }
 
-std::pair<std::string_view, Value> Object::member(size_t i) const {
+std::pair<std::string_view, Value> Object::at(size_t i) const {
   auto& m = v_->get_ref<const Json::object_t&>();
   auto it = m.begin() + std::ptrdiff_t(i);
   return {it->first, Value(&it->second)};

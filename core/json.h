@@ -47,31 +47,33 @@ class Value {
   const nlohmann::ordered_json* v_ = nullptr;
 };
 
+// Walks an Object or an Array by index.
+template <class C>
+class IndexIterator {
+ public:
+  IndexIterator(const C* c, size_t i) : c_(c), i_(i) {}
+  auto operator*() const { return c_->at(i_); }
+  IndexIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  bool operator!=(const IndexIterator& b) const { return i_ != b.i_; }
+
+ private:
+  const C* c_;
+  size_t i_;
+};
+
 // Members in document order: `for (auto [key, value] : object)`.
 class Object {
  public:
   Object() = default;
   explicit Object(const nlohmann::ordered_json* v) : v_(v) {}
   size_t size() const;
-  std::pair<std::string_view, Value> member(size_t i) const;
+  std::pair<std::string_view, Value> at(size_t i) const;
   Value operator[](std::string_view key) const { return Value(v_)[key]; }
-
-  class iterator {
-   public:
-    iterator(const Object* o, size_t i) : o_(o), i_(i) {}
-    std::pair<std::string_view, Value> operator*() const { return o_->member(i_); }
-    iterator& operator++() {
-      ++i_;
-      return *this;
-    }
-    bool operator!=(const iterator& b) const { return i_ != b.i_; }
-
-   private:
-    const Object* o_;
-    size_t i_;
-  };
-  iterator begin() const { return {this, 0}; }
-  iterator end() const { return {this, size()}; }
+  IndexIterator<Object> begin() const { return {this, 0}; }
+  IndexIterator<Object> end() const { return {this, size()}; }
 
  private:
   const nlohmann::ordered_json* v_ = nullptr;
@@ -84,23 +86,8 @@ class Array {
   explicit Array(const nlohmann::ordered_json* v) : v_(v) {}
   size_t size() const;
   Value at(size_t i) const;
-
-  class iterator {
-   public:
-    iterator(const Array* a, size_t i) : a_(a), i_(i) {}
-    Value operator*() const { return a_->at(i_); }
-    iterator& operator++() {
-      ++i_;
-      return *this;
-    }
-    bool operator!=(const iterator& b) const { return i_ != b.i_; }
-
-   private:
-    const Array* a_;
-    size_t i_;
-  };
-  iterator begin() const { return {this, 0}; }
-  iterator end() const { return {this, size()}; }
+  IndexIterator<Array> begin() const { return {this, 0}; }
+  IndexIterator<Array> end() const { return {this, size()}; }
 
  private:
   const nlohmann::ordered_json* v_ = nullptr;

@@ -140,13 +140,12 @@ class Reader;
 }
 // A LinuxResources object; base is its JSON pointer ("/linux/resources" in
 // config.json, "" in a file of its own).
-Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r,
-                                          json::Object resources, const std::string& base);
+Result<cgroup::Resources> parse_resources(const spec_detail::Reader& r, json::Object resources,
+                                          const std::string& base);
 
 // The less common process and linux fields (scheduler, ioPriority, LSM
 // labels; personality, timeOffsets, mountLabel): core/spec_process.cc.
-Result<void> parse_process_extras(const spec_detail::Reader& r, json::Object o,
-                                  Process& p);
+Result<void> parse_process_extras(const spec_detail::Reader& r, json::Object o, Process& p);
 Result<void> parse_linux_extras(const spec_detail::Reader& r, json::Object o, Linux& l);
 // hooks; errors name the field under "/hooks".
 Result<Hooks> parse_hooks(const spec_detail::Reader& r, json::Object o);
