@@ -27,6 +27,16 @@
 
 namespace ringc {
 
+// Blocks for one byte from the other side (the parent, or `start` on the
+// exec fifo); EOF or an error means it gave up, and the init ends.
+void await_byte(int fd) {
+  char b = 0;
+  ssize_t n;
+  do n = ::read(fd, &b, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(127);
+}
+
 namespace {
 // Namespaces by path are joined; new ones are unshared here, on the
 // child's core (DESIGN: the reactor must not pay for CLONE_NEWNET). The
@@ -61,19 +71,12 @@ Result<void> enter_namespaces(const Spec& spec) {
 // namespace the parent has made them and moved us in.
 Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
   const cgroup::Host& host = *plan.cgroups;
-  if (plan.v1_by_parent && !plan.userns) {
-    // The parent made them while we set up; its byte says they are there.
-    char ready = 0;
-    ssize_t n;
-    do n = ::read(sock, &ready, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(127);  // the parent gave up
-  } else if (!plan.userns) {   // in a user namespace, the parent has done it
-    if (auto r = cgroup::create(host, plan.cgroup_path, cgroup::Part::v1); !r)
-      return Error{r.error(), "create cgroup " + plan.cgroup_path};
-    RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v1));
-  }
-  if (!plan.userns) {
+  if (!plan.userns) {  // in a user namespace the parent made them and moved us in
+    if (plan.v1_by_parent) {
+      await_byte(sock);  // the parent made them while we set up
+    } else {
+      RINGC_TRY(make_v1_cgroups(host, *plan.spec, plan.cgroup_path));
+    }
     if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
       return neg_error(r, "join cgroup " + plan.cgroup_path);
   }
@@ -128,11 +131,7 @@ Result<void> hooks_before_pivot(const SpawnPlan& plan, int sock, pid_t host_pid)
     HandshakeMsg m{};
     m.kind = MsgKind::hooks;
     if (::send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) return sys_error(errno, "send hooks");
-    char go = 0;
-    ssize_t n;
-    do n = ::read(sock, &go, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(127);  // the runtime gave up: a hook failed
+    await_byte(sock);  // EOF: the runtime gave up, a hook failed
   }
   return run_hooks_in_init(h, HookKind::create_container,
                            hook_state_of(plan, "creating", host_pid));
@@ -168,11 +167,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   if (plan.userns) {
     // Wait for the parent to map us, then be root of our namespace.
-    char go = 0;
-    ssize_t n;
-    do n = ::read(sock, &go, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(127);  // the parent gave up
+    await_byte(sock);
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
       return sys_error(errno, "become root of the user namespace (is id 0 mapped?)");
   }
@@ -262,11 +257,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   // until start writes a byte; exec then closes it (O_CLOEXEC), and on the
   // socket the engine reads that close as exec_done. EOF (the engine went
   // away) ends the init.
-  char go = 0;
-  ssize_t n;
-  do n = ::read(go_fd, &go, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) ::_exit(127);
+  await_byte(go_fd);
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env, plan.init.extra_env);
   auto die = [](const Error& e) {

@@ -7,15 +7,18 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace ringc {
 
 namespace {
-// One message carrying one fd (SCM_RIGHTS) and a short payload.
+constexpr size_t kMaxFds = 2;
+
+// One message carrying up to kMaxFds fds (SCM_RIGHTS) and a payload.
 struct FdMessage {
   iovec iov;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))] = {};
   msghdr msg{};
 
   FdMessage(void* data, size_t len) : iov{data, len} {
@@ -57,16 +60,37 @@ Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreg
   return ends;
 }
 
-Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {
+Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
+                      std::string_view what) {
+  if (fds.size() > kMaxFds) return sys_error(EINVAL, std::string(what));
   std::string text(payload);
   FdMessage m(text.data(), text.size());
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0) return sys_error(errno, std::string(what));
+  if (fds.empty()) {
+    m.msg.msg_control = nullptr;
+    m.msg.msg_controllen = 0;
+  } else {
+    m.msg.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+  }
+  ssize_t n;
+  do n = ::sendmsg(sock, &m.msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return sys_error(errno, std::string(what));
   return outcome::success();
+}
+
+size_t received_fds(const msghdr& msg, std::span<int> out) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    std::memcpy(out.data(), CMSG_DATA(c), std::min(n, out.size()) * sizeof(int));
+    return n;
+  }
+  return 0;
 }
 
 Result<void> send_pidfd(const std::string& socket_path, int pidfd) {
@@ -106,11 +130,9 @@ Result<sys::UniqueFd> receive_fd(int sock, std::string* payload, bool wait) {
   ssize_t n = ::recvmsg(sock, &m.msg, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
   if (n < 0) return sys_error(errno, "receive the container's pty");
   if (payload) payload->assign(name, size_t(n));
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS)
+  int fd = -1;
+  if (received_fds(m.msg, {&fd, 1}) == 0)
     return ringc_error(Errc::init_failed, "the container's init sent no pty");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return sys::UniqueFd(fd);
 }
 

@@ -3,6 +3,9 @@
 // runc's --console-socket protocol.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,9 +31,16 @@ struct ConsoleEnds {
 Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
                                  std::string_view no_pty, std::string_view nowhere);
 
-// One fd over a unix socket (SCM_RIGHTS) with a short payload; errors
-// say `what`.
-Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what);
+// Up to two fds over a unix socket (SCM_RIGHTS, none when empty) with a
+// payload; errors say `what`.
+Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
+                      std::string_view what);
+inline Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {
+  return send_fds(sock, {&fd, 1}, payload, what);
+}
+// The fds of a received message's SCM_RIGHTS, into `out` (the rest of it
+// untouched); how many there were.
+size_t received_fds(const msghdr& msg, std::span<int> out);
 // --pidfd-socket (runc 1.2): connects to the caller's socket and sends the
 // process's pidfd. Nothing when the path is empty.
 Result<void> send_pidfd(const std::string& socket_path, int pidfd);

@@ -14,6 +14,7 @@
 
 #include "cgroup/freezer.h"
 #include "cgroup/manager.h"
+#include "core/console.h"
 #include "core/engine.h"
 #include "core/observe.h"
 #include "core/sys.h"
@@ -193,10 +194,7 @@ void Engine::arm_spawner_reply() {
 void Engine::on_spawner_reply(int res) {
   if (res <= 0) return on_spawner_gone();
   int fds[2] = {-1, -1};
-  for (cmsghdr* c = CMSG_FIRSTHDR(&reply_msg_); c; c = CMSG_NXTHDR(&reply_msg_, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
-      std::memcpy(fds, CMSG_DATA(c), sizeof fds);
+  received_fds(reply_msg_, fds);
   SpawnReply rep = reply_;
   arm_spawner_reply();
   auto tok = ring::Token::unpack(rep.token);
@@ -213,7 +211,7 @@ void Engine::on_spawner_reply(int res) {
   auto t0 = Clock::now();
   --s.pending;
   s.spawning = false;
-  if (rep.pid < 0 || fds[0] < 0) {
+  if (rep.pid < 0 || fds[0] < 0 || fds[1] < 0) {
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
     if (rep.pid > 0) {           // cloned, but its fds did not arrive: end it, reap it

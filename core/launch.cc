@@ -49,9 +49,7 @@ Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std
   };
   RINGC_TRY(write_map("uid_map", spec.linux_cfg.uid_mappings));
   RINGC_TRY(write_map("gid_map", spec.linux_cfg.gid_mappings));
-  if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
-    return Error{r.error(), "create cgroup " + cg};
-  RINGC_TRY(apply_limits(host, spec, cg, cgroup::Part::v1));
+  RINGC_TRY(make_v1_cgroups(host, spec, cg));
   if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
     return neg_error(r, "move the init into cgroup " + cg);
   if (::send(child.sock, "u", 1, MSG_NOSIGNAL) != 1) return sys_error(errno, "release the init");
@@ -66,6 +64,12 @@ Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std:
   auto r = cgroup::apply(host, cg, res, part);
   if (!r) return Error{r.error().code, "set linux.resources: write " + r.error().file};
   return outcome::success();
+}
+
+Result<void> make_v1_cgroups(const cgroup::Host& host, const Spec& spec, const std::string& cg) {
+  if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
+    return Error{r.error(), "create cgroup " + cg};
+  return apply_limits(host, spec, cg, cgroup::Part::v1);
 }
 
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
@@ -157,9 +161,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
     RINGC_TRY(map_and_place(host, p.spec, cg, out.child));
     mark("userns-maps");
   } else if (plan.v1_by_parent) {
-    if (auto r = cgroup::create(host, cg, cgroup::Part::v1); !r)
-      return Error{r.error(), "create cgroup " + cg};
-    RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v1));
+    RINGC_TRY(make_v1_cgroups(host, p.spec, cg));
     // An init that already failed has closed its end: its error waits on
     // the socket, and the handshake read reports it.
     (void)::send(out.child.sock, "c", 1, MSG_NOSIGNAL);

@@ -33,6 +33,11 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle);
 Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
                           cgroup::Part part);
 
+// The v1 directories of cg, with the spec's limits written: by the init
+// itself, by the parent of a CLI create while the init sets up, or for an
+// init in a user namespace of its own.
+Result<void> make_v1_cgroups(const cgroup::Host& host, const Spec& spec, const std::string& cg);
+
 // The record of a container whose init is `pid` (started at start_time,
 // clock ticks after boot), in state s.
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cgroup/manager.h"
+#include "core/console.h"
 #include "core/id.h"
 #include "core/launch.h"
 #include "core/spawn.h"
@@ -96,26 +97,6 @@ Result<Spawned> spawn_for(const Request& req) {
   return spawned;
 }
 
-void reply(int sock, const SpawnReply& rep, const int fds[2]) {
-  iovec iov{const_cast<SpawnReply*>(&rep), sizeof rep};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))];
-  if (fds[0] >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
-  }
-  ssize_t n;
-  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-}
-
 [[noreturn]] void serve(int sock) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::prctl(PR_SET_NAME, "ringc-spawner");
@@ -137,7 +118,8 @@ void reply(int sock, const SpawnReply& rep, const int fds[2]) {
     } else {
       fill_error(rep, s.error());
     }
-    reply(sock, rep, fds);
+    std::string_view payload(reinterpret_cast<const char*>(&rep), sizeof rep);
+    (void)send_fds(sock, std::span<const int>(fds, fds[0] >= 0 ? 2 : 0), payload, "reply");
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
   }
