@@ -214,9 +214,11 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
     return r.error();
   }
   RINGC_TRY(auto t, transition(o.id, fsm::State::created, fsm::Event::start));
-  RINGC_TRY(release_init(rt, o.id));
+  // The record first: once released, the program may already be asked
+  // about (`ps`, `state`) by whoever saw its output.
   RINGC_TRY(rt.store().write(o.id, record_fields(p, o.id, p.cgroup_path, l.pid,
                                                  process_start_time(l.pid).value_or(0), t.next)));
+  RINGC_TRY(release_init(rt, o.id));
   undo.disarm();
   rt.timeline.mark("start");
   if (auto h = hooks_after_start(rt, p.spec, o.id, l.pid, p.bundle); !h) {
