@@ -25,10 +25,22 @@ std::string_view name(Phase p) {
 
 Engine::Engine(Runtime& rt) : rt_(rt) {}
 
+// Requests that point into the slots (an exit's siginfo, a handshake's
+// message) or into the engine (the spawner's reply) are cancelled before
+// that memory goes: the ring outlives the engine, and a container left
+// running (batch --keep) may exit later into a reused mapping.
 Engine::~Engine() {
-  if (!ring_ || !spawner_.running()) return;
-  uint64_t reply = ring::Token{0, 0, kSpawnerReply}.pack();
-  if (ring::prep_cancel(*ring_, reply)) (void)ring_->await(reply);
+  if (!ring_) return;
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    const Slot& s = slots_[i];
+    if (!s.used) continue;
+    if (s.pid > 0 && !s.exited) (void)ring::cancel_now(*ring_, token(i, kExit));
+    if (s.sock >= 0) {
+      (void)ring::cancel_now(*ring_, token(i, kHandshake));
+      (void)ring::cancel_now(*ring_, token(i, kExecDone));
+    }
+  }
+  if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
 }
 
 Result<void> Engine::ready() {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace ringc::ring {
@@ -124,6 +125,17 @@ bool prep_cancel(Ring& r, uint64_t target_user_data) {
   io_uring_prep_cancel64(s, target_user_data, 0);
   io_uring_sqe_set_data64(s, kIgnored);
   return true;
+}
+
+bool cancel_now(Ring& r, uint64_t user_data) {
+  io_uring_sync_cancel_reg reg{};
+  reg.addr = user_data;
+  reg.flags = IORING_ASYNC_CANCEL_ALL;
+  reg.fd = -1;
+  reg.timeout.tv_sec = -1;  // no timeout: wait until each target is gone
+  reg.timeout.tv_nsec = -1;
+  int e = io_uring_register_sync_cancel(r.raw(), &reg);
+  return e == 0 || e == -ENOENT;
 }
 
 bool link_timeout(Ring& r, __kernel_timespec* ts) {

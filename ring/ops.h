@@ -42,6 +42,11 @@ bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
 bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);
 bool prep_cancel(Ring& r, uint64_t target_user_data);
+// Cancels every request carrying user_data and returns once the kernel is
+// done with them (IORING_REGISTER_SYNC_CANCEL): their buffers may be freed
+// right after. Their completions (-ECANCELED) stay queued for whoever reaps
+// next. False if the kernel lacks sync cancel (before 6.0) or refuses.
+bool cancel_now(Ring& r, uint64_t user_data);
 
 // Links a timeout to the SQE prepared just before: that operation is
 // cancelled (res -ECANCELED) when ts passes. ts must outlive the submission;

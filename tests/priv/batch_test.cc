@@ -4,8 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/engine.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
@@ -102,6 +107,54 @@ TEST_F(Priv, BatchRefusesBadInputBeforeMakingAnything) {
   EXPECT_EQ(badid.code, 1);
   EXPECT_TRUE(has(badid.err, "invalid container id")) << badid.err;
   EXPECT_EQ(ringc({"list", "-q"}).out, "");
+}
+
+// An engine that goes while a container it launched still runs (what
+// `batch --keep` leaves) takes its exit wait with it: the ring outlives the
+// engine, and the wait's siginfo lives in the engine's slots.
+TEST_F(Priv, EngineGoneCancelsTheWaitsOfWhatItLeftRunning) {
+  std::string c = id("left");
+  Runtime rt(root_);
+  auto p = prepare(c, bundle({"sleep", "60"}));
+  ASSERT_TRUE(p) << p.error().what();
+  {
+    Engine e(rt);
+    LaunchRequest req;
+    req.id = c;
+    req.cgroup_path = p.value().cgroup_path;
+    req.prepared = std::make_shared<const Prepared>(std::move(p).value());
+    ASSERT_TRUE(e.launch(std::move(req)));
+    while (!e.view(c) || e.view(c)->state != fsm::State::running) {
+      auto s = e.step();
+      ASSERT_TRUE(s) << s.error().what();
+    }
+  }
+  auto ring = rt.ring();
+  ASSERT_TRUE(ring);
+  // The cancelled wait's completion is posted when the ring is next
+  // entered (DEFER_TASKRUN): a NOP behind it flushes it out.
+  constexpr uint64_t kNop = 0x7e57;
+  io_uring_sqe* nop_sqe = ring.value()->sqe();
+  ASSERT_NE(nop_sqe, nullptr);
+  io_uring_prep_nop(nop_sqe);
+  io_uring_sqe_set_data64(nop_sqe, kNop);
+  std::vector<uint16_t> tags;
+  for (bool nop = false; !nop;) {
+    ASSERT_TRUE(ring.value()->wait());
+    ring::Completion done[16];
+    unsigned n = ring.value()->reap(done, 16);
+    for (unsigned i = 0; i < n; ++i) {
+      nop = nop || done[i].user_data == kNop;
+      // (a handshake's linked timeout, cancelled when the read came, is
+      // ring::kIgnored)
+      if (done[i].res == -ECANCELED && done[i].user_data != ring::kIgnored)
+        tags.push_back(ring::Token::unpack(done[i].user_data).tag);
+    }
+  }
+  EXPECT_EQ(tags.size(), 1u) << "cancelled tags: " << fmt::format("{}", fmt::join(tags, " "));
+  Cmd r = ringc({"state", c});
+  EXPECT_NE(r.out.find("\"status\": \"running\""), std::string::npos) << r.out;
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
 }
 
 }  // namespace ringc::test
