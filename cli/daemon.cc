@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -304,6 +305,16 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   }
   if (op == "stats") {
     server_->send(client, reply_ok(r.seq, stats_fields()));
+    return outcome::success();
+  }
+  if (op == "info") {
+    // Where the records are: a client runs exec, ps, update and
+    // events --stats itself against them, as it would without a daemon.
+    char abs[PATH_MAX];
+    const std::string& root = rt_.store().root();
+    std::string fields = "\"root\":" + json_quote(::realpath(root.c_str(), abs) ? abs : root);
+    fields += fmt::format(",\"pid\":{}", ::getpid());
+    server_->send(client, reply_ok(r.seq, fields));
     return outcome::success();
   }
   if (op == "batch") {

@@ -284,9 +284,14 @@ Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
   return 0;
 }
 
+Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local);
+
 // events: the daemon's stream of transitions and exits, one JSON per line,
-// until the daemon goes away (or the user interrupts).
+// until the daemon goes away (or the user interrupts). With --stats or
+// --interval, runc's stats, read from the cgroup as without a daemon.
 Result<int> remote_events(Context& ctx, std::span<const std::string> argv) {
+  for (const std::string& w : argv)
+    if (w == "--stats" || w.starts_with("--interval")) return on_daemon_root(ctx, argv, cmd_events);
   RINGC_TRY(auto a, parse(argv, {}, "events"));
   Request r;
   r.op = "subscribe";
@@ -309,6 +314,31 @@ Result<int> remote_stats(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto reply, call(ctx, r));
   std::fputs((reply.line + "\n").c_str(), stdout);
   return 0;
+}
+
+// exec, ps, update and events --stats: the CLI's own code, run here
+// against the daemon's state root (asked with `info`), as runc runs them
+// against its --root. The daemon keeps supervising the container meanwhile.
+Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local) {
+  Request r;
+  r.op = "info";
+  RINGC_TRY(auto reply, call(ctx, r));
+  auto root = reply_string(reply.line, "root");
+  if (!root || root->empty())
+    return ringc_error(Errc::init_failed, "the daemon did not say where its state root is");
+  Runtime rt(*root);
+  rt.warn = ctx.runtime.warn;
+  Context here{rt, ctx.log, ctx.systemd_cgroup, ""};
+  return local(here, argv);
+}
+Result<int> remote_exec(Context& ctx, std::span<const std::string> argv) {
+  return on_daemon_root(ctx, argv, cmd_exec);
+}
+Result<int> remote_ps(Context& ctx, std::span<const std::string> argv) {
+  return on_daemon_root(ctx, argv, cmd_ps);
+}
+Result<int> remote_update(Context& ctx, std::span<const std::string> argv) {
+  return on_daemon_root(ctx, argv, cmd_update);
 }
 
 Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
@@ -340,7 +370,8 @@ Handler remote_handler(std::string_view verb) {
       {"state", remote_state},   {"kill", remote_kill},     {"delete", remote_delete},
       {"list", remote_list},     {"events", remote_events}, {"batch", remote_batch},
       {"stats", remote_stats},   {"wait", remote_wait},     {"pause", remote_pause},
-      {"resume", remote_resume}};
+      {"resume", remote_resume}, {"exec", remote_exec},     {"ps", remote_ps},
+      {"update", remote_update}};
   for (auto& [name, h] : kRemote)
     if (name == verb) return h;
   return nullptr;

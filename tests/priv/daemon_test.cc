@@ -355,4 +355,32 @@ TEST_F(Daemon, TheSpawnerClonesInitsAndIsDoneWithoutWhenItDies) {
   EXPECT_EQ(via({"list", "-q"}).out, "");
 }
 
+TEST_F(Daemon, ExecPsUpdateAndStatsRunAgainstTheDaemonsRoot) {
+  std::string c = id("ex");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  // The client's own --root names nothing: the daemon says where its
+  // records are (`info`), and the CLI's exec, ps, update and events
+  // --stats run against them.
+  auto elsewhere = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--root", root_ + "-not-the-daemons", "--daemon", sock_});
+    return ringc(args);
+  };
+  Cmd e = elsewhere({"exec", c, "sh", "-c", "echo in $(hostname); exit 4"});
+  EXPECT_EQ(e.code, 4) << e.err;
+  EXPECT_EQ(e.out, "in ringc\n");
+  Cmd ps = elsewhere({"ps", c});
+  EXPECT_EQ(ps.code, 0) << ps.err;
+  EXPECT_TRUE(has(ps.out, "sleep 1000")) << ps.out;
+  ASSERT_EQ(elsewhere({"update", "--pids-limit", "77", c}).code, 0);
+  EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "77");
+  Cmd st = elsewhere({"events", "--stats", c});
+  EXPECT_EQ(st.code, 0) << st.err;
+  EXPECT_TRUE(has(st.out, "\"type\":\"stats\"")) << st.out;
+  Cmd none = elsewhere({"exec", id("nosuch"), "true"});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_TRUE(has(none.err, "does not exist")) << none.err;
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
+  EXPECT_EQ(via({"delete", "--force", c}).code, 0);
+}
+
 }  // namespace ringc::test
