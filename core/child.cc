@@ -204,7 +204,8 @@ Error child_main(const SpawnPlan& plan, int sock) {
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };
-  if (auto r = setup_rootfs(plan, join); !r) return r.error();
+  auto carry = setup_rootfs(plan, join);
+  if (!carry) return carry.error();
   if (auto r = join(); !r) return r.error();
   {
     int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -221,7 +222,7 @@ Error child_main(const SpawnPlan& plan, int sock) {
   }
   if (auto r = plan.init.no_pivot ? move_root_into(plan.rootfs) : pivot_into(plan.rootfs); !r)
     return r.error();
-  if (auto r = finish_rootfs(spec); !r) return r.error();
+  if (auto r = finish_rootfs(spec, carry.value()); !r) return r.error();
   if (auto r = set_names(spec); !r) return r.error();
   phase(3);
   if (plan.init.console_fd >= 0) {

@@ -443,8 +443,37 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   return int(cur);
 }
 
-Result<void> setup_rootfs(const SpawnPlan& plan,
-                          const std::function<Result<void>()>& before_cgroup) {
+constexpr char kEmptyDirName[] = ".ringc-masked";
+
+// An empty directory made on the container's /dev tmpfs and cloned
+// detached and read-only (open_tree, mount_setattr): the masked
+// directories are covered by it without a tmpfs of their own. Each
+// superblock costs the kernel shrinker maps sized by every memory cgroup
+// on the host, made when it is mounted and walked when each memory cgroup
+// goes. Nothing where /dev is not a tmpfs of the spec's (a bound /dev would
+// be the host's) or the kernel lacks the calls: finish_rootfs then mounts
+// a tmpfs as before.
+RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd) {
+  RootfsCarry c;
+  const Mount* dev = nullptr;
+  for (auto& m : spec.mounts)
+    if (m.destination == "/dev") dev = &m;
+  if (!dev || dev->type != "tmpfs" || spec.linux_cfg.masked_paths.empty()) return c;
+  auto dfd = open_in_root(rootfd, "/dev", false);
+  if (!dfd) return c;
+  sys::UniqueFd d(dfd.value());
+  if (::mkdirat(d.get(), kEmptyDirName, 01777) < 0) return c;
+  sys::UniqueFd tree(::open_tree(d.get(), kEmptyDirName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  if (tree.get() >= 0 && ::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
+    c.empty_dir = std::move(tree);
+  c.dev = std::move(d);
+  return c;
+}
+
+Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
+                                 const std::function<Result<void>()>& before_cgroup) {
   const Spec& spec = *plan.spec;
   unsigned long prop = MS_SLAVE | MS_REC;
   if (!spec.linux_cfg.rootfs_propagation.empty())
@@ -466,8 +495,11 @@ Result<void> setup_rootfs(const SpawnPlan& plan,
     if (!r) break;
   }
   if (r) r = setup_dev(spec, rootfd, plan.userns);
+  RootfsCarry carry;
+  if (r) carry = empty_dir_on_dev(spec, rootfd);
   ::close(rootfd);
-  return r;
+  if (!r) return r.error();
+  return carry;
 }
 
 Result<void> pivot_into(const std::string& rootfs) {
@@ -503,14 +535,13 @@ Result<void> move_root_into(const std::string& rootfs) {
   return outcome::success();
 }
 
-Result<void> finish_rootfs(const Spec& spec) {
+Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry) {
   for (auto& [k, v] : spec.linux_cfg.sysctl) {
     RINGC_TRY(write_sysctl(k, v));
   }
-  // Directories are covered by one empty read-only tmpfs, bound again over
-  // each after the first: one superblock instead of one per directory
-  // (each new superblock costs the kernel shrinker maps sized by every
-  // memory cgroup on the host). Files get /dev/null.
+  // Directories are covered by one empty read-only directory (the carried
+  // one, or else a tmpfs), bound again over each after the first: no
+  // superblock, or one, instead of one per directory. Files get /dev/null.
   const std::string* empty_dir = nullptr;
   for (auto& p : spec.linux_cfg.masked_paths) {
     struct stat st;
@@ -522,13 +553,19 @@ Result<void> finish_rootfs(const Spec& spec) {
     if (!S_ISDIR(st.st_mode)) {
       r = ::mount("/dev/null", p.c_str(), nullptr, MS_BIND, nullptr);
     } else if (!empty_dir) {
-      r = ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k");
+      r = carry.empty_dir.get() >= 0 ? ::move_mount(carry.empty_dir.get(), "", AT_FDCWD, p.c_str(),
+                                                    MOVE_MOUNT_F_EMPTY_PATH)
+                                     : -1;
+      if (r < 0) r = ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY, "size=0k");
       empty_dir = &p;
     } else {
       r = ::mount(empty_dir->c_str(), p.c_str(), nullptr, MS_BIND, nullptr);
     }
     if (r < 0) return sys_error(errno, "mask " + p);
   }
+  // Attached (a mount rooted at a removed directory cannot be): now it goes.
+  if (carry.dev.get() >= 0 && ::unlinkat(carry.dev.get(), kEmptyDirName, AT_REMOVEDIR) < 0)
+    return sys_error(errno, std::string("remove /dev/") + kEmptyDirName);
   for (auto& p : spec.linux_cfg.readonly_paths) {
     if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
       if (errno == ENOENT) continue;

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/spawn.h"
+#include "core/sys.h"
 
 namespace ringc {
 
@@ -34,16 +35,26 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file);
 // root, absolute link targets restart from it), like runc's securejoin.
 Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
+// What setup_rootfs leaves for finish_rootfs, across pivot_root.
+struct RootfsCarry {
+  // A detached, read-only clone of an empty directory made on the
+  // container's own /dev tmpfs, to cover the masked directories without a
+  // superblock of their own; -1 where /dev is not a tmpfs or the kernel
+  // lacks open_tree. The directory is removed once the clone is attached.
+  sys::UniqueFd empty_dir;
+  sys::UniqueFd dev;  // /dev, where it was made (O_PATH)
+};
+
 // Mounts in the spec's order; before the first cgroup mount it calls
 // before_cgroup (the child joins its cgroups and cgroup namespace there).
-Result<void> setup_rootfs(const SpawnPlan& plan,
-                          const std::function<Result<void>()>& before_cgroup);
+Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
+                                 const std::function<Result<void>()>& before_cgroup);
 Result<void> pivot_into(const std::string& rootfs);
 // --no-pivot (runc's, for a rootfs on ramfs, where pivot_root fails): the
 // rootfs is moved onto / and chrooted into. The host's root stays in the
 // mount namespace, so it is weaker than pivot_root; runc says the same.
 Result<void> move_root_into(const std::string& rootfs);
 // After pivot_root: sysctls, masked and read-only paths, read-only root.
-Result<void> finish_rootfs(const Spec& spec);
+Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry);
 
 }  // namespace ringc
