@@ -39,6 +39,7 @@ Engine::~Engine() {
       (void)ring::cancel_now(*ring_, token(i, kHandshake));
       (void)ring::cancel_now(*ring_, token(i, kExecDone));
     }
+    if (s.hooks && s.hooks->pidfd >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
   }
   if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
 }
@@ -95,12 +96,7 @@ void Engine::charge(Phase p, std::chrono::steady_clock::time_point since) {
 }
 
 Result<void> Engine::supports(const Prepared& p) {
-  // No hook runner or pty owner in the engine yet: refusing beats skipping.
-  if (p.spec.hooks.any())
-    return ringc_error(Errc::bad_usage,
-                       fmt::format("{}/config.json: hooks are run by the ringc CLI; the engine "
-                                   "(batch, daemon) does not run them yet",
-                                   p.bundle));
+  // No pty owner in the engine yet: refusing beats skipping.
   if (p.spec.process.terminal)
     return ringc_error(Errc::bad_usage,
                        fmt::format("{}/config.json: /process/terminal is true, and the engine "
@@ -166,6 +162,9 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool al
                                    fsm::name(e), fsm::name(e)));
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
+  // Why it stopped (a failed poststart) was its start's answer; its delete
+  // is judged on its own.
+  if (slots_[i].state == fsm::State::stopped) slots_[i].error.clear();
   slots_[i].grace = grace;
   fire(i, e, sig);
   if (all && e == fsm::Event::kill) (void)cgroup::signal_all(*host_, slots_[i].cgroup, sig);
@@ -224,6 +223,9 @@ void Engine::handle(const ring::Completion& c) {
     case kCgroupMade:
       on_cgroup_made(tok.slot, c.res);
       break;
+    case kHookExit:
+      on_hook_exit(tok.slot, c.res);
+      break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
 }
@@ -232,6 +234,10 @@ void Engine::on_handshake(uint32_t i, int res) {
   Slot& s = slots_[i];
   if (res > 0 && s.msg.kind == MsgKind::ready) {
     fire(i, fsm::Event::init_ready);
+    return;
+  }
+  if (res > 0 && s.msg.kind == MsgKind::hooks) {  // prestart and createRuntime, then it goes on
+    if (!run_hooks(i, HookPoint::create)) hooks_done(i, HookPoint::create, {});
     return;
   }
   if (res == -ECANCELED)
@@ -256,12 +262,17 @@ void Engine::on_exec_done(uint32_t i, int res) {
     s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
     return;
   }
-  fire(i, fsm::Event::exec_done);
+  if (!run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
 }
 
 void Engine::on_exit(uint32_t i, int res) {
   auto t0 = std::chrono::steady_clock::now();
   Slot& s = slots_[i];
+  if (s.hooks && s.hooks->point == HookPoint::poststart) {
+    s.hooks->exit_held = true;
+    s.hooks->exit_res = res;
+    return;
+  }
   if (s.pidfd >= 0 && !s.adopted && !ring_->features().waitid)
     (void)sys::waitid_nohang(s.pidfd, &s.info);
   s.exited = true;

@@ -146,13 +146,36 @@ class Engine {
     kStoreGone,    // the state directory
     kCgroupMade,   // the v2 directory, made by io-wq before the spawn
     kSpawned,      // carried by a spawn request (no SQE: the reply names it)
+    kHookExit,     // a hook process's exit (its timeout linked)
   };
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
   static constexpr uint16_t kSpawnerExit = ring::kOtherTagBase - 1;
   // Teardown, through the ring: the cgroup in every hierarchy, then the
   // state directory.
-  enum class Teardown : uint8_t { idle, cgroups, store, done };
+  enum class Teardown : uint8_t { idle, cgroups, store, poststop, done };
+
+  // The runtime's hooks at one point of the lifecycle, one process at a
+  // time, each exit a completion (core/engine_hooks.cc). Made only for a
+  // container whose config has hooks there.
+  enum class HookPoint : uint8_t {
+    create,     // prestart, createRuntime: the init waits before pivot_root
+    poststart,  // after the program's exec; `start` answers after them
+    poststop,   // after the container is gone; `delete` answers after them
+  };
+  struct HookRun {
+    HookPoint point;
+    uint8_t kind = 0;    // of the point's kinds
+    uint16_t index = 0;  // within that kind
+    int pidfd = -1;
+    bool timed_out = false;
+    // The init's exit, come while poststart hooks ran: handled after them,
+    // so that a start is answered before the exit it caused.
+    bool exit_held = false;
+    int exit_res = 0;
+    siginfo_t info{};
+    __kernel_timespec ts{};
+  };
   enum class Timer : uint8_t { none, grace, restart, rmdir, freeze };
 
   struct Slot {
@@ -189,6 +212,7 @@ class Engine {
     siginfo_t info{};
     HandshakeMsg msg{};
     __kernel_timespec ts{};
+    std::unique_ptr<HookRun> hooks;  // while hooks run
   };
 
   Result<void> ready();
@@ -214,6 +238,8 @@ class Engine {
   void on_cgroup_made(uint32_t i, int res);
   // The init exists: wait for its exit and its handshake.
   void attach(uint32_t i, const Spawned& child);
+  // The next message of the init, its timeout linked; false: no entry.
+  bool arm_handshake(uint32_t i);
   void charge_phases(const Timeline& tl);  // begin_launch's cgroup and clone3 phases
   void start_spawner();
   void arm_spawner_reply();
@@ -232,6 +258,11 @@ class Engine {
   void on_unlink(uint32_t i, Tag tag, int res);
   void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);
   void notify(uint32_t i, fsm::State from, fsm::Event e, bool gone = false);
+  // Hooks: false when the config has none at that point (nothing started).
+  bool run_hooks(uint32_t i, HookPoint p);
+  void next_hook(uint32_t i);
+  void on_hook_exit(uint32_t i, int res);
+  void hooks_done(uint32_t i, HookPoint p, std::string error);
 
   void charge(Phase p, std::chrono::steady_clock::time_point since);
 

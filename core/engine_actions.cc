@@ -152,17 +152,22 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   else
     ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info);
 
-  s.msg = {};
-  s.ts = ring::to_timespec(rt_.init_timeout);
-  ++s.pending;
-  if (!ring_->reserve(2) ||
-      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg)) {
-    --s.pending;
+  if (!arm_handshake(i)) {
     s.error = "io_uring: no submission entry";
     send_signal(i, SIGKILL);  // its exit completes the slot as a failed launch
-    return;
   }
+}
+
+bool Engine::arm_handshake(uint32_t i) {
+  Slot& s = slots_[i];
+  s.msg = {};
+  s.ts = ring::to_timespec(rt_.init_timeout);
+  if (!ring_->reserve(2) ||
+      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg))
+    return false;
   ring::link_timeout(*ring_, &s.ts);
+  ++s.pending;
+  return true;
 }
 
 // The spawner pays off where the reactor's thread is the limit: with a few
@@ -273,7 +278,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
         write_record(i);
         // No socket tells of the exec: the init execs as soon as it reads
         // the byte (or fails and exits, which the exit wait reports).
-        if (r) fire(i, fsm::Event::exec_done);
+        if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
         return;
       }
       static const char kGo = 'S';
@@ -467,7 +472,8 @@ void Engine::on_unlink(uint32_t i, Tag tag, int res) {
 // when the one before has completed.
 void Engine::advance_teardown(uint32_t i) {
   Slot& s = slots_[i];
-  if (!s.exited || s.timer != Timer::none || s.unlinks) return;  // exit, retry timer, unlinks
+  // Each step waits for the exit, a retry timer, unlinks and hooks in flight.
+  if (!s.exited || s.timer != Timer::none || s.unlinks || s.hooks) return;
   auto t0 = Clock::now();
   switch (s.teardown) {
     case Teardown::idle:
@@ -493,8 +499,9 @@ void Engine::advance_teardown(uint32_t i) {
       unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
       break;
     case Teardown::store:
-      s.teardown = Teardown::done;
+      s.teardown = run_hooks(i, HookPoint::poststop) ? Teardown::poststop : Teardown::done;
       break;
+    case Teardown::poststop:  // hooks_done moves on
     case Teardown::done:
       break;
   }

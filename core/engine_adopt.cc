@@ -14,9 +14,10 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     return ringc_error(Errc::exists, "container with id exists: " + std::string(r.id()));
   RestartPolicy restart{RestartKind(r.restart_kind()), int(r.restart_max())};
   std::shared_ptr<Prepared> p;
-  if (restart.kind != RestartKind::no) {
-    // A restart needs the whole spec again: read the bundle now.
-    // (A bundle that is gone drops the policy; `state` then shows "no".)
+  if (restart.kind != RestartKind::no || (r.flags() & kRecordHooks)) {
+    // A restart, or poststart and poststop hooks, need the whole spec
+    // again: read the bundle now. (A bundle that is gone drops the
+    // policy, and `state` then shows "no"; the hooks are not run.)
     if (auto full = prepare(r.id(), std::string(r.bundle())))
       p = std::make_shared<Prepared>(std::move(full).value());
   }

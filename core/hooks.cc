@@ -27,6 +27,20 @@ std::vector<char*> cstrings(const std::vector<std::string>& v) {
   return out;
 }
 
+Error failed(HookKind k, size_t i, const Hook& h, std::string_view why) {
+  return ringc_error(Errc::init_failed,
+                     fmt::format("{} hook #{} ({}): {}", hook_key(k), i, h.path, why));
+}
+
+Result<void> check_code(HookKind k, size_t i, const Hook& h, int code) {
+  if (code == 0) return outcome::success();
+  if (code == 127) return failed(k, i, h, "could not be executed (or exited 127)");
+  if (code > 128) return failed(k, i, h, fmt::format("killed by signal {}", code - 128));
+  return failed(k, i, h, fmt::format("exit status {}", code));
+}
+
+}  // namespace
+
 // Clones the hook with its stdin a pipe holding the state. The state is
 // far smaller than a pipe's buffer, so the write never waits for the hook.
 Result<int> start_hook(const Hook& h, const std::string& state) {
@@ -38,6 +52,11 @@ Result<int> start_hook(const Hook& h, const std::string& state) {
   int pidfd = -1;
   pid_t pid = sys::fork_pidfd(&pidfd);
   if (pid == 0) {
+    // Not what the runtime blocks or ignores (the daemon's signalfd).
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in[0], 0);
     ::execve(h.path.c_str(), argv.data(), envp.data());
     ::_exit(127);
@@ -53,25 +72,19 @@ Result<int> start_hook(const Hook& h, const std::string& state) {
   return pidfd;
 }
 
-Error failed(HookKind k, size_t i, const Hook& h, std::string_view why) {
-  return ringc_error(Errc::init_failed,
-                     fmt::format("{} hook #{} ({}): {}", hook_key(k), i, h.path, why));
-}
-
-Result<void> check_code(HookKind k, size_t i, const Hook& h, int code) {
-  if (code == 0) return outcome::success();
-  if (code == 127) return failed(k, i, h, "could not be executed (or exited 127)");
-  if (code > 128) return failed(k, i, h, fmt::format("killed by signal {}", code - 128));
-  return failed(k, i, h, fmt::format("exit status {}", code));
-}
-
 // No timeout: the spec lets a hook run as long as it likes. The ring
 // still needs a deadline; a day stands for none.
-std::chrono::milliseconds deadline(const Hook& h) {
+std::chrono::milliseconds hook_timeout(const Hook& h) {
   if (h.timeout_s) return std::chrono::seconds(*h.timeout_s);
   return std::chrono::hours(24);
 }
-}  // namespace
+
+Result<void> hook_result(HookKind k, size_t index, const Hook& h, int code, bool timed_out) {
+  if (timed_out)
+    return failed(k, index, h,
+                  fmt::format("timed out after {} s, killed", h.timeout_s.value_or(0)));
+  return check_code(k, index, h, code);
+}
 
 std::string_view hook_key(HookKind k) {
   return kKeys[int(k)];
@@ -109,14 +122,14 @@ Result<void> run_hooks(ring::Ring& r, const Hooks& hooks, HookKind k, const std:
   for (auto& h : hooks[k]) {
     RINGC_TRY(auto pidfd, start_hook(h, state));
     sys::UniqueFd owned(pidfd);
-    auto code = await_exit(r, pidfd, true, deadline(h));
+    auto code = await_exit(r, pidfd, true, hook_timeout(h));
     if (!code && code.error().is(Errc::timed_out)) {
       sys::pidfd_send_signal(pidfd, SIGKILL);
       (void)await_exit(r, pidfd, true, std::chrono::seconds(10));
-      return failed(k, i, h, fmt::format("timed out after {} s, killed", *h.timeout_s));
+      return hook_result(k, i, h, -1, true);
     }
     if (!code) return code.error();
-    RINGC_TRY(check_code(k, i, h, code.value()));
+    RINGC_TRY(hook_result(k, i, h, code.value(), false));
     ++i;
   }
   return outcome::success();
@@ -136,8 +149,7 @@ Result<void> run_hooks_in_init(const Hooks& hooks, HookKind k, const std::string
     siginfo_t info{};
     if (::waitid(idtype_t(P_PIDFD), id_t(pidfd), &info, WEXITED) < 0)
       return sys_error(errno, "wait for hook " + h.path);
-    if (n == 0) return failed(k, i, h, fmt::format("timed out after {} s, killed", *h.timeout_s));
-    RINGC_TRY(check_code(k, i, h, exit_code(info)));
+    RINGC_TRY(hook_result(k, i, h, exit_code(info), n == 0));
     ++i;
   }
   return outcome::success();

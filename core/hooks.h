@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,14 @@ struct Hooks {
 std::string hook_state(std::string_view oci_version, std::string_view id, std::string_view status,
                        pid_t pid, std::string_view bundle,
                        const std::vector<std::pair<std::string, std::string>>& annotations);
+
+// The pieces of one hook's run, for callers that wait on their own (the
+// engine's reactor): start_hook clones it with the state on its stdin and
+// returns its pidfd; hook_result judges its exit code (or its timeout),
+// naming the hook; hook_timeout is its deadline (a day stands for none).
+Result<int> start_hook(const Hook& h, const std::string& state);
+Result<void> hook_result(HookKind k, size_t index, const Hook& h, int code, bool timed_out);
+std::chrono::milliseconds hook_timeout(const Hook& h);
 
 // Runs the hooks of kind k one after another in the runtime: each exit is
 // a completion on the ring with the hook's timeout linked; an overrunning

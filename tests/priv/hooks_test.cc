@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -123,11 +124,68 @@ TEST_F(Priv, PoststartFailureStopsPoststopFailureWarns) {
   EXPECT_EQ(r.err, "ringc: warning: poststop hook #0 (" + h + "): exit status 2\n");
 }
 
-TEST_F(Priv, EngineRefusesHooks) {
-  std::string hooks = "{\"poststop\": [{\"path\": \"/bin/true\"}]}";
-  Cmd r = ringc({"batch", "-b", bundle({"true"}, with_hooks(hooks)), "--count", "1"});
+// The engine runs the runtime's hooks at the same points, each exit a
+// completion: a batch, one at a time, gives each container the CLI's order
+// and states (startContainer prints inside, as with the CLI).
+TEST_F(Priv, EngineRunsEachHookAtItsPoint) {
+  std::string dir = root_ + ".hooks";
+  std::string h = recorder(dir);
+  std::string hooks = "{\"prestart\": [" + hook(h, "prestart") + "], \"createRuntime\": [" +
+                      hook(h, "createRuntime") + "], \"createContainer\": [" +
+                      hook(h, "createContainer") + "], \"poststart\": [" + hook(h, "poststart") +
+                      "], \"poststop\": [" + hook(h, "poststop") + "]}";
+  std::string prefix = id("eh");
+  Cmd r = ringc({"batch", "-b", bundle({"true"}, with_hooks(hooks)), "--count", "3", "--parallel",
+                 "1", "--id-prefix", prefix});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  std::string one = "prestart\ncreateRuntime\ncreateContainer\npoststart\npoststop\n";
+  EXPECT_EQ(slurp(dir + "/order"), one + one + one);
+  std::string last = "\"id\":\"" + prefix + "-2\",\"status\":";
+  EXPECT_NE(slurp(dir + "/prestart.json").find(last + "\"creating\",\"pid\":"), std::string::npos);
+  EXPECT_NE(slurp(dir + "/poststart.json").find(last + "\"running\",\"pid\":"), std::string::npos);
+  EXPECT_NE(slurp(dir + "/poststop.json").find(last + "\"stopped\",\"pid\":0"), std::string::npos);
+}
+
+// Through the daemon a hook fails as it does through the CLI: prestart
+// fails the create and leaves nothing (TearDown checks), an overrunning
+// createRuntime is killed by its ring timeout, a failing poststart stops
+// the container and fails the run, a failing poststop only warns.
+TEST_F(Priv, DaemonHooksFailAsTheClisDo) {
+  std::string dir = root_ + ".hooks";
+  std::string h = recorder(dir);
+  std::string sock = root_ + ".sock";
+  Running d = ringc_async({"daemon", "--socket", sock});
+  ASSERT_NE(d.read_line().find("listening"), std::string::npos);
+  auto via = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--daemon", sock});
+    return ringc(args);
+  };
+  auto failing = [&](const char* kind, const char* code) {
+    return with_hooks("{\"" + std::string(kind) + "\": [" +
+                      hook(h, kind, std::string(", \"env\": [\"FAIL=") + code + "\"]") + "]}");
+  };
+  Cmd r = via({"run", "-d", "-b", bundle({"sleep", "100"}, failing("prestart", "3")), id("pre")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("hooks are run by the ringc CLI"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "ringc: prestart hook #0 (" + h + "): exit status 3\n");
+  std::string hang =
+      "{\"createRuntime\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"60\"], "
+      "\"timeout\": 1}]}";
+  r = via({"run", "-d", "-b", bundle({"sleep", "100"}, with_hooks(hang)), id("hang")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: createRuntime hook #0 (/bin/sleep): timed out after 1 s, killed\n");
+  std::string post = id("post");
+  r = via({"run", "-d", "-b", bundle({"sleep", "100"}, failing("poststart", "4")), post});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: container stopped: poststart hook #0 (" + h + "): exit status 4\n");
+  EXPECT_NE(via({"state", post}).out.find("\"status\": \"stopped\""), std::string::npos);
+  EXPECT_EQ(via({"delete", post}).code, 0);
+  std::string stop = id("stop");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "100"}, failing("poststop", "5")), stop}).code,
+            0);
+  EXPECT_EQ(via({"delete", "--force", stop}).code, 0);
+  EXPECT_EQ(slurp(dir + "/order"), "prestart\npoststart\npoststop\n");
+  kill(d.pid, SIGTERM);
+  EXPECT_EQ(d.wait(), 0);
 }
 
 }  // namespace ringc::test
