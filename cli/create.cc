@@ -13,7 +13,7 @@
 namespace ringc::cli {
 
 Result<void> refuse_local_only_flags(const Args& a, std::string_view command) {
-  for (const char* flag : {"console-socket", "pidfd-socket", "no-pivot", "no-new-keyring"})
+  for (const char* flag : {"pidfd-socket"})
     if (a.has(flag))
       return ringc_error(Errc::bad_usage,
                          fmt::format("{}: --{} is not supported with --daemon", command, flag));

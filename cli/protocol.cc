@@ -61,6 +61,11 @@ Result<Request> parse_request(std::string_view line) {
   RINGC_TRY(r.keep, bool_field(o, "keep", false));
   RINGC_TRY(r.rm, bool_field(o, "rm", false));
   RINGC_TRY(r.wait, bool_field(o, "wait", false));
+  RINGC_TRY(r.console_socket, str_field(o, "console_socket", ""));
+  if (!r.console_socket.empty() && r.console_socket[0] != '/')
+    return bad("console_socket", "must be an absolute path");
+  RINGC_TRY(r.no_pivot, bool_field(o, "no_pivot", false));
+  RINGC_TRY(r.no_new_keyring, bool_field(o, "no_new_keyring", false));
   RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
   r.count = uint64_t(count.value_or(0));
   RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
@@ -83,6 +88,9 @@ std::string request_json(const Request& r) {
   if (r.keep) out += ",\"keep\":true";
   if (r.rm) out += ",\"rm\":true";
   if (r.wait) out += ",\"wait\":true";
+  if (!r.console_socket.empty()) out += ",\"console_socket\":" + json_quote(r.console_socket);
+  if (r.no_pivot) out += ",\"no_pivot\":true";
+  if (r.no_new_keyring) out += ",\"no_new_keyring\":true";
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

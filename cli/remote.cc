@@ -139,6 +139,11 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = std::string(cwd) + "/" + bundle;
   r.bundle = bundle;
   r.rm = a.has("rm");
+  if (std::string cs = a.get("console-socket"); !cs.empty())
+    r.console_socket =
+        cs[0] == '/' || !::getcwd(cwd, sizeof cwd) ? cs : std::string(cwd) + "/" + cs;
+  r.no_pivot = a.has("no-pivot");
+  r.no_new_keyring = a.has("no-new-keyring");
   // In the foreground the reply comes at the exit (and --rm cannot remove
   // the container before a separate wait could ask for its status).
   r.wait = run && !a.has("detach");

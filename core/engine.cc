@@ -95,13 +95,16 @@ void Engine::charge(Phase p, std::chrono::steady_clock::time_point since) {
           .count());
 }
 
-Result<void> Engine::supports(const Prepared& p) {
-  // No pty owner in the engine yet: refusing beats skipping.
-  if (p.spec.process.terminal)
+Result<void> Engine::supports(const Prepared& p, bool console_socket) {
+  if (p.spec.process.terminal && !console_socket)
     return ringc_error(Errc::bad_usage,
                        fmt::format("{}/config.json: /process/terminal is true, and the engine "
-                                   "(batch, daemon) has no console socket to hand a pty to",
+                                   "(batch, daemon) needs a console socket to hand the pty to "
+                                   "(create or run -d with --console-socket)",
                                    p.bundle));
+  if (!p.spec.process.terminal && console_socket)
+    return ringc_error(Errc::bad_usage,
+                       "--console-socket: process.terminal is false, there is no pty to send");
   return outcome::success();
 }
 
@@ -111,7 +114,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   RINGC_TRY(validate_id(req.id));
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
-  RINGC_TRY(supports(*req.prepared));
+  RINGC_TRY(supports(*req.prepared, !req.console_socket.empty()));
   RINGC_TRY(rt_.store().claim(req.id));
   charge(Phase::claim, t0);
 
@@ -123,6 +126,9 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.start = req.start;
   s.remove_on_exit = req.remove_on_exit;
   s.restart = req.restart;
+  s.console_socket = std::move(req.console_socket);
+  s.no_pivot = req.no_pivot;
+  s.no_new_keyring = req.no_new_keyring;
   by_id_.emplace(s.id, i);
   ++stats_.launches;
   notify(i, fsm::State::creating, fsm::Event::create);

@@ -43,6 +43,10 @@ struct LaunchRequest {
   bool start = true;            // run: start as soon as the init is ready
   bool remove_on_exit = false;  // delete once exited (batch, run --rm)
   RestartPolicy restart;
+  // runc's create flags: the pty master goes to this socket (a terminal
+  // needs one), and the init's no-pivot and no-new-keyring.
+  std::string console_socket;
+  bool no_pivot = false, no_new_keyring = false;
 };
 
 // What the engine tells its owner: each transition, and the end of a
@@ -93,9 +97,10 @@ class Engine {
   // Claims the id and brings the init to life; the rest (ready, start,
   // exit) comes as notices. An error here means nothing was made.
   Result<void> launch(LaunchRequest req);
-  // What the engine cannot do for a bundle (hooks, a terminal), refused
-  // by name before anything is made.
-  static Result<void> supports(const Prepared& p);
+  // What the engine cannot do for a bundle, refused by name before
+  // anything is made: a terminal with no console socket to hand it to
+  // (or a console socket and no terminal, as runc refuses).
+  static Result<void> supports(const Prepared& p, bool console_socket = false);
   // A user's request: start, kill (sig; to every process of the container
   // with all), stop (sig, then KILL when `grace` has passed), remove,
   // force_remove, pause, resume.
@@ -186,6 +191,8 @@ class Engine {
     std::shared_ptr<const Prepared> prepared;
     std::string cgroup;
     bool start = true, remove_on_exit = false;
+    bool no_pivot = false, no_new_keyring = false;
+    std::string console_socket;  // connected again for each run of the init
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;

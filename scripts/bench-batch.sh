@@ -46,6 +46,11 @@ inner() {
       end=$(date +%s.%N)
       ok=$((count - $(grep -c . "$root/$rt.err" || true)))
       other[$rt]=$(rate "$ok" "$start" "$end")
+      # A runtime that failed may leave its containers' cgroups (crun in
+      # the pure-v2 view does): empty directories, removed here.
+      for d in /sys/fs/cgroup/"$rt"-* /sys/fs/cgroup/*/"$rt"-*; do
+        [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+      done
     done
     printf '%-9s %10.0f %10s %10s %12s %12s\n' "$k" "$ringc_rate" "${other[runc]}" \
       "${other[crun]}" "$(ratio "$ringc_rate" "${other[runc]}")" \

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -145,6 +146,44 @@ TEST_F(Priv, NoPivotAndSessionKeyring) {
   b = bundle({"sh", "-c", "grep -c _ses." + c + " /proc/keys"}, unmask);
   r = ringc({"run", "--no-new-keyring", "-b", b, c});
   EXPECT_EQ(r.out, "0\n") << r.err;
+}
+
+// Through a daemon, runc's create flags reach the init the same way: the
+// pty master goes to --console-socket (the daemon connects to it), and
+// --no-pivot and --no-new-keyring are the init's.
+TEST_F(Priv, DaemonHandsThePtyToTheConsoleSocket) {
+  std::string sock = root_ + ".sock";
+  Running d = ringc_async({"daemon", "--socket", sock});
+  ASSERT_NE(d.read_line().find("listening"), std::string::npos);
+  std::string console = root_ + ".console.sock";
+  int lfd = listen_unix(console);
+  auto tty_unmasked = [](std::string& c) {
+    terminal_on(c);
+    replace(c, "\"/proc/keys\",", "");
+  };
+  for (const char* flag : {"--no-new-keyring", "--no-pivot"}) {
+    std::string c = id("dtty");
+    std::string b =
+        bundle({"sh", "-c", "tty; grep -c _ses." + c + " /proc/keys; echo done"}, tty_unmasked);
+    Cmd r = ringc({"--daemon", sock, "create", flag, "--console-socket", console, "-b", b, c});
+    ASSERT_EQ(r.code, 0) << r.err;
+    int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    ASSERT_GE(conn, 0);
+    auto received = receive_fd(conn, nullptr, true);
+    ASSERT_TRUE(received) << received.error().what();
+    ASSERT_EQ(ringc({"--daemon", sock, "start", c}).code, 0);
+    std::string keyrings = std::string(flag) == "--no-new-keyring" ? "0" : "1";
+    EXPECT_EQ(drain(received.value().get()), "/dev/pts/0\r\n" + keyrings + "\r\ndone\r\n") << flag;
+    close(conn);
+    EXPECT_EQ(ringc({"--daemon", sock, "delete", "--force", c}).code, 0);
+  }
+  close(lfd);
+  // A terminal with no socket to hand it to is refused by name.
+  Cmd r = ringc({"--daemon", sock, "run", "-d", "-b", bundle({"true"}, terminal_on), id("nosock")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("needs a console socket"), std::string::npos) << r.err;
+  kill(d.pid, SIGTERM);
+  EXPECT_EQ(d.wait(), 0);
 }
 
 }  // namespace ringc::test

@@ -13,6 +13,8 @@ TEST(Protocol, RequestRoundTrip) {
   r.bundle = "/b \"q\"";
   r.rm = true;
   r.restart = {RestartKind::on_failure, 3};
+  r.console_socket = "/run/c.sock";
+  r.no_pivot = true;
   std::string line = request_json(r);
   ASSERT_EQ(line.back(), '\n');
   auto back = parse_request(line.substr(0, line.size() - 1));
@@ -22,6 +24,9 @@ TEST(Protocol, RequestRoundTrip) {
   EXPECT_TRUE(back.value().rm);
   EXPECT_EQ(back.value().restart.max, 3);
   EXPECT_EQ(back.value().seq, "null");
+  EXPECT_EQ(back.value().console_socket, "/run/c.sock");
+  EXPECT_TRUE(back.value().no_pivot);
+  EXPECT_FALSE(back.value().no_new_keyring);
 }
 
 TEST(Protocol, SeqIsEchoedVerbatim) {
@@ -44,6 +49,7 @@ TEST(Protocol, BadRequestsNameTheField) {
       {R"({"op":"run","force":"yes"})", "/force: must be true or false"},
       {R"({"op":"batch","count":0})", "/count: must be a whole number from 1"},
       {R"({"op":"run","restart":"often"})", "/restart: invalid restart policy"},
+      {R"({"op":"create","console_socket":"c.sock"})", "/console_socket: must be an absolute"},
   };
   for (auto& c : cases) {
     auto r = parse_request(c.line);
