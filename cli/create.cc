@@ -13,10 +13,6 @@
 namespace ringc::cli {
 
 Result<void> refuse_local_only_flags(const Args& a, std::string_view command) {
-  for (const char* flag : {"pidfd-socket"})
-    if (a.has(flag))
-      return ringc_error(Errc::bad_usage,
-                         fmt::format("{}: --{} is not supported with --daemon", command, flag));
   if (a.get("preserve-fds", "0") != "0")
     return ringc_error(Errc::bad_usage,
                        fmt::format("{}: --preserve-fds is not supported with --daemon", command));

@@ -232,9 +232,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     lr.start = op == "run";
     lr.remove_on_exit = r.rm;
     lr.restart = r.restart;
-    lr.console_socket = r.console_socket;
-    lr.no_pivot = r.no_pivot;
-    lr.no_new_keyring = r.no_new_keyring;
+    lr.flags = {r.console_socket, r.pidfd_socket, r.no_pivot, r.no_new_keyring};
     Until until = op == "create" ? Until::created
                   : !r.wait      ? Until::running
                   : r.rm         ? Until::removed

@@ -64,6 +64,9 @@ Result<Request> parse_request(std::string_view line) {
   RINGC_TRY(r.console_socket, str_field(o, "console_socket", ""));
   if (!r.console_socket.empty() && r.console_socket[0] != '/')
     return bad("console_socket", "must be an absolute path");
+  RINGC_TRY(r.pidfd_socket, str_field(o, "pidfd_socket", ""));
+  if (!r.pidfd_socket.empty() && r.pidfd_socket[0] != '/')
+    return bad("pidfd_socket", "must be an absolute path");
   RINGC_TRY(r.no_pivot, bool_field(o, "no_pivot", false));
   RINGC_TRY(r.no_new_keyring, bool_field(o, "no_new_keyring", false));
   RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
@@ -89,6 +92,7 @@ std::string request_json(const Request& r) {
   if (r.rm) out += ",\"rm\":true";
   if (r.wait) out += ",\"wait\":true";
   if (!r.console_socket.empty()) out += ",\"console_socket\":" + json_quote(r.console_socket);
+  if (!r.pidfd_socket.empty()) out += ",\"pidfd_socket\":" + json_quote(r.pidfd_socket);
   if (r.no_pivot) out += ",\"no_pivot\":true";
   if (r.no_new_keyring) out += ",\"no_new_keyring\":true";
   if (r.op == "batch")

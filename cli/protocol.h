@@ -23,7 +23,7 @@ struct Request {
   bool wait = false;  // run: reply at the exit, with its code
   uint64_t count = 0, parallel = 1;
   RestartPolicy restart;
-  std::string console_socket;  // create, run: absolute
+  std::string console_socket, pidfd_socket;  // create, run: absolute
   bool no_pivot = false, no_new_keyring = false;
 };
 

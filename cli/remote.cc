@@ -139,9 +139,12 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = std::string(cwd) + "/" + bundle;
   r.bundle = bundle;
   r.rm = a.has("rm");
-  if (std::string cs = a.get("console-socket"); !cs.empty())
-    r.console_socket =
-        cs[0] == '/' || !::getcwd(cwd, sizeof cwd) ? cs : std::string(cwd) + "/" + cs;
+  auto absolute = [&](std::string path) {
+    if (path.empty() || path[0] == '/' || !::getcwd(cwd, sizeof cwd)) return path;
+    return std::string(cwd) + "/" + path;
+  };
+  r.console_socket = absolute(a.get("console-socket"));
+  r.pidfd_socket = absolute(a.get("pidfd-socket"));
   r.no_pivot = a.has("no-pivot");
   r.no_new_keyring = a.has("no-new-keyring");
   // In the foreground the reply comes at the exit (and --rm cannot remove

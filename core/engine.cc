@@ -2,6 +2,8 @@
 // The actions each transition asks for are in engine_actions.cc.
 #include "core/engine.h"
 
+#include "core/console.h"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -114,7 +116,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   RINGC_TRY(validate_id(req.id));
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
-  RINGC_TRY(supports(*req.prepared, !req.console_socket.empty()));
+  RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty()));
   RINGC_TRY(rt_.store().claim(req.id));
   charge(Phase::claim, t0);
 
@@ -126,9 +128,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.start = req.start;
   s.remove_on_exit = req.remove_on_exit;
   s.restart = req.restart;
-  s.console_socket = std::move(req.console_socket);
-  s.no_pivot = req.no_pivot;
-  s.no_new_keyring = req.no_new_keyring;
+  if (req.flags.any()) s.flags = std::make_unique<const InitFlags>(std::move(req.flags));
   by_id_.emplace(s.id, i);
   ++stats_.launches;
   notify(i, fsm::State::creating, fsm::Event::create);
@@ -239,6 +239,17 @@ void Engine::handle(const ring::Completion& c) {
 void Engine::on_handshake(uint32_t i, int res) {
   Slot& s = slots_[i];
   if (res > 0 && s.msg.kind == MsgKind::ready) {
+    if (s.flags && !s.flags->pidfd_socket.empty()) {
+      // Our child, not reaped: its pid is still its own.
+      sys::UniqueFd fd(s.pidfd >= 0 ? ::dup(s.pidfd) : sys::pidfd_open(s.pid));
+      auto sent = fd.get() < 0 ? sys_error(errno, "pidfd_open")
+                               : send_pidfd(s.flags->pidfd_socket, fd.get());
+      if (!sent) {
+        s.error = sent.error().what();
+        fire(i, fsm::Event::init_failed);
+        return;
+      }
+    }
     fire(i, fsm::Event::init_ready);
     return;
   }

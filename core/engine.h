@@ -36,6 +36,18 @@
 
 namespace ringc {
 
+// runc's create flags that reach the init: the pty master goes to
+// console_socket (a terminal needs one), a pidfd of the init to
+// pidfd_socket once it is created, and the init's no-pivot and
+// no-new-keyring.
+struct InitFlags {
+  std::string console_socket, pidfd_socket;
+  bool no_pivot = false, no_new_keyring = false;
+  bool any() const {
+    return !console_socket.empty() || !pidfd_socket.empty() || no_pivot || no_new_keyring;
+  }
+};
+
 struct LaunchRequest {
   std::string id;
   std::shared_ptr<const Prepared> prepared;  // shared by a batch's containers
@@ -43,10 +55,7 @@ struct LaunchRequest {
   bool start = true;            // run: start as soon as the init is ready
   bool remove_on_exit = false;  // delete once exited (batch, run --rm)
   RestartPolicy restart;
-  // runc's create flags: the pty master goes to this socket (a terminal
-  // needs one), and the init's no-pivot and no-new-keyring.
-  std::string console_socket;
-  bool no_pivot = false, no_new_keyring = false;
+  InitFlags flags;
 };
 
 // What the engine tells its owner: each transition, and the end of a
@@ -191,8 +200,7 @@ class Engine {
     std::shared_ptr<const Prepared> prepared;
     std::string cgroup;
     bool start = true, remove_on_exit = false;
-    bool no_pivot = false, no_new_keyring = false;
-    std::string console_socket;  // connected again for each run of the init
+    std::unique_ptr<const InitFlags> flags;  // only when any is set; again for each run
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;

@@ -101,18 +101,19 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   Timeline tl;
   InitOptions init;
   init.id = s.id;
-  init.no_pivot = s.no_pivot;
-  init.no_new_keyring = s.no_new_keyring;
   // The console socket is connected here and the init sends the pty
-  // master over it; such an init, or one with runc's other flags, is
-  // cloned here (the spawner makes plain ones).
+  // master over it; an init with any of runc's flags is cloned here (the
+  // spawner makes plain ones).
   sys::UniqueFd console;
-  if (!s.console_socket.empty()) {
-    RINGC_TRY(console, connect_console_socket(s.console_socket));
-    init.console_fd = console.get();
+  if (s.flags) {
+    init.no_pivot = s.flags->no_pivot;
+    init.no_new_keyring = s.flags->no_new_keyring;
+    if (!s.flags->console_socket.empty()) {
+      RINGC_TRY(console, connect_console_socket(s.flags->console_socket));
+      init.console_fd = console.get();
+    }
   }
-  bool plain = console.get() < 0 && !s.no_pivot && !s.no_new_keyring;
-  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running() && plain};
+  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running() && !s.flags};
   auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.id, s.prepared->bundle, s.cgroup)) {

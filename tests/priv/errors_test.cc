@@ -19,12 +19,8 @@ TEST_F(Priv, MalformedConfigNamesTheField) {
 
 // What the daemon's engine cannot do is refused by name, never ignored.
 TEST_F(Priv, LocalOnlyFlagsAreRefusedWithTheDaemon) {
-  Cmd r = ringc({"--daemon", root_ + ".no.sock", "create", "--pidfd-socket", "/tmp/x.sock", "-b",
-                 bundle({"true"}), id("cs")});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "ringc: create: --pidfd-socket is not supported with --daemon\n");
-  r = ringc({"--daemon", root_ + ".no.sock", "run", "--preserve-fds", "1", "-b", bundle({"true"}),
-             id("pf")});
+  Cmd r = ringc({"--daemon", root_ + ".no.sock", "run", "--preserve-fds", "1", "-b",
+                 bundle({"true"}), id("pf")});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "ringc: run: --preserve-fds is not supported with --daemon\n");
 }

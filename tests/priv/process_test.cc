@@ -149,8 +149,9 @@ TEST_F(Priv, NoPivotAndSessionKeyring) {
 }
 
 // Through a daemon, runc's create flags reach the init the same way: the
-// pty master goes to --console-socket (the daemon connects to it), and
-// --no-pivot and --no-new-keyring are the init's.
+// pty master goes to --console-socket (the daemon connects to it), a
+// pidfd of the init to --pidfd-socket, and --no-pivot and --no-new-keyring
+// are the init's.
 TEST_F(Priv, DaemonHandsThePtyToTheConsoleSocket) {
   std::string sock = root_ + ".sock";
   Running d = ringc_async({"daemon", "--socket", sock});
@@ -178,6 +179,24 @@ TEST_F(Priv, DaemonHandsThePtyToTheConsoleSocket) {
     EXPECT_EQ(ringc({"--daemon", sock, "delete", "--force", c}).code, 0);
   }
   close(lfd);
+  // --pidfd-socket: the daemon sends a pidfd of the init once it is made.
+  std::string pidfd_sock = root_ + ".pidfd.sock";
+  lfd = listen_unix(pidfd_sock);
+  std::string c = id("dpidfd");
+  Cmd run = ringc({"--daemon", sock, "run", "-d", "--pidfd-socket", pidfd_sock, "--pid-file",
+                   root_ + ".pid", "-b", bundle({"sleep", "60"}), c});
+  ASSERT_EQ(run.code, 0) << run.err;
+  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(conn, 0);
+  std::string text;
+  auto fd = receive_fd(conn, &text, true);
+  ASSERT_TRUE(fd) << fd.error().what();
+  EXPECT_EQ(text, "pidfd");
+  std::string info = slurp("/proc/self/fdinfo/" + std::to_string(fd.value().get()));
+  EXPECT_NE(info.find("Pid:\t" + slurp(root_ + ".pid") + "\n"), std::string::npos) << info;
+  close(conn);
+  close(lfd);
+  EXPECT_EQ(ringc({"--daemon", sock, "delete", "--force", c}).code, 0);
   // A terminal with no socket to hand it to is refused by name.
   Cmd r = ringc({"--daemon", sock, "run", "-d", "-b", bundle({"true"}, terminal_on), id("nosock")});
   EXPECT_EQ(r.code, 1);
