@@ -119,6 +119,29 @@ int loaded_program(const std::vector<BpfInsn>& prog) {
   kept.push_back({prog, fd});
   return fd;
 }
+// Whether the program behind prog_fd is among the device programs
+// attached to the cgroup (its id in BPF_PROG_QUERY's list).
+bool is_attached(int cgroup_fd, int prog_fd) {
+  bpf_prog_info info;
+  std::memset(&info, 0, sizeof info);
+  bpf_attr get;
+  std::memset(&get, 0, sizeof get);
+  get.info.bpf_fd = uint32_t(prog_fd);
+  get.info.info_len = sizeof info;
+  get.info.info = uint64_t(reinterpret_cast<uintptr_t>(&info));
+  if (::syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &get, sizeof get) < 0) return false;
+  uint32_t ids[64];
+  bpf_attr q;
+  std::memset(&q, 0, sizeof q);
+  q.query.target_fd = uint32_t(cgroup_fd);
+  q.query.attach_type = BPF_CGROUP_DEVICE;
+  q.query.prog_ids = uint64_t(reinterpret_cast<uintptr_t>(ids));
+  q.query.prog_cnt = 64;
+  if (::syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof q) < 0) return false;
+  for (uint32_t i = 0; i < q.query.prog_cnt && i < 64; ++i)
+    if (ids[i] == info.id) return true;
+  return false;
+}
 }  // namespace
 
 int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
@@ -131,6 +154,9 @@ int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
   attach.attach_type = BPF_CGROUP_DEVICE;
   attach.attach_flags = BPF_F_ALLOW_MULTI;
   int r = int(::syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach));
+  // The kept program may be attached here already: a container restarted
+  // in the cgroup it had (the kernel refuses the same program twice).
+  if (r < 0 && errno == EINVAL && is_attached(cgroup_fd, fd)) return 0;
   return r < 0 ? -errno : 0;
 }
 
