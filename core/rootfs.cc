@@ -104,14 +104,15 @@ Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
   return r;
 }
 
-// Binds `source` (recursively) at `name` in the directory dirfd, with
-// the read-only, nosuid, nodev and noexec of `flags` set on the detached
-// copy before it is attached: four syscalls, no path resolved twice. dirfd
-// is a tmpfs ringc has just made, so `name` cannot be a link. -errno;
-// -ENOSYS on a kernel without mount_setattr (before 5.12).
+// Binds `source` (recursively) at `name` in the directory dirfd (at
+// dirfd itself when name is empty), with the read-only, nosuid, nodev and
+// noexec of `flags` set on the detached copy before it is attached: four
+// syscalls, no path resolved twice. dirfd is a tmpfs ringc has just made
+// (or a directory it resolved in the rootfs), so `name` cannot be a link.
+// -errno; -ENOSYS on a kernel without mount_setattr (before 5.12).
 int attach_tree(int dirfd, const std::string& name, const std::string& source,
                 unsigned long flags) {
-  if (::mkdirat(dirfd, name.c_str(), 0755) < 0 && errno != EEXIST) return -errno;
+  if (!name.empty() && ::mkdirat(dirfd, name.c_str(), 0755) < 0 && errno != EEXIST) return -errno;
   int tree =
       ::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0) return -errno;
@@ -124,7 +125,8 @@ int attach_tree(int dirfd, const std::string& name, const std::string& source,
   if (attr.attr_set &&
       ::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
     return -errno;
-  if (::move_mount(tree, "", dirfd, name.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) return -errno;
+  unsigned move = MOVE_MOUNT_F_EMPTY_PATH | (name.empty() ? MOVE_MOUNT_T_EMPTY_PATH : 0);
+  if (::move_mount(tree, "", dirfd, name.c_str(), move) < 0) return -errno;
   return 0;
 }
 
@@ -140,7 +142,19 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, con
   bool own_ns = plan.spec->linux_cfg.find(NsType::cgroup) != nullptr;
   unsigned long fl = o.flags & ~MS_RDONLY;
   if (host.layout == cgroup::Layout::unified) {
-    if (own_ns) return do_mount("cgroup", target, "cgroup2", o.flags, nullptr, m.destination);
+    if (own_ns) {
+      // The container's own directory, bound: in its cgroup namespace it
+      // reads as a fresh cgroup2 mount would (the root is "/", the same
+      // files), without a superblock of its own, which would cost the
+      // kernel a walk of every cgroup2 superblock and shrinker maps sized
+      // by every memory cgroup.
+      RINGC_TRY(auto fd, open_in_root(rootfd, m.destination, false));
+      sys::UniqueFd dir(fd);
+      int r = attach_tree(dir.get(), "", host.v2()->mount + plan.cgroup_path, o.flags);
+      if (r == 0) return outcome::success();
+      if (r != -ENOSYS) return sys_error(-r, fmt::format("mount {}", m.destination));
+      return do_mount("cgroup", target, "cgroup2", o.flags, nullptr, m.destination);
+    }
     RINGC_TRY(do_mount((host.v2()->mount + plan.cgroup_path).c_str(), target, nullptr,
                        MS_BIND | MS_REC, nullptr, m.destination));
     if (!(o.flags & MS_RDONLY)) return outcome::success();

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "cgroup/layout.h"
 #include "core/spec.h"
 
@@ -228,6 +230,27 @@ std::string Priv::id(const std::string& base) {
   std::string s = base + "-" + std::to_string(getpid()) + "-" + std::to_string(ids_.size());
   ids_.push_back(s);
   return s;
+}
+
+std::optional<std::string> missing_controller(std::initializer_list<std::string_view> names) {
+  auto host = cgroup::detect();
+  if (!host) return "no cgroup layout detected";
+  const cgroup::Host& h = *host.value();
+  for (std::string_view name : names) {
+    bool have;
+    if (h.layout == cgroup::Layout::unified) {  // limits go to the v2 hierarchy
+      std::string enabled = " " + slurp(h.v2()->mount + "/cgroup.controllers");
+      for (char& ch : enabled)
+        if (ch == '\n') ch = ' ';
+      have = enabled.find(" " + std::string(name) + " ") != std::string::npos;
+    } else {  // to the v1 hierarchies
+      have = h.v1(name == "io" ? "blkio" : name) != nullptr;
+    }
+    if (!have)
+      return fmt::format("no {} controller in this view of the host ({})", name,
+                         h.layout == cgroup::Layout::unified ? "cgroup2" : "cgroup v1");
+  }
+  return std::nullopt;
 }
 
 bool Priv::cgroup_exists(const std::string& id) const {

@@ -7,7 +7,10 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ringc::test {
@@ -28,6 +31,14 @@ struct Running {
 // The file of a controller for container id, in whichever hierarchy has
 // it (v1 file name, v2 file name), its trailing newlines dropped.
 std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2);
+
+// Why a test of these controllers (v2 names: memory, pids, cpu, io) cannot
+// run in this view of the host, or nothing when it can: the pure-v2 view
+// of a hybrid host has hugetlb alone.
+std::optional<std::string> missing_controller(std::initializer_list<std::string_view> names);
+#define RINGC_NEED_CONTROLLERS(...)                                        \
+  if (auto why_missing = ::ringc::test::missing_controller({__VA_ARGS__})) \
+  GTEST_SKIP() << *why_missing
 
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);

@@ -28,6 +28,7 @@ bool unified() {
 }  // namespace
 
 TEST_F(Priv, ResourcesReadBack) {
+  RINGC_NEED_CONTROLLERS("memory", "pids", "cpu", "cpuset");
   std::string b = bundle(
       {"sleep", "1000"},
       with_resources(
@@ -53,6 +54,7 @@ TEST_F(Priv, ResourcesReadBack) {
 }
 
 TEST_F(Priv, BlockIoThrottlesReadBack) {
+  RINGC_NEED_CONTROLLERS("io");
   // A real block device of this host ("MAJ:MIN" from /sys/block/*/dev).
   std::string dev;
   for (const char* name : {"vda", "sda", "nvme0n1", "xvda", "vdb"}) {
@@ -84,6 +86,7 @@ TEST_F(Priv, BlockIoThrottlesReadBack) {
 // memory.max and create failed. A cgroupsPath under a new parent is that
 // case on any host.
 TEST_F(Priv, LimitsUnderAFreshParentCgroup) {
+  RINGC_NEED_CONTROLLERS("memory", "pids");
   std::string parent = "/ringc-fresh-" + std::to_string(getpid());
   std::string c = id("fresh");
   std::string b = bundle({"sleep", "1000"}, [&](std::string& cfg) {
@@ -109,6 +112,7 @@ TEST_F(Priv, LimitsUnderAFreshParentCgroup) {
 }
 
 TEST_F(Priv, PidsLimitStopsAForkLoop) {
+  RINGC_NEED_CONTROLLERS("pids");
   std::string b = bundle({"sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo done"},
                          with_resources("\"pids\": {\"limit\": 4}"));
   Cmd r = ringc({"run", "-b", b, id("pids")});
@@ -116,6 +120,7 @@ TEST_F(Priv, PidsLimitStopsAForkLoop) {
 }
 
 TEST_F(Priv, MemoryLimitOomKills) {
+  RINGC_NEED_CONTROLLERS("memory");
   // 16 MiB, no swap; the shell holds 64 MiB in a variable.
   std::string b =
       bundle({"sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived"},
@@ -159,6 +164,7 @@ TEST_F(Priv, DeviceRulesAreEnforced) {
 }
 
 TEST_F(Priv, UpdateChangesLimitsLive) {
+  RINGC_NEED_CONTROLLERS("memory", "pids", "cpu");
   std::string b = bundle({"sh", "-c", "echo ready; while :; do sleep 0.05; done"},
                          with_resources("\"pids\": {\"limit\": 100}"));
   std::string c = id("update");
@@ -195,6 +201,7 @@ TEST_F(Priv, UpdateOfAStoppedContainerIsRefused) {
 }
 
 TEST_F(Priv, EventsStatsJson) {
+  RINGC_NEED_CONTROLLERS("memory", "pids");
   std::string c = id("stats");
   ASSERT_EQ(ringc({"run", "-d", "-b",
                    bundle({"sleep", "1000"}, with_resources("\"pids\": {\"limit\": 9}")), c})
@@ -212,6 +219,7 @@ TEST_F(Priv, EventsStatsJson) {
 // The stream reports an OOM kill as it happens (here of a subshell, so the
 // container lives on) and ends when the container stops.
 TEST_F(Priv, EventsStreamReportsOom) {
+  RINGC_NEED_CONTROLLERS("memory");
   std::string b =
       bundle({"sh", "-c",
               "trap 'go=1' USR1; while [ -z \"$go\" ]; do sleep 0.05; done; "
@@ -247,6 +255,7 @@ namespace ringc::test {
 // kernelTCP, cpu idle, burst and the realtime period, read back; hugetlb
 // usage in `events --stats`.
 TEST_F(Priv, MoreResourcesReadBack) {
+  RINGC_NEED_CONTROLLERS("memory", "cpu");
   auto host = cgroup::detect().value();
   bool hugetlb = host->v1("hugetlb") || host->v2();
   std::string c = id("res2");
@@ -281,6 +290,18 @@ TEST_F(Priv, MoreResourcesReadBack) {
     EXPECT_NE(s.out.find("\"2MB\":{\"usage\":0,"), std::string::npos) << s.out;
   }
   EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+// A limit whose controller this cgroup lacks fails the create, naming the
+// controller (the pure-v2 view here has hugetlb alone), and leaves nothing.
+TEST_F(Priv, ALimitWithoutItsControllerSaysWhich) {
+  if (!missing_controller({"pids"})) GTEST_SKIP() << "this view of the host has pids";
+  auto host = cgroup::detect().value();
+  std::string c = id("nopids");
+  Cmd r = ringc({"run", "-b", bundle({"true"}, with_resources("\"pids\": {\"limit\": 9}")), c});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "ringc: set linux.resources: write " + host->v2()->mount + "/ringc/" + c +
+                       "/pids.max: the pids controller is not available to this cgroup\n");
 }
 
 TEST_F(Priv, HugepageLimitsNeedAHugetlbController) {
