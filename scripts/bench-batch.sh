@@ -31,8 +31,9 @@ inner() {
   elif [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && mountpoint -q /sys/fs/cgroup/unified; then
     umount /sys/fs/cgroup/unified
   fi
-  rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+  # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
+  rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }'; }
   printf '%-9s %10s %10s %10s %12s %12s\n' parallel ringc/s runc/s crun/s ringc/runc ringc/crun
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
