@@ -412,7 +412,11 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
           reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", w.exit_code, pid));
         break;
       case Until::gone:
-        if (n->gone) reply = n->error.empty() ? reply_ok(w.seq) : reply_error(w.seq, n->error);
+        if (n->gone && !n->error.empty())
+          reply = reply_error(w.seq, n->error);
+        else if (n->gone)
+          reply =
+              reply_ok(w.seq, n->warning.empty() ? "" : "\"warning\":" + json_quote(n->warning));
         fail = false;
         break;
     }

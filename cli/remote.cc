@@ -248,6 +248,7 @@ Result<int> remote_delete(Context& ctx, std::span<const std::string> argv) {
     if (line.empty()) return ringc_error(Errc::init_failed, "the daemon closed the connection");
     Reply reply = parse_reply(line);
     if (!reply.ok && !first_error) first_error = reply.error;
+    if (auto w = reply_string(reply.line, "warning")) ctx.runtime.warn(*w);  // poststop, as runc's
   }
   if (first_error) return ringc_error(Errc::init_failed, *first_error);
   return 0;

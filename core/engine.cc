@@ -334,7 +334,8 @@ bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
   if (!on_notice) return;
   const Slot& s = slots_[i];
-  Notice n{s.id, from, s.state, e, s.exited ? s.exit_code : -1, s.error, gone, s.oom_kills};
+  Notice n{s.id,    from, s.state,     e,        s.exited ? s.exit_code : -1,
+           s.error, gone, s.oom_kills, s.warning};
   on_notice(n);
 }
 

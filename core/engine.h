@@ -67,7 +67,8 @@ struct Notice {
   int exit_code = -1;      // with exited
   std::string_view error;  // why a launch or teardown failed
   bool gone = false;
-  uint64_t oom_kills = 0;  // with exited: OOM kills the kernel counted in the cgroup
+  uint64_t oom_kills = 0;    // with exited: OOM kills the kernel counted in the cgroup
+  std::string_view warning;  // with gone: a poststop hook that failed
 };
 
 // The reactor's own time, by phase: what one thread pays per container.
@@ -228,6 +229,7 @@ class Engine {
     HandshakeMsg msg{};
     __kernel_timespec ts{};
     std::unique_ptr<HookRun> hooks;  // while hooks run
+    std::string warning;             // a poststop hook's failure, told with gone
   };
 
   Result<void> ready();

@@ -139,7 +139,10 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
       if (held) on_exit(i, *held);
       return;
     case HookPoint::poststop:
-      if (!error.empty()) rt_.warn(error);  // the delete has happened: a warning, as runc's
+      if (!error.empty()) {  // the delete has happened: a warning, as runc's
+        rt_.warn(error);
+        s.warning = std::move(error);
+      }
       s.teardown = Teardown::done;
       advance_teardown(i);
       return;
