@@ -511,7 +511,8 @@ void Engine::advance_teardown(uint32_t i) {
       unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
       break;
     case Teardown::store:
-      s.teardown = run_hooks(i, HookPoint::poststop) ? Teardown::poststop : Teardown::done;
+      s.teardown = Teardown::poststop;  // hooks_done moves it to done
+      if (!run_hooks(i, HookPoint::poststop)) s.teardown = Teardown::done;
       break;
     case Teardown::poststop:  // hooks_done moves on
     case Teardown::done:

@@ -143,8 +143,9 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
         rt_.warn(error);
         s.warning = std::move(error);
       }
+      // advance_teardown goes on: the caller's, when a hook could not even
+      // start, or handle()'s after this completion.
       s.teardown = Teardown::done;
-      advance_teardown(i);
       return;
   }
 }
