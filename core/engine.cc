@@ -2,14 +2,13 @@
 // The actions each transition asks for are in engine_actions.cc.
 #include "core/engine.h"
 
-#include "core/console.h"
-
 #include <fmt/format.h>
 
 #include <cstring>
 
 #include "cgroup/manager.h"
 #include "cgroup/stats.h"
+#include "core/console.h"
 #include "core/container.h"
 #include "core/id.h"
 #include "core/sys.h"
