@@ -8,8 +8,6 @@
 
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "core/console.h"
@@ -33,6 +31,20 @@ int listen_unix(const std::string& path) {
   EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << strerror(errno);
   EXPECT_EQ(listen(fd, 1), 0);
   return fd;
+}
+
+// Accepts one connection on lfd and checks that it brings a pidfd (runc's
+// payload "pidfd") of the process whose pid pid_file holds.
+void expect_pidfd_of(int lfd, const std::string& pid_file) {
+  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(conn, 0);
+  std::string text;
+  auto fd = receive_fd(conn, &text, true);
+  close(conn);
+  ASSERT_TRUE(fd) << fd.error().what();
+  EXPECT_EQ(text, "pidfd");
+  std::string info = slurp("/proc/self/fdinfo/" + std::to_string(fd.value().get()));
+  EXPECT_NE(info.find("Pid:\t" + slurp(pid_file) + "\n"), std::string::npos) << info;
 }
 
 // Everything the pty master gives until no peer is left (EIO).
@@ -186,15 +198,7 @@ TEST_F(Priv, DaemonHandsThePtyToTheConsoleSocket) {
   Cmd run = ringc({"--daemon", sock, "run", "-d", "--pidfd-socket", pidfd_sock, "--pid-file",
                    root_ + ".pid", "-b", bundle({"sleep", "60"}), c});
   ASSERT_EQ(run.code, 0) << run.err;
-  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
-  ASSERT_GE(conn, 0);
-  std::string text;
-  auto fd = receive_fd(conn, &text, true);
-  ASSERT_TRUE(fd) << fd.error().what();
-  EXPECT_EQ(text, "pidfd");
-  std::string info = slurp("/proc/self/fdinfo/" + std::to_string(fd.value().get()));
-  EXPECT_NE(info.find("Pid:\t" + slurp(root_ + ".pid") + "\n"), std::string::npos) << info;
-  close(conn);
+  expect_pidfd_of(lfd, root_ + ".pid");
   close(lfd);
   EXPECT_EQ(ringc({"--daemon", sock, "delete", "--force", c}).code, 0);
   // A terminal with no socket to hand it to is refused by name.
@@ -218,19 +222,7 @@ TEST_F(Priv, PidfdSocketReceivesThePidfd) {
   Cmd r = ringc({"run", "-d", "--pidfd-socket", sock_path, "--pid-file", root_ + ".pid", "-b",
                  bundle({"sleep", "60"}), c});
   ASSERT_EQ(r.code, 0) << r.err;
-  int conn = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
-  ASSERT_GE(conn, 0);
-  std::string text;
-  auto fd = receive_fd(conn, &text, true);
-  ASSERT_TRUE(fd) << fd.error().what();
-  EXPECT_EQ(text, "pidfd");
-  std::ifstream pidf(root_ + ".pid");
-  std::string pid;
-  pidf >> pid;
-  std::ifstream fdinfo("/proc/self/fdinfo/" + std::to_string(fd.value().get()));
-  std::string info((std::istreambuf_iterator<char>(fdinfo)), {});
-  EXPECT_NE(info.find("Pid:\t" + pid + "\n"), std::string::npos) << info;
-  close(conn);
+  expect_pidfd_of(lfd, root_ + ".pid");
   close(lfd);
   EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
 }
