@@ -83,6 +83,14 @@ Result<Reply> call(Context& ctx, const Request& r) {
   return call(ctx, r, c);
 }
 
+// A path the client gave, made absolute against its own directory: the
+// daemon resolves nothing relative to the client's.
+std::string absolute_path(std::string path) {
+  char cwd[4096];
+  if (path.empty() || path[0] == '/' || !::getcwd(cwd, sizeof cwd)) return path;
+  return std::string(cwd) + "/" + path;
+}
+
 // runc's two-space layout of a one-line JSON object (for `state`).
 std::string indent(std::string_view json) {
   std::string out;
@@ -134,17 +142,10 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   Request r;
   r.op = verb;
   r.id = id;
-  char cwd[4096];
-  std::string bundle = a.get("bundle", ".");
-  if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = std::string(cwd) + "/" + bundle;
-  r.bundle = bundle;
+  r.bundle = absolute_path(a.get("bundle", "."));
   r.rm = a.has("rm");
-  auto absolute = [&](std::string path) {
-    if (path.empty() || path[0] == '/' || !::getcwd(cwd, sizeof cwd)) return path;
-    return std::string(cwd) + "/" + path;
-  };
-  r.console_socket = absolute(a.get("console-socket"));
-  r.pidfd_socket = absolute(a.get("pidfd-socket"));
+  r.console_socket = absolute_path(a.get("console-socket"));
+  r.pidfd_socket = absolute_path(a.get("pidfd-socket"));
   r.no_pivot = a.has("no-pivot");
   r.no_new_keyring = a.has("no-new-keyring");
   // In the foreground the reply comes at the exit (and --rm cannot remove
@@ -293,7 +294,21 @@ Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
   return 0;
 }
 
-Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local);
+// exec, ps, update and events --stats: the CLI's own code, run here
+// against the daemon's state root (asked with `info`), as runc runs them
+// against its --root. The daemon keeps supervising the container meanwhile.
+Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local) {
+  Request r;
+  r.op = "info";
+  RINGC_TRY(auto reply, call(ctx, r));
+  auto root = reply_string(reply.line, "root");
+  if (!root || root->empty())
+    return ringc_error(Errc::init_failed, "the daemon did not say where its state root is");
+  Runtime rt(*root);
+  rt.warn = ctx.runtime.warn;
+  Context here{rt, ctx.log, ctx.systemd_cgroup, ""};
+  return local(here, argv);
+}
 
 // events: the daemon's stream of transitions and exits, one JSON per line,
 // until the daemon goes away (or the user interrupts). With --stats or
@@ -325,21 +340,6 @@ Result<int> remote_stats(Context& ctx, std::span<const std::string> argv) {
   return 0;
 }
 
-// exec, ps, update and events --stats: the CLI's own code, run here
-// against the daemon's state root (asked with `info`), as runc runs them
-// against its --root. The daemon keeps supervising the container meanwhile.
-Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local) {
-  Request r;
-  r.op = "info";
-  RINGC_TRY(auto reply, call(ctx, r));
-  auto root = reply_string(reply.line, "root");
-  if (!root || root->empty())
-    return ringc_error(Errc::init_failed, "the daemon did not say where its state root is");
-  Runtime rt(*root);
-  rt.warn = ctx.runtime.warn;
-  Context here{rt, ctx.log, ctx.systemd_cgroup, ""};
-  return local(here, argv);
-}
 Result<int> remote_exec(Context& ctx, std::span<const std::string> argv) {
   return on_daemon_root(ctx, argv, cmd_exec);
 }
@@ -355,9 +355,7 @@ Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto o, batch_options(a));
   Request r;
   r.op = "batch";
-  char cwd[4096];
-  r.bundle = o.bundle[0] != '/' && ::getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + o.bundle
-                                                             : o.bundle;
+  r.bundle = absolute_path(o.bundle);
   r.count = o.count;
   r.parallel = o.parallel;
   r.prefix = o.prefix;

@@ -104,27 +104,39 @@ Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
   return r;
 }
 
-// Binds `source` (recursively) at `name` in the directory dirfd (at
-// dirfd itself when name is empty), with the read-only, nosuid, nodev and
-// noexec of `flags` set on the detached copy before it is attached: four
-// syscalls, no path resolved twice. dirfd is a tmpfs ringc has just made
-// (or a directory it resolved in the rootfs), so `name` cannot be a link.
-// -errno; -ENOSYS on a kernel without mount_setattr (before 5.12).
-int attach_tree(int dirfd, const std::string& name, const std::string& source,
-                unsigned long flags) {
-  if (!name.empty() && ::mkdirat(dirfd, name.c_str(), 0755) < 0 && errno != EEXIST) return -errno;
-  int tree =
-      ::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+// A detached clone (open_tree) of `path` under dirfd, recursive or not,
+// with the read-only, nosuid, nodev and noexec of `flags` set on it
+// (mount_setattr) before it is attached anywhere. The fd, or -errno;
+// -ENOSYS on a kernel without mount_setattr (before 5.12).
+int detached_clone(int dirfd, const char* path, unsigned long flags, bool recursive) {
+  int tree = ::open_tree(dirfd, path,
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
   if (tree < 0) return -errno;
-  sys::UniqueFd guard(tree);
   mount_attr attr{};
   if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
   if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
   if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
   if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
-  if (attr.attr_set &&
-      ::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
-    return -errno;
+  if (attr.attr_set && ::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                                       &attr, sizeof attr) < 0) {
+    int e = errno;
+    ::close(tree);
+    return -e;
+  }
+  return tree;
+}
+
+// Binds `source` (recursively) at `name` in the directory dirfd (at
+// dirfd itself when name is empty), read-only and the rest of `flags`
+// set while detached: four syscalls, no path resolved twice. dirfd is a
+// tmpfs ringc has just made (or a directory it resolved in the rootfs),
+// so `name` cannot be a link. -errno; -ENOSYS before 5.12.
+int attach_tree(int dirfd, const std::string& name, const std::string& source,
+                unsigned long flags) {
+  if (!name.empty() && ::mkdirat(dirfd, name.c_str(), 0755) < 0 && errno != EEXIST) return -errno;
+  int tree = detached_clone(AT_FDCWD, source.c_str(), flags, true);
+  if (tree < 0) return tree;
+  sys::UniqueFd guard(tree);
   unsigned move = MOVE_MOUNT_F_EMPTY_PATH | (name.empty() ? MOVE_MOUNT_T_EMPTY_PATH : 0);
   if (::move_mount(tree, "", dirfd, name.c_str(), move) < 0) return -errno;
   return 0;
@@ -477,11 +489,9 @@ RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd) {
   if (!dfd) return c;
   sys::UniqueFd d(dfd.value());
   if (::mkdirat(d.get(), kEmptyDirName, 01777) < 0) return c;
-  sys::UniqueFd tree(::open_tree(d.get(), kEmptyDirName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-  mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-  if (tree.get() >= 0 && ::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
-    c.empty_dir = std::move(tree);
+  int tree =
+      detached_clone(d.get(), kEmptyDirName, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
+  if (tree >= 0) c.empty_dir = sys::UniqueFd(tree);
   c.dev = std::move(d);
   return c;
 }
