@@ -74,9 +74,6 @@ Result<BatchOptions> batch_options(const Args& a);
 std::string list_table(const std::vector<ListEntry>& entries);
 // The flags create and run share (run adds --detach).
 std::span<const FlagSpec> create_flags();
-// The daemon takes no fds from its clients: --preserve-fds is refused by
-// name with --daemon rather than silently ignored.
-Result<void> refuse_local_only_flags(const Args& a, std::string_view command);
 // Which of fds 3.. the caller handed ringc, noted before ringc opens any
 // of its own, so --preserve-fds never passes one of ringc's to a container.
 void note_inherited_fds();

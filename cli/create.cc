@@ -12,13 +12,6 @@
 
 namespace ringc::cli {
 
-Result<void> refuse_local_only_flags(const Args& a, std::string_view command) {
-  if (a.get("preserve-fds", "0") != "0")
-    return ringc_error(Errc::bad_usage,
-                       fmt::format("{}: --preserve-fds is not supported with --daemon", command));
-  return outcome::success();
-}
-
 namespace {
 constexpr int kMaxPreserved = 1024;
 std::bitset<kMaxPreserved> inherited;

@@ -70,6 +70,7 @@ class Daemon {
  private:
   void on_line(uint32_t client, std::string_view line);
   Result<void> dispatch(uint32_t client, const Request& r);
+  Result<void> take_fds(uint32_t client, const Request& r, InitFlags& f);
   // Registers the waiter first: the engine may settle it before it returns.
   template <class F>
   Result<void> wait_for(uint32_t client, const Request& r, Until until, F&& act);
@@ -216,6 +217,19 @@ Result<void> Daemon::wait_for(uint32_t client, const Request& r, Until until, F&
   return result;
 }
 
+// The fds a create or run declares, sent with it (SCM_RIGHTS).
+Result<void> Daemon::take_fds(uint32_t client, const Request& r, InitFlags& f) {
+  size_t want = (r.stdio ? 3 : 0) + r.fds;
+  f.fds = server_->take_fds(client, want);
+  if (f.fds.size() < want)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("request: /fds: {} fds declared, {} sent with the request", want,
+                                   f.fds.size()));
+  f.stdio = r.stdio;
+  f.listen_fds = unsigned(r.listen_fds);
+  return outcome::success();
+}
+
 Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   const std::string& op = r.op;
   auto need_id = [&]() -> Result<void> {
@@ -223,16 +237,20 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     return outcome::success();
   };
   if (op == "create" || op == "run") {
+    LaunchRequest lr;
+    RINGC_TRY(take_fds(client, r, lr.flags));  // first: a refused request takes its fds too
     RINGC_TRY(need_id());
     RINGC_TRY(auto p, prepare(r.id, r.bundle.empty() ? std::string(".") : r.bundle));
-    LaunchRequest lr;
     lr.id = r.id;
     lr.cgroup_path = p.cgroup_path;
     lr.prepared = std::make_shared<const Prepared>(std::move(p));
     lr.start = op == "run";
     lr.remove_on_exit = r.rm;
     lr.restart = r.restart;
-    lr.flags = {r.console_socket, r.pidfd_socket, r.no_pivot, r.no_new_keyring};
+    lr.flags.console_socket = r.console_socket;
+    lr.flags.pidfd_socket = r.pidfd_socket;
+    lr.flags.no_pivot = r.no_pivot;
+    lr.flags.no_new_keyring = r.no_new_keyring;
     Until until = op == "create" ? Until::created
                   : !r.wait      ? Until::running
                   : r.rm         ? Until::removed

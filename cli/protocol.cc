@@ -69,6 +69,12 @@ Result<Request> parse_request(std::string_view line) {
     return bad("pidfd_socket", "must be an absolute path");
   RINGC_TRY(r.no_pivot, bool_field(o, "no_pivot", false));
   RINGC_TRY(r.no_new_keyring, bool_field(o, "no_new_keyring", false));
+  RINGC_TRY(r.stdio, bool_field(o, "stdio", false));
+  RINGC_TRY(auto fds, int_field(o, "fds", 0, 250));
+  r.fds = uint64_t(fds.value_or(0));
+  RINGC_TRY(auto listen, int_field(o, "listen_fds", 0, 250));
+  r.listen_fds = uint64_t(listen.value_or(0));
+  if (r.listen_fds > r.fds) return bad("listen_fds", "more than fds");
   RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
   r.count = uint64_t(count.value_or(0));
   RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
@@ -95,6 +101,9 @@ std::string request_json(const Request& r) {
   if (!r.pidfd_socket.empty()) out += ",\"pidfd_socket\":" + json_quote(r.pidfd_socket);
   if (r.no_pivot) out += ",\"no_pivot\":true";
   if (r.no_new_keyring) out += ",\"no_new_keyring\":true";
+  if (r.stdio) out += ",\"stdio\":true";
+  if (r.fds) out += fmt::format(",\"fds\":{}", r.fds);
+  if (r.listen_fds) out += fmt::format(",\"listen_fds\":{}", r.listen_fds);
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

@@ -25,6 +25,11 @@ struct Request {
   RestartPolicy restart;
   std::string console_socket, pidfd_socket;  // create, run: absolute
   bool no_pivot = false, no_new_keyring = false;
+  // create, run: fds sent with the request (SCM_RIGHTS): with stdio the
+  // client's stdin, stdout and stderr, then `fds` more for fds 3.. of the
+  // program, the first listen_fds of them for LISTEN_FDS.
+  bool stdio = false;
+  uint64_t fds = 0, listen_fds = 0;
 };
 
 // Parses one request line; the error names the field.

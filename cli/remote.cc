@@ -1,5 +1,7 @@
 // The ordinary verbs sent to a daemon (--daemon PATH): same flags, same
 // output and exit codes as without one.
+#include <fcntl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,8 +15,11 @@
 #include "cli/command.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
+#include "core/console.h"
 #include "core/container.h"
 #include "core/json.h"
+#include "core/launch.h"
+#include "core/waits.h"
 
 namespace ringc::cli {
 
@@ -33,6 +38,13 @@ class Connection {
     fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
       return sys_error(errno, "connect to daemon " + path);
+    return outcome::success();
+  }
+  int fd() const { return fd_; }
+  // A request with fds (SCM_RIGHTS) on its first bytes.
+  Result<void> send(const std::string& line, std::span<const int> fds) {
+    if (fds.empty()) return send(line);
+    RINGC_TRY(send_fds(fd_, fds, line, "send the request and its fds to the daemon"));
     return outcome::success();
   }
   Result<void> send(const std::string& line) {
@@ -131,31 +143,169 @@ std::string indent(std::string_view json) {
   return out + "\n";
 }
 
+// What a create or run hands the daemon with the request, as runc's init
+// inherits them from runc: the client's stdin, stdout and stderr (unless
+// a pty takes their place; a closed one becomes /dev/null), then
+// LISTEN_FDS's and --preserve-fds's fds from 3.
+struct Handover {
+  std::vector<int> fds;
+  sys::UniqueFd null;
+};
+Result<Handover> handover(Request& r, unsigned preserve, bool terminal) {
+  Handover h;
+  r.stdio = !terminal;
+  if (r.stdio) {
+    for (int fd = 0; fd < 3; ++fd) {
+      if (::fcntl(fd, F_GETFD) < 0) {
+        if (h.null.get() < 0) h.null = sys::UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        if (h.null.get() < 0) return sys_error(errno, "open /dev/null");
+        h.fds.push_back(h.null.get());
+      } else {
+        h.fds.push_back(fd);
+      }
+    }
+  }
+  r.listen_fds = listen_fds();
+  r.fds = r.listen_fds + preserve;
+  if (h.fds.size() + r.fds > kMaxSentFds)
+    return ringc_error(Errc::bad_usage, fmt::format("--preserve-fds: at most {} fds go to a daemon",
+                                                    kMaxSentFds - h.fds.size()));
+  for (unsigned fd = 3; fd < 3 + r.fds; ++fd) h.fds.push_back(int(fd));
+  return h;
+}
+
+// A listening socket in a directory of its own, for a foreground
+// terminal: the daemon's init sends the pty master there.
+class ConsoleListener {
+ public:
+  ~ConsoleListener() {
+    if (!dir_.empty()) {
+      ::unlink(path().c_str());
+      ::rmdir(dir_.c_str());
+    }
+  }
+  Result<void> open() {
+    char tmpl[] = "/tmp/ringc-console-XXXXXX";
+    if (!::mkdtemp(tmpl)) return sys_error(errno, "mkdtemp for the console socket");
+    dir_ = tmpl;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
+    fd_ = sys::UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+        ::listen(fd_.get(), 1) < 0)
+      return sys_error(errno, "console socket " + path());
+    return outcome::success();
+  }
+  std::string path() const { return dir_ + "/console.sock"; }
+  // The master, once the container is created: the daemon connected before
+  // it cloned the init, and the init sent it before it reported ready.
+  Result<sys::UniqueFd> master() {
+    sys::UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (conn.get() < 0) return sys_error(errno, "accept the daemon on the console socket");
+    return receive_fd(conn.get());
+  }
+
+ private:
+  std::string dir_;
+  sys::UniqueFd fd_;
+};
+
+// The foreground of `run` through a daemon, as runc's: signals passed on
+// (a `kill` each), the pty copied, until the `wait` reply gives the code.
+Result<int> remote_foreground(Context& ctx, const std::string& id, int pty_master) {
+  Connection c;
+  RINGC_TRY(c.open(ctx.daemon));
+  Request w;
+  w.op = "wait";
+  w.id = id;
+  RINGC_TRY(c.send(request_json(w)));
+  sigset_t fwd = forwarded_signals();
+  sys::UniqueFd sfd(::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (sfd.get() < 0) return sys_error(errno, "signalfd");
+  DaemonWait dw;
+  dw.fd = c.fd();
+  dw.exit_of = [](std::string_view line) -> Result<int> {
+    Reply reply = parse_reply(line);
+    if (!reply.ok) return ringc_error(Errc::init_failed, reply.error);
+    return int(reply_int(reply.line, "exit_code").value_or(-1));
+  };
+  dw.forward = [&](int sig) {
+    Request k;
+    k.op = "kill";
+    k.id = id;
+    k.signal = std::to_string(sig);
+    Connection kc;  // the daemon acts on it once read; no need to wait for the reply
+    if (kc.open(ctx.daemon)) (void)kc.send(request_json(k));
+  };
+  RINGC_TRY(auto ring, ctx.runtime.ring());
+  return await_reply_forwarding(*ring, dw, sfd.get(), pty_master);
+}
+
 Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv, bool run) {
   std::vector<FlagSpec> flags(create_flags().begin(), create_flags().end());
   flags.push_back({"restart", "", true});
   flags.push_back({"rm", "", false});
   const char* verb = run ? "run" : "create";
   RINGC_TRY(auto a, parse(argv, flags, verb));
-  RINGC_TRY(refuse_local_only_flags(a, verb));
   RINGC_TRY(auto id, one_id(a.positional, verb));
+  RINGC_TRY(auto o, create_options(a, id, verb));  // --preserve-fds against what we were handed
   Request r;
   r.op = verb;
   r.id = id;
-  r.bundle = absolute_path(a.get("bundle", "."));
-  r.rm = a.has("rm");
-  r.console_socket = absolute_path(a.get("console-socket"));
-  r.pidfd_socket = absolute_path(a.get("pidfd-socket"));
-  r.no_pivot = a.has("no-pivot");
-  r.no_new_keyring = a.has("no-new-keyring");
-  // In the foreground the reply comes at the exit (and --rm cannot remove
-  // the container before a separate wait could ask for its status).
-  r.wait = run && !a.has("detach");
+  r.bundle = absolute_path(o.bundle);
+  // The bundle is the daemon's to read; here only whether a pty is asked for.
+  RINGC_TRY(auto p, prepare(id, r.bundle));
+  const bool terminal = p.spec.process.terminal;
+  const bool foreground = run && !a.has("detach");
+  r.console_socket = absolute_path(o.console_socket);
+  r.pidfd_socket = absolute_path(o.pidfd_socket);
+  r.no_pivot = o.no_pivot;
+  r.no_new_keyring = o.no_new_keyring;
   RINGC_TRY(r.restart, parse_restart(a.get("restart", "no")));
-  RINGC_TRY(auto reply, call(ctx, r));
-  RINGC_TRY(write_pid_file(a.get("pid-file"), pid_t(reply_int(reply.line, "pid").value_or(0))));
-  if (!r.wait) return 0;
-  return int(reply_int(reply.line, "exit_code").value_or(-1) & 0xff);
+  // In the foreground this client waits and then deletes, as runc run
+  // does (unless a restart policy keeps the container with the daemon):
+  // the exit code is asked for before the container can be gone.
+  r.rm = a.has("rm") && !foreground;
+  const bool delete_after = foreground && r.restart.kind == RestartKind::no;
+  ConsoleListener console;
+  if (foreground && terminal && r.console_socket.empty()) {
+    RINGC_TRY(console.open());
+    r.console_socket = console.path();
+    r.op = "create";  // started once the pty is ours
+  }
+  sigset_t fwd = forwarded_signals(), old;
+  if (foreground) ::sigprocmask(SIG_BLOCK, &fwd, &old);  // from now on they are passed on
+  RINGC_TRY(auto h, handover(r, o.preserve_fds, terminal));
+  Connection c;
+  RINGC_TRY(c.open(ctx.daemon));
+  RINGC_TRY(c.send(request_json(r), h.fds));
+  RINGC_TRY(auto line, c.line());
+  if (line.empty()) return ringc_error(Errc::init_failed, "the daemon closed the connection");
+  Reply reply = parse_reply(line);
+  if (!reply.ok) return ringc_error(Errc::init_failed, reply.error);
+  RINGC_TRY(write_pid_file(o.pid_file, pid_t(reply_int(reply.line, "pid").value_or(0))));
+  if (!foreground) return 0;
+  sys::UniqueFd master;
+  if (r.op == "create") {
+    RINGC_TRY(master, console.master());
+    Request s;
+    s.op = "start";
+    s.id = id;
+    RINGC_TRY(call(ctx, s));
+  }
+  auto code = remote_foreground(ctx, id, master.get());
+  master = sys::UniqueFd();
+  if (code && delete_after) {
+    Request d;
+    d.op = "delete";
+    d.id = id;
+    RINGC_TRY(auto dr, call(ctx, d));
+    if (auto w = reply_string(dr.line, "warning")) ctx.runtime.warn(*w);
+  }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (!code) return code.error();
+  return code.value() & 0xff;
 }
 
 Result<int> remote_create(Context& ctx, std::span<const std::string> argv) {

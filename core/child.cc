@@ -146,7 +146,7 @@ pid_t host_pid() {
 }
 }  // namespace
 
-Error child_main(const SpawnPlan& plan, int sock) {
+Error child_main(const SpawnPlan& plan, int& sock) {
   const Spec& spec = *plan.spec;
   const Process& proc = spec.process;
   HandshakeMsg ready{};
@@ -176,6 +176,11 @@ Error child_main(const SpawnPlan& plan, int sock) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   // Modes of what setup makes are exact; the program gets the spec's umask.
   ::umask(0);
+
+  // A daemon client's stdio and fds are in place before anything can fail
+  // (an exit status aside, the client reads what the init writes).
+  int console_fd = plan.init.console_fd;
+  RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, {&sock, &console_fd}));
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();
@@ -225,11 +230,12 @@ Error child_main(const SpawnPlan& plan, int sock) {
   if (auto r = finish_rootfs(spec, carry.value()); !r) return r.error();
   if (auto r = set_names(spec); !r) return r.error();
   phase(3);
-  if (plan.init.console_fd >= 0) {
-    RINGC_TRY(setup_console(plan.init.console_fd, proc));
-    ::close(plan.init.console_fd);
+  if (console_fd >= 0) {
+    RINGC_TRY(setup_console(console_fd, proc));
+    ::close(console_fd);
   }
   RINGC_TRY(pass_fds(plan.init.preserve_fds, {sock, go_fd}));
+  close_fds_from(3 + int(plan.init.preserve_fds), {sock, go_fd});
   // The filter is built now so that a profile libseccomp refuses fails
   // create. Without no_new_privs, loading it needs CAP_SYS_ADMIN, which
   // the user's identity may drop: load it first. With no_new_privs, load

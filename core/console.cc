@@ -13,12 +13,10 @@
 namespace ringc {
 
 namespace {
-constexpr size_t kMaxFds = 2;
-
-// One message carrying up to kMaxFds fds (SCM_RIGHTS) and a payload.
+// One message carrying up to kMaxSentFds fds (SCM_RIGHTS) and a payload.
 struct FdMessage {
   iovec iov;
-  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFds * sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))] = {};
   msghdr msg{};
 
   FdMessage(void* data, size_t len) : iov{data, len} {
@@ -62,7 +60,7 @@ Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreg
 
 Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
                       std::string_view what) {
-  if (fds.size() > kMaxFds) return sys_error(EINVAL, std::string(what));
+  if (fds.size() > kMaxSentFds) return sys_error(EINVAL, std::string(what));
   std::string text(payload);
   FdMessage m(text.data(), text.size());
   if (fds.empty()) {

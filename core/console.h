@@ -31,8 +31,10 @@ struct ConsoleEnds {
 Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
                                  std::string_view no_pty, std::string_view nowhere);
 
-// Up to two fds over a unix socket (SCM_RIGHTS, none when empty) with a
-// payload; errors say `what`.
+// The kernel's limit on fds in one message (SCM_MAX_FD).
+inline constexpr size_t kMaxSentFds = 253;
+// Up to kMaxSentFds fds over a unix socket (SCM_RIGHTS, none when empty)
+// with a payload; errors say `what`.
 Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
                       std::string_view what);
 inline Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {

@@ -62,6 +62,9 @@ Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm:
 // Writes pid into path (nothing when path is empty), atomically: a
 // temporary file renamed over it.
 Result<void> write_pid_file(const std::string& path, pid_t pid);
+// systemd socket activation: how many fds from 3 (LISTEN_FDS) were meant
+// for this process (LISTEN_PID); runc passes them to the container first.
+unsigned listen_fds();
 // Signals a foreground command forwards to its process (runc forwards
 // all it can catch; SIGCHLD is ringc's).
 sigset_t forwarded_signals();

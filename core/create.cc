@@ -48,15 +48,6 @@ sigset_t forwarded_signals() {
   return set;
 }
 
-namespace {
-struct Launched {
-  pid_t pid;
-  int pidfd;
-  sys::UniqueFd pty;  // the pty master, for a foreground terminal run
-};
-
-// systemd socket activation: LISTEN_FDS fds from 3 reach the container
-// when they were meant for this process (LISTEN_PID), as runc passes them.
 unsigned listen_fds() {
   const char* n = std::getenv("LISTEN_FDS");
   const char* pid = std::getenv("LISTEN_PID");
@@ -64,6 +55,13 @@ unsigned listen_fds() {
   int v = std::atoi(n);
   return v > 0 ? unsigned(v) : 0;
 }
+
+namespace {
+struct Launched {
+  pid_t pid;
+  int pidfd;
+  sys::UniqueFd pty;  // the pty master, for a foreground terminal run
+};
 
 // The create/run flags, checked against process.terminal as runc checks
 // them. `console` gets the fd the init sends the pty over; `pty_end` the

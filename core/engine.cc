@@ -127,7 +127,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.start = req.start;
   s.remove_on_exit = req.remove_on_exit;
   s.restart = req.restart;
-  if (req.flags.any()) s.flags = std::make_unique<const InitFlags>(std::move(req.flags));
+  if (req.flags.any()) s.flags = std::make_unique<InitFlags>(std::move(req.flags));
   by_id_.emplace(s.id, i);
   ++stats_.launches;
   notify(i, fsm::State::creating, fsm::Event::create);

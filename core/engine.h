@@ -31,6 +31,7 @@
 #include "core/runtime.h"
 #include "core/spawn.h"
 #include "core/spawner.h"
+#include "core/sys.h"
 #include "fsm/lifecycle.h"
 #include "ring/ring.h"
 
@@ -40,11 +41,19 @@ namespace ringc {
 // console_socket (a terminal needs one), a pidfd of the init to
 // pidfd_socket once it is created, and the init's no-pivot and
 // no-new-keyring.
+// A daemon's client hands over its own fds: with stdio its stdin, stdout
+// and stderr first, then those for fds 3.. (--preserve-fds, the first
+// listen_fds of them LISTEN_FDS's). The engine holds them while a restart
+// may need them.
 struct InitFlags {
   std::string console_socket, pidfd_socket;
   bool no_pivot = false, no_new_keyring = false;
+  std::vector<sys::UniqueFd> fds;
+  bool stdio = false;
+  unsigned listen_fds = 0;
   bool any() const {
-    return !console_socket.empty() || !pidfd_socket.empty() || no_pivot || no_new_keyring;
+    return !console_socket.empty() || !pidfd_socket.empty() || no_pivot || no_new_keyring ||
+           !fds.empty();
   }
 };
 
@@ -201,7 +210,7 @@ class Engine {
     std::shared_ptr<const Prepared> prepared;
     std::string cgroup;
     bool start = true, remove_on_exit = false;
-    std::unique_ptr<const InitFlags> flags;  // only when any is set; again for each run
+    std::unique_ptr<InitFlags> flags;  // only when any is set; again for each run
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;

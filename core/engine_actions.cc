@@ -112,6 +112,11 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
       RINGC_TRY(console, connect_console_socket(s.flags->console_socket));
       init.console_fd = console.get();
     }
+    for (auto& fd : s.flags->fds) init.passed.push_back(fd.get());
+    init.passed_stdio = s.flags->stdio && !init.passed.empty();
+    init.preserve_fds = unsigned(init.passed.size()) - (init.passed_stdio ? 3 : 0);
+    if (unsigned n = s.flags->listen_fds)
+      init.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
   }
   LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running() && !s.flags};
   auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
@@ -137,6 +142,9 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
     return sys_error(EIO, "clone3");
   }
   attach(i, l.child);
+  // The init has its copies; without a restart to come the client's fds
+  // are not held (its pipes see EOF when the container's program ends).
+  if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
   if (!r) return r;
   return outcome::success();
 }
@@ -450,6 +458,7 @@ void Engine::after_exit(uint32_t i) {
   Slot& s = slots_[i];
   s.start_time = 0;
   auto delay = restart_delay(s.restart, s.exit_code, s.restarts, s.stop_requested);
+  if (!delay && s.flags) s.flags->fds.clear();  // no run to come needs them
   if (!delay && s.remove_on_exit) {
     fire(i, fsm::Event::remove);
     return;

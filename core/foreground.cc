@@ -5,6 +5,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <string>
+
 #include "core/sys.h"
 #include "core/waits.h"
 #include "ring/ops.h"
@@ -71,17 +73,18 @@ struct Pipe {
     return off < len ? write(r) : read(r);
   }
 };
-}  // namespace
 
-Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master) {
+// The loop of a foreground command: signals passed on, the pty copied,
+// until `exit` (our child's pidfd, or a daemon's reply) gives the code.
+template <class Exit>
+Result<int> forward_until_exit(ring::Ring& r, Exit& exit, int signal_fd, int pty_master) {
   const bool pty = pty_master >= 0;
   RawStdin raw(pty);
-  siginfo_t info{};
   signalfd_siginfo si{};
   bool sig_pending = false;
   auto no_sqe = [] { return sys_error(EBUSY, "io_uring: no submission entry"); };
   Pipe in{0, pty_master, kIn, kToPty}, out{pty_master, 1, kPty, kOut};
-  if (!ring::prep_exit_wait(r, kExit, pidfd, true, &info)) return no_sqe();
+  if (!exit.arm(r)) return no_sqe();
   if (!(sig_pending = ring::prep_read(r, kSig, signal_fd, &si, sizeof si))) return no_sqe();
   if (pty) {
     copy_window_size(pty_master);
@@ -107,20 +110,22 @@ Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int p
             if (pty && si.ssi_signo == SIGWINCH)
               copy_window_size(pty_master);
             else
-              sys::pidfd_send_signal(pidfd, int(si.ssi_signo));
+              exit.signal(int(si.ssi_signo));
           }
           if (!code && !(sig_pending = ring::prep_read(r, kSig, signal_fd, &si, sizeof si)))
             return no_sqe();
           break;
-        case kExit:
-          if (c.res < 0) return sys_error(-c.res, "wait for exit");
-          if (!r.features().waitid) {
-            if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
+        case kExit: {
+          RINGC_TRY(auto got, exit.on(r, c));
+          if (!got) {
+            if (!exit.arm(r)) return no_sqe();
+            break;
           }
-          code = exit_code(info);
+          code = *got;
           if (pty && (drain_timer = ring::prep_timeout(r, kDrain, &drain)) == false)
             return no_sqe();
           break;
+        }
         case kIn:
         case kToPty:
           in.on(r, c);
@@ -173,6 +178,53 @@ Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int p
     }
   }
   return *code;
+}
+
+// Our own child: waitid on its pidfd, signals sent to it.
+struct ChildExit {
+  explicit ChildExit(int fd) : pidfd(fd) {}
+  int pidfd;
+  siginfo_t info{};
+  bool arm(ring::Ring& r) { return ring::prep_exit_wait(r, kExit, pidfd, true, &info); }
+  Result<std::optional<int>> on(ring::Ring& r, const ring::Completion& c) {
+    if (c.res < 0) return sys_error(-c.res, "wait for exit");
+    if (!r.features().waitid) {
+      if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
+    }
+    return std::optional<int>(exit_code(info));
+  }
+  void signal(int sig) { sys::pidfd_send_signal(pidfd, sig); }
+};
+
+// A daemon's container: the exit is the reply line on fd.
+struct ReplyExit {
+  explicit ReplyExit(const DaemonWait& d) : w(d) {}
+  const DaemonWait& w;
+  char buf[4096];
+  std::string line;
+  bool arm(ring::Ring& r) { return ring::prep_read(r, kExit, w.fd, buf, sizeof buf); }
+  Result<std::optional<int>> on(ring::Ring&, const ring::Completion& c) {
+    if (c.res < 0) return sys_error(-c.res, "read from daemon");
+    if (c.res == 0) return ringc_error(Errc::init_failed, "the daemon closed the connection");
+    line.append(buf, size_t(c.res));
+    size_t nl = line.find('\n');
+    if (nl == std::string::npos) return std::optional<int>();
+    RINGC_TRY(int code, w.exit_of(std::string_view(line).substr(0, nl)));
+    return std::optional<int>(code);
+  }
+  void signal(int sig) { w.forward(sig); }
+};
+}  // namespace
+
+Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master) {
+  ChildExit exit(pidfd);
+  return forward_until_exit(r, exit, signal_fd, pty_master);
+}
+
+Result<int> await_reply_forwarding(ring::Ring& r, const DaemonWait& w, int signal_fd,
+                                   int pty_master) {
+  ReplyExit exit(w);
+  return forward_until_exit(r, exit, signal_fd, pty_master);
 }
 
 }  // namespace ringc

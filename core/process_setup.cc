@@ -9,6 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/sys.h"
@@ -132,6 +135,46 @@ Result<void> pass_fds(unsigned n, std::initializer_list<int> ours) {
       return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
   }
   return outcome::success();
+}
+
+Result<void> place_fds(std::span<const int> fds, int first, std::initializer_list<int*> ours) {
+  if (fds.empty()) return outcome::success();
+  const int top = first + int(fds.size());
+  auto lift = [&](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, top); };
+  for (int* p : ours) {
+    if (*p < first || *p >= top) continue;
+    int moved = lift(*p);
+    if (moved < 0) return sys_error(errno, "move an fd of ringc's");
+    ::close(*p);
+    *p = moved;
+  }
+  // Every source is copied above the targets before any target is
+  // written: a source may sit where another one goes.
+  std::vector<int> high;
+  high.reserve(fds.size());
+  for (int fd : fds) {
+    int moved = lift(fd);
+    if (moved < 0) return sys_error(errno, "a passed fd");
+    high.push_back(moved);
+  }
+  for (size_t i = 0; i < high.size(); ++i) {
+    if (::dup2(high[i], first + int(i)) < 0) return sys_error(errno, "place a passed fd");
+    ::close(high[i]);
+  }
+  return outcome::success();
+}
+
+void close_fds_from(int first, std::initializer_list<int> keep) {
+  std::vector<int> k;
+  for (int fd : keep)
+    if (fd >= first) k.push_back(fd);
+  std::sort(k.begin(), k.end());
+  unsigned from = unsigned(first);
+  for (int fd : k) {
+    if (unsigned(fd) > from) ::syscall(SYS_close_range, from, unsigned(fd) - 1, 0U);
+    from = std::max(from, unsigned(fd) + 1);
+  }
+  ::syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 Result<std::string> find_executable(const Process& p) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@ std::vector<char*> cstrings(const std::vector<std::string>& v,
 // Fds 3 .. 3+n-1 reach the program; every other fd from 3 up is closed at
 // exec. `ours` (ringc's own fds) must not be in that range.
 Result<void> pass_fds(unsigned n, std::initializer_list<int> ours);
+// A daemon client's fds (fds), moved to first, first+1, ...: its stdio to
+// 0..2 and its preserved fds to 3.., or those alone from 3. Fds of our
+// own in that range (*ours) are moved above it first.
+Result<void> place_fds(std::span<const int> fds, int first, std::initializer_list<int*> ours);
+// Closes every fd from `first` up but `keep`: an init waiting for start
+// holds none of its creator's fds (a reactor's other clients' pipes, say).
+void close_fds_from(int first, std::initializer_list<int> keep);
 
 }  // namespace ringc
 

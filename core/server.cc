@@ -109,7 +109,11 @@ void Server::handle(const ring::Completion& c) {
   if (!cl.used || cl.generation != tok.generation) return;
   --cl.pending;
   if (tok.tag == kRead) {
-    if (c.res <= 0 || cl.closing) {
+    if (c.res > 0 && !keep_fds(cl)) {
+      send(tok.slot,
+           fmt::format("{{\"ok\":false,\"error\":\"over {} fds sent\"}}\n", opts_.max_fds));
+      finish(tok.slot);
+    } else if (c.res <= 0 || cl.closing) {
       finish(tok.slot);
     } else {
       cl.in.append(cl.buf, size_t(c.res));
@@ -142,10 +146,37 @@ void Server::handle(const ring::Completion& c) {
   maybe_free(tok.slot);
 }
 
+// Reads are recvmsg: a request may come with fds (SCM_RIGHTS).
 void Server::read_next(uint32_t i) {
   Client& cl = clients_[i];
   ++cl.pending;
-  ring::prep_read(ring_, token(i, kRead), cl.fd, cl.buf, sizeof cl.buf);
+  cl.iov = {cl.buf, sizeof cl.buf};
+  cl.msg = msghdr{};
+  cl.msg.msg_iov = &cl.iov;
+  cl.msg.msg_iovlen = 1;
+  cl.msg.msg_control = cl.control;
+  cl.msg.msg_controllen = sizeof cl.control;
+  ring::prep_recvmsg(ring_, token(i, kRead), cl.fd, &cl.msg, MSG_CMSG_CLOEXEC);
+}
+
+// Queues the fds a read brought; false when some were lost (a truncated
+// message) or the client holds too many untaken.
+bool Server::keep_fds(Client& cl) {
+  int got[kMaxSentFds];
+  size_t n = std::min(received_fds(cl.msg, got), kMaxSentFds);
+  for (size_t k = 0; k < n; ++k) cl.fds.emplace_back(got[k]);
+  return !(cl.msg.msg_flags & MSG_CTRUNC) && cl.fds.size() <= opts_.max_fds;
+}
+
+std::vector<sys::UniqueFd> Server::take_fds(uint32_t client, size_t n) {
+  std::vector<sys::UniqueFd> out;
+  if (client >= clients_.size()) return out;
+  auto& q = clients_[client].fds;
+  while (out.size() < n && !q.empty()) {
+    out.push_back(std::move(q.front()));
+    q.pop_front();
+  }
+  return out;
 }
 
 void Server::write_next(uint32_t i) {

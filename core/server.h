@@ -4,7 +4,9 @@
 // pile up is dropped, and the others never notice.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <deque>
@@ -13,7 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/console.h"
 #include "core/error.h"
+#include "core/sys.h"
 #include "ring/ring.h"
 #include "ring/token.h"
 
@@ -24,6 +28,7 @@ struct ServerOptions {
   std::vector<uid_t> allowed_uids;  // besides root
   size_t max_line = 1 << 16;
   size_t max_queued = 4 << 20;
+  size_t max_fds = 1024;  // received and not yet taken, per client
 };
 
 class Server {
@@ -45,6 +50,10 @@ class Server {
   std::function<void(uint32_t client, std::string_view line)> on_line;
   std::function<void(uint32_t client)> on_close;
 
+  // The next n fds the client sent (SCM_RIGHTS, with the request that
+  // declares them), oldest first; fewer if it sent fewer.
+  std::vector<sys::UniqueFd> take_fds(uint32_t client, size_t n);
+
   // Queues text (a whole reply line) for the client; false if it is gone.
   bool send(uint32_t client, std::string_view text);
   bool alive(uint32_t client) const;
@@ -62,13 +71,18 @@ class Server {
     std::string in;       // unparsed input
     std::string sending;  // under a write: never touched until it completes
     size_t sent = 0;
-    std::string queued;  // what comes after
+    std::string queued;             // what comes after
+    std::deque<sys::UniqueFd> fds;  // received, not yet taken by a request
     char buf[4096];
+    iovec iov{};
+    msghdr msg{};
+    alignas(cmsghdr) char control[CMSG_SPACE(kMaxSentFds * sizeof(int))];
   };
 
   uint64_t token(uint32_t i, Tag t) const;
   void accept_next();
   void read_next(uint32_t i);
+  bool keep_fds(Client& cl);
   void write_next(uint32_t i);
   void drop(uint32_t i);
   void maybe_free(uint32_t i);

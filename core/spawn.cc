@@ -71,13 +71,14 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   }
   if (pid == 0) {
     ::close(sv[0]);
-    Error e = child_main(plan, sv[1]);
+    int sock = sv[1];  // child_main may move it
+    Error e = child_main(plan, sock);
     HandshakeMsg m{};
     m.kind = MsgKind::error;
     m.err = e.err();
     std::string text = e.what();
     std::strncpy(m.text, text.c_str(), sizeof(m.text) - 1);
-    (void)::send(sv[1], &m, sizeof m, MSG_NOSIGNAL);
+    (void)::send(sock, &m, sizeof m, MSG_NOSIGNAL);
     ::_exit(1);
   }
   ::close(sv[1]);

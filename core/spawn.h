@@ -42,6 +42,10 @@ struct InitOptions {
   bool no_pivot = false;      // move the rootfs onto / and chroot instead of pivot_root
   bool no_new_keyring = false;
   std::vector<std::string> extra_env;  // LISTEN_FDS=, LISTEN_PID=1
+  // A daemon client's fds: with passed_stdio its stdin, stdout and stderr
+  // first, then those for fds 3.. (preserve_fds counts them).
+  std::vector<int> passed;
+  bool passed_stdio = false;
 };
 
 // Everything the child needs, prepared by the parent before clone3 so the
@@ -79,7 +83,8 @@ struct Spawned {
 Result<Spawned> spawn(const SpawnPlan& plan);
 
 // In the child: the whole setup, ending in the wait for start and execve.
-// Returns only on failure.
-Error child_main(const SpawnPlan& plan, int sock);
+// Returns only on failure, and the error goes on `sock` (which it may
+// have moved).
+Error child_main(const SpawnPlan& plan, int& sock);
 
 }  // namespace ringc

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/spawn.h"
@@ -30,6 +32,17 @@ Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::millis
 // and turns SIGWINCH into a resize; the copy drains after the exit.
 // (core/foreground.cc)
 Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master = -1);
+
+// The same for a container a daemon supervises: the exit is the reply to
+// a `wait` sent on fd (exit_of reads its code), and each signal goes
+// through forward (a `kill` request).
+struct DaemonWait {
+  int fd = -1;
+  std::function<Result<int>(std::string_view reply)> exit_of;
+  std::function<void(int sig)> forward;
+};
+Result<int> await_reply_forwarding(ring::Ring& r, const DaemonWait& w, int signal_fd,
+                                   int pty_master = -1);
 
 // A pause on the ring (for retry backoff): a timer completion, not a sleep.
 Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d);

@@ -1,6 +1,7 @@
 // ringc daemon on real containers: the protocol's round trips and refusals,
 // clients that misbehave, restart policies, grace periods and recovery
 // after kill -9.
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -117,9 +118,44 @@ TEST_F(Daemon, RunStateKillWithGraceWaitDelete) {
   EXPECT_EQ(via({"list", "-q"}).out, "");
   EXPECT_FALSE(cgroup_exists(c));
 
-  // Foreground run through the daemon returns the program's exit code.
-  Cmd fg = via({"run", "-b", bundle({"sh", "-c", "exit 7"}), "--rm", id("fg")});
+  // Foreground run through the daemon: the program writes to the client's
+  // stdout and stderr, and its exit code is the client's.
+  Cmd fg = via({"run", "-b", bundle({"sh", "-c", "echo out; echo err >&2; exit 7"}), id("fg")});
   EXPECT_EQ(fg.code, 7) << fg.err;
+  EXPECT_EQ(fg.out, "out\n");
+  EXPECT_EQ(fg.err, "err\n");
+  EXPECT_EQ(via({"list", "-q"}).out, "");  // deleted after the exit, as runc run does
+}
+
+// What reaches fd within the deadline, up to EOF; "<no EOF>" appended when
+// the deadline passes first.
+static std::string read_to_eof(int fd, int deadline_ms) {
+  std::string out;
+  for (int waited = 0; waited < deadline_ms; waited += 50) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return out;
+    out.append(buf, size_t(n));
+  }
+  return out + "<no EOF>";
+}
+
+// A detached container gets the client's stdio too. With a restart policy
+// the daemon holds it for the runs to come, and lets go once none is (the
+// reader sees EOF); an init created meanwhile holds none of it.
+TEST_F(Daemon, TheClientsStdioLastsAsLongAsRunsMayComeAndNoLonger) {
+  std::string c = id("stdio"), other = id("idle");
+  Running r = ringc_async({"--daemon", sock_, "run", "-d", "--restart", "on-failure:2", "-b",
+                           bundle({"sh", "-c", "echo run; exit 1"}), c});
+  ASSERT_EQ(r.read_line(), "run");
+  ASSERT_EQ(via({"create", "-b", bundle({"true"}), other}).code, 0);  // during the backoff
+  EXPECT_EQ(read_to_eof(r.out_fd, 10'000), "run\nrun\n");
+  EXPECT_EQ(r.wait(), 0);
+  EXPECT_TRUE(has(via({"state", c}).out, "\"restartCount\": 2"));
+  EXPECT_EQ(via({"delete", c}).code, 0);
+  EXPECT_EQ(via({"delete", "--force", other}).code, 0);
 }
 
 TEST_F(Daemon, MalformedRequestsGetErrorsAndOthersGoOn) {

@@ -17,14 +17,6 @@ TEST_F(Priv, MalformedConfigNamesTheField) {
             "ringc: " + b + "/config.json: /process/args: must be a non-empty array of strings\n");
 }
 
-// What the daemon's engine cannot do is refused by name, never ignored.
-TEST_F(Priv, LocalOnlyFlagsAreRefusedWithTheDaemon) {
-  Cmd r = ringc({"--daemon", root_ + ".no.sock", "run", "--preserve-fds", "1", "-b",
-                 bundle({"true"}), id("pf")});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "ringc: run: --preserve-fds is not supported with --daemon\n");
-}
-
 TEST_F(Priv, MissingBundle) {
   Cmd r = ringc({"create", "-b", "/nonexistent/bundle", id("nob")});
   EXPECT_EQ(r.code, 1);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -87,8 +88,22 @@ void Priv::SetUp() {
   root_ = tmpl;
 }
 
+std::vector<std::string> Priv::via_daemon() {
+  std::string sock = root_ + ".d.sock";
+  if (test_daemon_.pid < 0) {
+    test_daemon_ = ringc_async({"daemon", "--socket", sock});
+    std::string ready = test_daemon_.read_line();
+    EXPECT_NE(ready.find("listening on " + sock), std::string::npos) << ready;
+  }
+  return {"--daemon", sock};
+}
+
 void Priv::TearDown() {
   if (root_.empty()) return;
+  if (test_daemon_.pid > 0) {
+    ::kill(test_daemon_.pid, SIGTERM);
+    EXPECT_EQ(test_daemon_.wait(), 0) << "the test's daemon";
+  }
   // Nothing may be left: every test deletes what it made. Check, then clean
   // up anyway so one failure does not cascade.
   Cmd l = ringc({"list", "-q"});

@@ -60,6 +60,11 @@ class Priv : public ::testing::Test {
   Cmd ringc_with(std::vector<std::string> args, std::function<void()> in_child);
   Running ringc_async(std::vector<std::string> args);
 
+  // The words that send a command to a `ringc daemon` serving root_,
+  // started on first use and stopped (TERM) when the test ends. What must
+  // read the same with and without a daemon loops over {{}, via_daemon()}.
+  std::vector<std::string> via_daemon();
+
   // A bundle dir whose config.json is the default spec with these args,
   // the shared busybox rootfs, and `tweak` applied to the JSON text.
   std::string bundle(std::vector<std::string> args,
@@ -73,6 +78,7 @@ class Priv : public ::testing::Test {
   bool cgroup_exists(const std::string& id) const;
 
   std::string root_;
+  Running test_daemon_;
   std::vector<std::string> ids_;
   int bundles_ = 0;
   static std::string rootfs_;

@@ -108,15 +108,19 @@ TEST_F(Priv, KillDeliversSeveralSignals) {
   EXPECT_EQ(run.wait(), 3);
 }
 
+// Through a daemon too: the client asks it to pass each signal on, and
+// the program's output reaches the client's stdout.
 TEST_F(Priv, ForegroundRunForwardsSignals) {
   std::string b = bundle(
       {"sh", "-c", "trap 'echo fwd INT; exit 5' INT; echo ready; while :; do sleep 0.05; done"});
-  std::string c = id("fwd");
-  Running run = ringc_async({"run", "-b", b, c});
-  ASSERT_EQ(run.read_line(), "ready");
-  ::kill(run.pid, SIGINT);
-  EXPECT_EQ(run.read_line(), "fwd INT");
-  EXPECT_EQ(run.wait(), 5);
+  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+    way.insert(way.end(), {"run", "-b", b, id("fwd")});
+    Running run = ringc_async(way);
+    ASSERT_EQ(run.read_line(), "ready");
+    ::kill(run.pid, SIGINT);
+    EXPECT_EQ(run.read_line(), "fwd INT");
+    EXPECT_EQ(run.wait(), 5);
+  }
 }
 
 TEST_F(Priv, DeleteRunningNeedsForce) {

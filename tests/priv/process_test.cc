@@ -85,11 +85,16 @@ TEST_F(Priv, ConsoleSocketReceivesThePty) {
 
 // A foreground `run` of a terminal container copies the pty to stdout
 // (through the ring) and returns the program's exit code.
+// Through a daemon the same: the client takes the pty on a console socket
+// of its own.
 TEST_F(Priv, ForegroundRunWithATerminal) {
   std::string b = bundle({"sh", "-c", "tty; stty size; exit 3"}, terminal_on);
-  Cmd r = ringc({"run", "-b", b, id("fgtty")});
-  EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_EQ(r.out, "/dev/pts/0\r\n30 100\r\n") << r.err;
+  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+    way.insert(way.end(), {"run", "-b", b, id("fgtty")});
+    Cmd r = ringc(way);
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_EQ(r.out, "/dev/pts/0\r\n30 100\r\n") << r.err;
+  }
 }
 
 TEST_F(Priv, TerminalNeedsSomewhereToGo) {
@@ -130,12 +135,19 @@ TEST_F(Priv, PreservedAndListenFds) {
     setenv("LISTEN_FDS", "1", 1);
     setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
   };
-  Cmd r = ringc_with({"run", "--preserve-fds", "1", "-b", b, id("fds")}, open_fds);
-  ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "0 1 2 3 4 5 \n1 1\nfrom-caller\nfrom-caller\n");  // 5: ls's own
-  r = ringc_with({"run", "--preserve-fds", "5", "-b", b, id("fds")}, open_fds);
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "ringc: run: --preserve-fds: fd 5 is not open\n");
+  // Through a daemon the client sends them (SCM_RIGHTS) with its stdio.
+  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+    auto args = way;
+    args.insert(args.end(), {"run", "--preserve-fds", "1", "-b", b, id("fds")});
+    Cmd r = ringc_with(args, open_fds);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "0 1 2 3 4 5 \n1 1\nfrom-caller\nfrom-caller\n");  // 5: ls's own
+    args = way;
+    args.insert(args.end(), {"run", "--preserve-fds", "5", "-b", b, id("fds")});
+    r = ringc_with(args, open_fds);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "ringc: run: --preserve-fds: fd 5 is not open\n");
+  }
 }
 
 TEST_F(Priv, OnlyStdioReachesTheProgram) {

@@ -15,6 +15,9 @@ TEST(Protocol, RequestRoundTrip) {
   r.restart = {RestartKind::on_failure, 3};
   r.console_socket = "/run/c.sock";
   r.no_pivot = true;
+  r.stdio = true;
+  r.fds = 3;
+  r.listen_fds = 1;
   std::string line = request_json(r);
   ASSERT_EQ(line.back(), '\n');
   auto back = parse_request(line.substr(0, line.size() - 1));
@@ -27,6 +30,9 @@ TEST(Protocol, RequestRoundTrip) {
   EXPECT_EQ(back.value().console_socket, "/run/c.sock");
   EXPECT_TRUE(back.value().no_pivot);
   EXPECT_FALSE(back.value().no_new_keyring);
+  EXPECT_TRUE(back.value().stdio);
+  EXPECT_EQ(back.value().fds, 3u);
+  EXPECT_EQ(back.value().listen_fds, 1u);
 }
 
 TEST(Protocol, SeqIsEchoedVerbatim) {
@@ -50,6 +56,8 @@ TEST(Protocol, BadRequestsNameTheField) {
       {R"({"op":"batch","count":0})", "/count: must be a whole number from 1"},
       {R"({"op":"run","restart":"often"})", "/restart: invalid restart policy"},
       {R"({"op":"create","console_socket":"c.sock"})", "/console_socket: must be an absolute"},
+      {R"({"op":"run","fds":251})", "/fds: must be a whole number"},
+      {R"({"op":"run","fds":1,"listen_fds":2})", "/listen_fds: more than fds"},
   };
   for (auto& c : cases) {
     auto r = parse_request(c.line);
