@@ -72,8 +72,8 @@ std::span<const FlagSpec> batch_flags();
 Result<BatchOptions> batch_options(const Args& a);
 // runc's list table.
 std::string list_table(const std::vector<ListEntry>& entries);
-// The flags create and run share (run adds --detach).
-std::span<const FlagSpec> create_flags();
+// create's flags, or run's (create's plus --detach, --keep, --no-subreaper).
+std::span<const FlagSpec> create_flags(bool run);
 // Which of fds 3.. the caller handed ringc, noted before ringc opens any
 // of its own, so --preserve-fds never passes one of ringc's to a container.
 void note_inherited_fds();

@@ -62,16 +62,21 @@ namespace {
 constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},         {"pid-file", "", true},
                                      {"console-socket", "", true},  {"no-pivot", "", false},
                                      {"no-new-keyring", "", false}, {"preserve-fds", "", true},
-                                     {"pidfd-socket", "", true},    {"detach", "d", false}};
+                                     {"pidfd-socket", "", true},    {"detach", "d", false},
+                                     {"keep", "", false},           {"no-subreaper", "", false}};
+constexpr size_t kRunOnly = 3;  // the last entries: --detach, --keep, --no-subreaper
 }  // namespace
 
-// run's flags are create's plus --detach, the last entry.
-std::span<const FlagSpec> create_flags() {
-  return kCreateFlags;
+// run's flags are create's plus --detach, --keep and --no-subreaper, the
+// last entries. --no-subreaper changes nothing here: ringc never makes
+// itself a subreaper (the init is its own child, waited on by pidfd).
+std::span<const FlagSpec> create_flags(bool run) {
+  return std::span<const FlagSpec>(kCreateFlags)
+      .first(std::size(kCreateFlags) - (run ? 0 : kRunOnly));
 }
 
 Result<int> cmd_create(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, create_flags().first(std::size(kCreateFlags) - 1), "create"));
+  RINGC_TRY(auto a, parse(argv, create_flags(false), "create"));
   RINGC_TRY(auto id, one_id(a.positional, "create"));
   RINGC_TRY(auto o, create_options(a, id, "create"));
   RINGC_TRY(create(ctx.runtime, o));

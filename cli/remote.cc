@@ -243,7 +243,7 @@ Result<int> remote_foreground(Context& ctx, const std::string& id, int pty_maste
 }
 
 Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv, bool run) {
-  std::vector<FlagSpec> flags(create_flags().begin(), create_flags().end());
+  std::vector<FlagSpec> flags(create_flags(run).begin(), create_flags(run).end());
   flags.push_back({"restart", "", true});
   flags.push_back({"rm", "", false});
   const char* verb = run ? "run" : "create";
@@ -267,7 +267,7 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   // does (unless a restart policy keeps the container with the daemon):
   // the exit code is asked for before the container can be gone.
   r.rm = a.has("rm") && !foreground;
-  const bool delete_after = foreground && r.restart.kind == RestartKind::no;
+  const bool delete_after = foreground && r.restart.kind == RestartKind::no && !a.has("keep");
   ConsoleListener console;
   if (foreground && terminal && r.console_socket.empty()) {
     RINGC_TRY(console.open());

@@ -23,6 +23,7 @@ struct CreateOptions {
   unsigned preserve_fds = 0;   // fds 3.. after LISTEN_FDS's, passed through
   bool no_pivot = false;
   bool no_new_keyring = false;
+  bool keep = false;  // run: leave the stopped container for `delete` (runc's --keep)
 };
 
 // The FSM's answer for a container, or the user-facing refusal:
@@ -32,7 +33,7 @@ Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Ev
 Result<void> create(Runtime& rt, const CreateOptions& o);
 Result<void> start(Runtime& rt, std::string_view id);
 // create + start; with detach=false waits, forwarding signals, deletes the
-// container and returns its exit code.
+// container (unless o.keep) and returns its exit code.
 Result<int> run(Runtime& rt, const CreateOptions& o, bool detach);
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all);
 Result<void> remove(Runtime& rt, std::string_view id, bool force);

@@ -235,6 +235,10 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   ::close(l.pidfd);
   rt.timeline.mark("run-until-exit");
   if (!code) return code.error();
+  if (o.keep) {  // the record's pid is gone: `state` says stopped, `delete` removes it
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return code.value();
+  }
   // running → stopped → deleting, as `runc run` deletes after the exit. No
   // record of the passing states: nobody could act on them.
   RINGC_TRY(auto stopped, transition(o.id, t.next, fsm::Event::exited));

@@ -134,7 +134,12 @@ Result<void> Spawner::start() {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return sys_error(errno, "socketpair");
+  // Born with its name: no moment shows the helper as a second engine.
+  char own[16] = {};
+  ::prctl(PR_GET_NAME, own);
+  ::prctl(PR_SET_NAME, "ringc-spawner");
   pid_t pid = ::fork();
+  if (pid != 0) ::prctl(PR_SET_NAME, own);
   if (pid < 0) {
     int e = errno;
     ::close(sv[0]);

@@ -123,6 +123,26 @@ TEST_F(Priv, ForegroundRunForwardsSignals) {
   }
 }
 
+// runc run --keep: the stopped container stays for `state` and `delete`
+// (--no-subreaper is taken and changes nothing: ringc is never one).
+TEST_F(Priv, RunKeepLeavesTheStoppedContainer) {
+  std::string b = bundle({"sh", "-c", "exit 3"});
+  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+    std::string c = id("keep");
+    auto args = way;
+    args.insert(args.end(), {"run", "--keep", "--no-subreaper", "-b", b, c});
+    Cmd r = ringc(args);
+    EXPECT_EQ(r.code, 3) << r.err;
+    args = way;
+    args.insert(args.end(), {"state", c});
+    EXPECT_TRUE(has_status(ringc(args).out, "stopped")) << ringc(args).out;
+    args = way;
+    args.insert(args.end(), {"delete", c});
+    EXPECT_EQ(ringc(args).code, 0);
+    EXPECT_FALSE(cgroup_exists(c));
+  }
+}
+
 TEST_F(Priv, DeleteRunningNeedsForce) {
   std::string b = bundle({"sleep", "1000"});
   std::string c = id("force");
