@@ -24,6 +24,7 @@
 #include "core/container.h"
 #include "core/server.h"
 #include "core/state_json.h"
+#include "core/sys.h"
 #include "ring/ops.h"
 
 namespace ringc::cli {
@@ -127,6 +128,8 @@ Result<void> Daemon::recover() {
 }
 
 Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
+  // Clients' sockets and the fds held for restarts: up to the hard limit.
+  sys::raise_fd_limit();
   RINGC_TRY(auto ring, engine_.ring());
   server_ = std::make_unique<Server>(*ring);
   std::string path = o.path;

@@ -56,6 +56,7 @@ Result<int> start_hook(const Hook& h, const std::string& state) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    sys::restore_fd_limit();
     ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in[0], 0);
     ::execve(h.path.c_str(), argv.data(), envp.data());

@@ -55,6 +55,7 @@ Error exec_error(const std::string& prog, int e, std::string_view detail) {
 }  // namespace
 
 Result<void> apply_rlimits(const Process& p) {
+  sys::restore_fd_limit();  // what the caller was given, unless the spec says
   for (auto& r : p.rlimits) {
     rlimit rl{rlim_t(r.soft), rlim_t(r.hard)};
     if (::setrlimit(r.resource, &rl) < 0)

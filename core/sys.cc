@@ -46,6 +46,33 @@ int close_range_cloexec(unsigned first) {
   return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
 }
 
+namespace {
+rlim_t given_soft = RLIM_INFINITY;  // before raise_fd_limit; copied into every child
+bool raised = false;
+}  // namespace
+
+rlim_t raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return 0;
+  if (!raised) given_soft = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit up{rl.rlim_max, rl.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &up) == 0) {
+      raised = true;
+      return rl.rlim_max;
+    }
+  }
+  return rl.rlim_cur;
+}
+
+void restore_fd_limit() {
+  if (!raised) return;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return;
+  rl.rlim_cur = given_soft;
+  ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 void UniqueFd::reset() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <linux/sched.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <csignal>
@@ -21,6 +22,12 @@ int pivot_root(const char* new_root, const char* put_old);
 // Reaps an exited child behind pidfd without blocking; 0 if not yet exited.
 int waitid_nohang(int pidfd, siginfo_t* info);
 int close_range_cloexec(unsigned first);
+// A daemon holds fds for thousands of clients and containers: its soft
+// RLIMIT_NOFILE goes up to the hard limit (returned: the new soft limit).
+// What it starts gets the soft limit it was given back, as Go's runtime
+// gives runc's children theirs: restore_fd_limit, in the child.
+rlim_t raise_fd_limit();
+void restore_fd_limit();
 
 // Owns a file descriptor: closed when it goes out of scope.
 class UniqueFd {
