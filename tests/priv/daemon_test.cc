@@ -1,6 +1,7 @@
 // ringc daemon on real containers: the protocol's round trips and refusals,
 // clients that misbehave, restart policies, grace periods and recovery
 // after kill -9.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,8 +14,11 @@
 
 #include <fmt/format.h>
 #include <cstring>
+#include <span>
+#include <vector>
 
 #include "cgroup/layout.h"
+#include "core/console.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
@@ -35,6 +39,7 @@ class Client {
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
   ~Client() { close(fd_); }
+  int fd() const { return fd_; }
   bool connected() const { return connected_; }
   void send(const std::string& text) {
     ASSERT_EQ(write(fd_, text.data(), text.size()), ssize_t(text.size()));
@@ -56,6 +61,11 @@ class Client {
   }
   std::string call(const std::string& request) {
     send(request + "\n");
+    return line();
+  }
+  // A request with fds on its first bytes (SCM_RIGHTS), as the CLI sends.
+  std::string call_with_fds(const std::string& request, std::span<const int> fds) {
+    EXPECT_TRUE(send_fds(fd_, fds, request + "\n", "test request"));
     return line();
   }
 
@@ -166,6 +176,26 @@ TEST_F(Daemon, MalformedRequestsGetErrorsAndOthersGoOn) {
   EXPECT_TRUE(
       has(bad.call("{\"op\":\"run\",\"id\":\"x\",\"bundle\":5}"), "/bundle: must be a string"));
   EXPECT_TRUE(has(bad.call("{\"op\":\"kill\",\"id\":\"ghost\"}"), "does not exist"));
+  // Fds: fewer sent than declared is refused by name; a client that
+  // leaves more than 1,024 untaken is cut off.
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  EXPECT_TRUE(
+      has(bad.call_with_fds(R"({"op":"run","id":"x","bundle":"/nope","fds":2})", {&null, 1}),
+          "request: /fds: 2 fds declared, 1 sent with the request"));
+  Client flood(sock_);
+  std::vector<int> many(200, null);
+  std::string reply;
+  for (int i = 0; i < 6 && reply.empty(); ++i) {
+    if (!send_fds(flood.fd(), many,
+                  R"({"op":"list"})"
+                  "\n",
+                  "flood"))
+      break;
+    reply = flood.line();
+    if (has(reply, "\"ok\":true")) reply.clear();
+  }
+  EXPECT_TRUE(has(reply, "over 1024 fds sent")) << reply;
+  close(null);
   EXPECT_TRUE(has(good.call("{\"op\":\"stats\",\"seq\":\"s\"}"), "{\"seq\":\"s\",\"ok\":true"));
   // A line over 64 KiB: an error, then the connection is closed.
   bad.send(std::string(70'000, 'x'));
