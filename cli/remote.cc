@@ -254,10 +254,15 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   r.op = verb;
   r.id = id;
   r.bundle = absolute_path(o.bundle);
-  // The bundle is the daemon's to read; here only whether a pty is asked for.
-  RINGC_TRY(auto p, prepare(id, r.bundle));
-  const bool terminal = p.spec.process.terminal;
   const bool foreground = run && !a.has("detach");
+  // The bundle is the daemon's to read. A foreground run reads whether a
+  // pty is asked for (then it takes the pty in place of sending stdio); a
+  // detached init with a pty puts it over the stdio it was sent.
+  bool terminal = false;
+  if (foreground) {
+    RINGC_TRY(auto p, prepare(id, r.bundle));
+    terminal = p.spec.process.terminal;
+  }
   r.console_socket = absolute_path(o.console_socket);
   r.pidfd_socket = absolute_path(o.pidfd_socket);
   r.no_pivot = o.no_pivot;
