@@ -223,7 +223,8 @@ Result<void> Daemon::wait_for(uint32_t client, const Request& r, Until until, F&
 // The fds a create or run declares, sent with it (SCM_RIGHTS).
 Result<void> Daemon::take_fds(uint32_t client, const Request& r, InitFlags& f) {
   size_t want = (r.stdio ? 3 : 0) + r.fds;
-  f.fds = server_->take_fds(client, want);
+  for (auto& fd : server_->take_fds(client, want))
+    f.fds.push_back(std::make_shared<const sys::UniqueFd>(std::move(fd)));
   if (f.fds.size() < want)
     return ringc_error(Errc::bad_usage,
                        fmt::format("request: /fds: {} fds declared, {} sent with the request", want,
@@ -364,9 +365,10 @@ std::string Daemon::stats_fields() const {
     by_state += fmt::format("{}\"{}\":{}", i ? "," : "", fsm::name(fsm::State(i)), st.by_state[i]);
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
-      "\"completions\":{},\"launches\":{},\"clients\":{},\"rss_kib\":{},\"peak_rss_kib\":{}",
+      "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
+      "\"peak_rss_kib\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
-      server_->clients(), current_rss_kib(), rss_kib());
+      server_->clients(), st.held_fds, current_rss_kib(), rss_kib());
 }
 
 void Daemon::on_notice(const Notice& n) {

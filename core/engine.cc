@@ -127,6 +127,10 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.start = req.start;
   s.remove_on_exit = req.remove_on_exit;
   s.restart = req.restart;
+  // Fds kept for restarts are held once per open file, however many
+  // containers share it.
+  if (req.restart.kind != RestartKind::no)
+    for (auto& fd : req.flags.fds) fd = held_fds_.hold(std::move(fd));
   if (req.flags.any()) s.flags = std::make_unique<InitFlags>(std::move(req.flags));
   by_id_.emplace(s.id, i);
   ++stats_.launches;
@@ -346,6 +350,7 @@ EngineStats Engine::stats() const {
     st.ops_in_flight += s.pending;
   });
   if (ring_) st.queue_full = ring_->queue_full_count();
+  st.held_fds = held_fds_.size();
   return st;
 }
 

@@ -25,6 +25,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/held_fds.h"
 #include "core/launch.h"
 #include "core/record.h"
 #include "core/restart.h"
@@ -48,7 +49,7 @@ namespace ringc {
 struct InitFlags {
   std::string console_socket, pidfd_socket;
   bool no_pivot = false, no_new_keyring = false;
-  std::vector<sys::UniqueFd> fds;
+  std::vector<SharedFd> fds;
   bool stdio = false;
   unsigned listen_fds = 0;
   bool any() const {
@@ -101,7 +102,8 @@ struct EngineStats {
   uint64_t ops_in_flight = 0;
   uint64_t queue_full = 0;
   uint64_t completions = 0;
-  uint64_t refused = 0;  // observations the table refused (late timers)
+  uint64_t refused = 0;   // observations the table refused (late timers)
+  uint64_t held_fds = 0;  // clients' open files held for restarts
 };
 
 class Engine {
@@ -301,6 +303,7 @@ class Engine {
   // v2 parent cgroups made (and delegated) by an earlier launch: the next
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
+  HeldFds held_fds_;  // clients' fds kept for restarts, one per open file
   // The spawner (core/spawner.h) and the one reply being received.
   Spawner spawner_;
   SpawnReply reply_{};

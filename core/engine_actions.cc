@@ -112,7 +112,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
       RINGC_TRY(console, connect_console_socket(s.flags->console_socket));
       init.console_fd = console.get();
     }
-    for (auto& fd : s.flags->fds) init.passed.push_back(fd.get());
+    for (auto& fd : s.flags->fds) init.passed.push_back(fd->get());
     init.passed_stdio = s.flags->stdio && !init.passed.empty();
     init.preserve_fds = unsigned(init.passed.size()) - (init.passed_stdio ? 3 : 0);
     if (unsigned n = s.flags->listen_fds)

@@ -111,7 +111,10 @@ void Server::handle(const ring::Completion& c) {
   if (tok.tag == kRead) {
     if (c.res > 0 && !keep_fds(cl)) {
       send(tok.slot,
-           fmt::format("{{\"ok\":false,\"error\":\"over {} fds sent\"}}\n", opts_.max_fds));
+           cl.msg.msg_flags & MSG_CTRUNC
+               ? std::string("{\"ok\":false,\"error\":\"the fds sent were lost: the "
+                             "daemon is at its open-file limit\"}\n")
+               : fmt::format("{{\"ok\":false,\"error\":\"over {} fds sent\"}}\n", opts_.max_fds));
       finish(tok.slot);
     } else if (c.res <= 0 || cl.closing) {
       finish(tok.slot);

@@ -168,6 +168,34 @@ TEST_F(Daemon, TheClientsStdioLastsAsLongAsRunsMayComeAndNoLonger) {
   EXPECT_EQ(via({"delete", "--force", other}).code, 0);
 }
 
+// Containers started from one shell share its stdio: the daemon holds one
+// fd per open file for their restarts, not three per container.
+TEST_F(Daemon, ContainersStartedFromOneShellShareTheHeldFds) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::string b = bundle({"sleep", "1000"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(id("shell"));
+    Cmd r = ringc_with({"--daemon", sock_, "run", "-d", "--restart", "always", "-b", b, ids.back()},
+                       [&] {
+                         dup2(null, 0);
+                         dup2(p[1], 1);
+                         dup2(p[1], 2);
+                       });
+    ASSERT_EQ(r.code, 0);
+  }
+  EXPECT_TRUE(has(via({"stats"}).out, "\"held_fds\":2,")) << via({"stats"}).out;
+  std::vector<std::string> del = {"delete", "--force"};
+  del.insert(del.end(), ids.begin(), ids.end());
+  EXPECT_EQ(via(del).code, 0);
+  EXPECT_TRUE(has(via({"stats"}).out, "\"held_fds\":0,")) << via({"stats"}).out;
+  close(p[0]);
+  close(p[1]);
+  close(null);
+}
+
 TEST_F(Daemon, MalformedRequestsGetErrorsAndOthersGoOn) {
   Client bad(sock_), good(sock_);
   ASSERT_TRUE(bad.connected() && good.connected());
