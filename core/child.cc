@@ -181,6 +181,9 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // (an exit status aside, the client reads what the init writes).
   int console_fd = plan.init.console_fd;
   RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, {&sock, &console_fd}));
+  // Nothing else of the creator's stays open: a daemon holds fds for many
+  // clients, more than the spec's RLIMIT_NOFILE may leave room for.
+  close_fds_from(3 + int(plan.init.preserve_fds), {sock, console_fd, plan.fifo_fd});
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();

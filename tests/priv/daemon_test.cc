@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -194,6 +195,23 @@ TEST_F(Daemon, ContainersStartedFromOneShellShareTheHeldFds) {
   close(p[0]);
   close(p[1]);
   close(null);
+}
+
+// However many fds the daemon has open (here 100 idle clients), an init
+// sets up under a small RLIMIT_NOFILE and hands its program stdio alone.
+TEST_F(Daemon, AnInitHoldsNoneOfTheDaemonsFds) {
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 100; ++i) {
+    idle.push_back(std::make_unique<Client>(sock_));
+    ASSERT_TRUE(has(idle.back()->call(R"({"op":"stats"})"), "\"ok\":true"));  // accepted
+  }
+  std::string b = bundle({"sh", "-c", "ls /proc/self/fd | wc -l"}, [](std::string& c) {
+    replace(c, "\"hard\": 1024", "\"hard\": 32");
+    replace(c, "\"soft\": 1024", "\"soft\": 32");
+  });
+  Cmd r = via({"run", "-b", b, id("fewfds")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "4\n");  // 0, 1, 2 and ls's own directory
 }
 
 TEST_F(Daemon, MalformedRequestsGetErrorsAndOthersGoOn) {
