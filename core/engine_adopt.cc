@@ -1,6 +1,9 @@
 // Recovery: containers of a supervisor that died are taken over from their
 // records, and what the engine knows is looked up by id.
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "core/engine.h"
 #include "core/observe.h"
@@ -62,6 +65,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     return s.state;
   }
   s.pidfd = fd;
+  if (restart.kind != RestartKind::no) take_stdio(i);
   s.start_time = r.start_time();
   s.state = recorded;
   ++s.pending;
@@ -78,6 +82,23 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     return fsm::State::deleting;
   }
   return recorded;
+}
+
+// A run to come gets the stdio this one has (a client's, held by the
+// supervisor that died, or that supervisor's own): taken from the live
+// init with pidfd_getfd. Where any of the three is missing, or the kernel
+// refuses, later runs get ours.
+void Engine::take_stdio(uint32_t i) {
+  Slot& s = slots_[i];
+  std::vector<SharedFd> fds;
+  for (int n = 0; n < 3; ++n) {
+    int got = int(::syscall(SYS_pidfd_getfd, s.pidfd, n, 0));
+    if (got < 0) return;
+    fds.push_back(held_fds_.hold(std::make_shared<const sys::UniqueFd>(got)));
+  }
+  if (!s.flags) s.flags = std::make_unique<InitFlags>();
+  s.flags->fds = std::move(fds);
+  s.flags->stdio = true;
 }
 
 std::optional<Engine::View> Engine::view(std::string_view id) const {
