@@ -8,18 +8,8 @@
 # hierarchy alone (a pure-v2 view of a hybrid host, without its v1
 # controllers): what the engine pays on a v2 host, v1 directories aside.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/deps.sh runc crun
-scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-bundle=$PWD/build/bundle-true
-scripts/make-bundle.sh "$bundle" build/release/cli/ringc true >/dev/null
+source "$(dirname "$0")/bench-setup.sh"
 count=${COUNT:-1000}
-ringc=$PWD/build/release/cli/ringc
-root=$(mktemp -d /run/ringc-bench.XXXXXX)
-# Every runtime's state on one tmpfs, as /run is on standard hosts (this
-# VM's /run is ext4).
-mount -t tmpfs -o mode=0700 ringc-bench "$root"
-trap 'umount "$root"; rmdir "$root"' EXIT
 
 # crun refuses a hybrid host: everything runs in a private mount namespace
 # where /sys/fs/cgroup/unified is unmounted (the host's legacy-v1 view).

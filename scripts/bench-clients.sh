@@ -7,15 +7,7 @@
 # view (crun refuses hybrid cgroups). Rounds interleave the four.
 #   COUNT=500 PARALLEL="1 32" ROUNDS=2 scripts/bench-clients.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/deps.sh runc crun
-scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-bundle=$PWD/build/bundle-true
-scripts/make-bundle.sh "$bundle" build/release/cli/ringc true >/dev/null
-ringc=$PWD/build/release/cli/ringc
-root=$(mktemp -d /run/ringc-clients.XXXXXX)
-mount -t tmpfs -o mode=0700 ringc-clients "$root"
-trap 'umount "$root" 2>/dev/null || umount -l "$root"; rmdir "$root"' EXIT
+source "$(dirname "$0")/bench-setup.sh"
 
 inner() {
   set -euo pipefail
