@@ -80,10 +80,11 @@ class Connection {
   std::string buf_;
 };
 
-// One request, one reply; an error reply becomes this command's error.
-Result<Reply> call(Context& ctx, const Request& r, Connection& c) {
+// One request (with fds, if any), one reply; an error reply becomes this
+// command's error.
+Result<Reply> call(Context& ctx, const Request& r, Connection& c, std::span<const int> fds = {}) {
   RINGC_TRY(c.open(ctx.daemon));
-  RINGC_TRY(c.send(request_json(r)));
+  RINGC_TRY(c.send(request_json(r), fds));
   RINGC_TRY(auto line, c.line());
   if (line.empty()) return ringc_error(Errc::init_failed, "the daemon closed the connection");
   Reply reply = parse_reply(line);
@@ -283,12 +284,7 @@ Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv
   if (foreground) ::sigprocmask(SIG_BLOCK, &fwd, &old);  // from now on they are passed on
   RINGC_TRY(auto h, handover(r, o.preserve_fds, terminal));
   Connection c;
-  RINGC_TRY(c.open(ctx.daemon));
-  RINGC_TRY(c.send(request_json(r), h.fds));
-  RINGC_TRY(auto line, c.line());
-  if (line.empty()) return ringc_error(Errc::init_failed, "the daemon closed the connection");
-  Reply reply = parse_reply(line);
-  if (!reply.ok) return ringc_error(Errc::init_failed, reply.error);
+  RINGC_TRY(auto reply, call(ctx, r, c, h.fds));
   RINGC_TRY(write_pid_file(o.pid_file, pid_t(reply_int(reply.line, "pid").value_or(0))));
   if (!foreground) return 0;
   sys::UniqueFd master;

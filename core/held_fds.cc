@@ -27,15 +27,13 @@ SharedFd HeldFds::hold(SharedFd fd) {
   struct stat st;
   if (!fd || fd->get() < 0 || ::fstat(fd->get(), &st) < 0) return fd;
   if (++holds_ % 1024 == 0) sweep();
-  uint64_t key = uint64_t(st.st_dev) * 1'000'003u ^ uint64_t(st.st_ino);
+  Inode key{st.st_dev, st.st_ino};
   prune(key);
   const int mode = ::fcntl(fd->get(), F_GETFL) & O_ACCMODE;
   auto& held = by_inode_[key];
   for (auto& w : held) {
     SharedFd other = w.lock();
-    struct stat ost;
-    if (!other || ::fstat(other->get(), &ost) < 0) continue;
-    if (ost.st_dev != st.st_dev || ost.st_ino != st.st_ino) continue;  // a hash collision
+    if (!other) continue;
     bool same = dev_null(st) ? (::fcntl(other->get(), F_GETFL) & O_ACCMODE) == mode
                              : same_file(other->get(), fd->get());
     if (same) return other;
@@ -44,7 +42,7 @@ SharedFd HeldFds::hold(SharedFd fd) {
   return fd;
 }
 
-void HeldFds::prune(uint64_t key) {
+void HeldFds::prune(Inode key) {
   auto it = by_inode_.find(key);
   if (it == by_inode_.end()) return;
   std::erase_if(it->second, [](auto& w) { return w.expired(); });

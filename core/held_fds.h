@@ -6,9 +6,9 @@
 
 #include <sys/types.h>
 
-#include <cstdint>
+#include <map>
 #include <memory>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/sys.h"
@@ -28,9 +28,10 @@ class HeldFds {
   void sweep();
 
  private:
-  void prune(uint64_t key);
-  unsigned holds_ = 0;  // every so many, every key is pruned
-  std::unordered_map<uint64_t, std::vector<std::weak_ptr<const sys::UniqueFd>>> by_inode_;
+  using Inode = std::pair<dev_t, ino_t>;
+  void prune(Inode key);
+  unsigned holds_ = 0;  // every so many, every inode is pruned
+  std::map<Inode, std::vector<std::weak_ptr<const sys::UniqueFd>>> by_inode_;
 };
 
 }  // namespace ringc

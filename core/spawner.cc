@@ -99,7 +99,6 @@ Result<Spawned> spawn_for(const Request& req) {
 
 [[noreturn]] void serve(int sock) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::prctl(PR_SET_NAME, "ringc-spawner");
   if (::getppid() == 1) ::_exit(0);  // the engine is already gone
   static char buf[3 * 4096 + 64];
   for (;;) {
