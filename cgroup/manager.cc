@@ -43,17 +43,24 @@ void init_cpuset(const std::string& dir, const std::string& parent, bool made) {
 // controllers its parent enables: enable every available one that is not
 // yet (read first, so the common case writes nothing). A parent with
 // processes of its own refuses (no internal processes): then the child
-// simply has fewer files.
+// simply has fewer files. The kernel takes a list all or nothing, so when
+// one controller is refused (cpu, while a realtime thread sits outside the
+// root) the others are enabled one by one.
 void delegate_controllers(const std::string& parent) {
-  std::string avail = read_text(parent + "/cgroup.controllers");
+  std::string avail = " " + trim(read_text(parent + "/cgroup.controllers")) + " ";
   std::string on = " " + trim(read_text(parent + "/cgroup.subtree_control")) + " ";
-  std::string want;
+  std::vector<std::string> want;
   for (const char* c : {"cpu", "cpuset", "io", "memory", "pids", "hugetlb"}) {
-    std::string word = std::string(c);
-    bool available = (" " + trim(avail) + " ").find(" " + word + " ") != std::string::npos;
-    if (available && on.find(" " + word + " ") == std::string::npos) want += " +" + word;
+    std::string word = " " + std::string(c) + " ";
+    if (avail.find(word) != std::string::npos && on.find(word) == std::string::npos)
+      want.push_back("+" + std::string(c));
   }
-  if (!want.empty()) write_text(parent + "/cgroup.subtree_control", want.substr(1));
+  if (want.empty()) return;
+  std::string all;
+  for (const auto& w : want) all += (all.empty() ? "" : " ") + w;
+  std::string file = parent + "/cgroup.subtree_control";
+  if (write_text(file, all) < 0 && want.size() > 1)
+    for (const auto& w : want) write_text(file, w);
 }
 
 int mkdir_all(const Hierarchy& h, std::string_view path, bool delegate,

@@ -6,10 +6,15 @@
 # daemon takes to adopt them all; then everything is deleted.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
+# RINGC=PATH: a ringc built elsewhere; nothing is installed or built.
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ringc=$PWD/build/release/cli/ringc
+if [ -n "${RINGC:-}" ]; then
+  ringc=$RINGC
+else
+  scripts/deps.sh
+  scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ringc=$PWD/build/release/cli/ringc
+fi
 scripts/make-bundle.sh build/bundle-sleep "$ringc" sleep 100000 >/dev/null
 scripts/make-bundle.sh build/bundle-true "$ringc" true >/dev/null
 root=$(mktemp -d /run/ringc-scale.XXXXXX)

@@ -1,38 +1,46 @@
 #!/usr/bin/env bash
-# Packs what the bare test host (pure cgroup v2, no packages) needs into the
-# ignored devpkg/: stripped ringc and test binaries, their shared libraries,
-# busybox, runc and crun with theirs, and two entry points:
-#   devpkg/run.sh        unit + priv tests there
-#   devpkg/bench.sh [N]  sequential run: ringc, runc, crun
+# Packs what the bare many-core host (pure cgroup v2, no packages) needs
+# into the ignored devpkg/: stripped ringc and test binaries, their shared
+# libraries, busybox, runc and crun with theirs, and one entry point,
+#   devpkg/all.sh OUT   unit and priv tests (the host's own v2), the
+#                       side-by-side benchmarks, the scale run; a log per
+#                       part under OUT, each part bounded in time.
 # Build first (scripts/build.sh build/release ...); BUILD picks the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build/release}
 rm -rf devpkg && mkdir -p devpkg/lib devpkg/rt
-cp "$build/cli/ringc" "$build/tests/priv_tests" "$build/tests/unit_tests" \
-   "$build/bench/ringc-bench-run" /bin/busybox devpkg/
-strip devpkg/ringc devpkg/priv_tests devpkg/unit_tests devpkg/ringc-bench-run
+cp "$build/cli/ringc" "$build/tests/priv_tests" "$build/tests/unit_tests" /bin/busybox devpkg/
+strip devpkg/ringc devpkg/priv_tests devpkg/unit_tests
 libs() { ldd "$1" | awk '$3 ~ /^\// {print $3}' | grep -v -e '/libc.so' -e '/libm.so' -e '/libstdc++' -e '/libgcc_s'; }
-for bin in devpkg/ringc $(command -v crun) $(command -v runc); do
+for bin in devpkg/ringc devpkg/priv_tests $(command -v crun) $(command -v runc); do
   for l in $(libs "$bin"); do cp -L "$l" devpkg/lib/; done
 done
 cp "$(command -v crun)" devpkg/rt/ && cp -L "$(command -v runc)" devpkg/rt/
-cat > devpkg/run.sh <<'RUN'
+cat > devpkg/all.sh <<'ALL'
 #!/bin/bash
+# On the device host: bash devpkg/all.sh "$OUT"
 cd "$(dirname "$0")/.."
-export LD_LIBRARY_PATH=$PWD/devpkg/lib BUSYBOX=$PWD/devpkg/busybox
-export RINGC_TEST_BIN=$PWD/devpkg/ringc RINGC_TEST_SOURCE_DIR=$PWD
-mount | grep cgroup; uname -r; nproc
-./devpkg/unit_tests --gtest_brief=1 2>&1 | tail -3
-./devpkg/priv_tests --gtest_brief=1 2>&1 | tail -40
-RUN
-cat > devpkg/bench.sh <<'BENCH'
-#!/bin/bash
-cd "$(dirname "$0")/.."
-export LD_LIBRARY_PATH=$PWD/devpkg/lib BUSYBOX=$PWD/devpkg/busybox
-scripts/make-bundle.sh /tmp/bt "$PWD/devpkg/ringc" true >/dev/null
-./devpkg/ringc-bench-run --bundle /tmp/bt --count "${1:-200}" --runtime ringc=$PWD/devpkg/ringc \
-  --runtime runc=$PWD/devpkg/rt/runc --runtime crun=$PWD/devpkg/rt/crun --baseline crun
-BENCH
+out=${1:-/tmp/devout}; mkdir -p "$out"
+P=$PWD/devpkg
+export LD_LIBRARY_PATH=$P/lib BUSYBOX=$P/busybox PATH=$P/rt:$PATH RINGC=$P/ringc
+export RINGC_TEST_BIN=$P/ringc RINGC_TEST_SOURCE_DIR=$PWD
+part() { local name=$1 limit=$2; shift 2
+  echo "== $name ($(date +%T), at most ${limit}s)"
+  timeout -k 10 "$limit" "$@" >"$out/$name.log" 2>&1; echo "   exit $?"
+  tail -n 40 "$out/$name.log"; }
+{ uname -r; nproc; free -g | head -2; stat -f -c %T /sys/fs/cgroup
+  cat /sys/fs/cgroup/cgroup.controllers /sys/fs/cgroup/cgroup.subtree_control
+  echo "nofile $(ulimit -n)/$(ulimit -Hn) pid_max $(cat /proc/sys/kernel/pid_max)"
+  findmnt -n -o FSTYPE /run; "$P/ringc" --version; runc --version | head -1; crun --version | head -1
+} 2>&1 | tee "$out/host.log"
+part unit 30 "$P/unit_tests" --gtest_brief=1
+part batch 120 env COUNT=${COUNT:-3000} PARALLEL="32 64 128" scripts/bench-batch.sh
+part nospawner 30 bash -c 'b=build/bundle-true; for k in 32 64; do
+  RINGC_SPAWNER=0 "$RINGC" --root /run/ns batch -b $b --count ${COUNT:-3000} --parallel $k --json; echo; done'
+part priv 150 "$P/priv_tests" --gtest_brief=1
+part scale 120 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
+part clients 90 env COUNT=${CLIENTS:-2000} PARALLEL=32 ROUNDS=1 scripts/bench-clients.sh
+ALL
 chmod +x devpkg/*.sh
 du -sh devpkg
