@@ -144,9 +144,17 @@ bool is_attached(int cgroup_fd, int prog_fd) {
 }
 }  // namespace
 
+int load_device_program(const std::vector<BpfInsn>& prog) {
+  return loaded_program(prog);
+}
+
 int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog) {
   int fd = loaded_program(prog);
   if (fd < 0) return fd;
+  return attach_loaded_program(cgroup_fd, fd);
+}
+
+int attach_loaded_program(int cgroup_fd, int fd) {
   bpf_attr attach;
   std::memset(&attach, 0, sizeof attach);
   attach.target_fd = uint32_t(cgroup_fd);

@@ -27,4 +27,11 @@ std::vector<BpfInsn> device_program(const std::vector<DeviceRule>& rules);
 // few programs loaded are kept loaded and attached again as they are.
 int attach_device_program(int cgroup_fd, const std::vector<BpfInsn>& prog);
 
+// Loads the program into that cache (its fd, or -errno) without attaching
+// it: a caller about to clone does the verifier's work once, and each
+// child attaches its inherited copy with attach_loaded_program (never
+// through the cache, whose fds a child closes).
+int load_device_program(const std::vector<BpfInsn>& prog);
+int attach_loaded_program(int cgroup_fd, int prog_fd);
+
 }  // namespace ringc::cgroup

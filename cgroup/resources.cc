@@ -163,7 +163,8 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
   return outcome::success();
 }
 
-Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
+Res apply_v2(const Host& host, std::string_view path, const Resources& r,
+             std::optional<int> device_prog) {
   const Hierarchy* h = host.v2();
   if (!h) return outcome::success();
   std::string d = h->mount + std::string(path) + "/";
@@ -232,18 +233,29 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r) {
   }
   // Device rules where no v1 devices controller carries them: a BPF program.
   if (!r.devices.empty() && !host.v1("devices")) {
-    std::vector<DeviceRule> rules = r.devices;
-    auto& defaults = default_allowed_devices();
-    rules.insert(rules.end(), defaults.begin(), defaults.end());
     int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return ApplyError{{errno, std::generic_category()}, d};
-    int rc = attach_device_program(fd, device_program(rules));
+    int rc = !device_prog ? attach_device_program(fd, device_program(effective_device_rules(r)))
+             : *device_prog >= 0 ? attach_loaded_program(fd, *device_prog)
+                                 : *device_prog;
     ::close(fd);
     if (rc < 0) return ApplyError{{-rc, std::generic_category()}, d + " (BPF device program)"};
   }
   return outcome::success();
 }
 }  // namespace
+
+std::vector<DeviceRule> effective_device_rules(const Resources& r) {
+  std::vector<DeviceRule> rules = r.devices;
+  auto& defaults = default_allowed_devices();
+  rules.insert(rules.end(), defaults.begin(), defaults.end());
+  return rules;
+}
+
+int preload_device_program(const Host& host, const Resources& r) {
+  if (r.devices.empty() || !host.v2() || host.v1("devices")) return -ENODATA;
+  return load_device_program(device_program(effective_device_rules(r)));
+}
 
 bool Resources::empty() const {
   return !memory_limit && !memory_reservation && !memory_swap && !memory_swappiness &&
@@ -267,7 +279,8 @@ uint64_t shares_to_weight(uint64_t shares) {
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
-Res apply(const Host& host, std::string_view path, const Resources& r, Part part) {
+Res apply(const Host& host, std::string_view path, const Resources& r, Part part,
+          std::optional<int> device_prog) {
   if (!r.hugepage_limits.empty() && !host.v1("hugetlb") && !host.v2())
     return ApplyError{{ENOTSUP, std::generic_category()},
                       "hugetlb.* (this host has no hugetlb controller mounted)"};
@@ -275,7 +288,7 @@ Res apply(const Host& host, std::string_view path, const Resources& r, Part part
     BOOST_OUTCOME_TRYV(apply_v1(host, path, r));
   }
   if (part == Part::v1) return outcome::success();
-  return apply_v2(host, path, r);
+  return apply_v2(host, path, r, device_prog);
 }
 
 }  // namespace ringc::cgroup

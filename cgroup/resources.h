@@ -62,14 +62,24 @@ struct Resources {
 // devices every container gets in /dev, ptys, tun, and mknod of any.
 const std::vector<DeviceRule>& default_allowed_devices();
 
+// The spec's device rules followed by runc's default allow-list.
+std::vector<DeviceRule> effective_device_rules(const Resources& r);
+
+// Where a BPF program carries r's device rules, loads it into the cache
+// of devices_bpf.h, so that children cloned afterwards attach it without
+// running the verifier each: its fd, -errno, or -ENODATA when r needs none.
+int preload_device_program(const Host& host, const Resources& r);
+
 // Writes `r` into the hierarchies of `part`. The error names the file.
+// device_prog: what preload_device_program returned, attached in place of
+// a program of apply's own (a cloned child: the cache's fds are closed).
 struct ApplyError {
   std::error_code code;
   std::string file;
 };
-outcome::result<void, ApplyError, outcome::policy::terminate> apply(const Host& host,
-                                                                    std::string_view path,
-                                                                    const Resources& r, Part part);
+outcome::result<void, ApplyError, outcome::policy::terminate> apply(
+    const Host& host, std::string_view path, const Resources& r, Part part,
+    std::optional<int> device_prog = std::nullopt);
 
 // cpu.shares (v1, 2..262144) as cpu.weight (v2, 1..10000), as runc converts.
 uint64_t shares_to_weight(uint64_t shares);

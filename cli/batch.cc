@@ -41,6 +41,12 @@ std::string batch_json(const BatchReport& r) {
   for (int i = 0; i < kPhaseCount; ++i)
     phases += fmt::format("{}\"{}\":{:.1f}", i ? "," : "", name(Phase(i)),
                           r.count ? double(r.engine.phase_ns[i]) / 1e3 / double(r.count) : 0.0);
+  std::string init;
+  for (int k = 0; k < kChildPhaseCount; ++k)
+    init += fmt::format(
+        "{}\"{}\":{:.1f}", k ? "," : "",
+        std::string_view(kChildPhases[k]).substr(6),  // less "child-"
+        r.engine.inits_ready ? double(r.engine.init_us[k]) / double(r.engine.inits_ready) : 0.0);
   std::string failures;
   for (size_t i = 0; i < r.failures.size(); ++i)
     failures += (i ? "," : "") + json_quote(r.failures[i]);
@@ -50,12 +56,14 @@ std::string batch_json(const BatchReport& r) {
       "\"create_to_running\":{},\"exit_to_deleted\":{},\"cpu_ms_per_container\":{:.3f},"
       "\"engine_cpu_ms_per_container\":{:.3f},"
       "\"reactor_us_per_container\":{:.1f},\"reactor_cpu_us_per_container\":{:.1f},"
-      "\"reactor_us_by_phase\":{{{}}},"
+      "\"spawner_cpu_us_per_container\":{:.1f},\"reactor_us_by_phase\":{{{}}},"
+      "\"init_us_by_phase\":{{{}}},"
       "\"peak_rss_kib\":{},\"queue_full\":{},\"failures\":[{}]}}\n",
       r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
       r.to_running.p99, percentiles_json(r.to_running), percentiles_json(r.to_deleted),
       r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container,
-      r.reactor_cpu_us_per_container, phases, r.peak_rss_kib, r.engine.queue_full, failures);
+      r.reactor_cpu_us_per_container, r.spawner_cpu_us_per_container, phases, init, r.peak_rss_kib,
+      r.engine.queue_full, failures);
 }
 
 std::string batch_summary(const BatchReport& r, bool keep) {
@@ -68,9 +76,12 @@ std::string batch_summary(const BatchReport& r, bool keep) {
     out += fmt::format("  exit→deleted    p50 {:.2f} ms  p95 {:.2f} ms  p99 {:.2f} ms\n",
                        r.to_deleted.p50, r.to_deleted.p95, r.to_deleted.p99);
   out += fmt::format(
-      "  cpu {:.2f} ms per container (reactor thread {:.0f} µs CPU, {:.0f} µs busy), peak RSS {} "
+      "  cpu {:.2f} ms per container (reactor thread {:.0f} µs CPU, {:.0f} µs busy{}), peak RSS {} "
       "KiB\n",
       r.cpu_ms_per_container, r.reactor_cpu_us_per_container, r.reactor_us_per_container,
+      r.spawner_cpu_us_per_container > 0
+          ? fmt::format("; spawner {:.0f} µs CPU", r.spawner_cpu_us_per_container)
+          : "",
       r.peak_rss_kib);
   for (auto& f : r.failures) out += "  failed: " + f + "\n";
   return out;
@@ -129,6 +140,7 @@ BatchReport parse_batch_report(std::string_view text) {
   take(e["cpu_ms_per_container"], r.cpu_ms_per_container);
   take(e["reactor_us_per_container"], r.reactor_us_per_container);
   take(e["reactor_cpu_us_per_container"], r.reactor_cpu_us_per_container);
+  take(e["spawner_cpu_us_per_container"], r.spawner_cpu_us_per_container);
   take(e["peak_rss_kib"], r.peak_rss_kib);
   if (json::Value sub = e["create_to_running"]; !sub.is_null()) r.to_running = percentiles_of(sub);
   if (json::Value sub = e["exit_to_deleted"]; !sub.is_null()) r.to_deleted = percentiles_of(sub);

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include <cmath>
 
 #include "cgroup/manager.h"
+#include "core/observe.h"
 #include "core/sys.h"
 #include "ring/ops.h"
 
@@ -47,6 +49,14 @@ double thread_cpu_ms() {
   return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// The spawner's CPU time: a child the engine reaps only when it stops, so
+// RUSAGE_CHILDREN does not hold it yet.
+double spawner_cpu_ms(const Engine& e) {
+  pid_t pid = e.spawner_pid();
+  auto ticks = pid > 0 ? process_cpu_ticks(pid) : std::nullopt;
+  return ticks ? double(*ticks) * 1e3 / double(::sysconf(_SC_CLK_TCK)) : 0;
+}
+
 double cpu_ms(int who) {
   rusage r{};
   ::getrusage(who, &r);
@@ -65,6 +75,7 @@ Batch::Batch(Engine& e, BatchOptions o, std::shared_ptr<const Prepared> p)
   self_cpu0_ = cpu_ms(RUSAGE_SELF);
   kids_cpu0_ = cpu_ms(RUSAGE_CHILDREN);
   thread_cpu0_ = thread_cpu_ms();
+  spawner_cpu0_ = spawner_cpu_ms(engine_);
   engine0_ = engine_.stats();
 }
 
@@ -186,11 +197,15 @@ BatchReport Batch::report() const {
   r.engine.launches -= engine0_.launches;
   r.engine.queue_full -= engine0_.queue_full;
   r.engine.completions -= engine0_.completions;
+  for (int k = 0; k < kChildPhaseCount; ++k) r.engine.init_us[k] -= engine0_.init_us[k];
+  r.engine.inits_ready -= engine0_.inits_ready;
   if (r.count) {
     double n = double(r.count);
     r.reactor_us_per_container = double(r.engine.phase_ns[int(Phase::busy)]) / 1e3 / n;
     double self = cpu_ms(RUSAGE_SELF) - self_cpu0_, kids = cpu_ms(RUSAGE_CHILDREN) - kids_cpu0_;
-    r.cpu_ms_per_container = (self + kids) / n;
+    double spawner = std::max(0.0, spawner_cpu_ms(engine_) - spawner_cpu0_);
+    r.cpu_ms_per_container = (self + kids + spawner) / n;
+    r.spawner_cpu_us_per_container = spawner * 1e3 / n;
     r.engine_cpu_ms_per_container = self / n;
     r.reactor_cpu_us_per_container = (thread_cpu_ms() - thread_cpu0_) * 1e3 / n;
   }

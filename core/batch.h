@@ -37,6 +37,7 @@ struct BatchReport {
   double engine_cpu_ms_per_container = 0;   // this process alone
   double reactor_us_per_container = 0;      // the engine thread's own busy time (wall clock)
   double reactor_cpu_us_per_container = 0;  // the engine thread's CPU time
+  double spawner_cpu_us_per_container = 0;  // the spawner's (0 without one)
   uint64_t peak_rss_kib = 0;
   // first failures, "id: reason", and how many more
   std::vector<std::string> failures;
@@ -80,8 +81,8 @@ class Batch {
   BatchProgress progress_;
   std::vector<std::string> failures_;
   int64_t t0_ = 0;
-  double self_cpu0_ = 0, kids_cpu0_ = 0, thread_cpu0_ = 0;  // ms, at the start
-  EngineStats engine0_;                                     // the engine's counters at the start
+  double self_cpu0_ = 0, kids_cpu0_ = 0, thread_cpu0_ = 0, spawner_cpu0_ = 0;  // ms, at the start
+  EngineStats engine0_;  // the engine's counters at the start
 };
 
 // ringc batch: an engine of its own, run until the batch is finished.

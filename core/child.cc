@@ -65,12 +65,17 @@ Result<void> enter_namespaces(const Spec& spec) {
   return outcome::success();
 }
 
-// Makes the v1 directories with their limits (or waits for the parent's
-// byte, with v1_by_parent) and joins them, then enters the cgroup
+// Writes the v2 limits (plan.v2_limits: the init is in its v2 cgroup from
+// clone3 on, and nothing of the container has run yet), makes the v1
+// directories with their limits (or waits for the parent's byte, with
+// v1_by_parent) and joins them, then enters the cgroup
 // namespace, so that it is rooted at the container's cgroup. In a user
 // namespace the parent has made them and moved us in.
-Result<void> join_cgroups(const SpawnPlan& plan, int sock) {
+Result<void> join_cgroups(const SpawnPlan& plan, int sock, int device_prog) {
   const cgroup::Host& host = *plan.cgroups;
+  if (plan.v2_limits) {
+    RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v2, device_prog));
+  }
   if (!plan.userns) {  // in a user namespace the parent made them and moved us in
     if (plan.v1_by_parent) {
       await_byte(sock);  // the parent made them while we set up
@@ -180,10 +185,12 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // A daemon client's stdio and fds are in place before anything can fail
   // (an exit status aside, the client reads what the init writes).
   int console_fd = plan.init.console_fd;
-  RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, {&sock, &console_fd}));
+  int device_prog = plan.device_prog;  // attached in join_cgroups, closed before start
+  RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3,
+                      {&sock, &console_fd, &device_prog}));
   // Nothing else of the creator's stays open: a daemon holds fds for many
   // clients, more than the spec's RLIMIT_NOFILE may leave room for.
-  close_fds_from(3 + int(plan.init.preserve_fds), {sock, console_fd, plan.fifo_fd});
+  close_fds_from(3 + int(plan.init.preserve_fds), {sock, console_fd, plan.fifo_fd, device_prog});
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();
@@ -208,7 +215,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     if (joined) return outcome::success();
     joined = true;
     uint64_t t0 = monotonic_us();
-    auto r = join_cgroups(plan, sock);
+    auto r = join_cgroups(plan, sock, device_prog);
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };

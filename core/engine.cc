@@ -242,6 +242,8 @@ void Engine::handle(const ring::Completion& c) {
 void Engine::on_handshake(uint32_t i, int res) {
   Slot& s = slots_[i];
   if (res > 0 && s.msg.kind == MsgKind::ready) {
+    for (int k = 0; k < kChildPhaseCount; ++k) stats_.init_us[k] += s.msg.phase_us[k];
+    ++stats_.inits_ready;
     if (s.flags && !s.flags->pidfd_socket.empty()) {
       // Our child, not reaped: its pid is still its own.
       sys::UniqueFd fd(s.pidfd >= 0 ? ::dup(s.pidfd) : sys::pidfd_open(s.pid));

@@ -104,6 +104,10 @@ struct EngineStats {
   uint64_t completions = 0;
   uint64_t refused = 0;   // observations the table refused (late timers)
   uint64_t held_fds = 0;  // clients' open files held for restarts
+  // The inits' own setup (kChildPhases), summed over the readies: what
+  // the kernel costs a container on its own core.
+  std::array<uint64_t, kChildPhaseCount> init_us{};
+  uint64_t inits_ready = 0;
 };
 
 class Engine {
@@ -148,6 +152,8 @@ class Engine {
   size_t size() const { return by_id_.size(); }
   bool has(std::string_view id) const;
   EngineStats stats() const;
+  // The spawner's pid, or -1 when inits are cloned on the reactor's thread.
+  pid_t spawner_pid() const { return spawner_.running() ? spawner_.pid() : -1; }
 
   std::function<void(const Notice&)> on_notice;
   // Completions of the ring's other users (tags from ring::kOtherTagBase).

@@ -130,7 +130,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
     }
     // The spawner's socket is full (or it is gone): clone here.
     l = Launch{};
-    lo.cgroup_ready = true;
+    lo.v2_made = true;
     lo.defer_spawn = false;
     r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
   }

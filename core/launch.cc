@@ -58,10 +58,10 @@ Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std
 }  // namespace
 
 Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
-                          cgroup::Part part) {
+                          cgroup::Part part, std::optional<int> device_prog) {
   const auto& res = spec.linux_cfg.resources;
   if (res.empty()) return outcome::success();
-  auto r = cgroup::apply(host, cg, res, part);
+  auto r = cgroup::apply(host, cg, res, part, device_prog);
   if (!r) {
     const std::string& file = r.error().file;
     // A controller file that is not there: the controller is not enabled
@@ -130,16 +130,11 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
-  if (!lo.v2_made && !lo.cgroup_ready) {
+  if (!lo.v2_made) {
     if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
       return Error{r.error(), fmt::format("create cgroup {}", cg)};
   }
   out.cgroup_made = true;
-  if (!lo.cgroup_ready) {
-    RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
-  }
-  mark("cgroup-create");
-
   SpawnPlan plan;
   plan.spec = &p.spec;
   plan.bundle = p.bundle;
@@ -147,6 +142,13 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.cgroups = &host;
   const Namespace* user = p.spec.linux_cfg.find(NsType::user);
   plan.userns = user != nullptr;
+  plan.v2_limits = !plan.userns;
+  if (plan.userns) {
+    RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
+  } else {
+    plan.device_prog = cgroup::preload_device_program(host, p.spec.linux_cfg.resources);
+  }
+  mark("cgroup-create");
   if (lo.defer_spawn && !plan.userns && fifo.empty()) {
     out.deferred = true;
     return outcome::success();

@@ -28,10 +28,11 @@ struct Prepared {
 Result<Prepared> prepare(std::string_view id, const std::string& bundle);
 
 // Writes the spec's linux.resources into the `part` hierarchies of cg.
-// Limits are in place before the init is born into (v2) or joins (v1) its
-// cgroup: the user's program never runs without them.
+// Limits are in place before anything of the container runs: the init
+// writes its v2 ones first thing, or its creator does (a user namespace).
+// device_prog: as cgroup::apply takes it.
 Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
-                          cgroup::Part part);
+                          cgroup::Part part, std::optional<int> device_prog = std::nullopt);
 
 // The v1 directories of cg, with the spec's limits written: by the init
 // itself, by the parent of a CLI create while the init sets up, or for an
@@ -59,16 +60,18 @@ struct Launch {
 // engine) instead of the exec fifo (the CLI). On failure `out` says what
 // exists. Phases are marked on `tl` when given.
 // A terminal container needs init.console_fd.
+// The v2 limits are the init's to write, on its own core, before anything
+// of the container runs (its root in a user namespace could not: there
+// they are written here).
 // v2_made: the caller has made the v2 directory already (the engine, through
-// its ring); its limits are still written here.
-// defer_spawn: stop once the cgroup is ready (out.deferred); the engine's
+// its ring).
+// defer_spawn: stop once the cgroup exists (out.deferred); the engine's
 // spawner clones the init. Ignored for a user namespace, whose maps the
 // caller writes right after clone3.
 struct LaunchOptions {
   Timeline* tl = nullptr;
   bool v1_by_parent = false;
   bool v2_made = false;
-  bool cgroup_ready = false;  // made and limited already: clone3 only
   bool defer_spawn = false;
 };
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,

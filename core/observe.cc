@@ -6,12 +6,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "core/sys.h"
 
 namespace ringc {
 
-std::optional<uint64_t> process_start_time(pid_t pid) {
+namespace {
+// Fields `first` and `first + 1` of /proc/<pid>/stat (1-based, as proc(5)
+// counts them); nullopt when the process is gone or a zombie.
+std::optional<std::pair<uint64_t, uint64_t>> stat_fields(pid_t pid, int first) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -26,12 +30,27 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
   if (!p || p[1] == '\0') return std::nullopt;
   p += 2;  // now at field 3 (state)
   if (*p == 'Z' || *p == 'X') return std::nullopt;
-  for (int field = 3; field < 22; ++field) {
+  for (int field = 3; field < first; ++field) {
     p = std::strchr(p, ' ');
     if (!p) return std::nullopt;
     ++p;
   }
-  return std::strtoull(p, nullptr, 10);
+  char* end = nullptr;
+  uint64_t a = std::strtoull(p, &end, 10);
+  return std::pair{a, std::strtoull(end, nullptr, 10)};
+}
+}  // namespace
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+  auto f = stat_fields(pid, 22);
+  if (!f) return std::nullopt;
+  return f->first;
+}
+
+std::optional<uint64_t> process_cpu_ticks(pid_t pid) {
+  auto f = stat_fields(pid, 14);  // utime, stime
+  if (!f) return std::nullopt;
+  return f->first + f->second;
 }
 
 bool is_alive(const RecordView& r) {

@@ -15,6 +15,9 @@ namespace ringc {
 // nullopt when the process is gone or a zombie.
 std::optional<uint64_t> process_start_time(pid_t pid);
 
+// User plus system CPU time of pid in clock ticks (fields 14 and 15).
+std::optional<uint64_t> process_cpu_ticks(pid_t pid);
+
 // True when the recorded process still exists and is the same process
 // (pid and start time match: a recycled pid is never taken for it).
 bool is_alive(const RecordView& r);

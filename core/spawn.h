@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,10 @@ struct SpawnPlan {
   // engine's spawner clones inits for the engine).
   bool as_sibling = false;
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
+  // The child writes the spec's v2 limits into its cgroup first thing,
+  // attaching device_prog (cgroup::preload_device_program's result).
+  bool v2_limits = false;
+  int device_prog = -ENODATA;
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
   InitOptions init;

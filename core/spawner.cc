@@ -89,6 +89,8 @@ Result<Spawned> spawn_for(const Request& req) {
   plan.cgroup_path = req.cgroup;
   plan.init.id = req.id;
   plan.as_sibling = true;
+  plan.v2_limits = true;
+  plan.device_prog = cgroup::preload_device_program(*host, p.spec.linux_cfg.resources);
   auto v2 = cgroup::open_v2_dir(*host, req.cgroup);
   if (!v2) return Error{v2.error(), "open cgroup " + req.cgroup};
   plan.cgroup_v2_fd = v2.value();

@@ -48,7 +48,8 @@ inner() {
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
     grep -o -e '"create_to_running":{"p50_ms":[0-9.]*' -e '"cpu_ms_per_container":[0-9.]*' \
-      -e '"reactor_cpu_us_per_container":[0-9.]*' -e '"reactor_us_by_phase":{[^}]*}' <<<"$r" | tr '\n' ' ' | sed 's/^/  ringc: /; s/$/\n/'
+      -e '"reactor_cpu_us_per_container":[0-9.]*' -e '"spawner_cpu_us_per_container":[0-9.]*' \
+      -e '"reactor_us_by_phase":{[^}]*}' -e '"init_us_by_phase":{[^}]*}' <<<"$r" | tr '\n' ' ' | sed 's/^/  ringc: /; s/$/\n/'
   done
 }
 export -f inner

@@ -57,6 +57,9 @@ for n in ${LEVELS:-10 1000 10000}; do
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
     "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \
     "$(field reactor_us_per_container <<<"$probe")" "$(field clone3 <<<"$probe")"
+  # Where a launch's time goes: the reactor's phases and the init's own.
+  grep -o -e '"reactor_us_by_phase":{[^}]*}' -e '"init_us_by_phase":{[^}]*}' <<<"$probe" |
+    sed 's/^/    /'
 done
 
 kill -9 "$daemon"

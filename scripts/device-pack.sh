@@ -36,11 +36,19 @@ part() { local name=$1 limit=$2; shift 2
 } 2>&1 | tee "$out/host.log"
 part unit 30 "$P/unit_tests" --gtest_brief=1
 part batch 120 env COUNT=${COUNT:-3000} PARALLEL="32 64 128" scripts/bench-batch.sh
-part nospawner 30 bash -c 'b=build/bundle-true; for k in 32 64; do
-  RINGC_SPAWNER=0 "$RINGC" --root /run/ns batch -b $b --count ${COUNT:-3000} --parallel $k --json; echo; done'
-part priv 150 "$P/priv_tests" --gtest_brief=1
-part scale 120 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
+# The same batch with the spawner off, and without a network namespace:
+# what the reactor's thread and the kernel's netns work each cost.
+part variants 60 bash -c 'set -e; b=build/bundle-true; rm -rf /tmp/nonet; cp -a $b /tmp/nonet
+  python3 -c "import json; p=\"/tmp/nonet/config.json\"; c=json.load(open(p))
+c[\"linux\"][\"namespaces\"]=[n for n in c[\"linux\"][\"namespaces\"] if n[\"type\"]!=\"network\"]
+json.dump(c,open(p,\"w\"))"
+  for v in "1 $b" "0 $b" "1 /tmp/nonet"; do set -- $v; for k in 32 64; do
+    echo "spawner=$1 bundle=$2 parallel=$k"
+    RINGC_SPAWNER=$1 "$RINGC" --root /run/ns batch -b $2 --count ${COUNT:-3000} --parallel $k --json
+  done; done'
 part clients 90 env COUNT=${CLIENTS:-2000} PARALLEL=32 ROUNDS=1 scripts/bench-clients.sh
+part priv 150 "$P/priv_tests" --gtest_brief=1
+part scale 150 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
 ALL
 chmod +x devpkg/*.sh
 du -sh devpkg
