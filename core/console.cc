@@ -59,7 +59,7 @@ Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreg
 }
 
 Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
-                      std::string_view what) {
+                      std::string_view what, int flags) {
   if (fds.size() > kMaxSentFds) return sys_error(EINVAL, std::string(what));
   std::string text(payload);
   FdMessage m(text.data(), text.size());
@@ -75,10 +75,22 @@ Result<void> send_fds(int sock, std::span<const int> fds, std::string_view paylo
     std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
   }
   ssize_t n;
-  do n = ::sendmsg(sock, &m.msg, MSG_NOSIGNAL);
+  do n = ::sendmsg(sock, &m.msg, MSG_NOSIGNAL | flags);
   while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error(errno, std::string(what));
   return outcome::success();
+}
+
+ssize_t recv_with_fds(int sock, char* buf, size_t len, std::vector<int>& fds) {
+  FdMessage m(buf, len);
+  ssize_t n;
+  do n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  int got[kMaxSentFds];
+  size_t k = received_fds(m.msg, got);
+  fds.insert(fds.end(), got, got + std::min(k, kMaxSentFds));
+  return n;
 }
 
 size_t received_fds(const msghdr& msg, std::span<int> out) {

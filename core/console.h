@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "core/spec.h"
@@ -34,15 +35,18 @@ Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreg
 // The kernel's limit on fds in one message (SCM_MAX_FD).
 inline constexpr size_t kMaxSentFds = 253;
 // Up to kMaxSentFds fds over a unix socket (SCM_RIGHTS, none when empty)
-// with a payload; errors say `what`.
+// with a payload; errors say `what`. `flags` are sendmsg's (MSG_DONTWAIT).
 Result<void> send_fds(int sock, std::span<const int> fds, std::string_view payload,
-                      std::string_view what);
+                      std::string_view what, int flags = 0);
 inline Result<void> send_fd(int sock, int fd, std::string_view payload, std::string_view what) {
   return send_fds(sock, {&fd, 1}, payload, what);
 }
 // The fds of a received message's SCM_RIGHTS, into `out` (the rest of it
 // untouched); how many there were.
 size_t received_fds(const msghdr& msg, std::span<int> out);
+// One message into buf and its fds (up to kMaxSentFds, close-on-exec)
+// appended to `fds`: its length, 0 at EOF, or -errno.
+ssize_t recv_with_fds(int sock, char* buf, size_t len, std::vector<int>& fds);
 // --pidfd-socket (runc 1.2): connects to the caller's socket and sends the
 // process's pidfd. Nothing when the path is empty.
 Result<void> send_pidfd(const std::string& socket_path, int pidfd);

@@ -102,8 +102,8 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   InitOptions init;
   init.id = s.id;
   // The console socket is connected here and the init sends the pty
-  // master over it; an init with any of runc's flags is cloned here (the
-  // spawner makes plain ones).
+  // master over it; the spawner, when there is one, gets that fd and the
+  // client's with the request.
   sys::UniqueFd console;
   if (s.flags) {
     init.no_pivot = s.flags->no_pivot;
@@ -118,14 +118,21 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
     if (unsigned n = s.flags->listen_fds)
       init.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
   }
-  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running() && !s.flags};
+  // The init has its copies (or the request in flight has); without a
+  // restart to come the client's fds are not held (its pipes see EOF when
+  // the container's program ends).
+  auto drop_fds = [&s] {
+    if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
+  };
+  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running()};
   auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
   if (r && l.deferred) {
-    if (spawner_.send(token(i, kSpawned), s.id, s.prepared->bundle, s.cgroup)) {
+    if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
       ++s.pending;
       s.spawning = true;
       if (host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
       charge_phases(tl);
+      drop_fds();
       return outcome::success();
     }
     // The spawner's socket is full (or it is gone): clone here.
@@ -142,9 +149,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
     return sys_error(EIO, "clone3");
   }
   attach(i, l.child);
-  // The init has its copies; without a restart to come the client's fds
-  // are not held (its pipes see EOF when the container's program ends).
-  if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
+  drop_fds();
   if (!r) return r;
   return outcome::success();
 }

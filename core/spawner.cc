@@ -27,26 +27,45 @@ void fill_error(SpawnReply& rep, const Error& e) {
   std::strncpy(rep.text, text.c_str(), sizeof rep.text - 1);
 }
 
-// One request: read the bundle, clone the init into its cgroup (made and
-// limited by the engine) as the engine's child.
+// One request: read the bundle, clone the init into its cgroup (made by
+// the engine) as the engine's child.
 struct Request {
   uint64_t token = 0;
-  std::string id, bundle, cgroup;
+  std::string bundle, cgroup;
+  InitOptions init;  // its fds are the message's, this process's to close
 };
 
-// token, then three NUL-terminated strings.
-bool parse(const char* buf, size_t n, Request& r) {
+enum Bits : uint8_t { kNoPivot = 1, kNoNewKeyring = 2, kPassedStdio = 4, kConsole = 8 };
+
+// As Spawner::send writes it; `fds` are the message's.
+bool parse(const char* buf, size_t n, std::span<const int> fds, Request& r) {
   if (n < sizeof r.token) return false;
   std::memcpy(&r.token, buf, sizeof r.token);
   std::string_view rest(buf + sizeof r.token, n - sizeof r.token);
-  std::string* parts[] = {&r.id, &r.bundle, &r.cgroup};
-  for (std::string* part : parts) {
+  auto next = [&rest](std::string& out) {
     size_t nul = rest.find('\0');
     if (nul == std::string_view::npos) return false;
-    *part = std::string(rest.substr(0, nul));
+    out = std::string(rest.substr(0, nul));
     rest.remove_prefix(nul + 1);
-  }
-  return true;
+    return true;
+  };
+  if (!next(r.init.id) || !next(r.bundle) || !next(r.cgroup)) return false;
+  uint32_t preserve = 0;
+  if (rest.size() < 1 + sizeof preserve) return false;
+  uint8_t bits = uint8_t(rest[0]);
+  std::memcpy(&preserve, rest.data() + 1, sizeof preserve);
+  rest.remove_prefix(1 + sizeof preserve);
+  while (!rest.empty())
+    if (!next(r.init.extra_env.emplace_back())) return false;
+  size_t console = bits & kConsole ? 1 : 0;
+  if (fds.size() < console) return false;
+  r.init.no_pivot = bits & kNoPivot;
+  r.init.no_new_keyring = bits & kNoNewKeyring;
+  r.init.passed_stdio = bits & kPassedStdio;
+  r.init.console_fd = console ? fds[0] : -1;
+  r.init.passed.assign(fds.begin() + long(console), fds.end());
+  r.init.preserve_fds = preserve;
+  return r.init.passed.size() == preserve + (r.init.passed_stdio ? 3 : 0);
 }
 
 // The last bundles read, while their config.json is unchanged (same
@@ -64,10 +83,10 @@ Result<const Prepared*> prepared(const Request& req) {
   for (auto& k : kept)
     if (k.bundle == req.bundle && k.st.st_ino == st.st_ino && k.st.st_size == st.st_size &&
         k.st.st_mtim.tv_sec == st.st_mtim.tv_sec && k.st.st_mtim.tv_nsec == st.st_mtim.tv_nsec) {
-      RINGC_TRY(validate_id(req.id));
+      RINGC_TRY(validate_id(req.init.id));
       return &k.p;
     }
-  RINGC_TRY(auto p, prepare(req.id, req.bundle));
+  RINGC_TRY(auto p, prepare(req.init.id, req.bundle));
   if (kept.size() == 8) kept.erase(kept.begin());
   kept.push_back({req.bundle, st, std::move(p)});
   return &kept.back().p;
@@ -87,7 +106,7 @@ Result<Spawned> spawn_for(const Request& req) {
   plan.rootfs = p.rootfs;
   plan.cgroups = host;
   plan.cgroup_path = req.cgroup;
-  plan.init.id = req.id;
+  plan.init = req.init;
   plan.as_sibling = true;
   plan.v2_limits = true;
   plan.device_prog = cgroup::preload_device_program(*host, p.spec.linux_cfg.resources);
@@ -103,12 +122,14 @@ Result<Spawned> spawn_for(const Request& req) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) ::_exit(0);  // the engine is already gone
   static char buf[3 * 4096 + 64];
+  std::vector<int> got;
   for (;;) {
-    ssize_t n = ::recv(sock, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
+    for (int fd : got) ::close(fd);  // the init has its copies
+    got.clear();
+    ssize_t n = recv_with_fds(sock, buf, sizeof buf, got);
     if (n <= 0) ::_exit(0);  // the engine closed its end
     Request req;
-    if (!parse(buf, size_t(n), req)) continue;
+    if (!parse(buf, size_t(n), got, req)) continue;
     SpawnReply rep{};
     rep.token = req.token;
     int fds[2] = {-1, -1};
@@ -166,16 +187,27 @@ Result<void> Spawner::start() {
   return outcome::success();
 }
 
-bool Spawner::send(uint64_t token, std::string_view id, std::string_view bundle,
-                   std::string_view cgroup) {
+bool Spawner::send(uint64_t token, std::string_view bundle, std::string_view cgroup,
+                   const InitOptions& init) {
   if (fd_ < 0) return false;
   std::string msg(reinterpret_cast<const char*>(&token), sizeof token);
-  for (std::string_view part : {id, bundle, cgroup}) {
+  for (std::string_view part : {std::string_view(init.id), bundle, cgroup}) {
     msg += part;
     msg += '\0';
   }
-  ssize_t n = ::send(fd_, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  return n == ssize_t(msg.size());
+  uint8_t bits = (init.no_pivot ? kNoPivot : 0) | (init.no_new_keyring ? kNoNewKeyring : 0) |
+                 (init.passed_stdio ? kPassedStdio : 0) | (init.console_fd >= 0 ? kConsole : 0);
+  uint32_t preserve = init.preserve_fds;
+  msg += char(bits);
+  msg.append(reinterpret_cast<const char*>(&preserve), sizeof preserve);
+  for (const auto& e : init.extra_env) {
+    msg += e;
+    msg += '\0';
+  }
+  std::vector<int> fds;
+  if (init.console_fd >= 0) fds.push_back(init.console_fd);
+  fds.insert(fds.end(), init.passed.begin(), init.passed.end());
+  return bool(send_fds(fd_, fds, msg, "spawn request", MSG_DONTWAIT));
 }
 
 void Spawner::stopped() {

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/spawn.h"
 
 namespace ringc {
 
@@ -41,8 +42,11 @@ class Spawner {
   // Queues one request without blocking; false when the socket is full or
   // the helper is gone (the caller clones the init itself). The request is
   // the token (echoed in the reply), then id, bundle and cgroup path, each
-  // NUL-terminated.
-  bool send(uint64_t token, std::string_view id, std::string_view bundle, std::string_view cgroup);
+  // NUL-terminated, then what `init` adds to the spec (runc's flags: a
+  // bits byte, preserve_fds as 4 bytes, extra_env NUL-terminated), its
+  // console fd and passed fds going along as SCM_RIGHTS.
+  bool send(uint64_t token, std::string_view bundle, std::string_view cgroup,
+            const InitOptions& init);
   // The helper went away: later spawns are the caller's own.
   void stopped();
 

@@ -5,6 +5,7 @@
 #   devpkg/all.sh OUT   unit and priv tests (the host's own v2), the
 #                       side-by-side benchmarks, the scale run; a log per
 #                       part under OUT, each part bounded in time.
+#   PARTS="batch clients" PARALLEL=32 devpkg/all.sh OUT   some of them
 # Build first (scripts/build.sh build/release ...); BUILD picks the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,9 @@ out=${1:-/tmp/devout}; mkdir -p "$out"
 P=$PWD/devpkg
 export LD_LIBRARY_PATH=$P/lib BUSYBOX=$P/busybox PATH=$P/rt:$PATH RINGC=$P/ringc
 export RINGC_TEST_BIN=$P/ringc RINGC_TEST_SOURCE_DIR=$PWD
+# PARTS picks some of them (a short rerun); PARALLEL the batch's.
 part() { local name=$1 limit=$2; shift 2
+  [[ " ${PARTS:-unit batch variants clients priv scale} " == *" $name "* ]] || return 0
   echo "== $name ($(date +%T), at most ${limit}s)"
   timeout -k 10 "$limit" "$@" >"$out/$name.log" 2>&1; echo "   exit $?"
   tail -n 40 "$out/$name.log"; }
@@ -35,7 +38,7 @@ part() { local name=$1 limit=$2; shift 2
   findmnt -n -o FSTYPE /run; "$P/ringc" --version; runc --version | head -1; crun --version | head -1
 } 2>&1 | tee "$out/host.log"
 part unit 30 "$P/unit_tests" --gtest_brief=1
-part batch 120 env COUNT=${COUNT:-3000} PARALLEL="32 64 128" scripts/bench-batch.sh
+part batch 120 env COUNT=${COUNT:-3000} PARALLEL="${PARALLEL:-32 64 128}" scripts/bench-batch.sh
 # The same batch with the spawner off, and without a network namespace:
 # what the reactor's thread and the kernel's netns work each cost.
 part variants 60 bash -c 'set -e; b=build/bundle-true; rm -rf /tmp/nonet; cp -a $b /tmp/nonet

@@ -88,22 +88,34 @@ void Priv::SetUp() {
   root_ = tmpl;
 }
 
-std::vector<std::string> Priv::via_daemon() {
+std::vector<std::string> Priv::via_daemon(bool spawner) {
   std::string sock = root_ + ".d.sock";
+  if (test_daemon_.pid > 0 && test_daemon_spawner_ != spawner) stop_test_daemon();
   if (test_daemon_.pid < 0) {
+    const char* was = std::getenv("RINGC_SPAWNER");
+    std::string saved = was ? was : "";
+    ::setenv("RINGC_SPAWNER", spawner ? "1" : "0", 1);
     test_daemon_ = ringc_async({"daemon", "--socket", sock});
+    if (was)
+      ::setenv("RINGC_SPAWNER", saved.c_str(), 1);
+    else
+      ::unsetenv("RINGC_SPAWNER");
+    test_daemon_spawner_ = spawner;
     std::string ready = test_daemon_.read_line();
     EXPECT_NE(ready.find("listening on " + sock), std::string::npos) << ready;
   }
   return {"--daemon", sock};
 }
 
+void Priv::stop_test_daemon() {
+  ::kill(test_daemon_.pid, SIGTERM);
+  EXPECT_EQ(test_daemon_.wait(), 0) << "the test's daemon";
+  test_daemon_.pid = -1;
+}
+
 void Priv::TearDown() {
   if (root_.empty()) return;
-  if (test_daemon_.pid > 0) {
-    ::kill(test_daemon_.pid, SIGTERM);
-    EXPECT_EQ(test_daemon_.wait(), 0) << "the test's daemon";
-  }
+  if (test_daemon_.pid > 0) stop_test_daemon();
   // Nothing may be left: every test deletes what it made. Check, then clean
   // up anyway so one failure does not cascade.
   Cmd l = ringc({"list", "-q"});

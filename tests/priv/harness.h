@@ -61,9 +61,28 @@ class Priv : public ::testing::Test {
   Running ringc_async(std::vector<std::string> args);
 
   // The words that send a command to a `ringc daemon` serving root_,
-  // started on first use and stopped (TERM) when the test ends. What must
-  // read the same with and without a daemon loops over {{}, via_daemon()}.
-  std::vector<std::string> via_daemon();
+  // started on first use and stopped (TERM) when the test ends; with
+  // `spawner`, one whose spawner clones the inits (RINGC_SPAWNER=1; the
+  // other has none, whatever the CPU count), started in place of the other.
+  std::vector<std::string> via_daemon(bool spawner = false);
+  // What must read the same every way loops over these: the CLI, a daemon
+  // cloning on its reactor's thread, a daemon with a spawner. The daemons
+  // are started as the loop reaches them (each way once, in this order).
+  struct Ways {
+    Priv* t;
+    struct It {
+      Priv* t;
+      int i;
+      std::vector<std::string> operator*() const {
+        return i == 0 ? std::vector<std::string>{} : t->via_daemon(i == 2);
+      }
+      It& operator++() { return ++i, *this; }
+      bool operator!=(const It& o) const { return i != o.i; }
+    };
+    It begin() const { return {t, 0}; }
+    It end() const { return {t, 3}; }
+  };
+  Ways ways() { return {this}; }
 
   // A bundle dir whose config.json is the default spec with these args,
   // the shared busybox rootfs, and `tweak` applied to the JSON text.
@@ -79,6 +98,8 @@ class Priv : public ::testing::Test {
 
   std::string root_;
   Running test_daemon_;
+  bool test_daemon_spawner_ = false;
+  void stop_test_daemon();
   std::vector<std::string> ids_;
   int bundles_ = 0;
   static std::string rootfs_;

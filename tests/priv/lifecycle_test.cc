@@ -113,7 +113,7 @@ TEST_F(Priv, KillDeliversSeveralSignals) {
 TEST_F(Priv, ForegroundRunForwardsSignals) {
   std::string b = bundle(
       {"sh", "-c", "trap 'echo fwd INT; exit 5' INT; echo ready; while :; do sleep 0.05; done"});
-  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+  for (auto way : ways()) {
     way.insert(way.end(), {"run", "-b", b, id("fwd")});
     Running run = ringc_async(way);
     ASSERT_EQ(run.read_line(), "ready");
@@ -127,7 +127,7 @@ TEST_F(Priv, ForegroundRunForwardsSignals) {
 // (--no-subreaper is taken and changes nothing: ringc is never one).
 TEST_F(Priv, RunKeepLeavesTheStoppedContainer) {
   std::string b = bundle({"sh", "-c", "exit 3"});
-  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+  for (auto way : ways()) {
     std::string c = id("keep");
     auto args = way;
     args.insert(args.end(), {"run", "--keep", "--no-subreaper", "-b", b, c});

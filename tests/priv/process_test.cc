@@ -89,7 +89,7 @@ TEST_F(Priv, ConsoleSocketReceivesThePty) {
 // of its own.
 TEST_F(Priv, ForegroundRunWithATerminal) {
   std::string b = bundle({"sh", "-c", "tty; stty size; exit 3"}, terminal_on);
-  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+  for (auto way : ways()) {
     way.insert(way.end(), {"run", "-b", b, id("fgtty")});
     Cmd r = ringc(way);
     EXPECT_EQ(r.code, 3) << r.err;
@@ -136,7 +136,7 @@ TEST_F(Priv, PreservedAndListenFds) {
     setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
   };
   // Through a daemon the client sends them (SCM_RIGHTS) with its stdio.
-  for (auto way : {std::vector<std::string>{}, via_daemon()}) {
+  for (auto way : ways()) {
     auto args = way;
     args.insert(args.end(), {"run", "--preserve-fds", "1", "-b", b, id("fds")});
     Cmd r = ringc_with(args, open_fds);
