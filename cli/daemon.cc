@@ -39,6 +39,7 @@ struct Waiter {
   std::string seq;
   Until until;
   int exit_code = kNoExit;  // removed: the code, kept until the container is gone
+  std::string failure;      // why its launch failed, told once nothing of it is left
 };
 
 struct PendingBatch {
@@ -207,7 +208,7 @@ void Daemon::on_line(uint32_t client, std::string_view line) {
 
 template <class F>
 Result<void> Daemon::wait_for(uint32_t client, const Request& r, Until until, F&& act) {
-  waiters_[r.id].push_back({client, r.seq, until});
+  waiters_[r.id].push_back({client, r.seq, until, kNoExit, {}});
   auto result = act();
   if (!result) {
     // Refused, so nothing settled it: it is still the last one registered.
@@ -301,7 +302,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (v->state == fsm::State::stopped)
       server_->send(client, reply_ok(r.seq, fmt::format("\"exit_code\":{}", v->exit_code)));
     else
-      waiters_[r.id].push_back({client, r.seq, Until::exited});
+      waiters_[r.id].push_back({client, r.seq, Until::exited, kNoExit, {}});
     return outcome::success();
   }
   if (op == "state") {
@@ -407,6 +408,15 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
                         : std::string(n->error);
   for (size_t i = 0; i < list.size();) {
     Waiter& w = list[i];
+    // A failed launch is answered when its teardown is done (the init's
+    // exit and the rest come between), as the CLI returns: the caller
+    // finds no cgroup, record or process of it.
+    bool launch_failed = n->event == fsm::Event::init_failed || !w.failure.empty();
+    if (w.until != Until::gone && launch_failed && !n->gone) {
+      if (w.failure.empty()) w.failure = why;
+      ++i;
+      continue;
+    }
     std::optional<std::string> reply;
     bool fail = failed;
     switch (w.until) {
@@ -443,7 +453,7 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
         fail = false;
         break;
     }
-    if (!reply && fail) reply = reply_error(w.seq, why);
+    if (!reply && fail) reply = reply_error(w.seq, w.failure.empty() ? why : w.failure);
     if (!reply) {
       ++i;
       continue;
