@@ -342,8 +342,13 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     return outcome::success();
   }
   if (op == "batch") {
+    InitFlags f;
+    RINGC_TRY(take_fds(client, r, f));  // first: a refused request takes its fds too
+    if (r.fds)
+      return ringc_error(Errc::bad_usage, "request: /fds: a batch takes the client's stdio only");
     if (r.count == 0) return ringc_error(Errc::bad_usage, "request: /count: missing");
     BatchOptions o;
+    if (f.stdio) o.stdio = std::move(f.fds);
     o.bundle = r.bundle.empty() ? "." : r.bundle;
     o.count = r.count;
     o.parallel = unsigned(r.parallel);

@@ -147,12 +147,12 @@ std::string indent(std::string_view json) {
 // What a create or run hands the daemon with the request, as runc's init
 // inherits them from runc: the client's stdin, stdout and stderr (unless
 // a pty takes their place; a closed one becomes /dev/null), then
-// LISTEN_FDS's and --preserve-fds's fds from 3.
+// LISTEN_FDS's and --preserve-fds's fds from 3 (a batch: no LISTEN_FDS).
 struct Handover {
   std::vector<int> fds;
   sys::UniqueFd null;
 };
-Result<Handover> handover(Request& r, unsigned preserve, bool terminal) {
+Result<Handover> handover(Request& r, unsigned preserve, bool terminal, bool listen = true) {
   Handover h;
   r.stdio = !terminal;
   if (r.stdio) {
@@ -166,7 +166,7 @@ Result<Handover> handover(Request& r, unsigned preserve, bool terminal) {
       }
     }
   }
-  r.listen_fds = listen_fds();
+  r.listen_fds = listen ? listen_fds() : 0;
   r.fds = r.listen_fds + preserve;
   if (h.fds.size() + r.fds > kMaxSentFds)
     return ringc_error(Errc::bad_usage, fmt::format("--preserve-fds: at most {} fds go to a daemon",
@@ -511,7 +511,10 @@ Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
   r.parallel = o.parallel;
   r.prefix = o.prefix;
   r.keep = o.keep;
-  RINGC_TRY(auto reply, call(ctx, r));
+  // Its containers write where a local batch's would: this client's stdio.
+  RINGC_TRY(auto h, handover(r, 0, false, false));
+  Connection c;
+  RINGC_TRY(auto reply, call(ctx, r, c, h.fds));
   std::string report = reply_raw(reply.line, "report").value_or("{}");
   if (a.has("json")) {
     std::fputs((report + "\n").c_str(), stdout);

@@ -89,6 +89,10 @@ void Batch::pump() {
         cgroup_base_.empty() ? cgroup::default_path(req.id) : cgroup_base_ + "/" + req.id;
     req.start = true;
     req.remove_on_exit = !opts_.keep;
+    if (!opts_.stdio.empty()) {
+      req.flags.fds = opts_.stdio;
+      req.flags.stdio = true;
+    }
     timing_[idx].launched = now_ns();
     ++progress_.launched;
     ++in_flight_;

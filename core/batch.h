@@ -20,6 +20,9 @@ struct BatchOptions {
   unsigned parallel = 1;
   std::string prefix = "batch";
   bool keep = false;  // leave them running: done once each has exec'd
+  // A daemon client's stdin, stdout and stderr, every container's (empty:
+  // they inherit the engine's, as a local batch's inherit the CLI's).
+  std::vector<SharedFd> stdio;
 };
 
 struct Percentiles {

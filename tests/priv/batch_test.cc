@@ -79,6 +79,26 @@ TEST_F(Priv, BatchKeepLeavesRunningContainersForTheUsualVerbs) {
   }
 }
 
+// A batch's containers write where the batch's caller's stdout goes, the
+// same through a daemon (its client's stdio, sent with the request) as
+// with the CLI's own engine.
+TEST_F(Priv, BatchContainersWriteToTheCallersStdio) {
+  std::string b = bundle({"sh", "-c", "echo out-$(hostname); echo err >&2"});
+  int n = 0;
+  for (auto way : ways()) {
+    way.insert(way.end(), {"batch", "-b", b, "--count", "3", "--parallel", "2", "--id-prefix",
+                           id("stdio" + std::to_string(n++)), "--json"});
+    Cmd r = ringc(way);
+    EXPECT_EQ(r.code, 0) << r.err;
+    size_t lines = 0;
+    for (size_t at = 0; (at = r.out.find("out-ringc\n", at)) != std::string::npos; ++at) ++lines;
+    EXPECT_EQ(lines, 3u) << r.out;
+    lines = 0;
+    for (size_t at = 0; (at = r.err.find("err\n", at)) != std::string::npos; ++at) ++lines;
+    EXPECT_EQ(lines, 3u) << r.err;
+  }
+}
+
 // SIGTERM (or SIGINT, SIGHUP) stops a batch: nothing more is launched, what
 // is in flight is killed and deleted, and the report says why.
 TEST_F(Priv, BatchInterruptedKillsAndDeletesWhatIsInFlight) {
