@@ -39,19 +39,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A kept batch's report. Its containers write where the client's stdout
+# goes and stay running, so that is a file, not a pipe whose reader would
+# wait for them to exit.
+kept() { r batch "$@" --keep --json >"$root.report" </dev/null && cat "$root.report"; }
+
 base=$(r stats | field rss_kib)
 printf '%-11s %8s %8s %10s %10s %11s %10s\n' supervised rss_kib kib/ctr p50_ms p99_ms reactor_us clone3_us
 have=0
 for n in ${LEVELS:-10 1000 10000}; do
   if [ "$n" -gt "$have" ]; then
-    b=$(r batch -b build/bundle-sleep --count $((n - have)) --parallel 64 --keep \
-      --id-prefix "s$n" --json)
+    b=$(kept -b build/bundle-sleep --count $((n - have)) --parallel 64 --id-prefix "s$n")
     echo "  $((n - have)) more running in $(field seconds <<<"$b") s" \
       "($(field containers_per_second <<<"$b")/s, $(field failed <<<"$b") failed)"
     have=$n
   fi
   rss=$(r stats | field rss_kib)
-  probe=$(r batch -b build/bundle-sleep --count 100 --parallel 1 --keep --id-prefix "p$n" --json)
+  probe=$(kept -b build/bundle-sleep --count 100 --parallel 1 --id-prefix "p$n")
   r list -q | grep "^p$n-" | xargs -r "$ringc" --daemon "$sock" delete --force
   printf '%-11s %8s %8s %10s %10s %11s %10s\n' "$n" "$rss" \
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
@@ -64,7 +68,8 @@ done
 
 kill -9 "$daemon"
 wait "$daemon" 2>/dev/null || true
-"$ringc" --root "$root" daemon --socket "$sock" >"$root.log" 2>&1 &
+# A log of its own: the first one's "listening" must not be taken for its.
+"$ringc" --root "$root" daemon --socket "$sock" >"$root.log2" 2>&1 &
 daemon=$!
-until grep -q listening "$root.log"; do sleep 0.1; done
-echo "after kill -9: $(grep recovered "$root.log")"
+until grep -q listening "$root.log2"; do sleep 0.1; done
+echo "after kill -9: $(grep recovered "$root.log2")"
