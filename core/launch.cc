@@ -145,14 +145,14 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.v2_limits = !plan.userns;
   if (plan.userns) {
     RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
-  } else {
-    plan.device_prog = cgroup::preload_device_program(host, p.spec.linux_cfg.resources);
   }
   mark("cgroup-create");
   if (lo.defer_spawn && !plan.userns && fifo.empty()) {
-    out.deferred = true;
+    out.deferred = true;  // the spawner loads the device program for its inits
     return outcome::success();
   }
+  if (plan.v2_limits)
+    plan.device_prog = cgroup::preload_device_program(host, p.spec.linux_cfg.resources);
   plan.v1_by_parent = lo.v1_by_parent && !plan.userns;
   // The parent opens the fifo: a child in a user namespace could not.
   sys::UniqueFd fifo_fd;
