@@ -135,14 +135,11 @@ TEST_F(Priv, BatchRefusesBadInputBeforeMakingAnything) {
 // engine, and the wait's siginfo lives in the engine's slots.
 TEST_F(Priv, EngineGoneCancelsTheWaitsOfWhatItLeftRunning) {
   std::string c = id("left");
-  // Without the spawner, whose receive would be cancelled as well.
-  const char* spawner = std::getenv("RINGC_SPAWNER");
-  std::string was = spawner ? spawner : "";
-  ::setenv("RINGC_SPAWNER", "0", 1);
   Runtime rt(root_);
   auto p = prepare(c, bundle({"sleep", "60"}));
   ASSERT_TRUE(p) << p.error().what();
   {
+    ScopedEnv env("RINGC_SPAWNER", "0");  // its receive would be cancelled as well
     Engine e(rt);
     LaunchRequest req;
     req.id = c;
@@ -154,10 +151,6 @@ TEST_F(Priv, EngineGoneCancelsTheWaitsOfWhatItLeftRunning) {
       ASSERT_TRUE(s) << s.error().what();
     }
   }
-  if (spawner)
-    ::setenv("RINGC_SPAWNER", was.c_str(), 1);
-  else
-    ::unsetenv("RINGC_SPAWNER");
   auto ring = rt.ring();
   ASSERT_TRUE(ring);
   // The cancelled wait's completion is posted when the ring is next

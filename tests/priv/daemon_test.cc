@@ -451,9 +451,10 @@ TEST_F(Daemon, TheSpawnerClonesInitsAndIsDoneWithoutWhenItDies) {
   // The fixture's daemon has no spawner (2 CPUs here): start one that has.
   kill(daemon_.pid, SIGTERM);
   ASSERT_EQ(daemon_.wait(), 0);
-  setenv("RINGC_SPAWNER", "1", 1);
-  start_daemon();
-  unsetenv("RINGC_SPAWNER");
+  {
+    ScopedEnv env("RINGC_SPAWNER", "1");
+    start_daemon();
+  }
   std::string children = slurp(fmt::format("/proc/{}/task/{}/children", daemon_.pid, daemon_.pid));
   pid_t spawner = std::atoi(children.c_str());
   ASSERT_GT(spawner, 0) << children;

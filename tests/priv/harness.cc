@@ -92,14 +92,10 @@ std::vector<std::string> Priv::via_daemon(bool spawner) {
   std::string sock = root_ + ".d.sock";
   if (test_daemon_.pid > 0 && test_daemon_spawner_ != spawner) stop_test_daemon();
   if (test_daemon_.pid < 0) {
-    const char* was = std::getenv("RINGC_SPAWNER");
-    std::string saved = was ? was : "";
-    ::setenv("RINGC_SPAWNER", spawner ? "1" : "0", 1);
-    test_daemon_ = ringc_async({"daemon", "--socket", sock});
-    if (was)
-      ::setenv("RINGC_SPAWNER", saved.c_str(), 1);
-    else
-      ::unsetenv("RINGC_SPAWNER");
+    {
+      ScopedEnv env("RINGC_SPAWNER", spawner ? "1" : "0");
+      test_daemon_ = ringc_async({"daemon", "--socket", sock});
+    }
     test_daemon_spawner_ = spawner;
     std::string ready = test_daemon_.read_line();
     EXPECT_NE(ready.find("listening on " + sock), std::string::npos) << ready;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <cstdlib>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -18,6 +19,28 @@ namespace ringc::test {
 struct Cmd {
   int code = -1;  // exit code, or 128+signal
   std::string out, err;
+};
+
+// Sets an environment variable (which ringc children inherit) for the
+// scope, then puts back what was there, an early ASSERT's return included.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* was = std::getenv(name)) was_ = was;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (was_)
+      ::setenv(name_, was_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> was_;
 };
 
 // A ringc process still running (foreground `run`), its stdout readable.
