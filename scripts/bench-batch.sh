@@ -2,7 +2,11 @@
 # Start+stop throughput at the same parallelism, in one run: `ringc batch`
 # (one reactor) against runc and crun driven by a shell (xargs -P K of
 # `run`, which creates, starts, waits and deletes). Busybox `true`, the
-# default config.
+# default config. Beside them the floor, measured the same way: ringc-bare
+# (bench/bare.cc), the kernel's work for such a container with no runtime
+# around it, once as the issue defines it (namespaces, the cgroup
+# directories of this host's layout, pivot_root, exec, reap: "bare") and
+# once with the six filesystems the default config mounts ("bare+mnt").
 #   COUNT=1000 PARALLEL="1 8 32" scripts/bench-batch.sh
 # VIEW=v2 runs all three where /sys/fs/cgroup is the host's cgroup2
 # hierarchy alone (a pure-v2 view of a hybrid host, without its v1
@@ -24,11 +28,17 @@ inner() {
   # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
   rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }'; }
-  printf '%-9s %10s %10s %10s %12s %12s\n' parallel ringc/s runc/s crun/s ringc/runc ringc/crun
+  printf '%-9s %8s %8s %9s %8s %8s %11s %11s %11s\n' parallel ringc/s bare/s bare+mnt/s \
+    runc/s crun/s bare+mnt/ringc ringc/runc ringc/crun
+  per_second() { sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/'; }
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
-    ringc_rate=$(sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/' <<<"$r")
+    ringc_rate=$(per_second <<<"$r")
     declare -A other
+    for m in none std; do
+      other[bare-$m]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
+        --mounts $m --json | per_second)
+    done
     for rt in runc crun; do
       bin=$(command -v $rt)
       start=$(date +%s.%N)
@@ -43,8 +53,9 @@ inner() {
         [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
       done
     done
-    printf '%-9s %10.0f %10s %10s %12s %12s\n' "$k" "$ringc_rate" "${other[runc]}" \
-      "${other[crun]}" "$(ratio "$ringc_rate" "${other[runc]}")" \
+    printf '%-9s %8.0f %8.0f %9.0f %8s %8s %11s %11s %11s\n' "$k" "$ringc_rate" \
+      "${other[bare-none]}" "${other[bare-std]}" "${other[runc]}" "${other[crun]}" \
+      "$(ratio "${other[bare-std]}" "$ringc_rate")" "$(ratio "$ringc_rate" "${other[runc]}")" \
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
     grep -o -e '"create_to_running":{"p50_ms":[0-9.]*' -e '"cpu_ms_per_container":[0-9.]*' \
@@ -53,5 +64,5 @@ inner() {
   done
 }
 export -f inner
-export ringc bundle count root PARALLEL VIEW
+export ringc bare bundle count root PARALLEL VIEW
 unshare -m --propagation private bash -c inner

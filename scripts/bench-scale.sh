@@ -3,17 +3,22 @@
 # its RSS, the RSS growth per container, and at each level a probe of 100
 # more launched one at a time (create→running latency, and the reactor's
 # own time per launch, clone3 included); then kill -9 and the time the next
-# daemon takes to adopt them all; then everything is deleted.
+# daemon takes to adopt them all; then everything is deleted. Beside each
+# probe, the floor's: 100 containers of ringc-bare (bench/bare.cc, the
+# kernel's work with no runtime around it) one at a time, launch to
+# reaped exit: how much of the growth is the kernel's own.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
-# RINGC=PATH: a ringc built elsewhere; nothing is installed or built.
+# RINGC=PATH (and BARE=PATH): built elsewhere; nothing is installed or built.
 cd "$(dirname "$0")/.."
 if [ -n "${RINGC:-}" ]; then
   ringc=$RINGC
+  bare=${BARE:-$(dirname "$RINGC")/ringc-bare}
 else
   scripts/deps.sh
   scripts/build.sh build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   ringc=$PWD/build/release/cli/ringc
+  bare=$PWD/build/release/bench/ringc-bare
 fi
 scripts/make-bundle.sh build/bundle-sleep "$ringc" sleep 100000 >/dev/null
 scripts/make-bundle.sh build/bundle-true "$ringc" true >/dev/null
@@ -45,7 +50,8 @@ trap cleanup EXIT
 kept() { r batch "$@" --keep --json >"$root.report" </dev/null && cat "$root.report"; }
 
 base=$(r stats | field rss_kib)
-printf '%-11s %8s %8s %10s %10s %11s %10s\n' supervised rss_kib kib/ctr p50_ms p99_ms reactor_us clone3_us
+printf '%-11s %8s %8s %10s %10s %11s %10s %12s\n' supervised rss_kib kib/ctr p50_ms p99_ms \
+  reactor_us clone3_us bare_p50_ms
 have=0
 for n in ${LEVELS:-10 1000 10000}; do
   if [ "$n" -gt "$have" ]; then
@@ -57,10 +63,12 @@ for n in ${LEVELS:-10 1000 10000}; do
   rss=$(r stats | field rss_kib)
   probe=$(kept -b build/bundle-sleep --count 100 --parallel 1 --id-prefix "p$n")
   r list -q | grep "^p$n-" | xargs -r "$ringc" --daemon "$sock" delete --force
-  printf '%-11s %8s %8s %10s %10s %11s %10s\n' "$n" "$rss" \
+  floor=$("$bare" --rootfs build/bundle-true/rootfs --count 100 --parallel 1 --mounts std --json)
+  printf '%-11s %8s %8s %10s %10s %11s %10s %12s\n' "$n" "$rss" \
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
     "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \
-    "$(field reactor_us_per_container <<<"$probe")" "$(field clone3 <<<"$probe")"
+    "$(field reactor_us_per_container <<<"$probe")" "$(field clone3 <<<"$probe")" \
+    "$(field p50_ms <<<"$floor")"
   # Where a launch's time goes: the reactor's phases and the init's own.
   grep -o -e '"reactor_us_by_phase":{[^}]*}' -e '"init_us_by_phase":{[^}]*}' <<<"$probe" |
     sed 's/^/    /'

@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build/release}
 rm -rf devpkg && mkdir -p devpkg/lib devpkg/rt
-cp "$build/cli/ringc" "$build/tests/priv_tests" "$build/tests/unit_tests" /bin/busybox devpkg/
-strip devpkg/ringc devpkg/priv_tests devpkg/unit_tests
+cp "$build/cli/ringc" "$build/bench/ringc-bare" "$build/tests/priv_tests" "$build/tests/unit_tests" \
+  /bin/busybox devpkg/
+strip devpkg/ringc devpkg/ringc-bare devpkg/priv_tests devpkg/unit_tests
 libs() { ldd "$1" | awk '$3 ~ /^\// {print $3}' | grep -v -e '/libc.so' -e '/libm.so' -e '/libstdc++' -e '/libgcc_s'; }
 for bin in devpkg/ringc devpkg/priv_tests $(command -v crun) $(command -v runc); do
   for l in $(libs "$bin"); do cp -L "$l" devpkg/lib/; done

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# ringc-bare, the floor the batch benchmark measures ringc against: every
+# child it launches must exit 0 (both mount sets), a rootfs it cannot use
+# must count as failures with a reason, and no cgroup directory of its own
+# may be left in any hierarchy either way.
+#   tests/bench/bare_floor.sh RINGC RINGC-BARE SOURCE_DIR
+set -euo pipefail
+ringc=$1 bare=$2 src=$3
+work=$(mktemp -d /tmp/ringc-bare-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$src/scripts/make-bundle.sh" "$work/bundle" "$ringc" >/dev/null
+left() { find /sys/fs/cgroup -maxdepth 2 -name 'ringc-bare-*' | wc -l; }
+for m in none std; do
+  out=$("$bare" --rootfs "$work/bundle/rootfs" --count 6 --parallel 3 --mounts $m --json)
+  echo "$out"
+  grep -q '"count":6,"failed":0,' <<<"$out" || { echo "FAIL: mounts $m: not all exited 0"; exit 1; }
+  [ "$(left)" = 0 ] || { echo "FAIL: mounts $m left cgroups"; exit 1; }
+done
+mkdir "$work/empty"
+if "$bare" --rootfs "$work/empty" --count 4 --parallel 2 --json >"$work/out" 2>"$work/err"; then
+  echo "FAIL: an empty rootfs succeeded"; exit 1
+fi
+cat "$work/out" "$work/err"
+grep -q '"count":4,"failed":4,' "$work/out" || { echo "FAIL: failures not counted"; exit 1; }
+grep -q 'execve /bin/true' "$work/err" || { echo "FAIL: no reason given"; exit 1; }
+[ "$(left)" = 0 ] || { echo "FAIL: failed children left cgroups"; exit 1; }
+echo "ok: the floor launches, counts failures and cleans up"
