@@ -1,31 +1,22 @@
 // ringc-bare: the kernel's own price for a container, paid with no runtime
 // around it. The floor that `ringc batch` is measured against in the same
-// run (scripts/bench-batch.sh).
+// run (scripts/bench-batch.sh, scripts/bench-scale.sh).
 //
 //   ringc-bare --rootfs DIR [--count N] [--parallel K]
-//              [--cgroups all|none] [--mounts none|std] [--json]
+//              [--cgroups all|none] [--setup bare|mounts|config] [--json]
 //
 // One thread drives K children at a time on an io_uring: clone3 with
-// CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS; the child unshares its net, ipc
-// and uts namespaces on its own core, sets a hostname, makes and joins its
-// cgroup, binds DIR onto itself, pivots into it, remounts it read-only and
-// execs /bin/true. The exit is an IORING_OP_WAITID completion, the cgroup
-// removal an IORING_OP_UNLINKAT; then the slot takes the next launch.
+// CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS, the child doing the rest on its
+// own core (bench/bare_child.h says what each --setup does; default bare).
+// The exit is an IORING_OP_WAITID completion, the removal of the child's
+// cgroups IORING_OP_UNLINKATs; then the slot takes the next launch.
 //
 // --cgroups all: a directory in every hierarchy mounted under
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
-//   host, one per v1 hierarchy on a legacy one); none: no cgroup at all.
-// --mounts std: also the six filesystems the default config mounts (proc,
-//   a /dev tmpfs, devpts, a /dev/shm tmpfs, mqueue, read-only sysfs), but
-//   not its masked or read-only paths, devices or cgroup view; none: only
-//   the root bind and pivot_root (the definition of the floor).
+//   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sched.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bare_child.h"
 #include "bench/stats.h"
 #include "core/sys.h"
 #include "ring/ops.h"
@@ -50,104 +42,11 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string rootfs;
   int count = 1000, parallel = 32;
-  bool cgroups = true, mounts = false, json = false;
+  ringc::bench::Setup setup = ringc::bench::Setup::bare;
+  bool cgroups = true, json = false;
 };
 
-// The child's steps; the exit code names the one that failed.
-[[noreturn]] void fail(int step, const char* what) {
-  fmt::print(stderr, "ringc-bare: {}: {}\n", what, std::strerror(errno));
-  _exit(step);
-}
-
-// A hierarchy to make a directory in. A v1 cpuset's new directory takes
-// no task until its cpus and mems are filled in (from the root's here),
-// and gets load balancing off first, as ringc's do (cgroup/manager.cc).
-struct Hierarchy {
-  std::string path, cpus, mems;
-};
-
-std::string first_line(const std::string& file) {
-  std::string s;
-  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  char buf[256];
-  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
-  if (n > 0) s.assign(buf, size_t(n));
-  if (fd >= 0) close(fd);
-  return s.substr(0, s.find('\n'));
-}
-
-// Every cgroup hierarchy mounted directly under /sys/fs/cgroup (a v1
-// controller's symlinked aliases skipped), or the root itself when it is
-// cgroup2.
-std::vector<Hierarchy> hierarchies() {
-  struct statfs fs {};
-  if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
-    return {{"/sys/fs/cgroup", "", ""}};
-  std::vector<Hierarchy> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    if (e.is_symlink(ec)) continue;
-    std::string p = e.path();
-    if (statfs(p.c_str(), &fs) < 0) continue;
-    if (fs.f_type == CGROUP2_SUPER_MAGIC) out.push_back({p, "", ""});
-    if (fs.f_type != CGROUP_SUPER_MAGIC) continue;
-    out.push_back({p, first_line(p + "/cpuset.cpus"), first_line(p + "/cpuset.mems")});
-  }
-  return out;
-}
-
-void write_or_fail(int step, const std::string& file, const std::string& value) {
-  int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write(fd, value.data(), value.size()) != ssize_t(value.size()))
-    fail(step, file.c_str());
-  close(fd);
-}
-
-void mount_or_fail(int step, const char* src, const char* dst, const char* type,
-                   unsigned long flags, const char* data) {
-  if (mount(src, dst, type, flags, data) < 0) fail(step, dst);
-}
-
-[[noreturn]] void child(const Options& o, const std::vector<Hierarchy>& parents,
-                        const std::vector<std::string>& cgroups) {
-  if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
-  if (sethostname("bare", 4) < 0) fail(11, "sethostname");
-  mount_or_fail(12, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-  for (size_t i = 0; i < cgroups.size(); ++i) {
-    const std::string& dir = cgroups[i];
-    if (mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) fail(13, dir.c_str());
-    if (!parents[i].cpus.empty()) {
-      write_or_fail(14, dir + "/cpuset.sched_load_balance", "0");
-      write_or_fail(14, dir + "/cpuset.cpus", parents[i].cpus);
-      write_or_fail(14, dir + "/cpuset.mems", parents[i].mems);
-    }
-    write_or_fail(14, dir + "/cgroup.procs", "0");
-  }
-  const char* root = o.rootfs.c_str();
-  mount_or_fail(15, root, root, nullptr, MS_BIND | MS_REC, nullptr);
-  if (chdir(root) < 0) fail(16, "chdir rootfs");
-  if (o.mounts) {
-    const unsigned long safe = MS_NOSUID | MS_NOEXEC | MS_NODEV;
-    mount_or_fail(17, "proc", "proc", "proc", safe, nullptr);
-    mount_or_fail(17, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-    for (const char* d : {"dev/pts", "dev/shm", "dev/mqueue"})
-      if (mkdir(d, 0755) < 0) fail(18, d);
-    mount_or_fail(17, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                  "newinstance,ptmxmode=0666,mode=0620");
-    mount_or_fail(17, "shm", "dev/shm", "tmpfs", safe, "mode=1777,size=65536k");
-    mount_or_fail(17, "mqueue", "dev/mqueue", "mqueue", safe, nullptr);
-    mount_or_fail(17, "sysfs", "sys", "sysfs", safe | MS_RDONLY, nullptr);
-  }
-  if (ringc::sys::pivot_root(".", ".") < 0) fail(19, "pivot_root");
-  if (umount2(".", MNT_DETACH) < 0) fail(20, "umount old root");
-  if (chdir("/") < 0) fail(21, "chdir /");
-  mount_or_fail(22, nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
-  char arg0[] = "true";
-  char* argv[] = {arg0, nullptr};
-  char* envp[] = {nullptr};
-  execve("/bin/true", argv, envp);
-  fail(23, "execve /bin/true");
-}
+constexpr const char* kSetupNames[] = {"bare", "mounts", "config"};
 
 struct Slot {
   int pidfd = -1;
@@ -194,9 +93,19 @@ Options parse(int argc, char** argv) {
       o.parallel = std::atoi(next().c_str());
     else if (a == "--cgroups")
       o.cgroups = next() != "none";
-    else if (a == "--mounts")
-      o.mounts = next() == "std";
-    else if (a == "--json")
+    else if (a == "--setup") {
+      std::string v = next();
+      if (v == "bare")
+        o.setup = ringc::bench::Setup::bare;
+      else if (v == "mounts")
+        o.setup = ringc::bench::Setup::mounts;
+      else if (v == "config")
+        o.setup = ringc::bench::Setup::config;
+      else {
+        fmt::print(stderr, "ringc-bare: --setup wants bare, mounts or config, got '{}'\n", v);
+        exit(2);
+      }
+    } else if (a == "--json")
       o.json = true;
     else {
       fmt::print(stderr, "ringc-bare: unknown argument {}\n", a);
@@ -206,7 +115,7 @@ Options parse(int argc, char** argv) {
   if (o.rootfs.empty() || o.count < 1 || o.parallel < 1) {
     fmt::print(stderr,
                "usage: ringc-bare --rootfs DIR [--count N] [--parallel K] [--cgroups all|none] "
-               "[--mounts none|std] [--json]\n");
+               "[--setup bare|mounts|config] [--json]\n");
     exit(2);
   }
   return o;
@@ -216,7 +125,8 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
-  std::vector<Hierarchy> parents = o.cgroups ? hierarchies() : std::vector<Hierarchy>{};
+  std::vector<ringc::bench::Hierarchy> parents =
+      o.cgroups ? ringc::bench::hierarchies() : std::vector<ringc::bench::Hierarchy>{};
   ringc::ring::Ring ring;
   if (!ring.init(unsigned(o.parallel) * (2 + parents.size()) + 8)) {
     fmt::print(stderr, "ringc-bare: io_uring setup failed\n");
@@ -238,7 +148,7 @@ int main(int argc, char** argv) {
     args.pidfd = uint64_t(uintptr_t(&slot.pidfd));
     args.exit_signal = SIGCHLD;
     pid_t pid = ringc::sys::clone3(&args);
-    if (pid == 0) child(o, parents, slot.cgroups);
+    if (pid == 0) ringc::bench::bare_child(o.rootfs, o.setup, parents, slot.cgroups);
     if (pid < 0) {
       fmt::print(stderr, "ringc-bare: clone3: {}\n", std::strerror(errno));
       exit(1);
@@ -291,9 +201,9 @@ int main(int argc, char** argv) {
         "{{\"count\":{},\"failed\":{},\"containers_per_second\":{:.1f},\"p50_ms\":{:.2f},"
         "\"p95_ms\":{:.2f},\"p99_ms\":{:.2f},\"cpu_ms_per_container\":{:.3f},"
         "\"launcher_cpu_us_per_container\":{:.0f},"
-        "\"cgroup_hierarchies\":{},\"mounts\":\"{}\"}}\n",
+        "\"cgroup_hierarchies\":{},\"setup\":\"{}\"}}\n",
         o.count, failed, rate, percentile(ms, 50), percentile(ms, 95), percentile(ms, 99), cpu_ms,
-        cpu_us, parents.size(), o.mounts ? "std" : "none");
+        cpu_us, parents.size(), kSetupNames[int(o.setup)]);
   else
     fmt::print(
         "{} containers, {} failed, {:.0f}/s, p50 {:.2f} ms, CPU {:.2f} ms each (launcher {:.0f} "

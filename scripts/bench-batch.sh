@@ -4,9 +4,12 @@
 # `run`, which creates, starts, waits and deletes). Busybox `true`, the
 # default config. Beside them the floor, measured the same way: ringc-bare
 # (bench/bare.cc), the kernel's work for such a container with no runtime
-# around it, once as the issue defines it (namespaces, the cgroup
-# directories of this host's layout, pivot_root, exec, reap: "bare") and
-# once with the six filesystems the default config mounts ("bare+mnt").
+# around it: as the issue defines it (namespaces, the cgroup directories of
+# this host's layout, pivot_root, exec, reap: "bare"), with the six
+# filesystems the default config mounts ("+mnt"), and with all that the
+# default config asks of the kernel ("+cfg": devices, masked and read-only
+# paths, capabilities; bench/bare_child.h). ringc's distance from "+cfg" is
+# what it costs as a runtime.
 #   COUNT=1000 PARALLEL="1 8 32" scripts/bench-batch.sh
 # VIEW=v2 runs all three where /sys/fs/cgroup is the host's cgroup2
 # hierarchy alone (a pure-v2 view of a hybrid host, without its v1
@@ -27,17 +30,17 @@ inner() {
   fi
   # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
   rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "-" }'; }
-  printf '%-9s %8s %8s %9s %8s %8s %11s %11s %11s\n' parallel ringc/s bare/s bare+mnt/s \
-    runc/s crun/s bare+mnt/ringc ringc/runc ringc/crun
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+  printf '%-9s %8s %8s %8s %8s %8s %8s %10s %11s %11s\n' parallel ringc/s bare/s +mnt/s \
+    +cfg/s runc/s crun/s +cfg/ringc ringc/runc ringc/crun
   per_second() { sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/'; }
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
     ringc_rate=$(per_second <<<"$r")
     declare -A other
-    for m in none std; do
-      other[bare-$m]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
-        --mounts $m --json | per_second)
+    for m in bare mounts config; do
+      other[$m]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
+        --setup $m --json | per_second)
     done
     for rt in runc crun; do
       bin=$(command -v $rt)
@@ -53,9 +56,9 @@ inner() {
         [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
       done
     done
-    printf '%-9s %8.0f %8.0f %9.0f %8s %8s %11s %11s %11s\n' "$k" "$ringc_rate" \
-      "${other[bare-none]}" "${other[bare-std]}" "${other[runc]}" "${other[crun]}" \
-      "$(ratio "${other[bare-std]}" "$ringc_rate")" "$(ratio "$ringc_rate" "${other[runc]}")" \
+    printf '%-9s %8.0f %8.0f %8.0f %8.0f %8s %8s %10s %11s %11s\n' "$k" "$ringc_rate" \
+      "${other[bare]}" "${other[mounts]}" "${other[config]}" "${other[runc]}" "${other[crun]}" \
+      "$(ratio "${other[config]}" "$ringc_rate")" "$(ratio "$ringc_rate" "${other[runc]}")" \
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
     grep -o -e '"create_to_running":{"p50_ms":[0-9.]*' -e '"cpu_ms_per_container":[0-9.]*' \

@@ -4,9 +4,9 @@
 # more launched one at a time (create→running latency, and the reactor's
 # own time per launch, clone3 included); then kill -9 and the time the next
 # daemon takes to adopt them all; then everything is deleted. Beside each
-# probe, the floor's: 100 containers of ringc-bare (bench/bare.cc, the
-# kernel's work with no runtime around it) one at a time, launch to
-# reaped exit: how much of the growth is the kernel's own.
+# probe, the floor's: 100 containers of ringc-bare (bench/bare.cc: what
+# the default config asks of the kernel, with no runtime around it) one at
+# a time, launch to reaped exit: how much of the growth is the kernel's own.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
 # RINGC=PATH (and BARE=PATH): built elsewhere; nothing is installed or built.
@@ -63,7 +63,7 @@ for n in ${LEVELS:-10 1000 10000}; do
   rss=$(r stats | field rss_kib)
   probe=$(kept -b build/bundle-sleep --count 100 --parallel 1 --id-prefix "p$n")
   r list -q | grep "^p$n-" | xargs -r "$ringc" --daemon "$sock" delete --force
-  floor=$("$bare" --rootfs build/bundle-true/rootfs --count 100 --parallel 1 --mounts std --json)
+  floor=$("$bare" --rootfs build/bundle-true/rootfs --count 100 --parallel 1 --setup config --json)
   printf '%-11s %8s %8s %10s %10s %11s %10s %12s\n' "$n" "$rss" \
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
     "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \

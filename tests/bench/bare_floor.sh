@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ringc-bare, the floor the batch benchmark measures ringc against: every
-# child it launches must exit 0 (both mount sets), a rootfs it cannot use
+# child it launches must exit 0 (every --setup), a rootfs it cannot use
 # must count as failures with a reason, and no cgroup directory of its own
 # may be left in any hierarchy either way.
 #   tests/bench/bare_floor.sh RINGC RINGC-BARE SOURCE_DIR
@@ -10,11 +10,11 @@ work=$(mktemp -d /tmp/ringc-bare-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$src/scripts/make-bundle.sh" "$work/bundle" "$ringc" >/dev/null
 left() { find /sys/fs/cgroup -maxdepth 2 -name 'ringc-bare-*' | wc -l; }
-for m in none std; do
-  out=$("$bare" --rootfs "$work/bundle/rootfs" --count 6 --parallel 3 --mounts $m --json)
+for m in bare mounts config; do
+  out=$("$bare" --rootfs "$work/bundle/rootfs" --count 6 --parallel 3 --setup $m --json)
   echo "$out"
-  grep -q '"count":6,"failed":0,' <<<"$out" || { echo "FAIL: mounts $m: not all exited 0"; exit 1; }
-  [ "$(left)" = 0 ] || { echo "FAIL: mounts $m left cgroups"; exit 1; }
+  grep -q "\"count\":6,\"failed\":0," <<<"$out" || { echo "FAIL: setup $m: not all exited 0"; exit 1; }
+  [ "$(left)" = 0 ] || { echo "FAIL: setup $m left cgroups"; exit 1; }
 done
 mkdir "$work/empty"
 if "$bare" --rootfs "$work/empty" --count 4 --parallel 2 --json >"$work/out" 2>"$work/err"; then

@@ -1,0 +1,42 @@
+// The child side of ringc-bare (bench/bare.cc): one container's kernel
+// work with no runtime around it, in the order ringc's init does it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ringc::bench {
+
+// How much of the default config the child does.
+//   bare:   the floor: net, ipc and uts namespaces unshared by the
+//           child, a hostname, its cgroups, the root bound, pivot_root, the
+//           root read-only, exec.
+//   mounts: also the six filesystems the default config mounts (proc, a
+//           /dev tmpfs, devpts, a /dev/shm tmpfs, mqueue, read-only sysfs).
+//   config: also the rest of what the default config asks of the kernel:
+//           its six devices and /dev links, masked and read-only paths,
+//           the capability sets cut to its three, no_new_privs, its
+//           RLIMIT_NOFILE. (Not its /sys/fs/cgroup view.)
+enum class Setup { bare, mounts, config };
+
+// A hierarchy to make a directory in. A v1 cpuset's new directory takes
+// no task until its cpus and mems are filled in (from the root's here),
+// and gets load balancing off first, as ringc's do (cgroup/manager.cc).
+struct Hierarchy {
+  std::string path, cpus, mems;
+};
+
+// Every cgroup hierarchy mounted directly under /sys/fs/cgroup (a v1
+// controller's symlinked aliases skipped), or the root itself when it is
+// cgroup2.
+std::vector<Hierarchy> hierarchies();
+
+// Runs in the clone3 child (pid 1 of its pid namespace, in its own mount
+// namespace); execs /bin/true of rootfs, or exits with the number of the
+// step that failed after saying which on stderr. cgroups[i] is the
+// directory to make in parents[i].
+[[noreturn]] void bare_child(const std::string& rootfs, Setup setup,
+                             const std::vector<Hierarchy>& parents,
+                             const std::vector<std::string>& cgroups);
+
+}  // namespace ringc::bench
