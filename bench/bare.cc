@@ -48,18 +48,21 @@ struct Options {
 
 constexpr const char* kSetupNames[] = {"bare", "mounts", "config"};
 
+// One launch in flight. Its exec is seen as EOF on a close-on-exec pipe
+// (the child holds the only write end), its exit as the pidfd's waitid.
 struct Slot {
-  int pidfd = -1;
+  int pidfd = -1, exec_pipe = -1;
   siginfo_t info{};
-  Clock::time_point t0;
+  char byte = 0;
+  Clock::time_point t0, running;
   std::vector<std::string> cgroups;
-  int rmdirs_left = 0;
+  int pending = 0;  // completions still to come: exec, exit, rmdirs
   bool ok = false;
 };
 
-enum Kind : uint64_t { kExit = 0, kRmdir = 1 };
+enum Kind : uint64_t { kExit = 0, kRmdir = 1, kExec = 2 };
 uint64_t tag(size_t slot, Kind k) {
-  return (uint64_t(slot) << 1) | k;
+  return (uint64_t(slot) << 2) | k;
 }
 
 // This process's and its reaped children's CPU, user and system.
@@ -128,12 +131,12 @@ int main(int argc, char** argv) {
   std::vector<ringc::bench::Hierarchy> parents =
       o.cgroups ? ringc::bench::hierarchies() : std::vector<ringc::bench::Hierarchy>{};
   ringc::ring::Ring ring;
-  if (!ring.init(unsigned(o.parallel) * (2 + parents.size()) + 8)) {
+  if (!ring.init(unsigned(o.parallel) * (3 + parents.size()) + 8)) {
     fmt::print(stderr, "ringc-bare: io_uring setup failed\n");
     return 1;
   }
   std::vector<Slot> slots(size_t(std::min(o.parallel, o.count)));
-  std::vector<double> ms;
+  std::vector<double> ms, to_running;
   int launched = 0, done = 0, failed = 0, first_failure = 0;
   const std::string prefix = fmt::format("ringc-bare-{}-", getpid());
 
@@ -143,6 +146,11 @@ int main(int argc, char** argv) {
     for (const auto& p : parents) slot.cgroups.push_back(fmt::format("{}/{}{}", p.path, prefix, s));
     slot.t0 = Clock::now();
     ++launched;
+    int pipe[2];
+    if (pipe2(pipe, O_CLOEXEC) < 0) {
+      fmt::print(stderr, "ringc-bare: pipe: {}\n", std::strerror(errno));
+      exit(1);
+    }
     clone_args args{};
     args.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
     args.pidfd = uint64_t(uintptr_t(&slot.pidfd));
@@ -153,13 +161,24 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "ringc-bare: clone3: {}\n", std::strerror(errno));
       exit(1);
     }
+    close(pipe[1]);
+    slot.exec_pipe = pipe[0];
+    slot.pending = 2;
+    ringc::ring::prep_read(ring, tag(s, kExec), slot.exec_pipe, &slot.byte, 1);
     ringc::ring::prep_exit_wait(ring, tag(s, kExit), slot.pidfd, true, &slot.info);
   };
   // A slot is done once its child is reaped and its cgroups removed.
-  auto finished = [&](size_t s) {
+  auto settle = [&](size_t s) {
+    Slot& slot = slots[s];
+    if (--slot.pending > 0) return;
     ++done;
-    if (slots[s].ok)
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - slots[s].t0).count());
+    auto since = [&](Clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(t - slot.t0).count();
+    };
+    if (slot.ok) {
+      ms.push_back(since(Clock::now()));
+      to_running.push_back(since(slot.running));
+    }
     if (launched < o.count) launch(s);
   };
 
@@ -170,16 +189,19 @@ int main(int argc, char** argv) {
   while (done < o.count) {
     if (!ring.wait()) return 1;
     for (unsigned n = ring.reap(cs, 64), i = 0; i < n; ++i) {
-      size_t s = cs[i].user_data >> 1;
+      size_t s = cs[i].user_data >> 2;
       Slot& slot = slots[s];
-      if ((cs[i].user_data & 1) == kExit) {
+      Kind kind = Kind(cs[i].user_data & 3);
+      if (kind == kExec) {
+        slot.running = Clock::now();
+        close(slot.exec_pipe);
+      } else if (kind == kExit) {
         close(slot.pidfd);
         slot.ok = cs[i].res >= 0 && slot.info.si_code == CLD_EXITED && slot.info.si_status == 0;
         if (!slot.ok && failed++ == 0) first_failure = slot.info.si_status;
-        slot.rmdirs_left = int(slot.cgroups.size());
+        slot.pending += int(slot.cgroups.size());
         for (const auto& dir : slot.cgroups)
           ringc::ring::prep_unlink(ring, tag(s, kRmdir), dir.c_str(), AT_REMOVEDIR);
-        if (slot.cgroups.empty()) finished(s);
       } else {
         // A child that failed early made fewer directories.
         if (cs[i].res < 0 && cs[i].res != -ENOENT) {
@@ -187,8 +209,8 @@ int main(int argc, char** argv) {
           if (slot.ok && failed++ == 0) first_failure = -cs[i].res;
           slot.ok = false;
         }
-        if (--slot.rmdirs_left == 0) finished(s);
       }
+      settle(s);
     }
   }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -199,11 +221,13 @@ int main(int argc, char** argv) {
   if (o.json)
     fmt::print(
         "{{\"count\":{},\"failed\":{},\"containers_per_second\":{:.1f},\"p50_ms\":{:.2f},"
-        "\"p95_ms\":{:.2f},\"p99_ms\":{:.2f},\"cpu_ms_per_container\":{:.3f},"
+        "\"p95_ms\":{:.2f},\"p99_ms\":{:.2f},\"to_running_p50_ms\":{:.2f},"
+        "\"to_running_p99_ms\":{:.2f},\"cpu_ms_per_container\":{:.3f},"
         "\"launcher_cpu_us_per_container\":{:.0f},"
         "\"cgroup_hierarchies\":{},\"setup\":\"{}\"}}\n",
-        o.count, failed, rate, percentile(ms, 50), percentile(ms, 95), percentile(ms, 99), cpu_ms,
-        cpu_us, parents.size(), kSetupNames[int(o.setup)]);
+        o.count, failed, rate, percentile(ms, 50), percentile(ms, 95), percentile(ms, 99),
+        percentile(to_running, 50), percentile(to_running, 99), cpu_ms, cpu_us, parents.size(),
+        kSetupNames[int(o.setup)]);
   else
     fmt::print(
         "{} containers, {} failed, {:.0f}/s, p50 {:.2f} ms, CPU {:.2f} ms each (launcher {:.0f} "

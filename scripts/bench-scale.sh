@@ -6,7 +6,8 @@
 # daemon takes to adopt them all; then everything is deleted. Beside each
 # probe, the floor's: 100 containers of ringc-bare (bench/bare.cc: what
 # the default config asks of the kernel, with no runtime around it) one at
-# a time, launch to reaped exit: how much of the growth is the kernel's own.
+# a time, launch to exec (its create→running): how much of the growth is
+# the kernel's own.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
 # RINGC=PATH (and BARE=PATH): built elsewhere; nothing is installed or built.
@@ -51,7 +52,7 @@ kept() { r batch "$@" --keep --json >"$root.report" </dev/null && cat "$root.rep
 
 base=$(r stats | field rss_kib)
 printf '%-11s %8s %8s %10s %10s %11s %10s %12s\n' supervised rss_kib kib/ctr p50_ms p99_ms \
-  reactor_us clone3_us bare_p50_ms
+  reactor_us clone3_us floor_p50_ms
 have=0
 for n in ${LEVELS:-10 1000 10000}; do
   if [ "$n" -gt "$have" ]; then
@@ -68,7 +69,7 @@ for n in ${LEVELS:-10 1000 10000}; do
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
     "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \
     "$(field reactor_us_per_container <<<"$probe")" "$(field clone3 <<<"$probe")" \
-    "$(field p50_ms <<<"$floor")"
+    "$(field to_running_p50_ms <<<"$floor")"
   # Where a launch's time goes: the reactor's phases and the init's own.
   grep -o -e '"reactor_us_by_phase":{[^}]*}' -e '"init_us_by_phase":{[^}]*}' <<<"$probe" |
     sed 's/^/    /'

@@ -3,7 +3,8 @@
 # into the ignored devpkg/: stripped ringc and test binaries, their shared
 # libraries, busybox, runc and crun with theirs, and one entry point,
 #   devpkg/all.sh OUT   unit and priv tests (the host's own v2), the
-#                       side-by-side benchmarks, the scale run; a log per
+#                       floor's test, the side-by-side benchmarks (with
+#                       the floor, ringc-bare), the scale run; a log per
 #                       part under OUT, each part bounded in time.
 #   PARTS="batch clients" PARALLEL=32 devpkg/all.sh OUT   some of them
 # Build first (scripts/build.sh build/release ...); BUILD picks the tree.
@@ -29,7 +30,7 @@ export LD_LIBRARY_PATH=$P/lib BUSYBOX=$P/busybox PATH=$P/rt:$PATH RINGC=$P/ringc
 export RINGC_TEST_BIN=$P/ringc RINGC_TEST_SOURCE_DIR=$PWD
 # PARTS picks some of them (a short rerun); PARALLEL the batch's.
 part() { local name=$1 limit=$2; shift 2
-  [[ " ${PARTS:-unit batch variants clients priv scale} " == *" $name "* ]] || return 0
+  [[ " ${PARTS:-unit floor batch variants clients priv scale} " == *" $name "* ]] || return 0
   echo "== $name ($(date +%T), at most ${limit}s)"
   timeout -k 10 "$limit" "$@" >"$out/$name.log" 2>&1; echo "   exit $?"
   tail -n 40 "$out/$name.log"; }
@@ -39,7 +40,8 @@ part() { local name=$1 limit=$2; shift 2
   findmnt -n -o FSTYPE /run; "$P/ringc" --version; runc --version | head -1; crun --version | head -1
 } 2>&1 | tee "$out/host.log"
 part unit 30 "$P/unit_tests" --gtest_brief=1
-part batch 120 env COUNT=${COUNT:-3000} PARALLEL="${PARALLEL:-32 64 128}" scripts/bench-batch.sh
+part floor 30 tests/bench/bare_floor.sh "$P/ringc" "$P/ringc-bare" "$PWD"
+part batch 150 env COUNT=${COUNT:-3000} PARALLEL="${PARALLEL:-32 64 128}" scripts/bench-batch.sh
 # The same batch with the spawner off, and without a network namespace:
 # what the reactor's thread and the kernel's netns work each cost.
 part variants 60 bash -c 'set -e; b=build/bundle-true; rm -rf /tmp/nonet; cp -a $b /tmp/nonet
