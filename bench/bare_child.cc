@@ -24,7 +24,7 @@ namespace ringc::bench {
 namespace {
 
 [[noreturn]] void fail(int step, const char* what) {
-  fmt::print(stderr, "ringc-bare: {}: {}\n", what, std::strerror(errno));
+  fmt::print(stderr, "container child: {}: {}\n", what, std::strerror(errno));
   _exit(step);
 }
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bench/bare_child.h"
 #include "cgroup/layout.h"
 #include "cgroup/manager.h"
 #include "core/batch.h"
@@ -59,13 +60,14 @@ Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_
 
 // The physical limit: what any runtime must at least do for a container
 // (pid, mount, uts, ipc and net namespaces, a cgroup, pivot_root, exec,
-// reap), with no runtime around it. The child does its own unsharing, on
-// its own core. `cgroup` is the container's directory: a v2 one is joined
-// by clone3 (cgroup_fd), a v1 one by writing tasks.
+// reap), with no runtime around it: ringc-bare's child (bench/bare_child.h,
+// Setup::bare), which does its own unsharing on its own core. `cgroup` is
+// the container's directory: a v2 one is joined by clone3 (cgroup_fd), a
+// v1 one by writing tasks.
 Result<Proc> spawn_limit(const std::string& rootfs, const std::string& cgroup, int cgroup_fd) {
   Proc p;
   clone_args args{};
-  args.flags = CLONE_PIDFD | CLONE_NEWPID | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
   args.pidfd = reinterpret_cast<uint64_t>(&p.pidfd);
   args.exit_signal = SIGCHLD;
   args.cgroup = cgroup_fd >= 0 ? uint64_t(cgroup_fd) : 0;
@@ -75,17 +77,7 @@ Result<Proc> spawn_limit(const std::string& rootfs, const std::string& cgroup, i
       int t = ::open((cgroup + "/tasks").c_str(), O_WRONLY);
       if (t < 0 || ::write(t, "0", 1) != 1) ::_exit(120);
     }
-    if (::unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) ::_exit(121);
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0 ||
-        ::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
-        ::chdir(rootfs.c_str()) < 0 || sys::pivot_root(".", ".") < 0 ||
-        ::umount2(".", MNT_DETACH) < 0 || ::chdir("/") < 0)
-      ::_exit(122);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 1);
-    char* argv[] = {const_cast<char*>("true"), nullptr};
-    ::execv("/bin/true", argv);
-    ::_exit(127);
+    bare_child(rootfs, Setup::bare, {}, {});
   }
   if (p.pid < 0) return neg_error(p.pid, "clone3 (physical limit)");
   return p;

@@ -22,6 +22,6 @@ if "$bare" --rootfs "$work/empty" --count 4 --parallel 2 --json >"$work/out" 2>"
 fi
 cat "$work/out" "$work/err"
 grep -q '"count":4,"failed":4,' "$work/out" || { echo "FAIL: failures not counted"; exit 1; }
-grep -q 'execve /bin/true' "$work/err" || { echo "FAIL: no reason given"; exit 1; }
+grep -q "container child: execve /bin/true" "$work/err" || { echo "FAIL: no reason given"; exit 1; }
 [ "$(left)" = 0 ] || { echo "FAIL: failed children left cgroups"; exit 1; }
 echo "ok: the floor launches, counts failures and cleans up"
