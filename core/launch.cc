@@ -115,6 +115,7 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
       p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
   RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
   p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, id);
+  if (p.spec.process.capabilities) last_cap();
   return p;
 }
 

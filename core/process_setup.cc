@@ -18,15 +18,18 @@
 
 namespace ringc {
 
-namespace {
 int last_cap() {
+  static int cached = -1;  // the kernel's; the same in every namespace
+  if (cached >= 0) return cached;
   int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return CAP_LAST_CAP;
   char buf[16] = {};
   ssize_t n = ::read(fd, buf, sizeof buf - 1);
   ::close(fd);
-  return n > 0 ? std::atoi(buf) : CAP_LAST_CAP;
+  return cached = n > 0 ? std::atoi(buf) : CAP_LAST_CAP;
 }
+
+namespace {
 
 Result<void> capset(uint64_t eff, uint64_t prm, uint64_t inh) {
   __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};

@@ -13,6 +13,9 @@
 namespace ringc {
 
 Result<void> apply_rlimits(const Process& p);
+// The highest capability number the kernel knows, read once: a launch
+// (prepare) reads it in the parent, so that each init is spared the read.
+int last_cap();
 Result<void> apply_oom_score_adj(const Process& p);
 // Bounding set, then uid/gid/groups (keeping caps across setuid), then the
 // remaining capability sets and the ambient ones.

@@ -114,6 +114,34 @@ TEST_F(Priv, SymlinkInRootfsCannotEscape) {
   std::system(("rm -rf " + rootfs + " " + host_target).c_str());
 }
 
+// A mount point that is itself a dangling link is made at the link's
+// target, inside the rootfs; a missing one in an existing directory is
+// made as a directory (the short way of open_in_root).
+TEST_F(Priv, MissingMountPointsAreMadeInsideTheRootfs) {
+  std::string host_target = root_ + ".dangling";
+  std::string rootfs = root_ + ".linkroot";
+  std::system(("cp -a " + rootfs_ + " " + rootfs).c_str());
+  std::system(("ln -s " + host_target + " " + rootfs + "/link").c_str());
+  std::string b =
+      bundle({"sh", "-c", "grep -c -e ' " + host_target + " ' -e ' /tmp/fresh ' /proc/mounts"},
+             [&](std::string& c) {
+               replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
+               replace(c, "\"mounts\": [",
+                       "\"mounts\": [{\"destination\": \"/link\", \"type\": \"tmpfs\", \"source\": "
+                       "\"tmpfs\"}, {\"destination\": \"/tmp/fresh\", \"type\": \"tmpfs\", "
+                       "\"source\": \"tmpfs\"},");
+             });
+  Cmd r = ringc({"run", "-b", b, id("dangling")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n") << "both mounts land inside the rootfs";
+  struct stat st;
+  EXPECT_NE(stat(host_target.c_str(), &st), 0) << "ringc created " << host_target << " on the host";
+  EXPECT_EQ(stat((rootfs + host_target).c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(stat((rootfs + "/tmp/fresh").c_str(), &st), 0);
+  std::system(("rm -rf " + rootfs + " " + host_target).c_str());
+}
+
 }  // namespace ringc::test
 
 namespace ringc::test {
