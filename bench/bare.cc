@@ -6,8 +6,8 @@
 //              [--cgroups all|none] [--setup bare|mounts|config] [--json]
 //
 // One thread drives K children at a time on an io_uring: clone3 with
-// CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS, the child doing the rest on its
-// own core (bench/bare_child.h says what each --setup does; default bare).
+// CLONE_PIDFD | CLONE_NEWPID, the child doing the rest on its own core
+// (bench/bare_child.h says what each --setup does; default bare).
 // The exit is an IORING_OP_WAITID completion, the removal of the child's
 // cgroups IORING_OP_UNLINKATs; then the slot takes the next launch.
 //
@@ -60,7 +60,7 @@ struct Slot {
   bool ok = false;
 };
 
-enum Kind : uint64_t { kExit = 0, kRmdir = 1, kExec = 2 };
+enum Kind : uint64_t { kExit = 0, kRmdir = 1, kExec = 2, kMkdir = 3 };
 uint64_t tag(size_t slot, Kind k) {
   return (uint64_t(slot) << 2) | k;
 }
@@ -140,23 +140,35 @@ int main(int argc, char** argv) {
   int launched = 0, done = 0, failed = 0, first_failure = 0;
   const std::string prefix = fmt::format("ringc-bare-{}-", getpid());
 
-  auto launch = [&](size_t s) {
+  // On a pure-v2 host the cgroup is made the cheapest way known, as ringc
+  // makes it: IORING_OP_MKDIRAT (on io-wq, not this thread), then clone3
+  // with CLONE_INTO_CGROUP, no migration. Elsewhere the child makes and
+  // joins its directories.
+  const bool into = parents.size() == 1 && parents[0].path == "/sys/fs/cgroup";
+  const std::vector<ringc::bench::Hierarchy> none;
+  const std::vector<std::string> no_dirs;
+  auto clone_child = [&](size_t s) {
     Slot& slot = slots[s];
-    slot.cgroups.clear();
-    for (const auto& p : parents) slot.cgroups.push_back(fmt::format("{}/{}{}", p.path, prefix, s));
-    slot.t0 = Clock::now();
-    ++launched;
     int pipe[2];
     if (pipe2(pipe, O_CLOEXEC) < 0) {
       fmt::print(stderr, "ringc-bare: pipe: {}\n", std::strerror(errno));
       exit(1);
     }
+    int dir = -1;
+    if (into && (dir = open(slot.cgroups[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+      fmt::print(stderr, "ringc-bare: open {}: {}\n", slot.cgroups[0], std::strerror(errno));
+      exit(1);
+    }
     clone_args args{};
-    args.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS;
+    args.flags = CLONE_PIDFD | CLONE_NEWPID | (into ? CLONE_INTO_CGROUP : 0);
     args.pidfd = uint64_t(uintptr_t(&slot.pidfd));
     args.exit_signal = SIGCHLD;
+    args.cgroup = into ? uint64_t(dir) : 0;
     pid_t pid = ringc::sys::clone3(&args);
-    if (pid == 0) ringc::bench::bare_child(o.rootfs, o.setup, parents, slot.cgroups);
+    if (pid == 0)
+      ringc::bench::bare_child(o.rootfs, o.setup, into ? none : parents,
+                               into ? no_dirs : slot.cgroups);
+    if (dir >= 0) close(dir);
     if (pid < 0) {
       fmt::print(stderr, "ringc-bare: clone3: {}\n", std::strerror(errno));
       exit(1);
@@ -166,6 +178,17 @@ int main(int argc, char** argv) {
     slot.pending = 2;
     ringc::ring::prep_read(ring, tag(s, kExec), slot.exec_pipe, &slot.byte, 1);
     ringc::ring::prep_exit_wait(ring, tag(s, kExit), slot.pidfd, true, &slot.info);
+  };
+  auto launch = [&](size_t s) {
+    Slot& slot = slots[s];
+    slot.cgroups.clear();
+    for (const auto& p : parents) slot.cgroups.push_back(fmt::format("{}/{}{}", p.path, prefix, s));
+    slot.t0 = Clock::now();
+    ++launched;
+    if (into)
+      ringc::ring::prep_mkdir(ring, tag(s, kMkdir), slot.cgroups[0].c_str(), 0755);
+    else
+      clone_child(s);
   };
   // A slot is done once its child is reaped and its cgroups removed.
   auto settle = [&](size_t s) {
@@ -192,6 +215,15 @@ int main(int argc, char** argv) {
       size_t s = cs[i].user_data >> 2;
       Slot& slot = slots[s];
       Kind kind = Kind(cs[i].user_data & 3);
+      if (kind == kMkdir) {
+        if (cs[i].res < 0 && cs[i].res != -EEXIST) {
+          fmt::print(stderr, "ringc-bare: mkdir {}: {}\n", slot.cgroups[0],
+                     std::strerror(-cs[i].res));
+          return 1;
+        }
+        clone_child(s);
+        continue;
+      }
       if (kind == kExec) {
         slot.running = Clock::now();
         close(slot.exec_pipe);

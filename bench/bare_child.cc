@@ -161,7 +161,7 @@ std::vector<Hierarchy> hierarchies() {
 
 void bare_child(const std::string& rootfs, Setup setup, const std::vector<Hierarchy>& parents,
                 const std::vector<std::string>& cgroups) {
-  if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
+  if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
   if (sethostname("bare", 4) < 0) fail(11, "sethostname");
   mount_or_fail(12, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   join_cgroups(parents, cgroups);

@@ -8,9 +8,9 @@
 namespace ringc::bench {
 
 // How much of the default config the child does.
-//   bare:   the floor: net, ipc and uts namespaces unshared by the
-//           child, a hostname, its cgroups, the root bound, pivot_root, the
-//           root read-only, exec.
+//   bare:   the floor: mount, net, ipc and uts namespaces unshared
+//           by the child (as ringc's init does), a hostname, its cgroups,
+//           the root bound, pivot_root, the root read-only, exec.
 //   mounts: also the six filesystems the default config mounts (proc, a
 //           /dev tmpfs, devpts, a /dev/shm tmpfs, mqueue, read-only sysfs).
 //   config: also the rest of what the default config asks of the kernel:
@@ -31,10 +31,9 @@ struct Hierarchy {
 // cgroup2.
 std::vector<Hierarchy> hierarchies();
 
-// Runs in the clone3 child (pid 1 of its pid namespace, in its own mount
-// namespace); execs /bin/true of rootfs, or exits with the number of the
-// step that failed after saying which on stderr. cgroups[i] is the
-// directory to make in parents[i].
+// Runs in the clone3 child (pid 1 of its pid namespace); execs /bin/true of rootfs, or exits with
+// the number of the step that failed after saying which on stderr. cgroups[i] is the directory to
+// make in parents[i].
 [[noreturn]] void bare_child(const std::string& rootfs, Setup setup,
                              const std::vector<Hierarchy>& parents,
                              const std::vector<std::string>& cgroups);
