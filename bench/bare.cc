@@ -11,6 +11,10 @@
 // The exit is an IORING_OP_WAITID completion, the removal of the child's
 // cgroups IORING_OP_UNLINKATs; then the slot takes the next launch.
 //
+// --hold: the child execs `sleep` instead of `true`; a place in flight is
+//   given up at exec, and once all N run they are killed (SIGKILL through
+//   the pidfds) and reaped: launches among running containers, as a
+//   runtime's supervisor makes them.
 // --cgroups all: a directory in every hierarchy mounted under
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
 //   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
@@ -43,26 +47,26 @@ struct Options {
   std::string rootfs;
   int count = 1000, parallel = 32;
   ringc::bench::Setup setup = ringc::bench::Setup::bare;
-  bool cgroups = true, json = false;
+  bool cgroups = true, json = false, hold = false;
 };
 
 constexpr const char* kSetupNames[] = {"bare", "mounts", "config"};
 
-// One launch in flight. Its exec is seen as EOF on a close-on-exec pipe
-// (the child holds the only write end), its exit as the pidfd's waitid.
-struct Slot {
+// One container. Its exec is seen as EOF on a close-on-exec pipe (the
+// child holds the only write end), its exit as the pidfd's waitid.
+struct Launch {
   int pidfd = -1, exec_pipe = -1;
   siginfo_t info{};
   char byte = 0;
   Clock::time_point t0, running;
   std::vector<std::string> cgroups;
   int pending = 0;  // completions still to come: exec, exit, rmdirs
-  bool ok = false;
+  bool ok = false, exited = false;
 };
 
 enum Kind : uint64_t { kExit = 0, kRmdir = 1, kExec = 2, kMkdir = 3 };
-uint64_t tag(size_t slot, Kind k) {
-  return (uint64_t(slot) << 2) | k;
+uint64_t tag(size_t n, Kind k) {
+  return (uint64_t(n) << 2) | k;
 }
 
 // This process's and its reaped children's CPU, user and system.
@@ -110,6 +114,8 @@ Options parse(int argc, char** argv) {
       }
     } else if (a == "--json")
       o.json = true;
+    else if (a == "--hold")
+      o.hold = true;
     else {
       fmt::print(stderr, "ringc-bare: unknown argument {}\n", a);
       exit(2);
@@ -118,7 +124,7 @@ Options parse(int argc, char** argv) {
   if (o.rootfs.empty() || o.count < 1 || o.parallel < 1) {
     fmt::print(stderr,
                "usage: ringc-bare --rootfs DIR [--count N] [--parallel K] [--cgroups all|none] "
-               "[--setup bare|mounts|config] [--json]\n");
+               "[--setup bare|mounts|config] [--hold] [--json]\n");
     exit(2);
   }
   return o;
@@ -131,13 +137,14 @@ int main(int argc, char** argv) {
   std::vector<ringc::bench::Hierarchy> parents =
       o.cgroups ? ringc::bench::hierarchies() : std::vector<ringc::bench::Hierarchy>{};
   ringc::ring::Ring ring;
-  if (!ring.init(unsigned(o.parallel) * (3 + parents.size()) + 8)) {
+  const unsigned most = unsigned(o.hold ? o.count : o.parallel);  // launches with completions due
+  if (!ring.init(std::min(4096u, most * (3 + unsigned(parents.size())) + 8))) {
     fmt::print(stderr, "ringc-bare: io_uring setup failed\n");
     return 1;
   }
-  std::vector<Slot> slots(size_t(std::min(o.parallel, o.count)));
+  std::vector<Launch> all(size_t(o.count));
   std::vector<double> ms, to_running;
-  int launched = 0, done = 0, failed = 0, first_failure = 0;
+  int launched = 0, in_flight = 0, running = 0, done = 0, failed = 0, first_failure = 0;
   const std::string prefix = fmt::format("ringc-bare-{}-", getpid());
 
   // On a pure-v2 host the cgroup is made the cheapest way known, as ringc
@@ -147,102 +154,114 @@ int main(int argc, char** argv) {
   const bool into = parents.size() == 1 && parents[0].path == "/sys/fs/cgroup";
   const std::vector<ringc::bench::Hierarchy> none;
   const std::vector<std::string> no_dirs;
-  auto clone_child = [&](size_t s) {
-    Slot& slot = slots[s];
+  auto clone_child = [&](size_t n) {
+    Launch& l = all[n];
     int pipe[2];
     if (pipe2(pipe, O_CLOEXEC) < 0) {
       fmt::print(stderr, "ringc-bare: pipe: {}\n", std::strerror(errno));
       exit(1);
     }
     int dir = -1;
-    if (into && (dir = open(slot.cgroups[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-      fmt::print(stderr, "ringc-bare: open {}: {}\n", slot.cgroups[0], std::strerror(errno));
+    if (into && (dir = open(l.cgroups[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+      fmt::print(stderr, "ringc-bare: open {}: {}\n", l.cgroups[0], std::strerror(errno));
       exit(1);
     }
     clone_args args{};
     args.flags = CLONE_PIDFD | CLONE_NEWPID | (into ? CLONE_INTO_CGROUP : 0);
-    args.pidfd = uint64_t(uintptr_t(&slot.pidfd));
+    args.pidfd = uint64_t(uintptr_t(&l.pidfd));
     args.exit_signal = SIGCHLD;
     args.cgroup = into ? uint64_t(dir) : 0;
     pid_t pid = ringc::sys::clone3(&args);
     if (pid == 0)
-      ringc::bench::bare_child(o.rootfs, o.setup, into ? none : parents,
-                               into ? no_dirs : slot.cgroups);
+      ringc::bench::bare_child(o.rootfs, o.setup, into ? none : parents, into ? no_dirs : l.cgroups,
+                               o.hold);
     if (dir >= 0) close(dir);
     if (pid < 0) {
       fmt::print(stderr, "ringc-bare: clone3: {}\n", std::strerror(errno));
       exit(1);
     }
     close(pipe[1]);
-    slot.exec_pipe = pipe[0];
-    slot.pending = 2;
-    ringc::ring::prep_read(ring, tag(s, kExec), slot.exec_pipe, &slot.byte, 1);
-    ringc::ring::prep_exit_wait(ring, tag(s, kExit), slot.pidfd, true, &slot.info);
+    l.exec_pipe = pipe[0];
+    l.pending = 2;
+    ringc::ring::prep_read(ring, tag(n, kExec), l.exec_pipe, &l.byte, 1);
+    ringc::ring::prep_exit_wait(ring, tag(n, kExit), l.pidfd, true, &l.info);
   };
-  auto launch = [&](size_t s) {
-    Slot& slot = slots[s];
-    slot.cgroups.clear();
-    for (const auto& p : parents) slot.cgroups.push_back(fmt::format("{}/{}{}", p.path, prefix, s));
-    slot.t0 = Clock::now();
-    ++launched;
+  auto launch_next = [&] {
+    size_t n = size_t(launched++);
+    ++in_flight;
+    Launch& l = all[n];
+    for (const auto& p : parents) l.cgroups.push_back(fmt::format("{}/{}{}", p.path, prefix, n));
+    l.t0 = Clock::now();
     if (into)
-      ringc::ring::prep_mkdir(ring, tag(s, kMkdir), slot.cgroups[0].c_str(), 0755);
+      ringc::ring::prep_mkdir(ring, tag(n, kMkdir), l.cgroups[0].c_str(), 0755);
     else
-      clone_child(s);
+      clone_child(n);
   };
-  // A slot is done once its child is reaped and its cgroups removed.
-  auto settle = [&](size_t s) {
-    Slot& slot = slots[s];
-    if (--slot.pending > 0) return;
+  // A place in flight is given up at the end of a launch: its exit and
+  // its cgroups' removal, or with --hold its exec.
+  auto give_up_place = [&] {
+    --in_flight;
+    if (launched < o.count) launch_next();
+  };
+  auto settle = [&](size_t n) {
+    Launch& l = all[n];
+    if (--l.pending > 0) return;
     ++done;
     auto since = [&](Clock::time_point t) {
-      return std::chrono::duration<double, std::milli>(t - slot.t0).count();
+      return std::chrono::duration<double, std::milli>(t - l.t0).count();
     };
-    if (slot.ok) {
+    if (l.ok) {
       ms.push_back(since(Clock::now()));
-      to_running.push_back(since(slot.running));
+      to_running.push_back(since(l.running));
     }
-    if (launched < o.count) launch(s);
+    if (!o.hold) give_up_place();
   };
 
   const double cpu0 = thread_cpu_us(), process0 = process_cpu_ms();
   const auto t0 = Clock::now();
-  for (size_t s = 0; s < slots.size(); ++s) launch(s);
+  while (launched < std::min(o.parallel, o.count)) launch_next();
   ringc::ring::Completion cs[64];
   while (done < o.count) {
     if (!ring.wait()) return 1;
-    for (unsigned n = ring.reap(cs, 64), i = 0; i < n; ++i) {
-      size_t s = cs[i].user_data >> 2;
-      Slot& slot = slots[s];
+    for (unsigned got = ring.reap(cs, 64), i = 0; i < got; ++i) {
+      size_t n = cs[i].user_data >> 2;
+      Launch& l = all[n];
       Kind kind = Kind(cs[i].user_data & 3);
       if (kind == kMkdir) {
         if (cs[i].res < 0 && cs[i].res != -EEXIST) {
-          fmt::print(stderr, "ringc-bare: mkdir {}: {}\n", slot.cgroups[0],
-                     std::strerror(-cs[i].res));
+          fmt::print(stderr, "ringc-bare: mkdir {}: {}\n", l.cgroups[0], std::strerror(-cs[i].res));
           return 1;
         }
-        clone_child(s);
+        clone_child(n);
         continue;
       }
       if (kind == kExec) {
-        slot.running = Clock::now();
-        close(slot.exec_pipe);
+        l.running = Clock::now();
+        close(l.exec_pipe);
+        if (o.hold && ++running == o.count)  // all up: now they go
+          for (auto& x : all)
+            if (!x.exited) ringc::sys::pidfd_send_signal(x.pidfd, SIGKILL);
+        if (o.hold) give_up_place();
       } else if (kind == kExit) {
-        close(slot.pidfd);
-        slot.ok = cs[i].res >= 0 && slot.info.si_code == CLD_EXITED && slot.info.si_status == 0;
-        if (!slot.ok && failed++ == 0) first_failure = slot.info.si_status;
-        slot.pending += int(slot.cgroups.size());
-        for (const auto& dir : slot.cgroups)
-          ringc::ring::prep_unlink(ring, tag(s, kRmdir), dir.c_str(), AT_REMOVEDIR);
+        close(l.pidfd);
+        l.exited = true;
+        // Held ones end by our SIGKILL, once every one has run.
+        l.ok =
+            cs[i].res >= 0 && (o.hold ? l.info.si_code == CLD_KILLED && l.info.si_status == SIGKILL
+                                      : l.info.si_code == CLD_EXITED && l.info.si_status == 0);
+        if (!l.ok && failed++ == 0) first_failure = l.info.si_status;
+        l.pending += int(l.cgroups.size());
+        for (const auto& dir : l.cgroups)
+          ringc::ring::prep_unlink(ring, tag(n, kRmdir), dir.c_str(), AT_REMOVEDIR);
       } else {
         // A child that failed early made fewer directories.
         if (cs[i].res < 0 && cs[i].res != -ENOENT) {
           fmt::print(stderr, "ringc-bare: rmdir: {}\n", std::strerror(-cs[i].res));
-          if (slot.ok && failed++ == 0) first_failure = -cs[i].res;
-          slot.ok = false;
+          if (l.ok && failed++ == 0) first_failure = -cs[i].res;
+          l.ok = false;
         }
       }
-      settle(s);
+      settle(n);
     }
   }
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();

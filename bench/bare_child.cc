@@ -160,7 +160,7 @@ std::vector<Hierarchy> hierarchies() {
 }
 
 void bare_child(const std::string& rootfs, Setup setup, const std::vector<Hierarchy>& parents,
-                const std::vector<std::string>& cgroups) {
+                const std::vector<std::string>& cgroups, bool hold) {
   if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
   if (sethostname("bare", 4) < 0) fail(11, "sethostname");
   mount_or_fail(12, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
@@ -175,11 +175,11 @@ void bare_child(const std::string& rootfs, Setup setup, const std::vector<Hierar
   if (setup == Setup::config) mask_and_protect();
   mount_or_fail(22, nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
   if (setup == Setup::config) restrict_process();
-  char arg0[] = "true";
-  char* argv[] = {arg0, nullptr};
+  char arg0[] = "true", sleep0[] = "sleep", forever[] = "1000000";
+  char* argv[] = {hold ? sleep0 : arg0, hold ? forever : nullptr, nullptr};
   char* envp[] = {nullptr};
-  execve("/bin/true", argv, envp);
-  fail(23, "execve /bin/true");
+  execve(hold ? "/bin/sleep" : "/bin/true", argv, envp);
+  fail(23, hold ? "execve /bin/sleep" : "execve /bin/true");
 }
 
 }  // namespace ringc::bench

@@ -31,11 +31,12 @@ struct Hierarchy {
 // cgroup2.
 std::vector<Hierarchy> hierarchies();
 
-// Runs in the clone3 child (pid 1 of its pid namespace); execs /bin/true of rootfs, or exits with
-// the number of the step that failed after saying which on stderr. cgroups[i] is the directory to
-// make in parents[i].
+// Runs in the clone3 child (pid 1 of its pid namespace); execs /bin/true
+// of rootfs (with hold, /bin/sleep for good), or exits with the number of
+// the step that failed after saying which on stderr. cgroups[i] is the
+// directory to make in parents[i].
 [[noreturn]] void bare_child(const std::string& rootfs, Setup setup,
                              const std::vector<Hierarchy>& parents,
-                             const std::vector<std::string>& cgroups);
+                             const std::vector<std::string>& cgroups, bool hold = false);
 
 }  // namespace ringc::bench

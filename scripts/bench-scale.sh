@@ -6,8 +6,8 @@
 # daemon takes to adopt them all; then everything is deleted. Beside each
 # probe, the floor's: 100 containers of ringc-bare (bench/bare.cc: what
 # the default config asks of the kernel, with no runtime around it) one at
-# a time, launch to exec (its create→running): how much of the growth is
-# the kernel's own.
+# a time, each left running as the probe's are (--hold), launch to exec
+# (its create→running): how much of the growth is the kernel's own.
 #   LEVELS="10 1000 10000" scripts/bench-scale.sh
 set -euo pipefail
 # RINGC=PATH (and BARE=PATH): built elsewhere; nothing is installed or built.
@@ -63,8 +63,11 @@ for n in ${LEVELS:-10 1000 10000}; do
   fi
   rss=$(r stats | field rss_kib)
   probe=$(kept -b build/bundle-sleep --count 100 --parallel 1 --id-prefix "p$n")
+  # The floor's probe before the daemon's probe containers go: neither runs
+  # beside the kernel's teardown of the other's.
+  floor=$("$bare" --rootfs build/bundle-true/rootfs --count 100 --parallel 1 --setup config \
+    --hold --json)
   r list -q | grep "^p$n-" | xargs -r "$ringc" --daemon "$sock" delete --force
-  floor=$("$bare" --rootfs build/bundle-true/rootfs --count 100 --parallel 1 --setup config --json)
   printf '%-11s %8s %8s %10s %10s %11s %10s %12s\n' "$n" "$rss" \
     "$(awk -v a="$rss" -v b="$base" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')" \
     "$(field p50_ms <<<"$probe")" "$(field p99_ms <<<"$probe")" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ringc-bare, the floor the batch benchmark measures ringc against: every
-# child it launches must exit 0 (every --setup), a rootfs it cannot use
+# child it launches must exit 0 (every --setup; with --hold, run until all
+# run, then die of its SIGKILL), a rootfs it cannot use
 # must count as failures with a reason, and no cgroup directory of its own
 # may be left in any hierarchy either way.
 #   tests/bench/bare_floor.sh RINGC RINGC-BARE SOURCE_DIR
@@ -16,6 +17,11 @@ for m in bare mounts config; do
   grep -q "\"count\":6,\"failed\":0," <<<"$out" || { echo "FAIL: setup $m: not all exited 0"; exit 1; }
   [ "$(left)" = 0 ] || { echo "FAIL: setup $m left cgroups"; exit 1; }
 done
+# Held: each runs `sleep` until all have started, then all are killed.
+out=$("$bare" --rootfs "$work/bundle/rootfs" --count 5 --parallel 2 --setup mounts --hold --json)
+echo "$out"
+grep -q '"count":5,"failed":0,' <<<"$out" || { echo "FAIL: --hold: not all ran and were killed"; exit 1; }
+[ "$(left)" = 0 ] || { echo "FAIL: --hold left cgroups"; exit 1; }
 mkdir "$work/empty"
 if "$bare" --rootfs "$work/empty" --count 4 --parallel 2 --json >"$work/out" 2>"$work/err"; then
   echo "FAIL: an empty rootfs succeeded"; exit 1

@@ -91,55 +91,65 @@ TEST_F(Priv, JsonLogFile) {
   std::remove(log.c_str());
 }
 
+// Rootfs copies with a link at /LINK to a host path TARGET (absent), and
+// bundles that mount a tmpfs at each of dests and `grep -c` the given
+// mount points in /proc/mounts. cleanup() removes the copy and target.
+struct LinkedRootfs {
+  std::string rootfs, target;
+  void cleanup() const { std::system(("rm -rf " + rootfs + " " + target).c_str()); }
+};
+
+class Links : public Priv {
+ protected:
+  LinkedRootfs linked_rootfs(const std::string& name, const std::string& link) {
+    LinkedRootfs l{root_ + "." + name + "root", root_ + "." + name};
+    std::system(("cp -a " + rootfs_ + " " + l.rootfs).c_str());
+    std::system(("ln -s " + l.target + " " + l.rootfs + "/" + link).c_str());
+    return l;
+  }
+  std::string mounting_bundle(const LinkedRootfs& l, const std::vector<std::string>& dests,
+                              const std::vector<std::string>& seen) {
+    std::string grep = "grep -c";
+    for (auto& p : seen) grep += " -e ' " + p + " '";
+    return bundle({"sh", "-c", grep + " /proc/mounts"}, [&](std::string& c) {
+      replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + l.rootfs + "\"");
+      std::string mounts = "\"mounts\": [";
+      for (auto& d : dests)
+        mounts += "{\"destination\": \"" + d + "\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},";
+      replace(c, "\"mounts\": [", mounts);
+    });
+  }
+};
+
 // A rootfs symlink pointing at the host must not redirect a mount: the
 // destination resolves inside the rootfs (openat2 RESOLVE_IN_ROOT).
-TEST_F(Priv, SymlinkInRootfsCannotEscape) {
-  std::string host_target = root_ + ".escape";
-  std::string rootfs = root_ + ".evilroot";
-  std::system(("cp -a " + rootfs_ + " " + rootfs).c_str());
-  std::system(("ln -s " + host_target + " " + rootfs + "/evil").c_str());
-  std::string b =
-      bundle({"sh", "-c", "grep -c ' " + host_target + "/sub ' /proc/mounts"}, [&](std::string& c) {
-        replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
-        replace(c, "\"mounts\": [",
-                "\"mounts\": [{\"destination\": \"/evil/sub\", \"type\": \"tmpfs\", \"source\": "
-                "\"tmpfs\"},");
-      });
+TEST_F(Links, SymlinkInRootfsCannotEscape) {
+  LinkedRootfs l = linked_rootfs("escape", "evil");
+  std::string b = mounting_bundle(l, {"/evil/sub"}, {l.target + "/sub"});
   Cmd r = ringc({"run", "-b", b, id("escape")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "1\n") << "the mount lands inside the rootfs, at the link's target";
   struct stat st;
-  EXPECT_NE(stat(host_target.c_str(), &st), 0) << "ringc created " << host_target << " on the host";
-  EXPECT_EQ(stat((rootfs + host_target + "/sub").c_str(), &st), 0);
-  std::system(("rm -rf " + rootfs + " " + host_target).c_str());
+  EXPECT_NE(stat(l.target.c_str(), &st), 0) << "ringc created " << l.target << " on the host";
+  EXPECT_EQ(stat((l.rootfs + l.target + "/sub").c_str(), &st), 0);
+  l.cleanup();
 }
 
 // A mount point that is itself a dangling link is made at the link's
 // target, inside the rootfs; a missing one in an existing directory is
 // made as a directory (the short way of open_in_root).
-TEST_F(Priv, MissingMountPointsAreMadeInsideTheRootfs) {
-  std::string host_target = root_ + ".dangling";
-  std::string rootfs = root_ + ".linkroot";
-  std::system(("cp -a " + rootfs_ + " " + rootfs).c_str());
-  std::system(("ln -s " + host_target + " " + rootfs + "/link").c_str());
-  std::string b =
-      bundle({"sh", "-c", "grep -c -e ' " + host_target + " ' -e ' /tmp/fresh ' /proc/mounts"},
-             [&](std::string& c) {
-               replace(c, "\"path\": \"" + rootfs_ + "\"", "\"path\": \"" + rootfs + "\"");
-               replace(c, "\"mounts\": [",
-                       "\"mounts\": [{\"destination\": \"/link\", \"type\": \"tmpfs\", \"source\": "
-                       "\"tmpfs\"}, {\"destination\": \"/tmp/fresh\", \"type\": \"tmpfs\", "
-                       "\"source\": \"tmpfs\"},");
-             });
+TEST_F(Links, MissingMountPointsAreMadeInsideTheRootfs) {
+  LinkedRootfs l = linked_rootfs("dangling", "link");
+  std::string b = mounting_bundle(l, {"/link", "/tmp/fresh"}, {l.target, "/tmp/fresh"});
   Cmd r = ringc({"run", "-b", b, id("dangling")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "2\n") << "both mounts land inside the rootfs";
   struct stat st;
-  EXPECT_NE(stat(host_target.c_str(), &st), 0) << "ringc created " << host_target << " on the host";
-  EXPECT_EQ(stat((rootfs + host_target).c_str(), &st), 0);
+  EXPECT_NE(stat(l.target.c_str(), &st), 0) << "ringc created " << l.target << " on the host";
+  EXPECT_EQ(stat((l.rootfs + l.target).c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));
-  EXPECT_EQ(stat((rootfs + "/tmp/fresh").c_str(), &st), 0);
-  std::system(("rm -rf " + rootfs + " " + host_target).c_str());
+  EXPECT_EQ(stat((l.rootfs + "/tmp/fresh").c_str(), &st), 0);
+  l.cleanup();
 }
 
 }  // namespace ringc::test
