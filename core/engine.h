@@ -285,7 +285,7 @@ class Engine {
   void disarm(uint32_t i);
   void write_record(uint32_t i);
   void after_exit(uint32_t i);
-  void take_stdio(uint32_t i);
+  void take_fds(uint32_t i, unsigned passed, unsigned listen);
   void advance_teardown(uint32_t i);
   void freeze(uint32_t i, bool frozen);
   void check_freeze(uint32_t i);

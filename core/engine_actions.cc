@@ -455,6 +455,12 @@ void Engine::write_record(uint32_t i) {
   f.flags = s.remove_on_exit ? kRecordRemoveOnExit : 0;
   f.restart_kind = uint8_t(s.restart.kind);
   f.restart_max = uint16_t(std::min(s.restart.max, 65535));
+  if (s.flags) {  // what a daemon started again takes back from the init
+    size_t passed =
+        s.flags->fds.size() - (s.flags->stdio ? std::min<size_t>(3, s.flags->fds.size()) : 0);
+    f.passed_fds = uint16_t(passed);
+    f.listen_fds = uint16_t(s.flags->listen_fds);
+  }
   if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();
   charge(Phase::record, t0);
 }

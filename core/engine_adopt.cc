@@ -65,7 +65,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     return s.state;
   }
   s.pidfd = fd;
-  if (restart.kind != RestartKind::no) take_stdio(i);
+  if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
   s.start_time = r.start_time();
   s.state = recorded;
   ++s.pending;
@@ -85,20 +85,28 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
 }
 
 // A run to come gets the stdio this one has (a client's, held by the
-// supervisor that died, or that supervisor's own): taken from the live
-// init with pidfd_getfd. Where any of the three is missing, or the kernel
-// refuses, later runs get ours.
-void Engine::take_stdio(uint32_t i) {
+// supervisor that died, or that supervisor's own), and the fds from 3 its
+// client passed (`passed`, the first `listen` of them LISTEN_FDS'): taken
+// from the live init with pidfd_getfd. Where any of the three is missing,
+// or the kernel refuses, later runs get ours; where one of those from 3
+// is, later runs get none of them (the program may have closed it).
+void Engine::take_fds(uint32_t i, unsigned passed, unsigned listen) {
   Slot& s = slots_[i];
   std::vector<SharedFd> fds;
-  for (int n = 0; n < 3; ++n) {
+  for (unsigned n = 0; n < 3 + passed; ++n) {
     int got = int(::syscall(SYS_pidfd_getfd, s.pidfd, n, 0));
-    if (got < 0) return;
+    if (got < 0 && n < 3) return;
+    if (got < 0) {
+      fds.resize(3);
+      listen = 0;
+      break;
+    }
     fds.push_back(held_fds_.hold(std::make_shared<const sys::UniqueFd>(got)));
   }
   if (!s.flags) s.flags = std::make_unique<InitFlags>();
   s.flags->fds = std::move(fds);
   s.flags->stdio = true;
+  s.flags->listen_fds = listen;
 }
 
 std::optional<Engine::View> Engine::view(std::string_view id) const {

@@ -91,6 +91,8 @@ std::string encode(const RecordFields& f) {
   put<uint32_t>(out, 48, f.restarts);
   out[52] = char(f.restart_kind);
   put<uint16_t>(out, 54, f.restart_max);
+  put<uint16_t>(out, 56, f.passed_fds);
+  put<uint16_t>(out, 58, f.listen_fds);
   uint32_t off = kRecordHeader;
   for (int i = 0; i < kStringCount; ++i) {
     put<uint32_t>(out, 64 + 8 * i, off);
@@ -161,6 +163,8 @@ RecordFields RecordView::fields() const {
   f.restarts = restarts();
   f.restart_kind = restart_kind();
   f.restart_max = restart_max();
+  f.passed_fds = passed_fds();
+  f.listen_fds = listen_fds();
   f.id = id();
   f.bundle = bundle();
   f.rootfs = rootfs();

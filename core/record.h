@@ -11,7 +11,9 @@
 //   40 i32 exit code (-1 unknown; 128+N for signal N)
 //   44 u32 owner uid           48 u32 restart count
 //   52 u8 restart policy (RestartKind), u8 pad, u16 on-failure max
-//   56..63 reserved (0)
+//   56 u16 fds from 3 a daemon's client passed (--preserve-fds), held for
+//      restarts; u16 how many of them are LISTEN_FDS'
+//   60..63 reserved (0)
 //   64 string table: kStringCount entries of {u32 offset, u32 length}
 //   112 string bytes
 // Strings: id, bundle, rootfs, cgroup path, ociVersion, annotations
@@ -56,6 +58,7 @@ struct RecordFields {
   uint32_t restarts = 0;
   uint8_t restart_kind = 0;  // RestartKind; 0 (no) for containers of the CLI
   uint16_t restart_max = 0;
+  uint16_t passed_fds = 0, listen_fds = 0;
   std::string_view id, bundle, rootfs, cgroup, oci_version;
   std::vector<std::pair<std::string_view, std::string_view>> annotations;
 };
@@ -82,6 +85,8 @@ class RecordView {
   uint32_t restarts() const { return u32(48); }
   uint8_t restart_kind() const { return uint8_t(bytes_[52]); }
   uint16_t restart_max() const { return u16(54); }
+  uint16_t passed_fds() const { return u16(56); }
+  uint16_t listen_fds() const { return u16(58); }
   std::string_view str(RecordString s) const;
   std::string_view id() const { return str(RecordString::id); }
   std::string_view bundle() const { return str(RecordString::bundle); }

@@ -303,17 +303,25 @@ TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
   Cmd r = via({"batch", "-b", bundle({"sleep", "1000"}), "--count", "50", "--parallel", "16",
                "--id-prefix", prefix, "--keep"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  // The keeper writes to its client's stdout, a file: after the daemon's
-  // death its restarts write there still (taken back from the live init).
-  std::string keeper = id("always"), out = root_ + ".keeper.out";
+  // The keeper writes to its client's stdout, a file, and to the fd 3 it
+  // passed (--preserve-fds), another: after the daemon's death its
+  // restarts write to both still (taken back from the live init).
+  std::string keeper = id("always"), out = root_ + ".keeper.out", three = root_ + ".keeper.3";
   int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int three_fd = open(three.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   ASSERT_GE(out_fd, 0);
-  ASSERT_EQ(ringc_with({"--daemon", sock_, "run", "-d", "--restart", "always", "-b",
-                        bundle({"sh", "-c", "echo run; exec sleep 1000"}), keeper},
-                       [&] { dup2(out_fd, 1); })
-                .code,
-            0);
+  ASSERT_GE(three_fd, 0);
+  ASSERT_EQ(
+      ringc_with({"--daemon", sock_, "run", "-d", "--restart", "always", "--preserve-fds", "1",
+                  "-b", bundle({"sh", "-c", "echo run; echo three >&3; exec sleep 1000"}), keeper},
+                 [&] {
+                   dup2(out_fd, 1);
+                   dup2(three_fd, 3);
+                 })
+          .code,
+      0);
   close(out_fd);
+  close(three_fd);
   kill(daemon_.pid, SIGKILL);
   daemon_.wait();
   // One container dies while no daemon watches.
@@ -345,6 +353,7 @@ TEST_F(Daemon, AdoptsItsContainersAfterKill9) {
   EXPECT_TRUE(has(again.out, "\"status\": \"running\"")) << again.out;
   EXPECT_TRUE(has(again.out, "\"restartCount\": 1")) << again.out;
   EXPECT_EQ(slurp(out), "run\nrun\n");
+  EXPECT_EQ(slurp(three), "three\nthree\n");
   EXPECT_EQ(via({"delete", "--force", keeper}).code, 0);
   for (int i = 0; i < 50; ++i) {
     std::string c = prefix + "-" + std::to_string(i);

@@ -17,6 +17,8 @@ RecordFields sample() {
   f.flags = kRecordRemoveOnExit;
   f.restart_kind = 2;
   f.restart_max = 700;
+  f.passed_fds = 2;
+  f.listen_fds = 1;
   f.id = "web-1";
   f.bundle = "/srv/bundles/web";
   f.rootfs = "/srv/bundles/web/rootfs";
@@ -41,6 +43,8 @@ TEST(Record, RoundTrip) {
   EXPECT_EQ(r.flags(), kRecordRemoveOnExit);
   EXPECT_EQ(r.restart_kind(), 2);
   EXPECT_EQ(r.restart_max(), 700);
+  EXPECT_EQ(r.passed_fds(), 2);
+  EXPECT_EQ(r.listen_fds(), 1);
   EXPECT_EQ(r.id(), "web-1");
   EXPECT_EQ(r.bundle(), "/srv/bundles/web");
   EXPECT_EQ(r.rootfs(), "/srv/bundles/web/rootfs");
