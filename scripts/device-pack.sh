@@ -54,7 +54,7 @@ json.dump(c,open(p,\"w\"))"
   done; done'
 part clients 90 env COUNT=${CLIENTS:-2000} PARALLEL=32 ROUNDS=1 scripts/bench-clients.sh
 part priv 150 "$P/priv_tests" --gtest_brief=1
-part scale 150 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
+part scale 240 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
 ALL
 chmod +x devpkg/*.sh
 du -sh devpkg
