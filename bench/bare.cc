@@ -153,6 +153,11 @@ int main(int argc, char** argv) {
   // joins its directories.
   const bool into = parents.size() == 1 && parents[0].path == "/sys/fs/cgroup";
   const std::vector<ringc::bench::Hierarchy> none;
+  // The default config's device rules: on v2 one BPF program, loaded here
+  // once and attached by each child (as ringc's creator and init do).
+  const int device_prog = o.setup == ringc::bench::Setup::config && o.cgroups
+                              ? ringc::bench::preload_default_device_program()
+                              : -1;
   const std::vector<std::string> no_dirs;
   auto clone_child = [&](size_t n) {
     Launch& l = all[n];
@@ -172,9 +177,16 @@ int main(int argc, char** argv) {
     args.exit_signal = SIGCHLD;
     args.cgroup = into ? uint64_t(dir) : 0;
     pid_t pid = ringc::sys::clone3(&args);
-    if (pid == 0)
-      ringc::bench::bare_child(o.rootfs, o.setup, into ? none : parents, into ? no_dirs : l.cgroups,
-                               o.hold);
+    if (pid == 0) {
+      ringc::bench::ChildPlan plan{
+          o.rootfs,    o.setup, into ? none : parents, into ? no_dirs : l.cgroups, o.hold,
+          device_prog, ""};
+      for (size_t h = 0; h < parents.size(); ++h)
+        if (device_prog >= 0 ? parents[h].path == "/sys/fs/cgroup"
+                             : parents[h].path.ends_with("/devices"))
+          plan.device_dir = l.cgroups[h];
+      ringc::bench::bare_child(plan);
+    }
     if (dir >= 0) close(dir);
     if (pid < 0) {
       fmt::print(stderr, "ringc-bare: clone3: {}\n", std::strerror(errno));

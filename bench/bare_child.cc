@@ -18,6 +18,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cgroup/devices_bpf.h"
+#include "cgroup/layout.h"
+#include "cgroup/resources.h"
 #include "core/sys.h"
 
 namespace ringc::bench {
@@ -140,7 +143,31 @@ void restrict_process() {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(32, "no_new_privs");
 }
 
+// The default config's device rules (deny all, then runc's allow-list),
+// as ringc's init applies them first thing.
+void restrict_devices(const ChildPlan& plan) {
+  if (plan.device_prog >= 0) {
+    int dir = open(plan.device_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0 || cgroup::attach_loaded_program(dir, plan.device_prog) < 0)
+      fail(33, "attach the device program");
+    close(dir);
+    return;
+  }
+  write_or_fail(33, plan.device_dir + "/devices.deny", "a");
+  for (const auto& rule : cgroup::default_allowed_devices())
+    write_or_fail(33, plan.device_dir + (rule.allow ? "/devices.allow" : "/devices.deny"),
+                  cgroup::dev_rule(rule));
+}
+
 }  // namespace
+
+int preload_default_device_program() {
+  auto host = cgroup::detect();
+  if (!host) return -ENODATA;
+  cgroup::Resources r;
+  r.devices.push_back({});  // deny all, the default config's one rule
+  return cgroup::preload_device_program(*host.value(), r);
+}
 
 std::vector<Hierarchy> hierarchies() {
   struct statfs fs {};
@@ -159,27 +186,27 @@ std::vector<Hierarchy> hierarchies() {
   return out;
 }
 
-void bare_child(const std::string& rootfs, Setup setup, const std::vector<Hierarchy>& parents,
-                const std::vector<std::string>& cgroups, bool hold) {
+void bare_child(const ChildPlan& plan) {
   if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
   if (sethostname("bare", 4) < 0) fail(11, "sethostname");
   mount_or_fail(12, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-  join_cgroups(parents, cgroups);
-  const char* root = rootfs.c_str();
+  join_cgroups(plan.parents, plan.cgroups);
+  if (plan.setup == Setup::config && !plan.device_dir.empty()) restrict_devices(plan);
+  const char* root = plan.rootfs.c_str();
   mount_or_fail(15, root, root, nullptr, MS_BIND | MS_REC, nullptr);
   if (chdir(root) < 0) fail(16, "chdir rootfs");
-  if (setup != Setup::bare) standard_mounts(setup);
+  if (plan.setup != Setup::bare) standard_mounts(plan.setup);
   if (sys::pivot_root(".", ".") < 0) fail(19, "pivot_root");
   if (umount2(".", MNT_DETACH) < 0) fail(20, "umount old root");
   if (chdir("/") < 0) fail(21, "chdir /");
-  if (setup == Setup::config) mask_and_protect();
+  if (plan.setup == Setup::config) mask_and_protect();
   mount_or_fail(22, nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
-  if (setup == Setup::config) restrict_process();
+  if (plan.setup == Setup::config) restrict_process();
   char arg0[] = "true", sleep0[] = "sleep", forever[] = "1000000";
-  char* argv[] = {hold ? sleep0 : arg0, hold ? forever : nullptr, nullptr};
+  char* argv[] = {plan.hold ? sleep0 : arg0, plan.hold ? forever : nullptr, nullptr};
   char* envp[] = {nullptr};
-  execve(hold ? "/bin/sleep" : "/bin/true", argv, envp);
-  fail(23, hold ? "execve /bin/sleep" : "execve /bin/true");
+  execve(plan.hold ? "/bin/sleep" : "/bin/true", argv, envp);
+  fail(23, plan.hold ? "execve /bin/sleep" : "execve /bin/true");
 }
 
 }  // namespace ringc::bench

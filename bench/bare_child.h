@@ -31,12 +31,29 @@ struct Hierarchy {
 // cgroup2.
 std::vector<Hierarchy> hierarchies();
 
-// Runs in the clone3 child (pid 1 of its pid namespace); execs /bin/true
-// of rootfs (with hold, /bin/sleep for good), or exits with the number of
-// the step that failed after saying which on stderr. cgroups[i] is the
-// directory to make in parents[i].
-[[noreturn]] void bare_child(const std::string& rootfs, Setup setup,
-                             const std::vector<Hierarchy>& parents,
-                             const std::vector<std::string>& cgroups, bool hold = false);
+// What one child does. cgroups[i] is the directory to make and join in
+// parents[i] (none where clone3 placed it). With Setup::config the
+// default config's device rules apply to device_dir: the preloaded BPF
+// program device_prog attached to it on v2, or devices.deny and
+// devices.allow written in it on v1.
+struct ChildPlan {
+  std::string rootfs;
+  Setup setup = Setup::bare;
+  std::vector<Hierarchy> parents;
+  std::vector<std::string> cgroups;
+  bool hold = false;  // exec /bin/sleep for good instead of /bin/true
+  int device_prog = -1;
+  std::string device_dir;
+};
+
+// Runs in the clone3 child (pid 1 of its pid namespace): execs the plan's
+// program, or exits with the number of the step that failed after saying
+// which on stderr.
+[[noreturn]] void bare_child(const ChildPlan& plan);
+
+// The default config's device rules for the children: on a v2 host with
+// no v1 devices controller, its BPF program loaded once (the fd, or
+// -errno); -ENODATA where v1's files carry them.
+int preload_default_device_program();
 
 }  // namespace ringc::bench

@@ -77,7 +77,7 @@ Result<Proc> spawn_limit(const std::string& rootfs, const std::string& cgroup, i
       int t = ::open((cgroup + "/tasks").c_str(), O_WRONLY);
       if (t < 0 || ::write(t, "0", 1) != 1) ::_exit(120);
     }
-    bare_child(rootfs, Setup::bare, {}, {});
+    bare_child(ChildPlan{rootfs, Setup::bare, {}, {}, false, -1, ""});
   }
   if (p.pid < 0) return neg_error(p.pid, "clone3 (physical limit)");
   return p;

@@ -20,12 +20,6 @@ Res write(const std::string& file, const std::string& value) {
   return outcome::success();
 }
 
-std::string dev_rule(const DeviceRule& d) {
-  auto num = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
-  if (d.type == 'a') return "a";
-  return std::string(1, d.type) + " " + num(d.major) + ":" + num(d.minor) + " " + d.access;
-}
-
 std::string dev(const DeviceRate& d) {
   return std::to_string(d.major) + ":" + std::to_string(d.minor);
 }
@@ -244,6 +238,12 @@ Res apply_v2(const Host& host, std::string_view path, const Resources& r,
   return outcome::success();
 }
 }  // namespace
+
+std::string dev_rule(const DeviceRule& d) {
+  auto num = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
+  if (d.type == 'a') return "a";
+  return std::string(1, d.type) + " " + num(d.major) + ":" + num(d.minor) + " " + d.access;
+}
 
 std::vector<DeviceRule> effective_device_rules(const Resources& r) {
   std::vector<DeviceRule> rules = r.devices;

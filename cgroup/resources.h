@@ -65,6 +65,9 @@ const std::vector<DeviceRule>& default_allowed_devices();
 // The spec's device rules followed by runc's default allow-list.
 std::vector<DeviceRule> effective_device_rules(const Resources& r);
 
+// A rule as v1's devices.allow and devices.deny take it ("c 1:3 rwm", "a").
+std::string dev_rule(const DeviceRule& d);
+
 // Where a BPF program carries r's device rules, loads it into the cache
 // of devices_bpf.h, so that children cloned afterwards attach it without
 // running the verifier each: its fd, -errno, or -ENODATA when r needs none.
