@@ -19,7 +19,6 @@
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
 //   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +27,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -151,7 +149,7 @@ int main(int argc, char** argv) {
   // makes it: IORING_OP_MKDIRAT (on io-wq, not this thread), then clone3
   // with CLONE_INTO_CGROUP, no migration. Elsewhere the child makes and
   // joins its directories.
-  const bool into = parents.size() == 1 && parents[0].path == "/sys/fs/cgroup";
+  const bool into = parents.size() == 1 && parents[0].v2;
   const std::vector<ringc::bench::Hierarchy> none;
   // The default config's device rules: on v2 one BPF program, loaded here
   // once and attached by each child (as ringc's creator and init do).
@@ -182,9 +180,7 @@ int main(int argc, char** argv) {
           o.rootfs,    o.setup, into ? none : parents, into ? no_dirs : l.cgroups, o.hold,
           device_prog, ""};
       for (size_t h = 0; h < parents.size(); ++h)
-        if (device_prog >= 0 ? parents[h].path == "/sys/fs/cgroup"
-                             : parents[h].path.ends_with("/devices"))
-          plan.device_dir = l.cgroups[h];
+        if (device_prog >= 0 ? parents[h].v2 : parents[h].devices) plan.device_dir = l.cgroups[h];
       ringc::bench::bare_child(plan);
     }
     if (dir >= 0) close(dir);

@@ -2,13 +2,11 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/magic.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -16,11 +14,12 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include "cgroup/devices_bpf.h"
+#include "cgroup/files.h"
 #include "cgroup/layout.h"
 #include "cgroup/resources.h"
+#include "core/process_setup.h"
 #include "core/sys.h"
 
 namespace ringc::bench {
@@ -31,21 +30,11 @@ namespace {
   _exit(step);
 }
 
-std::string first_line(const std::string& file) {
-  std::string s;
-  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  char buf[256];
-  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
-  if (n > 0) s.assign(buf, size_t(n));
-  if (fd >= 0) close(fd);
-  return s.substr(0, s.find('\n'));
-}
-
 void write_or_fail(int step, const std::string& file, const std::string& value) {
-  int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write(fd, value.data(), value.size()) != ssize_t(value.size()))
+  if (int r = cgroup::write_text(file, value); r < 0) {
+    errno = -r;
     fail(step, file.c_str());
-  close(fd);
+  }
 }
 
 void mount_or_fail(int step, const char* src, const char* dst, const char* type,
@@ -131,7 +120,7 @@ void restrict_process() {
   const unsigned keep[] = {CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE};
   uint64_t mask = 0;
   for (unsigned c : keep) mask |= uint64_t(1) << c;
-  const int last = std::atoi(first_line("/proc/sys/kernel/cap_last_cap").c_str());
+  const int last = last_cap();
   for (int c = 0; c <= last; ++c)
     if (!(mask >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) fail(29, "drop bounding cap");
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -170,18 +159,19 @@ int preload_default_device_program() {
 }
 
 std::vector<Hierarchy> hierarchies() {
-  struct statfs fs {};
-  if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
-    return {{"/sys/fs/cgroup", "", ""}};
+  auto host = cgroup::detect();
+  if (!host) return {};
   std::vector<Hierarchy> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    if (e.is_symlink(ec)) continue;
-    std::string p = e.path();
-    if (statfs(p.c_str(), &fs) < 0) continue;
-    if (fs.f_type == CGROUP2_SUPER_MAGIC) out.push_back({p, "", ""});
-    if (fs.f_type != CGROUP_SUPER_MAGIC) continue;
-    out.push_back({p, first_line(p + "/cpuset.cpus"), first_line(p + "/cpuset.mems")});
+  for (const auto& h : host.value()->hierarchies) {
+    Hierarchy mine{h.mount, "", "", h.v2,
+                   !h.v2 && h.controllers.find("devices") != std::string::npos};
+    if (!h.v2 && h.controllers.find("cpuset") != std::string::npos) {
+      cgroup::for_each_line(cgroup::read_text(h.mount + "/cpuset.cpus"),
+                            [&](std::string_view l) { mine.cpus.assign(l); });
+      cgroup::for_each_line(cgroup::read_text(h.mount + "/cpuset.mems"),
+                            [&](std::string_view l) { mine.mems.assign(l); });
+    }
+    out.push_back(std::move(mine));
   }
   return out;
 }

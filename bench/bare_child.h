@@ -24,11 +24,10 @@ enum class Setup { bare, mounts, config };
 // and gets load balancing off first, as ringc's do (cgroup/manager.cc).
 struct Hierarchy {
   std::string path, cpus, mems;
+  bool v2 = false, devices = false;  // devices: the v1 devices controller's
 };
 
-// Every cgroup hierarchy mounted directly under /sys/fs/cgroup (a v1
-// controller's symlinked aliases skipped), or the root itself when it is
-// cgroup2.
+// Every cgroup hierarchy of the host (cgroup::detect), the v2 one first.
 std::vector<Hierarchy> hierarchies();
 
 // What one child does. cgroups[i] is the directory to make and join in
