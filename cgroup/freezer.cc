@@ -27,13 +27,19 @@ Result<void> write_file(const std::string& path, std::string_view v) {
   return outcome::success();
 }
 
+// Where a v1 freezer hierarchy is mounted (hybrid and legacy hosts), it is
+// the one: podman, containerd and cAdvisor read freezer.state there, and a
+// freeze through the hybrid unified mount leaves it THAWED.
 const Hierarchy* v1_freezer(const Host& host) {
   return host.v1("freezer");
+}
+const Hierarchy* v2_freezer(const Host& host) {
+  return v1_freezer(host) ? nullptr : host.v2();
 }
 }  // namespace
 
 Result<void> request_freeze(const Host& host, std::string_view path, bool frozen) {
-  if (const Hierarchy* h = host.v2())
+  if (const Hierarchy* h = v2_freezer(host))
     return write_file(h->mount + std::string(path) + "/cgroup.freeze", frozen ? "1" : "0");
   if (const Hierarchy* h = v1_freezer(host))
     return write_file(h->mount + std::string(path) + "/freezer.state",
@@ -42,7 +48,7 @@ Result<void> request_freeze(const Host& host, std::string_view path, bool frozen
 }
 
 Result<bool> is_frozen(const Host& host, std::string_view path) {
-  if (const Hierarchy* h = host.v2()) {
+  if (const Hierarchy* h = v2_freezer(host)) {
     auto text = read_file(h->mount + std::string(path) + "/cgroup.events");
     if (!text) return text.error();
     return text.value().find("frozen 1") != std::string::npos;
@@ -56,7 +62,7 @@ Result<bool> is_frozen(const Host& host, std::string_view path) {
 }
 
 Result<int> open_events(const Host& host, std::string_view path) {
-  const Hierarchy* h = host.v2();
+  const Hierarchy* h = v2_freezer(host);
   if (!h) return -1;
   std::string f = h->mount + std::string(path) + "/cgroup.events";
   int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);

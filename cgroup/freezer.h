@@ -1,5 +1,6 @@
-// Freezing a container's cgroup: v2 cgroup.freeze (also on the hybrid
-// unified mount), else the v1 freezer controller. Requests only; waiting
+// Freezing a container's cgroup: the v1 freezer controller where one is
+// mounted (hybrid and legacy hosts: what podman, containerd and cAdvisor
+// read), else v2 cgroup.freeze. Requests only; waiting
 // for the kernel to report the new state is the caller's (on the ring).
 #pragma once
 
@@ -17,9 +18,8 @@ Result<void> request_freeze(const Host& host, std::string_view path, bool frozen
 Result<bool> is_frozen(const Host& host, std::string_view path);
 
 // A read-only fd on cgroup.events, already read once, so that a poll for
-// POLLPRI completes on the next change; -1 when the host has no v2
-// hierarchy (v1 freezer.state has no notification: the caller retries on a
-// timer).
+// POLLPRI completes on the next change; -1 when the freezer is v1's
+// (freezer.state has no notification: the caller retries on a timer).
 Result<int> open_events(const Host& host, std::string_view path);
 
 }  // namespace ringc::cgroup

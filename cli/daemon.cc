@@ -280,10 +280,10 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (sig <= 0)
       return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
     if (r.grace_ms) {
-      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig, false,
+      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig,
                                 std::chrono::milliseconds(*r.grace_ms)));
     } else {
-      RINGC_TRY(engine_.request(r.id, fsm::Event::kill, sig, r.all));
+      RINGC_TRY(engine_.request(r.id, r.all ? fsm::Event::kill_all : fsm::Event::kill, sig));
     }
     server_->send(client, reply_ok(r.seq));
     return outcome::success();

@@ -46,4 +46,9 @@ void log_line(const LogConfig& c, std::string_view level, std::string_view msg) 
   if (fd != 2) ::close(fd);
 }
 
+void log_error(const LogConfig& c, std::string_view msg) {
+  log_line(c, "error", msg);
+  if (!c.file.empty()) log_line(LogConfig{}, "error", msg);
+}
+
 }  // namespace ringc::cli

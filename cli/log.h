@@ -14,9 +14,9 @@ struct LogConfig {
 };
 
 void log_line(const LogConfig& c, std::string_view level, std::string_view msg);
-inline void log_error(const LogConfig& c, std::string_view msg) {
-  log_line(c, "error", msg);
-}
+// To the log, and with --log to stderr as well, as runc's final error is
+// (a client that reads stderr sees why either way).
+void log_error(const LogConfig& c, std::string_view msg);
 inline void log_debug(const LogConfig& c, std::string_view msg) {
   if (c.debug) log_line(c, "debug", msg);
 }

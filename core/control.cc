@@ -66,6 +66,10 @@ int parse_signal(std::string_view s) {
 Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e) {
   auto r = fsm::apply(from, e);
   if (r) return *r.ok;
+  // runc's words, which containerd's shim matches to know the exit is in.
+  if (e == fsm::Event::kill && from >= fsm::State::stopped)
+    return ringc_error(Errc::invalid_transition,
+                       fmt::format("cannot kill container \"{}\": container not running", id));
   return ringc_error(Errc::invalid_transition, fmt::format("cannot {} container \"{}\" in state {}",
                                                            fsm::name(e), id, fsm::name(from)));
 }
@@ -85,18 +89,21 @@ Result<void> start(Runtime& rt, std::string_view id) {
 Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
   RINGC_TRY(auto rec, load_record(rt, id));
   fsm::State now = observed_state(rec.view());
-  RINGC_TRY(auto t, transition(id, now, fsm::Event::kill));
-  (void)t;  // action: signal
-  if (all) {
+  RINGC_TRY(auto t, transition(id, now, all ? fsm::Event::kill_all : fsm::Event::kill));
+  int fd = open_pidfd(rec.view());
+  if (t.action == fsm::Action::signal_all) {
+    // The init through its pidfd too: a record without a cgroup still has it.
+    if (fd >= 0) (void)sys::pidfd_send_signal(fd, sig);
+    if (fd >= 0) ::close(fd);
     RINGC_TRY(auto host, rt.cgroups());
-    if (auto r = cgroup::signal_all(*host, rec->cgroup(), sig); !r)
+    auto r = cgroup::signal_all(*host, rec->cgroup(), sig);
+    if (!r && !(now == fsm::State::stopped && r.error() == std::errc::no_such_file_or_directory))
       return Error{r.error(), fmt::format("kill container \"{}\"", id)};
     return outcome::success();
   }
-  int fd = open_pidfd(rec.view());
   if (fd < 0)
     return ringc_error(Errc::invalid_transition,
-                       fmt::format("container \"{}\" is not running", id));
+                       fmt::format("cannot kill container \"{}\": container not running", id));
   int e = sys::pidfd_send_signal(fd, sig);
   ::close(fd);
   if (e < 0) return neg_error(e, fmt::format("kill container \"{}\"", id));

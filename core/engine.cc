@@ -157,7 +157,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   return outcome::success();
 }
 
-Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool all,
+Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
                              std::chrono::milliseconds grace) {
   RINGC_TRY(ready());
   auto it = by_id_.find(id);
@@ -176,7 +176,6 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig, bool al
   if (slots_[i].state == fsm::State::stopped) slots_[i].error.clear();
   slots_[i].grace = grace;
   fire(i, e, sig);
-  if (all && e == fsm::Event::kill) (void)cgroup::signal_all(*host_, slots_[i].cgroup, sig);
   charge(Phase::busy, t0);
   return outcome::success();
 }

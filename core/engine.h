@@ -126,10 +126,10 @@ class Engine {
   // anything is made: a terminal with no console socket to hand it to
   // (or a console socket and no terminal, as runc refuses).
   static Result<void> supports(const Prepared& p, bool console_socket = false);
-  // A user's request: start, kill (sig; to every process of the container
-  // with all), stop (sig, then KILL when `grace` has passed), remove,
+  // A user's request: start, kill (sig), kill_all (sig to every process
+  // in its cgroup), stop (sig, then KILL when `grace` has passed), remove,
   // force_remove, pause, resume.
-  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM, bool all = false,
+  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM,
                        std::chrono::milliseconds grace = std::chrono::seconds(10));
   // Submits what is queued, waits for at least one completion and handles
   // every one that is there.

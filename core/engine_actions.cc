@@ -319,6 +319,12 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::signal:
       send_signal(i, sig);
       return;
+    case A::signal_all:
+      // The init first (its exit may not be handled yet), then the rest;
+      // a cgroup already removed has nothing left to signal.
+      send_signal(i, sig);
+      if (!s.cgroup.empty()) (void)cgroup::signal_all(*host_, s.cgroup, sig);
+      return;
     case A::terminate:
       s.stop_requested = true;
       send_signal(i, sig);

@@ -87,7 +87,7 @@ Result<Process> exec_process(const ExecOptions& o, const Spec& spec) {
       uint64_t m = uint64_t(1) << bit;
       auto& c = *p.capabilities;
       for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient})
-        *set = set->value_or(0) | m;
+        *set |= m;
     }
   }
   if (o.no_new_privs) p.no_new_privileges = true;

@@ -83,9 +83,9 @@ Result<void> apply_oom_score_adj(const Process& p) {
 Result<void> apply_identity(const Process& p) {
   const auto& caps = p.capabilities;
   const int top = caps ? last_cap() : 0;
-  if (caps && caps->bounding) {
+  if (caps) {
     for (int c = 0; c <= top; ++c)
-      if (!(*caps->bounding & (uint64_t(1) << c)) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+      if (!(caps->bounding & (uint64_t(1) << c)) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         return sys_error(errno, fmt::format("drop capability {} from the bounding set", c));
   }
   const User& u = p.user;
@@ -98,14 +98,11 @@ Result<void> apply_identity(const Process& p) {
     return sys_error(errno, fmt::format("setuid {}", u.uid));
   ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (caps) {
-    RINGC_TRY(capset(caps->effective.value_or(0), caps->permitted.value_or(0),
-                     caps->inheritable.value_or(0)));
-    if (caps->ambient) {
-      for (int c = 0; c <= top; ++c)
-        if ((*caps->ambient & (uint64_t(1) << c)) &&
-            ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
-          return sys_error(errno, fmt::format("raise ambient capability {}", c));
-    }
+    RINGC_TRY(capset(caps->effective, caps->permitted, caps->inheritable));
+    for (int c = 0; c <= top; ++c)
+      if ((caps->ambient & (uint64_t(1) << c)) &&
+          ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
+        return sys_error(errno, fmt::format("raise ambient capability {}", c));
   }
   ::umask(u.umask.value_or(0022));  // runc's default
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -15,6 +15,7 @@
 #include <deque>
 #include <optional>
 
+#include "core/copyup.h"
 #include "core/sys.h"
 
 namespace ringc {
@@ -201,9 +202,67 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, con
   });
 }
 
+// procfs and sysfs go only onto a real directory reached through no
+// symlink, as runc requires since CVE-2019-19921 and CVE-2023-27561: a
+// link would let the image choose where they land.
+Result<void> ordinary_directory(int rootfd, const Mount& m) {
+  long fd = openat2(rootfd, m.destination.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+  if (fd == -ENOENT) return outcome::success();  // made as a directory
+  bool dir = false;
+  if (fd >= 0) {
+    struct stat st;
+    dir = ::fstat(int(fd), &st) == 0 && S_ISDIR(st.st_mode);
+    ::close(int(fd));
+  } else if (fd != -ELOOP) {
+    return neg_error(int(fd), fmt::format("mount {}", m.destination));
+  }
+  if (dir) return outcome::success();
+  return ringc_error(Errc::bad_spec,
+                     fmt::format("mount {}: filesystem \"{}\" must be mounted on an ordinary "
+                                 "directory (it is a symlink or lies behind one, or is not a "
+                                 "directory)",
+                                 m.destination, m.type));
+}
+
+// A fresh filesystem at target; with tmpcopyup, first a copy of what it
+// covers (the fd `under` still names the covered directory after the mount).
+Result<void> mount_fs(int rootfd, const Mount& m, const MountOptions& o, int under,
+                      const std::string& target) {
+  const char* data = o.data.empty() ? nullptr : o.data.c_str();
+  const char* source = m.source.empty() ? m.type.c_str() : m.source.c_str();
+  if (o.copy_up && m.type != "tmpfs")
+    return ringc_error(Errc::bad_spec, fmt::format("mount {}: tmpcopyup is for tmpfs, not \"{}\"",
+                                                   m.destination, m.type));
+  sys::UniqueFd covered;
+  if (o.copy_up) {
+    covered = sys::UniqueFd(::openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (covered.get() < 0) return sys_error(errno, fmt::format("tmpcopyup {}", m.destination));
+  }
+  if (::mount(source, target.c_str(), m.type.c_str(), o.flags, data) < 0) {
+    int e = errno;
+    // What the kernel got as data holds every option ringc did not know.
+    if (e == EINVAL && data)
+      return sys_error(e, fmt::format("mount {}: {} refused the options \"{}\" (not mount flags "
+                                      "ringc knows, so passed as filesystem data)",
+                                      m.destination, m.type, o.data));
+    return sys_error(e, fmt::format("mount {}", m.destination));
+  }
+  if (!o.copy_up) return outcome::success();
+  return on_mounted(rootfd, m.destination, false, [&](const std::string& t) -> Result<void> {
+    sys::UniqueFd fresh(::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fresh.get() < 0) return sys_error(errno, fmt::format("tmpcopyup {}", m.destination));
+    return copy_tree(covered.get(), fresh.get(), o.data.find("mode=") != std::string::npos,
+                     m.destination);
+  });
+}
+
 Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
   MountOptions o = parse_mount_options(m.options);
   bool bind = o.bind || m.type == "bind";
+  if (m.type == "proc" || m.type == "sysfs") {
+    RINGC_TRY(ordinary_directory(rootfd, m));
+  }
   std::string source = m.source;
   if (bind && !source.empty() && source[0] != '/') source = plan.bundle + "/" + source;
   bool file = false;
@@ -224,9 +283,7 @@ Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
                  m.destination);
     keep = o.flags & ~(MS_REC | MS_BIND | MS_REMOUNT);
   } else {
-    const char* data = o.data.empty() ? nullptr : o.data.c_str();
-    r = do_mount(m.source.empty() ? m.type.c_str() : m.source.c_str(), target, m.type.c_str(),
-                 o.flags, data, m.destination);
+    r = mount_fs(rootfd, m, o, fd, target);
   }
   ::close(fd);
   RINGC_TRY(r);
@@ -330,7 +387,7 @@ Result<void> write_sysctl(const std::string& key, const std::string& value) {
 }  // namespace
 
 std::vector<std::string_view> mount_option_names() {
-  std::vector<std::string_view> out = {"bind", "rbind"};
+  std::vector<std::string_view> out = {"bind", "rbind", "tmpcopyup"};
   for (auto& f : kFlags) out.push_back(f.name);
   for (auto& f : kPropagation) out.push_back(f.name);
   return out;
@@ -339,6 +396,10 @@ std::vector<std::string_view> mount_option_names() {
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
   MountOptions o;
   for (auto& opt : options) {
+    if (opt == "tmpcopyup") {
+      o.copy_up = true;
+      continue;
+    }
     if (opt == "bind" || opt == "rbind") {
       o.bind = true;
       o.flags |= MS_BIND | (opt == "rbind" ? MS_REC : 0);
@@ -535,17 +596,9 @@ RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd) {
 Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
                                  const std::function<Result<void>()>& before_cgroup) {
   const Spec& spec = *plan.spec;
-  unsigned long prop = MS_SLAVE | MS_REC;
-  if (!spec.linux_cfg.rootfs_propagation.empty())
-    prop = parse_mount_options({spec.linux_cfg.rootfs_propagation}).propagation;
-  // The host must never see our mounts: at most shared→slave from "/".
-  unsigned long root_prop = (prop & MS_SHARED) ? (MS_SLAVE | MS_REC) : prop;
-  RINGC_TRY(do_mount(nullptr, "/", nullptr, root_prop, nullptr, "/ (propagation)"));
+  RINGC_TRY(prepare_root_propagation(spec, plan.rootfs));
   RINGC_TRY(do_mount(plan.rootfs.c_str(), plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr,
                      "rootfs " + plan.rootfs));
-  if (prop & MS_SHARED) {
-    RINGC_TRY(do_mount(nullptr, plan.rootfs, nullptr, prop, nullptr, "rootfs propagation"));
-  }
   int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return sys_error(errno, "open rootfs " + plan.rootfs);
   Result<void> r = outcome::success();
@@ -560,39 +613,6 @@ Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
   ::close(rootfd);
   if (!r) return r.error();
   return carry;
-}
-
-Result<void> pivot_into(const std::string& rootfs) {
-  int oldroot = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  int newroot = ::open(rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (oldroot < 0 || newroot < 0) return sys_error(errno, "open rootfs for pivot_root");
-  // pivot_root(".", "."): the old root ends up stacked under the new one,
-  // then is detached; no directory for it is needed in the rootfs.
-  Result<void> r = outcome::success();
-  if (::fchdir(newroot) < 0)
-    r = sys_error(errno, "chdir rootfs");
-  else if (int e = sys::pivot_root(".", "."); e < 0)
-    r = neg_error(e, "pivot_root");
-  else if (::fchdir(oldroot) < 0)
-    r = sys_error(errno, "chdir old root");
-  else if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
-    r = sys_error(errno, "make old root slave");
-  else if (::umount2(".", MNT_DETACH) < 0)
-    r = sys_error(errno, "unmount old root");
-  else if (::chdir("/") < 0)
-    r = sys_error(errno, "chdir /");
-  ::close(oldroot);
-  ::close(newroot);
-  return r;
-}
-
-Result<void> move_root_into(const std::string& rootfs) {
-  if (::chdir(rootfs.c_str()) < 0) return sys_error(errno, "chdir rootfs");
-  if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0)
-    return sys_error(errno, "move rootfs onto /");
-  if (::chroot(".") < 0) return sys_error(errno, "chroot rootfs");
-  if (::chdir("/") < 0) return sys_error(errno, "chdir /");
-  return outcome::success();
 }
 
 Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry) {
@@ -636,7 +656,8 @@ Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry) {
   if (spec.root_readonly) {
     RINGC_TRY(remount_bind("/", MS_RDONLY, "/ read-only"));
   }
-  return outcome::success();
+  // Last: an unbindable "/" would refuse the binds above.
+  return apply_root_propagation(spec);
 }
 
 }  // namespace ringc

@@ -21,6 +21,7 @@ struct MountOptions {
   unsigned long clear = 0;  // flags an option turned off ("rw", "dev")
   unsigned long propagation = 0;
   bool bind = false;
+  bool copy_up = false;  // runc's tmpcopyup: a tmpfs starts as a copy of what it covers
   std::string data;
 };
 MountOptions parse_mount_options(const std::vector<std::string>& options);
@@ -49,10 +50,17 @@ struct RootfsCarry {
 // before_cgroup (the child joins its cgroups and cgroup namespace there).
 Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
                                  const std::function<Result<void>()>& before_cgroup);
+
+// pivot.cc. rootfsPropagation as runc applies it: to "/" before the
+// rootfs is bound (with the mount under the rootfs made private where the
+// bind could reach the host), and to the new "/" after the switch.
+Result<void> prepare_root_propagation(const Spec& spec, const std::string& rootfs);
+Result<void> apply_root_propagation(const Spec& spec);
 Result<void> pivot_into(const std::string& rootfs);
 // --no-pivot (runc's, for a rootfs on ramfs, where pivot_root fails): the
-// rootfs is moved onto / and chrooted into. The host's root stays in the
-// mount namespace, so it is weaker than pivot_root; runc says the same.
+// rootfs is moved onto / and chrooted into, every other mount detached
+// first. The host's root stays beneath it, so it is weaker than
+// pivot_root; runc says the same.
 Result<void> move_root_into(const std::string& rootfs);
 // After pivot_root: sysctls, masked and read-only paths, read-only root.
 Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry);

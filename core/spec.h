@@ -45,8 +45,10 @@ struct Rlimit {
 };
 
 struct Capabilities {
-  // Bit masks of CAP_* numbers; nullopt when the set is absent.
-  std::optional<uint64_t> bounding, effective, permitted, inheritable, ambient;
+  // Bit masks of CAP_* numbers. Once `process.capabilities` is present, a
+  // set it leaves out is empty (containerd writes `{}` for drop ALL); only
+  // an absent object (Process::capabilities unset) leaves the sets alone.
+  uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
 };
 
 struct User {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/spec.h"
@@ -20,7 +21,7 @@ Result<Capabilities> parse_caps(const Reader& r, object o) {
   Capabilities c;
   struct Set {
     const char* key;
-    std::optional<uint64_t>* dst;
+    uint64_t* dst;
   } sets[] = {{"bounding", &c.bounding},
               {"effective", &c.effective},
               {"permitted", &c.permitted},
@@ -276,8 +277,16 @@ Result<Linux> parse_linux(const Reader& r, object o) {
         RINGC_TRY(dev.minor, r.integer(*f, ptr + "/minor", 0, INT32_MAX));
       }
       if (auto f = Reader::field(d, "fileMode")) {
-        RINGC_TRY(auto v, r.integer(*f, ptr + "/fileMode", 0, 07777));
-        dev.file_mode = mode_t(v);
+        // podman writes the file type too (8630 = S_IFCHR|0666): it must
+        // agree with `type`; the permission bits are what is used.
+        RINGC_TRY(auto v, r.integer(*f, ptr + "/fileMode", 0, S_IFMT | 07777));
+        mode_t kind = mode_t(v) & S_IFMT;
+        mode_t want = dev.type == 'b' ? S_IFBLK : dev.type == 'p' ? S_IFIFO : S_IFCHR;
+        if (kind != 0 && kind != want)
+          return r.fail(ptr + "/fileMode",
+                        fmt::format("has file type bits {:o} that disagree with type \"{}\"",
+                                    unsigned(kind), dev.type));
+        dev.file_mode = mode_t(v) & 07777;
       }
       if (auto f = Reader::field(d, "uid")) {
         RINGC_TRY(auto v, r.integer(*f, ptr + "/uid", 0, UINT32_MAX - 1));

@@ -19,6 +19,7 @@ enum class Event : uint8_t {
   create,
   start,
   kill,
+  kill_all,  // kill --all: every process in the container's cgroup
   pause,
   resume,
   stop,    // kill with a grace period: TERM now, KILL when the grace expires
@@ -36,7 +37,7 @@ enum class Event : uint8_t {
   grace_expired,
   restart_due,
 };
-inline constexpr int kEventCount = 18;
+inline constexpr int kEventCount = 19;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -44,6 +45,7 @@ enum class Action : uint8_t {
   record_created,    // init is set up and waiting: persist pid and state
   release_init,      // let the waiting init exec the user's program
   signal,            // deliver the requested signal
+  signal_all,        // deliver it to every process in the cgroup (none left: done)
   freeze,            // freeze the cgroup
   thaw,              // thaw the cgroup
   terminate,         // SIGTERM now, arm the grace timer
@@ -55,7 +57,7 @@ enum class Action : uint8_t {
   set_resources,     // write new limits into the cgroup
   spawn_process,     // start a process in the container's namespaces and cgroup
 };
-inline constexpr int kActionCount = 14;
+inline constexpr int kActionCount = 15;
 
 struct Transition {
   State next;
@@ -97,6 +99,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
 
   set(State::created, E::start,         go(State::running, release_init));
   set(State::created, E::kill,          go(State::created, signal));
+  set(State::created, E::kill_all,      go(State::created, signal_all));
   set(State::created, E::stop,          go(State::stopping, terminate));
   set(State::created, E::exited,        go(State::stopped, record_exit));
   set(State::created, E::remove,        go(State::deleting, kill_and_destroy));
@@ -105,6 +108,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::created, E::exec,          go(State::created, spawn_process));
 
   set(State::running, E::kill,          go(State::running, signal));
+  set(State::running, E::kill_all,      go(State::running, signal_all));
   set(State::running, E::stop,          go(State::stopping, terminate));
   set(State::running, E::pause,         go(State::paused, freeze));
   set(State::running, E::exec_done,     go(State::running, none));
@@ -116,6 +120,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
 
   set(State::paused, E::resume,         go(State::running, thaw));
   set(State::paused, E::kill,           go(State::paused, signal));
+  set(State::paused, E::kill_all,       go(State::paused, signal_all));
   set(State::paused, E::stop,           go(State::stopping, terminate));
   set(State::paused, E::frozen,         go(State::paused, none));
   set(State::paused, E::exec_done,      go(State::paused, none));
@@ -124,10 +129,14 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::paused, E::update,         go(State::paused, set_resources));
 
   set(State::stopping, E::kill,         go(State::stopping, signal));
+  set(State::stopping, E::kill_all,     go(State::stopping, signal_all));
   set(State::stopping, E::grace_expired,go(State::stopping, kill_now));
   set(State::stopping, E::exited,       go(State::stopped, record_exit));
   set(State::stopping, E::force_remove, go(State::deleting, kill_and_destroy));
 
+  // containerd's shim sends `kill --all ID 9` after every exit: what is
+  // left in the cgroup dies, and an empty or removed cgroup is success.
+  set(State::stopped, E::kill_all,      go(State::stopped, signal_all));
   set(State::stopped, E::remove,        go(State::deleting, destroy));
   set(State::stopped, E::force_remove,  go(State::deleting, destroy));
   set(State::stopped, E::restart_due,   go(State::creating, respawn));

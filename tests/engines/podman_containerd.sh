@@ -25,6 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# What the host's freezer says of a process's cgroup: v1 freezer.state where
+# a freezer hierarchy is mounted (what podman, containerd and cAdvisor
+# read), else FROZEN/THAWED from v2's cgroup.freeze.
+freezer_of() {
+  local v1 v2
+  v1=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$1/cgroup")
+  if [ -n "$v1" ] && [ -d /sys/fs/cgroup/freezer ]; then cat "/sys/fs/cgroup/freezer$v1/freezer.state"; return; fi
+  v2=$(awk -F: '$1 == "0" {print $3}' "/proc/$1/cgroup")
+  [ "$(cat "/sys/fs/cgroup$v2/cgroup.freeze")" = 1 ] && echo FROZEN || echo THAWED
+}
 expect() {  # expect NAME WANT GOT
   [ "$2" = "$3" ] || fail "$1: want $(printf %q "$2"), got $(printf %q "$3")"
   echo "ok: $1"
@@ -47,6 +57,7 @@ if [ -n "$have_podman" ]; then
   expect "podman exec --tty" $'/dev/pts/0\r' "$($P exec -t web tty)"
   $P pause web >/dev/null
   expect "podman pause" "paused" "$($P inspect --format '{{.State.Status}}' web)"
+  expect "podman pause, the host's freezer" "FROZEN" "$(freezer_of "$($P inspect --format '{{.State.Pid}}' web)")"
   $P unpause web >/dev/null
   expect "podman top" "sleep 60" "$($P top web args | tail -1 | tr -s ' ' | sed 's/ *$//')"
   expect "podman logs" "started" "$($P logs web)"
@@ -70,6 +81,15 @@ if [ -n "$have_podman" ]; then
     --memory 64m --pids-limit 50 $img sh -c '
       cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max
       cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max')"
+  # podman's own flags: device modes with file-type bits, tmpcopyup
+  # tmpfs mounts on a read-only root, and drop ALL.
+  expect "podman run --privileged" "privileged $(grep CapBnd /proc/self/status | cut -f2)" \
+    "$($P run --rm --privileged --network none $limits $img \
+      sh -c 'test -c /dev/null && echo privileged $(grep CapBnd /proc/self/status | cut -f2)')"
+  expect "podman run --read-only" "read-only" "$($P run --rm --read-only --network none $limits $img \
+    sh -c 'touch /run/a /tmp/b /var/tmp/c && ! touch /d 2>/dev/null && echo read-only')"
+  expect "podman run --cap-drop all" $'CapPrm:\t0000000000000000\nCapBnd:\t0000000000000000' \
+    "$($P run --rm --cap-drop all --network none $limits $img grep -E 'CapPrm|CapBnd' /proc/self/status)"
   expect "podman leaves nothing" "" "$("$ringc" list -q)"
 fi
 
@@ -106,11 +126,19 @@ TOML
   img=localhost/ringc-test:latest
   R="--runc-binary $ringc"
   expect "ctr run" "hi" "$($C run --rm $R $img c1-$tag sh -c 'echo hi')"
+  # After every exit the shim sends `kill --all ID 9`: it must succeed on
+  # the stopped container for the exit to be recorded.
+  set +e
+  $C run --rm $R $img c1-$tag sh -c 'exit 3'
+  code=$?
+  set -e
+  expect "ctr run exit code" "3" "$code"
   $C run -d $R $img c2-$tag sleep 60 >/dev/null
   expect "ctr exec" "exec-ok" "$($C task exec --exec-id e1 c2-$tag echo exec-ok)"
   expect "ctr task ps" "1" "$($C task ps c2-$tag | tail -n +2 | wc -l)"
   $C task pause c2-$tag
   expect "ctr pause" "PAUSED" "$($C task ls | awk '$1=="c2-'$tag'"{print $3}')"
+  expect "ctr pause, the host's freezer" "FROZEN" "$(freezer_of "$($C task ls | awk '$1=="c2-'$tag'"{print $2}')")"
   $C task resume c2-$tag
   $C task kill -s KILL c2-$tag
   for _ in $(seq 50); do [ "$($C task ls | awk '$1=="c2-'$tag'"{print $3}')" = STOPPED ] && break; sleep 0.1; done

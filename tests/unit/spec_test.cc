@@ -49,7 +49,7 @@ TEST(Spec, ParsesRuncSpec) {
   EXPECT_TRUE(s.linux_cfg.find(NsType::network));
   EXPECT_FALSE(s.linux_cfg.find(NsType::user));
   ASSERT_TRUE(s.process.capabilities);
-  EXPECT_EQ(*s.process.capabilities->bounding,
+  EXPECT_EQ(s.process.capabilities->bounding,
             (1ull << capability_number("CAP_AUDIT_WRITE")) |
                 (1ull << capability_number("CAP_KILL")) |
                 (1ull << capability_number("CAP_NET_BIND_SERVICE")));
