@@ -220,6 +220,15 @@ void replace(std::string& text, const std::string& from, const std::string& to) 
   text.replace(at, from.size(), to);
 }
 
+void replace_span(std::string& text, const std::string& from, const std::string& until,
+                  const std::string& to) {
+  size_t a = text.find(from);
+  ASSERT_NE(a, std::string::npos) << "not in config: " << from;
+  size_t b = text.find(until, a);
+  ASSERT_NE(b, std::string::npos) << "not in config: " << until;
+  text.replace(a, b - a, to);
+}
+
 std::string Priv::bundle(std::vector<std::string> args, std::function<void(std::string&)> tweak) {
   mkdir((root_ + ".b").c_str(), 0755);
   std::string dir = root_ + ".b/" + std::to_string(bundles_++);

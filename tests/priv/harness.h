@@ -68,6 +68,9 @@ std::string slurp(const std::string& path);
 
 // Replaces the first `from` in text (the test fails if absent).
 void replace(std::string& text, const std::string& from, const std::string& to);
+// Replaces the text from `from` up to (not including) the next `until`.
+void replace_span(std::string& text, const std::string& from, const std::string& until,
+                  const std::string& to);
 
 class Priv : public ::testing::Test {
  protected:

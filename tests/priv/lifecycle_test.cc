@@ -65,7 +65,7 @@ TEST_F(Priv, CreateStartStateKillDelete) {
   EXPECT_TRUE(has_status(st.out, "stopped")) << st.out;
   Cmd k = ringc({"kill", c});
   EXPECT_EQ(k.code, 1);
-  EXPECT_EQ(k.err, "ringc: cannot kill container \"" + c + "\" in state stopped\n");
+  EXPECT_EQ(k.err, "ringc: cannot kill container \"" + c + "\": container not running\n");
 
   ASSERT_EQ(ringc({"delete", c}).code, 0);
   Cmd gone = ringc({"state", c});

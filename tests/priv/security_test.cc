@@ -11,16 +11,6 @@
 namespace ringc::test {
 
 namespace {
-// Replaces the text from `from` up to (not including) `until`.
-void replace_span(std::string& c, const std::string& from, const std::string& until,
-                  const std::string& to) {
-  size_t a = c.find(from);
-  ASSERT_NE(a, std::string::npos) << from;
-  size_t b = c.find(until, a);
-  ASSERT_NE(b, std::string::npos) << until;
-  c.replace(a, b - a, to);
-}
-
 std::string status_lines(const std::string& keys) {
   return "grep -E '^(" + keys + "):' /proc/self/status | tr -s '\\t' ' '";
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -267,4 +269,34 @@ TEST(Spec, HugepageAndCpuExtrasAreChecked) {
             "like 2MB");
   EXPECT_EQ(error_of(edit("\"resources\": {", "\"resources\": {\"cpu\": {\"idle\": 2},")),
             "config.json: /linux/resources/cpu/idle: must be between 0 and 1");
+}
+
+// containerd writes "capabilities": {} for drop ALL: every set empty.
+TEST(Spec, PresentCapabilitiesObjectMakesMissingSetsEmpty) {
+  auto s = parse_spec(edit("\"capabilities\": {", "\"capabilities\": {}, \"unused\": {"));
+  ASSERT_TRUE(s) << s.error().what();
+  ASSERT_TRUE(s.value().process.capabilities);
+  const Capabilities& c = *s.value().process.capabilities;
+  EXPECT_EQ(c.bounding | c.effective | c.permitted | c.inheritable | c.ambient, 0u);
+}
+
+// podman writes device modes with their file type (8630 = S_IFCHR|0666).
+TEST(Spec, DeviceFileModeMayCarryItsType) {
+  auto dev = [](const char* type, unsigned mode) {
+    return edit("\"linux\": {",
+                fmt::format("\"linux\": {{\"devices\": [{{\"path\": \"/dev/x\", \"type\": \"{}\", "
+                            "\"major\": 1, \"minor\": 3, \"fileMode\": {}}}],",
+                            type, mode));
+  };
+  auto s = parse_spec(dev("c", 8630));
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(s.value().linux_cfg.devices[0].file_mode, mode_t(0666));
+  s = parse_spec(dev("b", 060640));
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(s.value().linux_cfg.devices[0].file_mode, mode_t(0640));
+  EXPECT_EQ(error_of(dev("c", 060666)),
+            "config.json: /linux/devices/0/fileMode: has file type bits 60000 that disagree with "
+            "type \"c\"");
+  EXPECT_EQ(error_of(dev("c", 0200000)),
+            "config.json: /linux/devices/0/fileMode: must be between 0 and 65535");
 }
