@@ -2,6 +2,7 @@
 
 #include "cgroup/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,12 +201,45 @@ Result<void> signal_all(const Host& host, std::string_view path, int sig) {
   return outcome::success();
 }
 
+namespace {
+// Deepest first: what each sub-cgroup holds is killed, then it is removed;
+// one still busy (its tasks leaving) is left for the caller's next try.
+void remove_below(const std::string& dir, int depth) {
+  if (depth > 64) return;
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return;
+  }
+  std::vector<std::string> subs;
+  while (dirent* e = ::readdir(d))
+    if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+      subs.push_back(dir + "/" + e->d_name);
+  ::closedir(d);
+  for (auto& sub : subs) {
+    remove_below(sub, depth + 1);
+    for_each_line(read_text(sub + "/cgroup.procs"), [](std::string_view line) {
+      if (!line.empty()) ::kill(pid_t(std::strtol(std::string(line).c_str(), nullptr, 10)), SIGKILL);
+    });
+    ::rmdir(sub.c_str());
+  }
+}
+}  // namespace
+
+void remove_descendants(const Host& host, std::string_view path) {
+  for (auto& h : host.hierarchies) remove_below(h.mount + std::string(path), 0);
+}
+
 Result<void> destroy(const Host& host, std::string_view path) {
   int busy = 0;
   for (auto& h : host.hierarchies) {
     std::string dir = h.mount + std::string(path);
     if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) {
       if (errno != EBUSY) return errno_code();
+      // Sub-cgroups the container made: gone for the caller's next try.
+      remove_below(dir, 0);
       busy = EBUSY;
     }
   }

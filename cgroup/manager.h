@@ -49,8 +49,12 @@ Result<std::vector<pid_t>> pids(const Host& host, std::string_view path);
 Result<void> signal_all(const Host& host, std::string_view path, int sig);
 
 // Removes the directory from every hierarchy. EBUSY (processes still
-// exiting) is returned as is: the caller retries on a timer.
+// exiting, or sub-cgroups, which it kills and removes for the next try)
+// is returned as is: the caller retries on a timer.
 Result<void> destroy(const Host& host, std::string_view path);
+// The sub-cgroups below path in every hierarchy, deepest first, each one's
+// processes killed before its rmdir (destroy does this for a busy one).
+void remove_descendants(const Host& host, std::string_view path);
 
 // True when the directory exists in any hierarchy.
 bool exists(const Host& host, std::string_view path);

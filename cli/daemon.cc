@@ -277,7 +277,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   if (op == "kill") {
     RINGC_TRY(need_id());
     int sig = parse_signal(r.signal);
-    if (sig <= 0)
+    if (sig < 0)
       return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
     if (r.grace_ms) {
       RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig,

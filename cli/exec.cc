@@ -41,11 +41,9 @@ size_t id_position(std::span<const std::string> argv) {
   }
   return argv.size();
 }
-}  // namespace
 
-Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
+Result<int> run_exec(Context& ctx, std::span<const std::string> argv) {
   size_t at = id_position(argv);
-  if (at >= argv.size()) return ringc_error(Errc::bad_usage, "exec: a container id is required");
   RINGC_TRY(auto a, parse(argv.first(at), kExecFlags, "exec"));
   ExecOptions o;
   o.id = argv[at];
@@ -72,8 +70,21 @@ Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
                          fmt::format("exec: --preserve-fds: fd {} is not open", fd));
   if (!o.process_file.empty() && !o.args.empty())
     return ringc_error(Errc::bad_usage, "exec: give a command or --process, not both");
-  RINGC_TRY(auto code, exec(ctx.runtime, o));
-  return code;
+  return exec(ctx.runtime, o);
+}
+
+}  // namespace
+
+// runc's rule: once the arguments are read, a failure of the runtime (no
+// such container, a paused one, an unwritable --pid-file) exits 255, so
+// that clients tell it from the process's own exit code.
+Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
+  if (id_position(argv) >= argv.size())
+    return ringc_error(Errc::bad_usage, "exec: a container id is required");
+  auto code = run_exec(ctx, argv);
+  if (code) return code;
+  log_error(ctx.log, code.error().what());
+  return 255;
 }
 
 }  // namespace ringc::cli

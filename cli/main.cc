@@ -45,7 +45,7 @@ constexpr Command kCommands[] = {
      cmd_needs_daemon},
 };
 
-constexpr const char* kVersion = "0.2.0";
+constexpr const char* kVersion = RINGC_VERSION;  // CMake's project(VERSION)
 constexpr const char* kSpecVersion = kOciVersionMax;
 
 void usage() {

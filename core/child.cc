@@ -260,8 +260,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   RINGC_TRY(apply_scheduling(proc));
   RINGC_TRY(apply_personality(spec.linux_cfg));
   RINGC_TRY(apply_lsm_labels(proc));
-  if (auto r = apply_identity(proc); !r) return r.error();
-  if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
+  if (auto r = enter_cwd_and_identity(proc); !r) return r.error();
   auto exe = find_executable(proc);
   if (!exe) return exe.error();
 

@@ -128,7 +128,8 @@ Result<void> setup_console(int sock, const Process& p) {
   master = sys::UniqueFd();
   if (::setsid() < 0) return sys_error(errno, "setsid");
   if (::ioctl(peer.get(), TIOCSCTTY, 0) < 0) return sys_error(errno, "set controlling terminal");
-  if (::fchown(peer.get(), p.user.uid, p.user.gid) < 0) return sys_error(errno, "chown pty");
+  // The owner only: the group stays devpts' gid=5 (tty), as under runc.
+  if (::fchown(peer.get(), p.user.uid, gid_t(-1)) < 0) return sys_error(errno, "chown pty");
   for (int fd = 0; fd < 3; ++fd)
     if (::dup2(peer.get(), fd) < 0) return sys_error(errno, "pty as stdio");
   return outcome::success();

@@ -51,7 +51,7 @@ int parse_signal(std::string_view s) {
   if (s.empty()) return -1;
   if (s.find_first_not_of("0123456789") == std::string_view::npos) {
     int n = std::atoi(std::string(s).c_str());
-    return n > 0 && n <= SIGRTMAX ? n : -1;
+    return n >= 0 && n <= SIGRTMAX ? n : -1;  // 0: a liveness probe, as kill(2)
   }
   if (s.starts_with("SIG")) s.remove_prefix(3);
   for (auto& k : kSignals)

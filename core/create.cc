@@ -127,7 +127,7 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   if (::mkfifo(fifo.c_str(), 0600) < 0) return sys_error(errno, "mkfifo " + fifo);
   Launch l;
   auto begun = begin_launch(*host, p, p.cgroup_path, fifo, init, l,
-                            {.tl = &rt.timeline, .v1_by_parent = true});
+                            {.tl = &rt.timeline, .v1_by_parent = true, .warn = &rt.warn});
   console = sys::UniqueFd();  // the init has its copy
   if (l.cgroup_made) undo.cgroup(p.cgroup_path);
   if (l.child.pidfd >= 0) undo.child(l.child.pidfd);

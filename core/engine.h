@@ -265,7 +265,7 @@ class Engine {
   bool fire(uint32_t i, fsm::Event e, int sig = SIGTERM);
   void act(uint32_t i, fsm::Action a, int sig);
   // Clones the init (begin_launch); v2_made: its v2 directory exists.
-  Result<void> spawn_init(uint32_t i, bool v2_made = false);
+  Result<void> spawn_init(uint32_t i, bool v2_made = false, bool v2_existed = false);
   // The v2 directory through the ring when its parent is known to be
   // there; false: the caller spawns at once (begin_launch makes it).
   bool queue_cgroup(uint32_t i);

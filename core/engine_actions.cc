@@ -81,7 +81,7 @@ void Engine::on_cgroup_made(uint32_t i, int res) {
     fire(i, fsm::Event::init_failed);
     return;
   }
-  if (auto r = spawn_init(i, res == 0 || res == -EEXIST); !r) {
+  if (auto r = spawn_init(i, res == 0 || res == -EEXIST, res == -EEXIST); !r) {
     s.error = r.error().what();
     fire(i, fsm::Event::init_failed);
   }
@@ -95,7 +95,7 @@ void Engine::charge_phases(const Timeline& tl) {
   });
 }
 
-Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
+Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
   Slot& s = slots_[i];
   Launch l;
   Timeline tl;
@@ -124,7 +124,11 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
   auto drop_fds = [&s] {
     if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
   };
-  LaunchOptions lo{.tl = &tl, .v2_made = v2_made, .defer_spawn = spawner_.running()};
+  LaunchOptions lo{.tl = &tl,
+                   .v2_made = v2_made,
+                   .v2_existed = v2_existed,
+                   .defer_spawn = spawner_.running(),
+                   .warn = &rt_.warn};
   auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
@@ -138,6 +142,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made) {
     // The spawner's socket is full (or it is gone): clone here.
     l = Launch{};
     lo.v2_made = true;
+    lo.v2_existed = false;  // checked above
     lo.defer_spawn = false;
     r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
   }
@@ -523,8 +528,10 @@ void Engine::advance_teardown(uint32_t i) {
       break;
     case Teardown::cgroups:
       if (s.rmdir_busy && s.rmdir_attempts < 30) {
-        // Tasks still leaving (or strays of a shared pid namespace).
+        // Tasks still leaving (or strays of a shared pid namespace), or
+        // sub-cgroups the container made: rare, so done here in place.
         (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+        cgroup::remove_descendants(*host_, s.cgroup);
         s.teardown = Teardown::idle;
         arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
         break;

@@ -140,8 +140,7 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
   }
   RINGC_TRY(apply_scheduling(proc));
   RINGC_TRY(apply_lsm_labels(proc));
-  RINGC_TRY(apply_identity(proc));
-  if (::chdir(proc.cwd.c_str()) < 0) return sys_error(errno, "chdir " + proc.cwd);
+  RINGC_TRY(enter_cwd_and_identity(proc));
   RINGC_TRY(auto exe, find_executable(proc));
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env);

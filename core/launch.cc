@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "cgroup/freezer.h"
 #include "cgroup/manager.h"
 #include "cgroup/resources.h"
 #include "core/id.h"
@@ -119,6 +120,24 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   return p;
 }
 
+namespace {
+// A cgroup that is there before the container (a cgroupsPath an engine
+// made, or one left behind), as runc checks it: frozen, the init would
+// block in it for ever, so create fails; holding processes is a warning.
+Result<void> check_existing_cgroup(const cgroup::Host& host, const std::string& cg,
+                                   const LaunchOptions& lo) {
+  if (!cgroup::exists(host, cg)) return outcome::success();
+  if (auto frozen = cgroup::is_frozen(host, cg); frozen && frozen.value())
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("container's cgroup unexpectedly frozen ({})", cg));
+  auto pids = cgroup::pids(host, cg);
+  if (pids && !pids.value().empty() && lo.warn)
+    (*lo.warn)(fmt::format("container's cgroup {} is not empty: {} process(es) found", cg,
+                           pids.value().size()));
+  return outcome::success();
+}
+}  // namespace
+
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,
                           const LaunchOptions& lo) {
@@ -131,6 +150,9 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
+  if (!lo.v2_made || lo.v2_existed) {
+    RINGC_TRY(check_existing_cgroup(host, cg, lo));
+  }
   if (!lo.v2_made) {
     if (auto r = cgroup::create(host, cg, cgroup::Part::v2); !r)
       return Error{r.error(), fmt::format("create cgroup {}", cg)};

@@ -4,6 +4,7 @@
 // wait in the CLI, a completion in the engine.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -72,7 +73,10 @@ struct LaunchOptions {
   Timeline* tl = nullptr;
   bool v1_by_parent = false;
   bool v2_made = false;
+  bool v2_existed = false;  // with v2_made: the directory was there already
   bool defer_spawn = false;
+  // Where a warning goes (a cgroup that already holds processes).
+  const std::function<void(std::string_view)>* warn = nullptr;
 };
 Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                           const std::string& fifo, const InitOptions& init, Launch& out,

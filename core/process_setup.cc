@@ -110,6 +110,20 @@ Result<void> apply_identity(const Process& p) {
   return outcome::success();
 }
 
+Result<void> enter_cwd_and_identity(const Process& p) {
+  // As root first: uid 0 without CAP_DAC_OVERRIDE may still start in a
+  // 0700 directory of another user; a refusal is tried again as the
+  // process's user, whose directory it may be (runc's order).
+  bool again = false;
+  if (::chdir(p.cwd.c_str()) < 0) {
+    if (errno != EACCES && errno != EPERM) return sys_error(errno, "chdir " + p.cwd);
+    again = true;
+  }
+  RINGC_TRY(apply_identity(p));
+  if (again && ::chdir(p.cwd.c_str()) < 0) return sys_error(errno, "chdir " + p.cwd);
+  return outcome::success();
+}
+
 std::vector<char*> cstrings(const std::vector<std::string>& v,
                             const std::vector<std::string>& more) {
   std::vector<char*> out;

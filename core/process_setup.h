@@ -20,6 +20,9 @@ Result<void> apply_oom_score_adj(const Process& p);
 // Bounding set, then uid/gid/groups (keeping caps across setuid), then the
 // remaining capability sets and the ambient ones.
 Result<void> apply_identity(const Process& p);
+// process.cwd entered before apply_identity and, where that is refused,
+// again after it (runc's order).
+Result<void> enter_cwd_and_identity(const Process& p);
 // args[0] resolved against PATH from the process env (like execvp, but the
 // error text says which: "executable file not found in $PATH").
 Result<std::string> find_executable(const Process& p);

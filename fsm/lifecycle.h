@@ -142,6 +142,8 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::stopped, E::restart_due,   go(State::creating, respawn));
 
   set(State::deleting, E::exited,       go(State::deleting, none));
+  // A delete cut short (kill -9, a busy cgroup) is finished by another.
+  set(State::deleting, E::force_remove, go(State::deleting, kill_and_destroy));
   return t;
 }();
 // clang-format on

@@ -58,6 +58,7 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::running, E::update}, {S::running, A::set_resources}},
       {{S::paused, E::update}, {S::paused, A::set_resources}},
       {{S::deleting, E::exited}, {S::deleting, A::none}},
+      {{S::deleting, E::force_remove}, {S::deleting, A::kill_and_destroy}},
       {{S::created, E::exec}, {S::created, A::spawn_process}},
       {{S::running, E::exec}, {S::running, A::spawn_process}},
   };

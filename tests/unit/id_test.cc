@@ -30,7 +30,7 @@ TEST(Signals, NamesAndNumbers) {
   EXPECT_EQ(parse_signal("USR1"), SIGUSR1);
   EXPECT_EQ(parse_signal("RTMIN+2"), SIGRTMIN + 2);
   EXPECT_EQ(parse_signal("NOPE"), -1);
-  EXPECT_EQ(parse_signal("0"), -1);
+  EXPECT_EQ(parse_signal("0"), 0);  // runc's liveness probe: `kill ID 0`
   EXPECT_EQ(parse_signal("999"), -1);
   EXPECT_EQ(parse_signal(""), -1);
 }

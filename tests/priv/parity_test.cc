@@ -1,0 +1,181 @@
+// runc's behaviours that its clients and its own test suite depend on.
+// Each test opens with what ringc did differently.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "tests/priv/harness.h"
+
+namespace ringc::test {
+
+namespace {
+std::string status_of(const std::string& state_json) {
+  size_t at = state_json.find("\"status\": \"");
+  if (at == std::string::npos) return "";
+  at += 11;
+  return state_json.substr(at, state_json.find('"', at) - at);
+}
+
+void mkdir_all_hierarchies(const std::string& rel) {
+  std::system(fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do "
+                          "[ -e $h/cgroup.procs ] && mkdir -p $h{}; done 2>/dev/null",
+                          rel)
+                  .c_str());
+}
+
+void rmdir_all_hierarchies(const std::string& rel) {
+  std::system(
+      fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir $h{} 2>/dev/null; done", rel)
+          .c_str());
+}
+}  // namespace
+
+// `kill ID 0` is how clients probe that a container lives; ringc refused
+// signal 0 as unknown.
+TEST_F(Priv, KillZeroIsALivenessProbe) {
+  for (auto way : ways()) {
+    auto cmd = [&](std::vector<std::string> a) {
+      a.insert(a.begin(), way.begin(), way.end());
+      return ringc(a);
+    };
+    std::string c = id("kill0");
+    ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
+    Cmd r = cmd({"kill", c, "0"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    Cmd st = cmd({"state", c});
+    EXPECT_EQ(status_of(st.out), "running") << "signal 0 delivers nothing";
+    pid_t pid = std::atoi(st.out.substr(st.out.find("\"pid\": ") + 7).c_str());
+    ASSERT_EQ(cmd({"kill", c, "KILL"}).code, 0);
+    if (way.empty()) {
+      wait_gone(pid);
+    } else {
+      EXPECT_EQ(cmd({"wait", c}).code, 128 + SIGKILL);  // the daemon has recorded the exit
+    }
+    r = cmd({"kill", c, "0"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "ringc: cannot kill container \"" + c + "\": container not running\n");
+    EXPECT_EQ(cmd({"delete", c}).code, 0);
+  }
+}
+
+// process.cwd was entered after the capabilities were dropped, so uid 0
+// without CAP_DAC_OVERRIDE could not start in a 0700 directory of another
+// user ("chdir: permission denied"). runc enters it first, and again as
+// the process's user when that first try is refused.
+TEST_F(Priv, CwdIsEnteredBeforeCapabilitiesAreDropped) {
+  std::string rootfs = root_ + ".rootfs";
+  ASSERT_EQ(std::system(("cp -a " + rootfs_ + " " + rootfs + " && mkdir -p " + rootfs +
+                         "/home/u && chown 1000:1000 " + rootfs + "/home/u && chmod 0700 " +
+                         rootfs + "/home/u")
+                            .c_str()),
+            0);
+  for (const char* user : {"\"uid\": 0", "\"uid\": 1000"}) {
+    std::string b = bundle({"pwd"}, [&](std::string& c) {
+      replace(c, rootfs_, rootfs);
+      replace(c, "\"cwd\": \"/\"", "\"cwd\": \"/home/u\"");
+      replace(c, "\"uid\": 0", user);
+    });
+    Cmd r = ringc({"run", "-b", b, id("cwd")});
+    EXPECT_EQ(r.code, 0) << user << ": " << r.err;
+    EXPECT_EQ(r.out, "/home/u\n") << user;
+  }
+}
+
+// The pty went to the process's uid and gid; runc leaves the group as
+// devpts' gid=5 (tty), which is what `mesg` and `write` expect.
+TEST_F(Priv, TerminalIsOwnedByTheUserInTheTtyGroup) {
+  std::string b = bundle({"sh", "-c", "stat -c '%u:%g' $(tty)"}, [](std::string& c) {
+    replace(c, "\"terminal\": false", "\"terminal\": true");
+    replace(c, "\"uid\": 0,\n\t\t\t\"gid\": 0", "\"uid\": 1000,\n\t\t\t\"gid\": 1000");
+  });
+  Cmd r = ringc({"run", "-b", b, id("ptyowner")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "1000:5\r\n");
+}
+
+// A container whose cgroup was already frozen was created: the init
+// joined it and froze, ringc waited 60 s, and the frozen init kept the
+// caller's stdout open. runc refuses it at create; a cgroup that holds
+// processes is a warning.
+TEST_F(Priv, AFrozenCgroupIsRefusedAtCreate) {
+  for (auto way : ways()) {
+    std::string c = id("frozen");
+    std::string rel = "/ringc/" + c;
+    mkdir_all_hierarchies(rel);
+    std::string v1 = "/sys/fs/cgroup/freezer" + rel + "/freezer.state";
+    struct stat st;
+    bool have_v1 = ::stat(v1.c_str(), &st) == 0;
+    std::ofstream(have_v1 ? v1 : "/sys/fs/cgroup" + rel + "/cgroup.freeze") << (have_v1 ? "FROZEN" : "1");
+    auto args = way;
+    args.insert(args.end(), {"run", "-d", "-b", bundle({"sleep", "60"}), c});
+    Cmd r = ringc(args);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("container's cgroup unexpectedly frozen (" + rel + ")"), std::string::npos)
+        << r.err;
+    std::ofstream(have_v1 ? v1 : "/sys/fs/cgroup" + rel + "/cgroup.freeze")
+        << (have_v1 ? "THAWED" : "0");
+    rmdir_all_hierarchies(rel);
+  }
+}
+
+TEST_F(Priv, ACgroupWithProcessesIsAWarning) {
+  std::string c = id("nonempty");
+  std::string rel = "/ringc/" + c;
+  mkdir_all_hierarchies(rel);
+  // A process of the test's own, placed where ringc reads a cgroup's pids.
+  pid_t stray = fork();
+  if (stray == 0) {
+    ::pause();
+    _exit(0);
+  }
+  std::string procs = std::system("test -e /sys/fs/cgroup/unified/cgroup.procs") == 0
+                          ? "/sys/fs/cgroup/unified" + rel + "/cgroup.procs"
+                          : (std::system("test -e /sys/fs/cgroup/cgroup.procs") == 0
+                                 ? "/sys/fs/cgroup" + rel + "/cgroup.procs"
+                                 : "/sys/fs/cgroup/pids" + rel + "/cgroup.procs");
+  std::ofstream(procs) << stray;
+  Cmd r = ringc({"run", "-d", "-b", bundle({"sleep", "60"}), c});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "ringc: warning: container's cgroup " + rel +
+                       " is not empty: 1 process(es) found\n");
+  ::kill(stray, SIGKILL);
+  wait_gone(stray);
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+// delete --force failed with EBUSY on a container whose cgroup had
+// sub-cgroups (made by a runtime or agent inside it) and left it in
+// `deleting`. They go now, deepest first, what is in them killed.
+TEST_F(Priv, DeleteForceRemovesSubCgroups) {
+  for (auto way : ways()) {
+    auto cmd = [&](std::vector<std::string> a) {
+      a.insert(a.begin(), way.begin(), way.end());
+      return ringc(a);
+    };
+    std::string c = id("subcg");
+    ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
+    std::string rel = "/ringc/" + c;
+    mkdir_all_hierarchies(rel + "/sub/deeper");
+    pid_t stray = fork();
+    if (stray == 0) {
+      ::pause();
+      _exit(0);
+    }
+    for (const char* h : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids"})
+      std::ofstream(std::string(h) + rel + "/sub/deeper/cgroup.procs") << stray;
+    Cmd d = cmd({"delete", "--force", c});
+    EXPECT_EQ(d.code, 0) << d.err;
+    wait_gone(stray);
+    EXPECT_FALSE(alive(stray)) << "what was in the sub-cgroup is killed";
+    int status = 0;
+    ::waitpid(stray, &status, 0);
+    EXPECT_FALSE(cgroup_exists(c));
+  }
+}
+
+}  // namespace ringc::test
