@@ -147,6 +147,14 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
   if (std::string d = dir("blkio"); !d.empty() && !r.block_io.empty()) {
     BOOST_OUTCOME_TRYV(apply_blkio_v1(d, r.block_io));
   }
+  if (std::string d = dir("net_cls"); !d.empty() && r.net_class_id) {
+    BOOST_OUTCOME_TRYV(write(d + "net_cls.classid", std::to_string(*r.net_class_id)));
+  }
+  if (std::string d = dir("net_prio"); !d.empty()) {
+    for (auto& [ifname, prio] : r.net_priorities) {
+      BOOST_OUTCOME_TRYV(write(d + "net_prio.ifpriomap", ifname + " " + std::to_string(prio)));
+    }
+  }
   if (std::string d = dir("devices"); !d.empty() && !r.devices.empty()) {
     for (const auto* list : {&r.devices, &default_allowed_devices()})
       for (auto& rule : *list) {
@@ -262,7 +270,20 @@ bool Resources::empty() const {
          !disable_oom_killer && !memory_kernel && !memory_kernel_tcp && !pids_limit &&
          !cpu_shares && !cpu_period && !cpu_quota && !cpu_idle && !cpu_burst && !cpu_rt_runtime &&
          !cpu_rt_period && cpus.empty() && mems.empty() && devices.empty() && block_io.empty() &&
-         hugepage_limits.empty() && unified.empty();
+         hugepage_limits.empty() && unified.empty() && !net_class_id && net_priorities.empty();
+}
+
+std::optional<std::string> unsupported(const Host& host, const Resources& r) {
+  if (!r.unified.empty() && host.layout != Layout::unified)
+    return std::string("/unified: needs a cgroup v2 host; this one is ") +
+           (host.layout == Layout::hybrid ? "hybrid (v1 controllers)" : "cgroup v1");
+  if (r.net_class_id && !host.v1("net_cls"))
+    return std::string("/network/classID: this host has no net_cls controller mounted") +
+           (host.layout == Layout::unified ? " (cgroup v2 has none)" : "");
+  if (!r.net_priorities.empty() && !host.v1("net_prio"))
+    return std::string("/network/priorities: this host has no net_prio controller mounted") +
+           (host.layout == Layout::unified ? " (cgroup v2 has none)" : "");
+  return std::nullopt;
 }
 
 const std::vector<DeviceRule>& default_allowed_devices() {

@@ -54,6 +54,8 @@ struct Resources {
   std::vector<DeviceRule> devices;
   BlockIO block_io;
   std::vector<std::pair<std::string, std::string>> unified;  // v2 file → value
+  std::optional<uint32_t> net_class_id;                         // v1 net_cls only
+  std::vector<std::pair<std::string, uint32_t>> net_priorities;  // v1 net_prio: interface → prio
 
   bool empty() const;
 };
@@ -61,6 +63,12 @@ struct Resources {
 // runc's default device allow-list, applied after the spec's rules: the
 // devices every container gets in /dev, ptys, tun, and mknod of any.
 const std::vector<DeviceRule>& default_allowed_devices();
+
+// Why this host cannot carry r, naming the field under linux.resources
+// ("/unified: ..."), or nothing when it can: refused before anything is
+// made rather than half-applied (unified files on a v1 or hybrid host,
+// network limits where net_cls or net_prio is not mounted).
+std::optional<std::string> unsupported(const Host& host, const Resources& r);
 
 // The spec's device rules followed by runc's default allow-list.
 std::vector<DeviceRule> effective_device_rules(const Resources& r);

@@ -17,6 +17,7 @@ struct FlagSpec {
   std::string_view name;   // long name, without dashes
   std::string_view alias;  // short name, or ""
   bool takes_value;
+  std::string_view help = {};  // one line, for -h
 };
 
 struct Args {

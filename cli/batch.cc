@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/batch.h"
 #include "core/json.h"
@@ -88,9 +89,6 @@ std::string batch_summary(const BatchReport& r, bool keep) {
 }
 
 namespace {
-constexpr FlagSpec kBatchFlags[] = {{"bundle", "b", true},   {"count", "n", true},
-                                    {"parallel", "p", true}, {"id-prefix", "", true},
-                                    {"keep", "", false},     {"json", "", false}};
 
 // A field of the report when present and of the right type.
 template <class T>
@@ -110,7 +108,7 @@ Percentiles percentiles_of(json::Value e) {
 }  // namespace
 
 std::span<const FlagSpec> batch_flags() {
-  return kBatchFlags;
+  return flags_of("batch");
 }
 
 Result<BatchOptions> batch_options(const Args& a) {

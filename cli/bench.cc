@@ -10,17 +10,12 @@
 
 #include "bench/harness.h"
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 
 namespace ringc::cli {
 
 namespace {
-constexpr FlagSpec kBenchFlags[] = {
-    {"runtime", "", true},   {"workload", "w", true},       {"count", "n", true},
-    {"parallel", "p", true}, {"rounds", "", true},          {"bundle", "b", true},
-    {"baseline", "", true},  {"json", "", false},           {"crun-hide-unified", "", false},
-    {"svg", "", true},       {"physical-limit", "", false}, {"engine", "", false},
-    {"grace-ms", "", true}};
 
 Result<int> number(const Args& a, const char* flag, int fallback) {
   std::string v = a.get(flag, std::to_string(fallback));
@@ -56,7 +51,7 @@ bool hybrid_host() {
 }  // namespace
 
 Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, kBenchFlags, "bench"));
+  RINGC_TRY(auto a, parse(argv, flags_of("bench"), "bench"));
   bench::Options o;
   RINGC_TRY(o.count, number(a, "count", o.count));
   if (a.has("parallel")) {  // one K, or several: 1,8,32

@@ -28,9 +28,9 @@ struct Context {
 // Returns the process exit code; an error prints one line and exits 1.
 using Handler = Result<int> (*)(Context& ctx, std::span<const std::string> args);
 
+// Its summary, usage and flags are in cli/flags.cc's table.
 struct Command {
   std::string_view name;
-  std::string_view summary;
   Handler run;
 };
 

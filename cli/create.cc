@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/container.h"
 
@@ -58,21 +59,11 @@ Result<CreateOptions> create_options(const Args& a, std::string id, std::string_
   return o;
 }
 
-namespace {
-constexpr FlagSpec kCreateFlags[] = {{"bundle", "b", true},         {"pid-file", "", true},
-                                     {"console-socket", "", true},  {"no-pivot", "", false},
-                                     {"no-new-keyring", "", false}, {"preserve-fds", "", true},
-                                     {"pidfd-socket", "", true},    {"detach", "d", false},
-                                     {"keep", "", false},           {"no-subreaper", "", false}};
-constexpr size_t kRunOnly = 3;  // the last entries: --detach, --keep, --no-subreaper
-}  // namespace
-
 // run's flags are create's plus --detach, --keep and --no-subreaper, the
 // last entries. --no-subreaper changes nothing here: ringc never makes
 // itself a subreaper (the init is its own child, waited on by pidfd).
 std::span<const FlagSpec> create_flags(bool run) {
-  return std::span<const FlagSpec>(kCreateFlags)
-      .first(std::size(kCreateFlags) - (run ? 0 : kRunOnly));
+  return flags_of(run ? "run" : "create");
 }
 
 Result<int> cmd_create(Context& ctx, std::span<const std::string> argv) {

@@ -18,6 +18,7 @@
 
 #include "cgroup/manager.h"
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
@@ -458,7 +459,12 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
         fail = false;
         break;
     }
-    if (!reply && fail) reply = reply_error(w.seq, w.failure.empty() ? why : w.failure);
+    // The init's own report may arrive after its exit: by the time nothing
+    // is left it is in, and says more than "ended (exited)".
+    if (!reply && fail)
+      reply = reply_error(w.seq, n->gone && !n->error.empty() ? std::string(n->error)
+                                 : w.failure.empty()          ? why
+                                                              : w.failure);
     if (!reply) {
       ++i;
       continue;
@@ -471,9 +477,7 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
 }  // namespace
 
 Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a,
-            parse(argv, {{"socket", "s", true}, {"pid-file", "", true}, {"allow-uid", "", true}},
-                  "daemon"));
+  RINGC_TRY(auto a, parse(argv, flags_of("daemon"), "daemon"));
   if (!a.has("socket")) return ringc_error(Errc::bad_usage, "\"daemon\" requires --socket PATH");
   ServerOptions o;
   o.path = a.get("socket");

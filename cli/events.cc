@@ -4,13 +4,14 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/events.h"
 
 namespace ringc::cli {
 
 Result<int> cmd_events(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"stats", "", false}, {"interval", "", true}}, "events"));
+  RINGC_TRY(auto a, parse(argv, flags_of("events"), "events"));
   RINGC_TRY(auto id, one_id(a.positional, "events"));
   if (a.has("stats")) {
     RINGC_TRY(auto json, stats_event(ctx.runtime, id));

@@ -3,29 +3,13 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/exec.h"
 
 namespace ringc::cli {
 
 namespace {
-constexpr FlagSpec kExecFlags[] = {{"process", "p", true},
-                                   {"env", "e", true},
-                                   {"cwd", "", true},
-                                   {"user", "u", true},
-                                   {"additional-gids", "g", true},
-                                   {"cap", "c", true},
-                                   {"no-new-privs", "", false},
-                                   {"apparmor", "", true},
-                                   {"process-label", "", true},
-                                   {"tty", "t", false},
-                                   {"console-socket", "", true},
-                                   {"detach", "d", false},
-                                   {"pid-file", "", true},
-                                   {"preserve-fds", "", true},
-                                   {"ignore-paused", "", false},
-                                   {"pidfd-socket", "", true}};
-
 // Flags come before the id; everything after the id is the command, its
 // own dashes included (`exec web sh -c 'x'`).
 size_t id_position(std::span<const std::string> argv) {
@@ -36,7 +20,7 @@ size_t id_position(std::span<const std::string> argv) {
     if (a.find('=') != std::string::npos) continue;
     std::string_view name =
         a[1] == '-' ? std::string_view(a).substr(2) : std::string_view(a).substr(1);
-    for (auto& f : kExecFlags)
+    for (auto& f : flags_of("exec"))
       if ((f.name == name || f.alias == name) && f.takes_value) ++i;
   }
   return argv.size();
@@ -44,7 +28,7 @@ size_t id_position(std::span<const std::string> argv) {
 
 Result<int> run_exec(Context& ctx, std::span<const std::string> argv) {
   size_t at = id_position(argv);
-  RINGC_TRY(auto a, parse(argv.first(at), kExecFlags, "exec"));
+  RINGC_TRY(auto a, parse(argv.first(at), flags_of("exec"), "exec"));
   ExecOptions o;
   o.id = argv[at];
   o.args.assign(argv.begin() + long(at) + 1, argv.end());

@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "fsm/render.h"
 
 namespace ringc::cli {
 
 Result<int> cmd_fsm(Context&, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"format", "f", true}}, "fsm"));
+  RINGC_TRY(auto a, parse(argv, flags_of("fsm"), "fsm"));
   std::string f = a.get("format", "mermaid");
   std::string out;
   if (f == "mermaid")

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/container.h"
 
@@ -29,7 +30,7 @@ std::string list_table(const std::vector<ListEntry>& entries) {
 }
 
 Result<int> cmd_list(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"format", "f", true}, {"quiet", "q", false}}, "list"));
+  RINGC_TRY(auto a, parse(argv, flags_of("list"), "list"));
   std::string format = a.get("format", "table");
   if (format != "table" && format != "json")
     return ringc_error(Errc::bad_usage, fmt::format("invalid format option \"{}\"", format));

@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/features.h"
 
 namespace ringc::cli {
@@ -21,49 +22,34 @@ Result<int> cmd_needs_daemon(Context&, std::span<const std::string>) {
 }
 
 constexpr Command kCommands[] = {
-    {"bench", "measure OCI runtimes side by side (run, lifecycle, burst)", cmd_bench},
-    {"batch", "start, reap and delete N containers of one bundle on one reactor", cmd_batch},
-    {"create", "create a container", cmd_create},
-    {"daemon", "supervise containers on one reactor, served on a unix socket", cmd_daemon},
-    {"delete", "delete any resources held by the container", cmd_delete},
-    {"events", "display container events such as OOM notifications and resource usage", cmd_events},
-    {"exec", "execute new process inside the container", cmd_exec},
-    {"features", "show the enabled features (runtime-spec features.md)", cmd_features},
-    {"fsm", "print the lifecycle transition table as a diagram", cmd_fsm},
-    {"kill", "send a signal to the container's init process", cmd_kill},
-    {"list", "list containers started by ringc with the given root", cmd_list},
-    {"pause", "suspend all processes inside the container", cmd_pause},
-    {"ps", "list the processes running inside a container", cmd_ps},
-    {"resume", "resume all processes that have been previously paused", cmd_resume},
-    {"run", "create and run a container", cmd_run},
-    {"spec", "create a new specification file", cmd_spec},
-    {"start", "execute the user defined process in a created container", cmd_start},
-    {"state", "output the state of a container", cmd_state},
-    {"stats", "the daemon's engine counters (with --daemon)", cmd_needs_daemon},
-    {"update", "update container resource constraints", cmd_update},
-    {"wait", "wait for a container to exit and print its exit code (with --daemon)",
-     cmd_needs_daemon},
+    {"bench", cmd_bench},
+    {"batch", cmd_batch},
+    {"create", cmd_create},
+    {"daemon", cmd_daemon},
+    {"delete", cmd_delete},
+    {"events", cmd_events},
+    {"exec", cmd_exec},
+    {"features", cmd_features},
+    {"fsm", cmd_fsm},
+    {"kill", cmd_kill},
+    {"list", cmd_list},
+    {"pause", cmd_pause},
+    {"ps", cmd_ps},
+    {"resume", cmd_resume},
+    {"run", cmd_run},
+    {"spec", cmd_spec},
+    {"start", cmd_start},
+    {"state", cmd_state},
+    {"stats", cmd_needs_daemon},
+    {"update", cmd_update},
+    {"wait", cmd_needs_daemon},
 };
 
 constexpr const char* kVersion = RINGC_VERSION;  // CMake's project(VERSION)
 constexpr const char* kSpecVersion = kOciVersionMax;
 
 void usage() {
-  std::string out =
-      "ringc: an OCI container runtime and supervisor on io_uring\n\n"
-      "usage: ringc [global options] command [command options] [arguments...]\n\n"
-      "commands:\n";
-  for (auto& c : kCommands) out += fmt::format("   {:<10}{}\n", c.name, c.summary);
-  out +=
-      "\nglobal options:\n"
-      "   --root value        root directory for container state (default: /run/ringc)\n"
-      "   --log value         write errors to this file instead of stderr\n"
-      "   --log-format value  text or json (default: text)\n"
-      "   --debug             log debug output\n"
-      "   --systemd-cgroup    take cgroupsPath in systemd's slice:prefix:name form\n"
-      "   --daemon value      send the command to the ringc daemon on this socket\n"
-      "   --version, -v       print the version\n";
-  std::fputs(out.c_str(), stdout);
+  std::fputs(help_text("ringc").c_str(), stdout);
 }
 }  // namespace
 
@@ -88,16 +74,7 @@ Result<int> with_one_id(std::span<const std::string> argv, std::string_view comm
 }
 
 namespace {
-constexpr FlagSpec kGlobalFlags[] = {{"root", "", true},
-                                     {"log", "", true},
-                                     {"log-format", "", true},
-                                     {"debug", "", false},
-                                     {"systemd-cgroup", "", false},
-                                     {"daemon", "", true},
-                                     {"rootless", "", true},
-                                     {"criu", "", true},
-                                     {"version", "v", false},
-                                     {"help", "h", false}};
+const std::span<const FlagSpec> kGlobalFlags = flags_of("ringc");
 
 // Index of the command word: the first argument that is not a global flag
 // or a global flag's value.
@@ -143,6 +120,21 @@ int run_main(std::span<const std::string> argv) {
     return ci == argv.size() && !ga.has("help") ? 1 : 0;
   }
   const std::string& word = argv[ci];
+  // `ringc help [COMMAND]` and `ringc COMMAND --help`: from the flag table.
+  if (word == "help") {
+    std::string topic = ci + 1 < argv.size() ? argv[ci + 1] : "ringc";
+    std::string text = help_text(topic);
+    if (text.empty()) {
+      log_error(log, fmt::format("unknown command \"{}\" (try ringc --help)", topic));
+      return 1;
+    }
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  if (wants_help(argv.subspan(ci + 1), flags_of(word)) && !help_text(word).empty()) {
+    std::fputs(help_text(word).c_str(), stdout);
+    return 0;
+  }
   const Command* cmd = nullptr;
   for (auto& c : kCommands)
     if (c.name == word) cmd = &c;

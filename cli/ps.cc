@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/container.h"
 #include "core/host_command.h"
@@ -24,7 +25,7 @@ Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
   }
   if (id_at >= argv.size())
     return ringc_error(Errc::bad_usage, "\"ps\" requires the container id [ps options]");
-  RINGC_TRY(auto a, parse(argv.subspan(0, id_at + 1), {{"format", "f", true}}, "ps"));
+  RINGC_TRY(auto a, parse(argv.subspan(0, id_at + 1), flags_of("ps"), "ps"));
   for (size_t i = id_at + 1; i < argv.size(); ++i) a.positional.push_back(argv[i]);
   std::string format = a.get("format", "table");
   if (format != "table" && format != "json")

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
@@ -244,11 +245,8 @@ Result<int> remote_foreground(Context& ctx, const std::string& id, int pty_maste
 }
 
 Result<int> remote_create_or_run(Context& ctx, std::span<const std::string> argv, bool run) {
-  std::vector<FlagSpec> flags(create_flags(run).begin(), create_flags(run).end());
-  flags.push_back({"restart", "", true});
-  flags.push_back({"rm", "", false});
   const char* verb = run ? "run" : "create";
-  RINGC_TRY(auto a, parse(argv, flags, verb));
+  RINGC_TRY(auto a, parse(argv, daemon_flags_of(verb), verb));
   RINGC_TRY(auto id, one_id(a.positional, verb));
   RINGC_TRY(auto o, create_options(a, id, verb));  // --preserve-fds against what we were handed
   Request r;
@@ -352,7 +350,7 @@ Result<int> remote_resume(Context& ctx, std::span<const std::string> argv) {
 // kill ID [SIGNAL] [--all] [--grace DURATION]: with --grace, the signal now
 // and SIGKILL when the grace period runs out (a ring timer in the daemon).
 Result<int> remote_kill(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"all", "a", false}, {"grace", "", true}}, "kill"));
+  RINGC_TRY(auto a, parse(argv, flags_of("kill"), "kill"));
   if (a.positional.empty() || a.positional.size() > 2)
     return ringc_error(Errc::bad_usage,
                        "\"kill\" requires the container id and an optional signal");
@@ -379,7 +377,7 @@ Result<int> remote_kill(Context& ctx, std::span<const std::string> argv) {
 // delete [--force] ID...: several ids go down one connection, pipelined
 // (the daemon works on them together); the first error is reported.
 Result<int> remote_delete(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"force", "f", false}}, "delete"));
+  RINGC_TRY(auto a, parse(argv, flags_of("delete"), "delete"));
   if (a.positional.empty())
     return ringc_error(Errc::bad_usage,
                        "\"delete\" requires at least 1 argument (the container id)");
@@ -407,7 +405,7 @@ Result<int> remote_delete(Context& ctx, std::span<const std::string> argv) {
 }
 
 Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"format", "f", true}, {"quiet", "q", false}}, "list"));
+  RINGC_TRY(auto a, parse(argv, flags_of("list"), "list"));
   std::string format = a.get("format", "table");
   if (format != "table" && format != "json")
     return ringc_error(Errc::bad_usage, fmt::format("invalid format option \"{}\"", format));

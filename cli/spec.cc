@@ -4,13 +4,14 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/spec.h"
 
 namespace ringc::cli {
 
 Result<int> cmd_spec(Context&, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv, {{"bundle", "b", true}, {"rootless", "", false}}, "spec"));
+  RINGC_TRY(auto a, parse(argv, flags_of("spec"), "spec"));
   std::string path = a.get("bundle", ".") + "/config.json";
   // runc refuses to overwrite an existing config.json.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

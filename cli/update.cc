@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/flags.h"
 #include "cli/command.h"
 #include "core/container.h"
 #include "core/spec.h"
@@ -45,21 +46,7 @@ Result<int64_t> parse_int(const std::string& flag, const std::string& v) {
 }  // namespace
 
 Result<int> cmd_update(Context& ctx, std::span<const std::string> argv) {
-  RINGC_TRY(auto a, parse(argv,
-                          {{"resources", "r", true},
-                           {"memory", "m", true},
-                           {"memory-reservation", "", true},
-                           {"memory-swap", "", true},
-                           {"cpu-shares", "", true},
-                           {"cpu-quota", "", true},
-                           {"cpu-period", "", true},
-                           {"cpuset-cpus", "", true},
-                           {"cpuset-mems", "", true},
-                           {"pids-limit", "", true},
-                           {"blkio-weight", "", true},
-                           {"kernel-memory", "", true},
-                           {"kernel-memory-tcp", "", true}},
-                          "update"));
+  RINGC_TRY(auto a, parse(argv, flags_of("update"), "update"));
   RINGC_TRY(auto id, one_id(a.positional, "update"));
   if (a.has("blkio-weight"))
     return ringc_error(Errc::bad_usage,

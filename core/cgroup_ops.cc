@@ -35,6 +35,8 @@ Result<void> update(Runtime& rt, std::string_view id, cgroup::Resources resource
   RINGC_TRY(transition(id, observed_state(rec.view()), fsm::Event::update));
   RINGC_TRY(auto host, rt.cgroups());
   resources.devices.clear();
+  if (auto why = cgroup::unsupported(*host, resources))
+    return ringc_error(Errc::bad_spec, fmt::format("update: resources{}", *why));
   auto r = cgroup::apply(*host, rec->cgroup(), resources, cgroup::Part::all);
   if (!r) return Error{r.error().code, "update: write " + r.error().file};
   return outcome::success();

@@ -138,8 +138,9 @@ Result<void> hooks_before_pivot(const SpawnPlan& plan, int sock, pid_t host_pid)
     if (::send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) return sys_error(errno, "send hooks");
     await_byte(sock);  // EOF: the runtime gave up, a hook failed
   }
+  // In the rootfs, as runc runs them (the spec leaves the cwd open).
   return run_hooks_in_init(h, HookKind::create_container,
-                           hook_state_of(plan, "creating", host_pid));
+                           hook_state_of(plan, "creating", host_pid), plan.rootfs.c_str());
 }
 
 // Our pid as the host sees it, for the hooks' state: /proc is still the
@@ -281,13 +282,15 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     (void)::write(2, msg.data(), msg.size());
     ::_exit(127);
   };
+  // With no_new_privs the filter comes before the startContainer hooks,
+  // which then run under it, as runc's do.
+  if (filter && proc.no_new_privileges) {
+    if (auto r = filter.load(); !r) die(r.error());
+  }
   if (!spec.hooks[HookKind::start_container].empty()) {
     auto r = run_hooks_in_init(spec.hooks, HookKind::start_container,
                                hook_state_of(plan, "created", pid_on_host));
     if (!r) die(r.error());
-  }
-  if (filter && proc.no_new_privileges) {
-    if (auto r = filter.load(); !r) die(r.error());
   }
   ::execve(exe.value().c_str(), argv.data(), envp.data());
   int e = errno;

@@ -54,7 +54,8 @@ Result<void> copy_attrs(int dir, const char* name, const struct stat& st, const 
   return outcome::success();
 }
 
-Result<void> copy_dir(int from, int to, const std::string& what, const std::string& rel, int depth) {
+Result<void> copy_dir(int from, int to, const std::string& what, const std::string& rel,
+                      int depth) {
   if (depth > 256) return fail(ELOOP, what, rel);
   int dup = ::fcntl(from, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) return fail(errno, what, rel);

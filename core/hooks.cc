@@ -43,7 +43,7 @@ Result<void> check_code(HookKind k, size_t i, const Hook& h, int code) {
 
 // Clones the hook with its stdin a pipe holding the state. The state is
 // far smaller than a pipe's buffer, so the write never waits for the hook.
-Result<int> start_hook(const Hook& h, const std::string& state) {
+Result<int> start_hook(const Hook& h, const std::string& state, const char* cwd) {
   int in[2];
   if (::pipe2(in, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
   std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
@@ -59,6 +59,7 @@ Result<int> start_hook(const Hook& h, const std::string& state) {
     sys::restore_fd_limit();
     ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in[0], 0);
+    if (cwd && ::chdir(cwd) < 0) ::_exit(127);
     ::execve(h.path.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
@@ -136,10 +137,11 @@ Result<void> run_hooks(ring::Ring& r, const Hooks& hooks, HookKind k, const std:
   return outcome::success();
 }
 
-Result<void> run_hooks_in_init(const Hooks& hooks, HookKind k, const std::string& state) {
+Result<void> run_hooks_in_init(const Hooks& hooks, HookKind k, const std::string& state,
+                               const char* cwd) {
   size_t i = 0;
   for (auto& h : hooks[k]) {
-    RINGC_TRY(auto pidfd, start_hook(h, state));
+    RINGC_TRY(auto pidfd, start_hook(h, state, cwd));
     sys::UniqueFd owned(pidfd);
     pollfd p{pidfd, POLLIN, 0};
     int ms = h.timeout_s ? *h.timeout_s * 1000 : -1;

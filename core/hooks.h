@@ -59,7 +59,8 @@ std::string hook_state(std::string_view oci_version, std::string_view id, std::s
 // engine's reactor): start_hook clones it with the state on its stdin and
 // returns its pidfd; hook_result judges its exit code (or its timeout),
 // naming the hook; hook_timeout is its deadline (a day stands for none).
-Result<int> start_hook(const Hook& h, const std::string& state);
+// cwd: where it runs (nullptr: the caller's directory).
+Result<int> start_hook(const Hook& h, const std::string& state, const char* cwd = nullptr);
 Result<void> hook_result(HookKind k, size_t index, const Hook& h, int code, bool timed_out);
 std::chrono::milliseconds hook_timeout(const Hook& h);
 
@@ -70,6 +71,7 @@ Result<void> run_hooks(ring::Ring& r, const Hooks& h, HookKind k, const std::str
 
 // The same in the container's init, which has no ring: it waits on the
 // hook's pidfd with poll and the same timeout.
-Result<void> run_hooks_in_init(const Hooks& h, HookKind k, const std::string& state);
+Result<void> run_hooks_in_init(const Hooks& h, HookKind k, const std::string& state,
+                               const char* cwd = nullptr);
 
 }  // namespace ringc

@@ -150,6 +150,9 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   auto mark = [tl](const char* phase) {
     if (tl) tl->mark(phase);
   };
+  if (auto why = cgroup::unsupported(host, p.spec.linux_cfg.resources))
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}/config.json: /linux/resources{}", p.bundle, *why));
   if (!lo.v2_made || lo.v2_existed) {
     RINGC_TRY(check_existing_cgroup(host, cg, lo));
   }

@@ -13,8 +13,8 @@ namespace ringc {
 
 struct MountEntry {
   int id = 0, parent = 0;
-  std::string point;   // unescaped (mountinfo writes a space as \040)
-  std::string fstype;  // "proc", "sysfs", "ext4", ...
+  std::string point;    // unescaped (mountinfo writes a space as \040)
+  std::string fstype;   // "proc", "sysfs", "ext4", ...
   bool shared = false;  // in a peer group ("shared:N" among the optional fields)
 };
 

@@ -67,7 +67,8 @@ Result<void> prepare_root_propagation(const Spec& spec, const std::string& rootf
 Result<void> apply_root_propagation(const Spec& spec) {
   unsigned long prop = configured(spec);
   if (!prop) return outcome::success();
-  return set_propagation("/", prop, "(rootfsPropagation " + spec.linux_cfg.rootfs_propagation + ")");
+  return set_propagation("/", prop,
+                         "(rootfsPropagation " + spec.linux_cfg.rootfs_propagation + ")");
 }
 
 Result<void> pivot_into(const std::string& rootfs) {

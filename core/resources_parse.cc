@@ -156,6 +156,29 @@ Result<cgroup::Resources> parse_resources(const Reader& r, object o, const std::
       res.hugepage_limits.emplace_back(s, l);
     }
   }
+  if (auto e = Reader::field(o, "network")) {
+    RINGC_TRY(auto n, r.obj(*e, base + "/network"));
+    if (auto c = Reader::field(n, "classID")) {
+      RINGC_TRY(auto v, r.integer(*c, base + "/network/classID", 0, UINT32_MAX));
+      res.net_class_id = uint32_t(v);
+    }
+    if (auto pr = Reader::field(n, "priorities")) {
+      RINGC_TRY(auto a, r.arr(*pr, base + "/network/priorities"));
+      size_t i = 0;
+      for (element x : a) {
+        std::string p = fmt::format("{}/network/priorities/{}", base, i++);
+        RINGC_TRY(auto po, r.obj(x, p));
+        auto name = Reader::field(po, "name"), prio = Reader::field(po, "priority");
+        if (!name) return r.fail(p + "/name", "is required");
+        if (!prio) return r.fail(p + "/priority", "is required");
+        RINGC_TRY(auto ifname, r.str(*name, p + "/name"));
+        if (ifname.empty() || ifname.find_first_of(" /\n") != std::string::npos)
+          return r.fail(p + "/name", "must be an interface name");
+        RINGC_TRY(auto v, r.integer(*prio, p + "/priority", 0, UINT32_MAX));
+        res.net_priorities.emplace_back(ifname, uint32_t(v));
+      }
+    }
+  }
   if (auto e = Reader::field(o, "unified")) {
     RINGC_TRY(res.unified, r.string_map(*e, base + "/unified"));
     for (auto& [key, value] : res.unified)

@@ -257,8 +257,16 @@ Result<void> mount_fs(int rootfd, const Mount& m, const MountOptions& o, int und
   });
 }
 
+// A read-only /dev (a tmpfs the spec mounts "ro") is populated first, its
+// nodes, links and mount points made, and made read-only last, as runc.
+bool dev_read_only(const Mount& m) {
+  return m.destination == "/dev" && m.type == "tmpfs" &&
+         (parse_mount_options(m.options).flags & MS_RDONLY);
+}
+
 Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
   MountOptions o = parse_mount_options(m.options);
+  if (dev_read_only(m)) o.flags &= ~MS_RDONLY;
   bool bind = o.bind || m.type == "bind";
   if (m.type == "proc" || m.type == "sysfs") {
     RINGC_TRY(ordinary_directory(rootfd, m));
@@ -646,6 +654,11 @@ Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry) {
   // Attached (a mount rooted at a removed directory cannot be): now it goes.
   if (carry.dev.get() >= 0 && ::unlinkat(carry.dev.get(), kEmptyDirName, AT_REMOVEDIR) < 0)
     return sys_error(errno, std::string("remove /dev/") + kEmptyDirName);
+  for (auto& m : spec.mounts) {
+    if (!dev_read_only(m)) continue;
+    // The mount, not the superblock (whose remount open writers refuse).
+    RINGC_TRY(remount_bind("/dev", parse_mount_options(m.options).flags, "/dev read-only"));
+  }
   for (auto& p : spec.linux_cfg.readonly_paths) {
     if (::mount(p.c_str(), p.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
       if (errno == ENOENT) continue;

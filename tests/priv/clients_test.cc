@@ -18,9 +18,10 @@ namespace {
 const char* kCapsCmd = "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status | tr -s '\\t' ' '";
 
 std::string caps_text(uint64_t inh, uint64_t prm, uint64_t eff, uint64_t bnd, uint64_t amb) {
-  return fmt::format("CapInh: {:016x}\nCapPrm: {:016x}\nCapEff: {:016x}\nCapBnd: {:016x}\n"
-                     "CapAmb: {:016x}\n",
-                     inh, prm, eff, bnd, amb);
+  return fmt::format(
+      "CapInh: {:016x}\nCapPrm: {:016x}\nCapEff: {:016x}\nCapBnd: {:016x}\n"
+      "CapAmb: {:016x}\n",
+      inh, prm, eff, bnd, amb);
 }
 
 // This process's bounding set: what a container that leaves the sets alone keeps.
@@ -68,7 +69,8 @@ TEST_F(Priv, MissingCapabilitySetsAreEmptyOnceTheObjectIsThere) {
       // the permitted set it had: bounding alone leaves none.
       {"bounding", "\"capabilities\": {\"bounding\": [\"CAP_KILL\"]},\n",
        caps_text(0, 0, 0, kill, 0)},
-      {"permitted", "\"capabilities\": {\"permitted\": [\"CAP_KILL\"]},\n", caps_text(0, 0, 0, 0, 0)},
+      {"permitted", "\"capabilities\": {\"permitted\": [\"CAP_KILL\"]},\n",
+       caps_text(0, 0, 0, 0, 0)},
       // Ambient needs permitted and inheritable: not raised, as under runc.
       {"ambient", "\"capabilities\": {\"ambient\": [\"CAP_KILL\"]},\n", caps_text(0, 0, 0, 0, 0)},
       {"all five",
@@ -83,7 +85,8 @@ TEST_F(Priv, MissingCapabilitySetsAreEmptyOnceTheObjectIsThere) {
   };
   for (auto way : ways()) {
     for (auto& k : cases) {
-      std::string b = bundle({"sh", "-c", kCapsCmd}, [&](std::string& c) { set_caps(c, k.object); });
+      std::string b =
+          bundle({"sh", "-c", kCapsCmd}, [&](std::string& c) { set_caps(c, k.object); });
       auto args = way;
       args.insert(args.end(), {"run", "-b", b, id("caps")});
       Cmd r = ringc(args);
@@ -104,7 +107,8 @@ TEST_F(Priv, MissingCapabilitySetsAreEmptyOnceTheObjectIsThere) {
 TEST_F(Priv, ExecCapabilitiesFollowTheSameRule) {
   std::string c = id("execcaps");
   ASSERT_EQ(ringc({"run", "-d", "-b",
-                   bundle({"sleep", "60"}, [](std::string& t) { set_caps(t, "\"capabilities\": {},\n"); }),
+                   bundle({"sleep", "60"},
+                          [](std::string& t) { set_caps(t, "\"capabilities\": {},\n"); }),
                    c})
                 .code,
             0);
@@ -132,12 +136,13 @@ TEST_F(Priv, ExecCapabilitiesFollowTheSameRule) {
 // host mount is detached now, as after pivot_root.
 TEST_F(Priv, NoPivotLeavesNoHostProcToReveal) {
   auto with_setfcap = [](std::string& c) {
-    set_caps(c, "\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SETFCAP\"], \"effective\": "
-                "[\"CAP_KILL\", \"CAP_SETFCAP\"], \"permitted\": [\"CAP_KILL\", \"CAP_SETFCAP\"]},\n");
+    set_caps(c,
+             "\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SETFCAP\"], \"effective\": "
+             "[\"CAP_KILL\", \"CAP_SETFCAP\"], \"permitted\": [\"CAP_KILL\", \"CAP_SETFCAP\"]},\n");
   };
-  Cmd probe = ringc({"run", "-b",
-                     bundle({"unshare", "-mrpf", "sh", "-c", "echo in-userns"}, with_setfcap),
-                     id("userns-probe")});
+  Cmd probe =
+      ringc({"run", "-b", bundle({"unshare", "-mrpf", "sh", "-c", "echo in-userns"}, with_setfcap),
+             id("userns-probe")});
   if (probe.out != "in-userns\n")
     GTEST_SKIP() << "user namespaces refused here: " << probe.out << probe.err;
   const std::string mount_proc =
@@ -238,8 +243,8 @@ TEST_F(Priv, KillAllOfAStoppedContainerSucceeds) {
 // mount made inside a shared container under a Bidirectional bind
 // appears on the host, while the container's own mounts do not.
 TEST_F(Priv, RootfsPropagationAsRuncAppliesIt) {
-  for (const char* p :
-       {"shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable"}) {
+  for (const char* p : {"shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable",
+                        "runbindable"}) {
     std::string b = bundle({"true"}, [&](std::string& c) {
       replace(c, "\"linux\": {", fmt::format("\"linux\": {{\"rootfsPropagation\": \"{}\",", p));
     });
@@ -259,14 +264,16 @@ TEST_F(Priv, RootfsPropagationAsRuncAppliesIt) {
   } unmount{vol};
   ASSERT_EQ(::mount(nullptr, vol.c_str(), nullptr, MS_SHARED, nullptr), 0);
   ASSERT_EQ(::mkdir((vol + "/sub").c_str(), 0755), 0);
-  std::string b = bundle({"sh", "-c", "mount -t tmpfs none /vol/sub && echo made"}, [&](std::string& c) {
-    replace(c, "\"linux\": {", "\"linux\": {\"rootfsPropagation\": \"rshared\",");
-    replace(c, "\"mounts\": [",
-            "\"mounts\": [{\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"" + vol +
-                "\", \"options\": [\"rbind\", \"rshared\"]},");
-    set_caps(c, "\"capabilities\": {\"bounding\": [\"CAP_SYS_ADMIN\"], \"effective\": "
-                "[\"CAP_SYS_ADMIN\"], \"permitted\": [\"CAP_SYS_ADMIN\"]},\n");
-  });
+  std::string b =
+      bundle({"sh", "-c", "mount -t tmpfs none /vol/sub && echo made"}, [&](std::string& c) {
+        replace(c, "\"linux\": {", "\"linux\": {\"rootfsPropagation\": \"rshared\",");
+        replace(c, "\"mounts\": [",
+                "\"mounts\": [{\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"" +
+                    vol + "\", \"options\": [\"rbind\", \"rshared\"]},");
+        set_caps(c,
+                 "\"capabilities\": {\"bounding\": [\"CAP_SYS_ADMIN\"], \"effective\": "
+                 "[\"CAP_SYS_ADMIN\"], \"permitted\": [\"CAP_SYS_ADMIN\"]},\n");
+      });
   Cmd r = ringc({"run", "-b", b, id("bidir")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "made\n");
@@ -323,8 +330,7 @@ TEST_F(Priv, TmpCopyUpKeepsWhatTheTmpfsCovers) {
       });
   Cmd r = ringc({"run", "-b", b, id("copyup")});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "hello\n711 0:0\n604 1000:1001\nsub/f\nfifo\nwritable\nroot-read-only\n1\n");
+  EXPECT_EQ(r.out, "hello\n711 0:0\n604 1000:1001\nsub/f\nfifo\nwritable\nroot-read-only\n1\n");
   struct stat st;
   EXPECT_NE(::stat((rootfs + "/run/new").c_str(), &st), 0) << "written to the image, not the tmpfs";
   // An option that is neither a flag ringc knows nor the filesystem's.
@@ -335,7 +341,8 @@ TEST_F(Priv, TmpCopyUpKeepsWhatTheTmpfsCovers) {
   });
   r = ringc({"run", "-b", b, id("badopt")});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("mount /run: tmpfs refused the options \"bogus\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mount /run: tmpfs refused the options \"bogus\""), std::string::npos)
+      << r.err;
 }
 
 // On a hybrid host ringc froze through the unified mount's cgroup.freeze,
@@ -347,7 +354,7 @@ TEST_F(Priv, PauseIsWhatTheHostsFreezerSays) {
     struct stat st;
     if (::stat(v1.c_str(), &st) == 0) return slurp(v1);
     return slurp("/sys/fs/cgroup/ringc/" + c + "/cgroup.freeze") == "1\n" ? std::string("FROZEN\n")
-                                                                           : std::string("THAWED\n");
+                                                                          : std::string("THAWED\n");
   };
   for (auto way : ways()) {
     auto cmd = [&](std::vector<std::string> a) {

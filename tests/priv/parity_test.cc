@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <sstream>
 
 #include "tests/priv/harness.h"
 
@@ -30,7 +31,8 @@ void mkdir_all_hierarchies(const std::string& rel) {
 
 void rmdir_all_hierarchies(const std::string& rel) {
   std::system(
-      fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir $h{} 2>/dev/null; done", rel)
+      fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir $h{} 2>/dev/null; done",
+                  rel)
           .c_str());
 }
 }  // namespace
@@ -110,7 +112,8 @@ TEST_F(Priv, AFrozenCgroupIsRefusedAtCreate) {
     std::string v1 = "/sys/fs/cgroup/freezer" + rel + "/freezer.state";
     struct stat st;
     bool have_v1 = ::stat(v1.c_str(), &st) == 0;
-    std::ofstream(have_v1 ? v1 : "/sys/fs/cgroup" + rel + "/cgroup.freeze") << (have_v1 ? "FROZEN" : "1");
+    std::ofstream(have_v1 ? v1 : "/sys/fs/cgroup" + rel + "/cgroup.freeze")
+        << (have_v1 ? "FROZEN" : "1");
     auto args = way;
     args.insert(args.end(), {"run", "-d", "-b", bundle({"sleep", "60"}), c});
     Cmd r = ringc(args);
@@ -141,8 +144,8 @@ TEST_F(Priv, ACgroupWithProcessesIsAWarning) {
   std::ofstream(procs) << stray;
   Cmd r = ringc({"run", "-d", "-b", bundle({"sleep", "60"}), c});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.err, "ringc: warning: container's cgroup " + rel +
-                       " is not empty: 1 process(es) found\n");
+  EXPECT_EQ(r.err,
+            "ringc: warning: container's cgroup " + rel + " is not empty: 1 process(es) found\n");
   ::kill(stray, SIGKILL);
   wait_gone(stray);
   EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
@@ -176,6 +179,80 @@ TEST_F(Priv, DeleteForceRemovesSubCgroups) {
     ::waitpid(stray, &status, 0);
     EXPECT_FALSE(cgroup_exists(c));
   }
+}
+
+// Commands answered -h with "unknown flag"; runc's clients and its test
+// suite call `runc CMD --help`. Every command answers from the flag table.
+TEST_F(Priv, EveryCommandAnswersHelp) {
+  Cmd top = ringc({"--help"});
+  ASSERT_EQ(top.code, 0);
+  size_t at = top.out.find("commands:\n");
+  ASSERT_NE(at, std::string::npos) << top.out;
+  std::istringstream lines(top.out.substr(at + 10));
+  int seen = 0;
+  for (std::string line; std::getline(lines, line) && line.starts_with("   ");) {
+    std::string cmd = line.substr(3, line.find(' ', 3) - 3);
+    if (cmd == "help") continue;
+    Cmd h = ringc({cmd, "--help"});
+    EXPECT_EQ(h.code, 0) << cmd << ": " << h.err;
+    EXPECT_EQ(h.out.rfind("ringc " + cmd + ": ", 0), 0u) << h.out;
+    EXPECT_EQ(ringc({"help", cmd}).out, h.out) << cmd;
+    EXPECT_EQ(ringc({cmd, "-h"}).out, h.out) << cmd;
+    std::istringstream opts(h.out);
+    for (std::string o; std::getline(opts, o);)
+      if (o.starts_with("   --")) {
+        EXPECT_GT(o.size(), 32u) << cmd << ": no description: " << o;
+      }
+    ++seen;
+  }
+  EXPECT_GE(seen, 20);
+  Cmd bad = ringc({"help", "no-such"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "ringc: unknown command \"no-such\" (try ringc --help)\n");
+}
+
+// resources.unified on a v1 or hybrid host was half-applied into the
+// hybrid mount, and network limits without net_cls or net_prio were
+// ignored. Both are refused before anything is made, naming the field.
+TEST_F(Priv, ResourcesTheHostCannotCarryAreRefused) {
+  auto host = std::system("test -e /sys/fs/cgroup/cgroup.procs") == 0;  // pure v2 view
+  std::string b = bundle({"true"}, [](std::string& c) {
+    replace(c, "\"resources\": {", "\"resources\": {\"unified\": {\"pids.max\": \"10\"},");
+  });
+  Cmd r = ringc({"run", "-b", b, id("unified")});
+  if (host) {
+    EXPECT_EQ(r.code, 0) << r.err;
+  } else {
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("/config.json: /linux/resources/unified: needs a cgroup v2 host"),
+              std::string::npos)
+        << r.err;
+  }
+  b = bundle({"true"}, [](std::string& c) {
+    replace(c, "\"resources\": {", "\"resources\": {\"network\": {\"classID\": 1048577},");
+  });
+  r = ringc({"run", "-b", b, id("netcls")});
+  if (std::system("test -e /sys/fs/cgroup/net_cls/net_cls.classid") == 0) {
+    EXPECT_EQ(r.code, 0) << r.err;
+  } else {
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("/linux/resources/network/classID: this host has no net_cls controller"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// A /dev tmpfs mounted "ro" failed create ("create /dev/pts: read-only
+// file system"): it is populated first and made read-only last.
+TEST_F(Priv, ReadOnlyDevIsPopulatedFirst) {
+  std::string b =
+      bundle({"sh", "-c",
+              "ls /dev/null /dev/pts/ptmx >/dev/null && grep -c ' /dev tmpfs ro' /proc/mounts; "
+              "touch /dev/x 2>/dev/null || echo refused"},
+             [](std::string& c) { replace(c, "\"strictatime\",", "\"strictatime\", \"ro\","); });
+  Cmd r = ringc({"run", "-b", b, id("devro")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\nrefused\n");
 }
 
 }  // namespace ringc::test
