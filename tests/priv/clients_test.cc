@@ -205,10 +205,7 @@ TEST_F(Priv, ProcAndSysfsOnlyOnOrdinaryDirectories) {
 // kill says runc's "container not running", which containerd matches.
 TEST_F(Priv, KillAllOfAStoppedContainerSucceeds) {
   for (auto way : ways()) {
-    auto cmd = [&](std::vector<std::string> a) {
-      a.insert(a.begin(), way.begin(), way.end());
-      return ringc(a);
-    };
+    auto cmd = [&](std::vector<std::string> a) { return ringc_via(way, std::move(a)); };
     std::string c = id("killall-stopped");
     ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
     int pid = std::atoi(field_of(cmd({"state", c}).out, "pid").c_str());
@@ -357,10 +354,7 @@ TEST_F(Priv, PauseIsWhatTheHostsFreezerSays) {
                                                                           : std::string("THAWED\n");
   };
   for (auto way : ways()) {
-    auto cmd = [&](std::vector<std::string> a) {
-      a.insert(a.begin(), way.begin(), way.end());
-      return ringc(a);
-    };
+    auto cmd = [&](std::vector<std::string> a) { return ringc_via(way, std::move(a)); };
     std::string c = id("freezer");
     ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
     ASSERT_EQ(cmd({"pause", c}).code, 0);

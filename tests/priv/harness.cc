@@ -130,6 +130,11 @@ Cmd Priv::ringc(std::vector<std::string> args) {
   return ringc_with(std::move(args), nullptr);
 }
 
+Cmd Priv::ringc_via(const std::vector<std::string>& way, std::vector<std::string> args) {
+  args.insert(args.begin(), way.begin(), way.end());
+  return ringc(std::move(args));
+}
+
 Cmd Priv::ringc_with(std::vector<std::string> args, std::function<void()> in_child) {
   args.insert(args.begin(), {ringc_bin(), "--root", root_});
   // Files, not pipes: a created container inherits ringc's stdio and keeps

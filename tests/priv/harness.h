@@ -81,6 +81,8 @@ class Priv : public ::testing::Test {
 
   // ringc --root <root> args...
   Cmd ringc(std::vector<std::string> args);
+  // The same through one of ways(): the words it gives, then args.
+  Cmd ringc_via(const std::vector<std::string>& way, std::vector<std::string> args);
   // The same, with in_child run in the forked child before the exec
   // (to open fds or set the environment ringc inherits).
   Cmd ringc_with(std::vector<std::string> args, std::function<void()> in_child);

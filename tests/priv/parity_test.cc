@@ -41,10 +41,7 @@ void rmdir_all_hierarchies(const std::string& rel) {
 // signal 0 as unknown.
 TEST_F(Priv, KillZeroIsALivenessProbe) {
   for (auto way : ways()) {
-    auto cmd = [&](std::vector<std::string> a) {
-      a.insert(a.begin(), way.begin(), way.end());
-      return ringc(a);
-    };
+    auto cmd = [&](std::vector<std::string> a) { return ringc_via(way, std::move(a)); };
     std::string c = id("kill0");
     ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
     Cmd r = cmd({"kill", c, "0"});
@@ -156,10 +153,7 @@ TEST_F(Priv, ACgroupWithProcessesIsAWarning) {
 // `deleting`. They go now, deepest first, what is in them killed.
 TEST_F(Priv, DeleteForceRemovesSubCgroups) {
   for (auto way : ways()) {
-    auto cmd = [&](std::vector<std::string> a) {
-      a.insert(a.begin(), way.begin(), way.end());
-      return ringc(a);
-    };
+    auto cmd = [&](std::vector<std::string> a) { return ringc_via(way, std::move(a)); };
     std::string c = id("subcg");
     ASSERT_EQ(cmd({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
     std::string rel = "/ringc/" + c;
