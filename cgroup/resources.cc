@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 namespace ringc::cgroup {
 
@@ -79,12 +80,24 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
     return h ? h->mount + std::string(path) + "/" : std::string();
   };
   if (std::string d = dir("memory"); !d.empty()) {
-    if (r.memory_limit) {
-      BOOST_OUTCOME_TRYV(write(d + "memory.limit_in_bytes", std::to_string(*r.memory_limit)));
+    // OCI's swap is memory+swap: memsw, which the kernel keeps at least
+    // the memory limit. Raising both, memsw goes first; lowering, memory
+    // (runc's order, so that an update passes the kernel's check).
+    auto memory = [&]() -> Res {
+      if (!r.memory_limit) return outcome::success();
+      return write(d + "memory.limit_in_bytes", std::to_string(*r.memory_limit));
+    };
+    auto memsw = [&]() -> Res {
+      if (!r.memory_swap) return outcome::success();
+      return write(d + "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap));
+    };
+    bool swap_first = false;
+    if (r.memory_limit && r.memory_swap) {
+      uint64_t now = std::strtoull(read_text(d + "memory.limit_in_bytes").c_str(), nullptr, 10);
+      swap_first = *r.memory_swap == -1 || now < uint64_t(*r.memory_swap);
     }
-    if (r.memory_swap) {  // OCI's swap is memory+swap: memsw
-      BOOST_OUTCOME_TRYV(write(d + "memory.memsw.limit_in_bytes", std::to_string(*r.memory_swap)));
-    }
+    BOOST_OUTCOME_TRYV(swap_first ? memsw() : memory());
+    BOOST_OUTCOME_TRYV(swap_first ? memory() : memsw());
     if (r.memory_reservation) {
       BOOST_OUTCOME_TRYV(
           write(d + "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation)));
@@ -111,11 +124,19 @@ Res apply_v1(const Host& host, std::string_view path, const Resources& r) {
     if (r.cpu_shares) {
       BOOST_OUTCOME_TRYV(write(d + "cpu.shares", std::to_string(*r.cpu_shares)));
     }
+    // A period the kernel refuses with the old quota (a parent's quota
+    // exceeded) is written again after the quota, as runc does.
+    bool period_again = false;
     if (r.cpu_period) {
-      BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_period_us", std::to_string(*r.cpu_period)));
+      auto p = write(d + "cpu.cfs_period_us", std::to_string(*r.cpu_period));
+      if (!p && !(p.error().code == std::errc::invalid_argument && r.cpu_quota)) return p;
+      period_again = !p;
     }
     if (r.cpu_quota) {
       BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
+    }
+    if (period_again) {
+      BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_period_us", std::to_string(*r.cpu_period)));
     }
     if (r.cpu_burst) {
       BOOST_OUTCOME_TRYV(write(d + "cpu.cfs_burst_us", std::to_string(*r.cpu_burst)));

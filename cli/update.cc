@@ -65,9 +65,17 @@ Result<int> cmd_update(Context& ctx, std::span<const std::string> argv) {
   if (a.has("memory-swap")) {
     RINGC_TRY(r.memory_swap, parse_bytes("memory-swap", a.get("memory-swap")));
   }
-  if (a.has("cpu-shares")) {
-    RINGC_TRY(auto v, parse_int("cpu-shares", a.get("cpu-shares")));
+  for (const char* shares : {"cpu-shares", "cpu-share"}) {  // runc's name last: it wins
+    if (!a.has(shares)) continue;
+    RINGC_TRY(auto v, parse_int(shares, a.get(shares)));
     r.cpu_shares = uint64_t(v);
+  }
+  if (a.has("cpu-rt-period")) {
+    RINGC_TRY(auto v, parse_int("cpu-rt-period", a.get("cpu-rt-period")));
+    r.cpu_rt_period = uint64_t(v);
+  }
+  if (a.has("cpu-rt-runtime")) {
+    RINGC_TRY(r.cpu_rt_runtime, parse_int("cpu-rt-runtime", a.get("cpu-rt-runtime")));
   }
   if (a.has("cpu-quota")) {
     RINGC_TRY(r.cpu_quota, parse_int("cpu-quota", a.get("cpu-quota")));

@@ -249,4 +249,26 @@ TEST_F(Priv, ReadOnlyDevIsPopulatedFirst) {
   EXPECT_EQ(r.out, "1\nrefused\n");
 }
 
+// update on v1 wrote memory before memsw, so raising both failed (the
+// kernel keeps memsw at least memory); runc orders them by direction.
+// runc's flag names: --cpu-share (--cpu-shares kept), --cpu-rt-period and
+// --cpu-rt-runtime.
+TEST_F(Priv, UpdateOrdersMemoryAndSwapAsRunc) {
+  if (std::system("test -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") != 0)
+    GTEST_SKIP() << "no v1 memory controller with swap accounting in this view";
+  std::string c = id("memsw");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
+  std::string d = "/sys/fs/cgroup/memory/ringc/" + c + "/";
+  for (auto [mem, swap] : {std::pair{"64m", "128m"}, {"256m", "512m"}, {"32m", "48m"}}) {
+    Cmd r = ringc({"update", "--memory", mem, "--memory-swap", swap, c});
+    EXPECT_EQ(r.code, 0) << mem << "/" << swap << ": " << r.err;
+  }
+  EXPECT_EQ(slurp(d + "memory.limit_in_bytes"), "33554432\n");
+  EXPECT_EQ(slurp(d + "memory.memsw.limit_in_bytes"), "50331648\n");
+  Cmd r = ringc({"update", "--cpu-share", "512", c});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(slurp("/sys/fs/cgroup/cpu/ringc/" + c + "/cpu.shares"), "512\n");
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
 }  // namespace ringc::test
