@@ -1,9 +1,22 @@
 // The seccomp filter through libseccomp, in the container's init.
 #include "core/seccomp.h"
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <vector>
+
+#include "core/sys.h"
 
 namespace ringc {
 
@@ -94,6 +107,15 @@ Result<SeccompFilter> SeccompFilter::build(const Seccomp& s) {
     if (fl.on)
       if (int r = seccomp_attr_set(f.ctx_, fl.attr, 1); r < 0)
         return neg_error(r, fmt::format("seccomp: flag {}", fl.name));
+  f.flags_ = (s.flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0) |
+             (s.flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+             (s.flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+  int newest = -1;
+  for (auto& rule : s.syscalls)
+    for (auto& name : rule.names)
+      newest = std::max(newest, seccomp_syscall_resolve_name(name.c_str()));
+  if (def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && def != SCMP_ACT_ERRNO(ENOSYS))
+    f.enosys_above_ = newest;
   size_t i = 0;
   for (auto& rule : s.syscalls) {
     uint32_t act = action(rule.action, rule.errno_ret);
@@ -125,7 +147,40 @@ Result<SeccompFilter> SeccompFilter::build(const Seccomp& s) {
 }
 
 Result<void> SeccompFilter::load() const {
+  if (enosys_above_ >= 0) return load_with_enosys_stub();
   if (int r = seccomp_load(ctx_); r < 0) return neg_error(r, "seccomp: load the filter");
+  return outcome::success();
+}
+
+// libseccomp's program with a few instructions in front: on the native
+// architecture, a syscall number above the newest the profile names (and
+// not an x32 one) returns ENOSYS. Jumps in libseccomp's program are
+// relative, so it runs unchanged after them.
+Result<void> SeccompFilter::load_with_enosys_stub() const {
+  sys::UniqueFd mem(::memfd_create("ringc-seccomp", MFD_CLOEXEC));
+  if (mem.get() < 0) return sys_error(errno, "seccomp: memfd for the filter");
+  if (int r = seccomp_export_bpf(ctx_, mem.get()); r < 0)
+    return neg_error(r, "seccomp: export the filter");
+  off_t size = ::lseek(mem.get(), 0, SEEK_END);
+  if (size <= 0 || size % sizeof(sock_filter)) return sys_error(EINVAL, "seccomp: exported filter");
+  constexpr uint32_t kX32 = 0x40000000;
+  const uint32_t arch = seccomp_arch_native();
+  std::vector<sock_filter> prog = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, uint32_t(enosys_above_), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  size_t stub = prog.size();
+  prog.resize(stub + size_t(size) / sizeof(sock_filter));
+  if (::pread(mem.get(), prog.data() + stub, size_t(size), 0) != size)
+    return sys_error(errno, "seccomp: read the exported filter");
+  if (prog.size() > BPF_MAXINSNS) return sys_error(E2BIG, "seccomp: filter with its ENOSYS stub");
+  sock_fprog fprog{uint16_t(prog.size()), prog.data()};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &fprog) < 0)
+    return sys_error(errno, "seccomp: load the filter");
   return outcome::success();
 }
 

@@ -84,10 +84,15 @@ inline constexpr std::string_view kSeccompArches[] = {
 class SeccompFilter {
  public:
   SeccompFilter() = default;
-  SeccompFilter(SeccompFilter&& o) noexcept : skipped(o.skipped), ctx_(o.ctx_) { o.ctx_ = nullptr; }
+  SeccompFilter(SeccompFilter&& o) noexcept
+      : skipped(o.skipped), ctx_(o.ctx_), enosys_above_(o.enosys_above_), flags_(o.flags_) {
+    o.ctx_ = nullptr;
+  }
   SeccompFilter& operator=(SeccompFilter&& o) noexcept {
     std::swap(ctx_, o.ctx_);
     skipped = o.skipped;
+    enosys_above_ = o.enosys_above_;
+    flags_ = o.flags_;
     return *this;
   }
   ~SeccompFilter();
@@ -98,9 +103,17 @@ class SeccompFilter {
   // for --debug.
   static Result<SeccompFilter> build(const Seccomp& s);
   int skipped = 0;
+  // Native syscalls above this number, newer than all the profile names,
+  // get ENOSYS rather than the default action, so that libc falls back
+  // (clone3 to clone, faccessat2 to faccessat), as runc's stub does; -1
+  // when the default allows or already says ENOSYS.
+  int enosys_above() const { return enosys_above_; }
 
  private:
+  Result<void> load_with_enosys_stub() const;
   void* ctx_ = nullptr;
+  int enosys_above_ = -1;
+  unsigned flags_ = 0;  // SECCOMP_FILTER_FLAG_*, for the stubbed load
 };
 
 }  // namespace ringc

@@ -89,4 +89,41 @@ TEST_F(Priv, SeccompErrorsNameTheField) {
   }
 }
 
+// A default-deny profile answered every syscall it does not name with its
+// default errno, so libc could not tell "refused" from "not there" and
+// never fell back. Like runc's stub, ringc answers syscalls newer than
+// every one the profile names with ENOSYS; named ones keep their action.
+TEST_F(Priv, SyscallsNewerThanTheProfileAreNotImplemented) {
+  std::string rootfs = root_ + ".rootfs";
+  ASSERT_EQ(std::system(("cp -a " + rootfs_ + " " + rootfs + " && cp " RINGC_PAYLOAD " " + rootfs +
+                         "/bin/payload")
+                            .c_str()),
+            0);
+  // Enough for a static program to start and print; getppid (110) named
+  // and denied; getpid (39) not named, older than the newest named.
+  const std::string profile =
+      R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+          "architectures": ["SCMP_ARCH_X86_64"],
+          "syscalls": [
+            {"names": ["execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list",
+                       "rseq", "prlimit64", "mprotect", "readlink", "uname", "newfstatat",
+                       "fstat", "write", "exit_group", "mmap", "munmap", "getrandom",
+                       "futex", "rt_sigprocmask", "rt_sigaction", "ioctl"],
+             "action": "SCMP_ACT_ALLOW"},
+            {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+            {"names": ["rseq"], "action": "SCMP_ACT_ALLOW"}]})";
+  for (auto [nr, want] : {std::pair{"39", "errno 1"},
+                          {"110", "errno 13"},
+                          {"440", "errno 38"},
+                          {"460", "errno 38"}}) {
+    std::string b = bundle({"/bin/payload", "syscall", nr}, [&](std::string& c) {
+      replace(c, rootfs_, rootfs);
+      with_seccomp(profile)(c);
+    });
+    Cmd r = ringc({"run", "-b", b, id("enosys")});
+    EXPECT_EQ(r.code, 0) << nr << ": " << r.err;
+    EXPECT_EQ(r.out, std::string(want) + "\n") << "syscall " << nr;
+  }
+}
+
 }  // namespace ringc::test
