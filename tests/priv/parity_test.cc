@@ -211,7 +211,7 @@ TEST_F(Priv, EveryCommandAnswersHelp) {
 TEST_F(Priv, ResourcesTheHostCannotCarryAreRefused) {
   auto host = std::system("test -e /sys/fs/cgroup/cgroup.procs") == 0;  // pure v2 view
   std::string b = bundle({"true"}, [](std::string& c) {
-    replace(c, "\"resources\": {", "\"resources\": {\"unified\": {\"pids.max\": \"10\"},");
+    replace(c, "\"resources\": {", "\"resources\": {\"unified\": {\"cgroup.max.descendants\": \"10\"},");
   });
   Cmd r = ringc({"run", "-b", b, id("unified")});
   if (host) {
