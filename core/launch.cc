@@ -126,7 +126,12 @@ namespace {
 // block in it for ever, so create fails; holding processes is a warning.
 Result<void> check_existing_cgroup(const cgroup::Host& host, const std::string& cg,
                                    const LaunchOptions& lo) {
-  if (!cgroup::exists(host, cg)) return outcome::success();
+  // One stat, in the hierarchy that says the most (runc checks one too):
+  // the v2 one, else v1's freezer; on the hot path the cgroup is new.
+  const cgroup::Hierarchy* h = host.v2() ? host.v2() : host.v1("freezer");
+  if (!h && !host.hierarchies.empty()) h = &host.hierarchies.front();
+  struct stat st;
+  if (!h || ::stat((h->mount + cg).c_str(), &st) < 0) return outcome::success();
   if (auto frozen = cgroup::is_frozen(host, cg); frozen && frozen.value())
     return ringc_error(Errc::bad_spec,
                        fmt::format("container's cgroup unexpectedly frozen ({})", cg));
