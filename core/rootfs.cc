@@ -51,6 +51,31 @@ constexpr OptFlag kFlags[] = {
     {"nostrictatime", true, MS_STRICTATIME},
     {"defaults", false, 0},
 };
+// runc's recursive options (mount_setattr with AT_RECURSIVE, kernel 5.12):
+// they reach every submount of a bind too. The flag is a MOUNT_ATTR_*;
+// for the atime ones the whole atime field is cleared first.
+constexpr OptFlag kRecursive[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rrelatime", false, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
+    {"rnoatime", false, MOUNT_ATTR_NOATIME},
+    {"ratime", true, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
+};
+constexpr uint64_t kAtimeAttrs = MOUNT_ATTR_RELATIME | MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME;
+
 constexpr OptFlag kPropagation[] = {
     {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
     {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
@@ -295,10 +320,18 @@ Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
   }
   ::close(fd);
   RINGC_TRY(r);
-  if (!keep && !o.propagation) return outcome::success();
+  if (!keep && !o.propagation && !o.rec_set && !o.rec_clear) return outcome::success();
   return on_mounted(rootfd, m.destination, file, [&](const std::string& t) -> Result<void> {
     if (keep) {
       RINGC_TRY(remount_bind(t, keep, m.destination));
+    }
+    if (o.rec_set || o.rec_clear) {
+      mount_attr attr{};
+      attr.attr_set = o.rec_set;
+      attr.attr_clr = o.rec_clear;
+      if (::mount_setattr(AT_FDCWD, t.c_str(), AT_RECURSIVE, &attr, sizeof attr) < 0)
+        return sys_error(errno,
+                         fmt::format("mount {}: recursive options (mount_setattr)", m.destination));
     }
     if (o.propagation) return do_mount(nullptr, t, nullptr, o.propagation, nullptr, m.destination);
     return outcome::success();
@@ -398,6 +431,7 @@ std::vector<std::string_view> mount_option_names() {
   std::vector<std::string_view> out = {"bind", "rbind", "tmpcopyup"};
   for (auto& f : kFlags) out.push_back(f.name);
   for (auto& f : kPropagation) out.push_back(f.name);
+  for (auto& f : kRecursive) out.push_back(f.name);
   return out;
 }
 
@@ -429,6 +463,22 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         known = true;
         o.propagation = p.flag;
       }
+    for (auto& r : kRecursive) {
+      if (r.name != opt) continue;
+      known = true;
+      // MOUNT_ATTR_RELATIME is 0: the atime options are one field's values.
+      if (r.flag == MOUNT_ATTR_RELATIME || (r.flag & kAtimeAttrs)) {
+        o.rec_clear |= MOUNT_ATTR__ATIME;
+        o.rec_set &= ~kAtimeAttrs;
+        if (!r.clear) o.rec_set |= r.flag;
+      } else if (r.clear) {
+        o.rec_set &= ~r.flag;
+        o.rec_clear |= r.flag;
+      } else {
+        o.rec_set |= r.flag;
+        o.rec_clear &= ~r.flag;
+      }
+    }
     if (!known) {
       if (!o.data.empty()) o.data += ',';
       o.data += opt;

@@ -4,6 +4,7 @@
 // rootfs cannot send a mount, a mkdir or a mknod outside it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct MountOptions {
   unsigned long flags = 0;
   unsigned long clear = 0;  // flags an option turned off ("rw", "dev")
   unsigned long propagation = 0;
+  uint64_t rec_set = 0, rec_clear = 0;  // MOUNT_ATTR_* of the rro family, for every submount
   bool bind = false;
   bool copy_up = false;  // runc's tmpcopyup: a tmpfs starts as a copy of what it covers
   std::string data;

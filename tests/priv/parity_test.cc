@@ -1,5 +1,6 @@
 // runc's behaviours that its clients and its own test suite depend on.
 // Each test opens with what ringc did differently.
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,7 +212,8 @@ TEST_F(Priv, EveryCommandAnswersHelp) {
 TEST_F(Priv, ResourcesTheHostCannotCarryAreRefused) {
   auto host = std::system("test -e /sys/fs/cgroup/cgroup.procs") == 0;  // pure v2 view
   std::string b = bundle({"true"}, [](std::string& c) {
-    replace(c, "\"resources\": {", "\"resources\": {\"unified\": {\"cgroup.max.descendants\": \"10\"},");
+    replace(c, "\"resources\": {",
+            "\"resources\": {\"unified\": {\"cgroup.max.descendants\": \"10\"},");
   });
   Cmd r = ringc({"run", "-b", b, id("unified")});
   if (host) {
@@ -269,6 +271,31 @@ TEST_F(Priv, UpdateOrdersMemoryAndSwapAsRunc) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(slurp("/sys/fs/cgroup/cpu/ringc/" + c + "/cpu.shares"), "512\n");
   EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
+// runc's rro family (rro, rnosuid, ...) reached mount(2) as data and
+// failed; they now go to mount_setattr with AT_RECURSIVE, so a bind's
+// submounts are read-only too.
+TEST_F(Priv, RecursiveMountOptionsCoverSubmounts) {
+  std::string src = root_ + ".rro";
+  ASSERT_EQ(
+      std::system(("mkdir -p " + src + "/sub && mount -t tmpfs none " + src + "/sub").c_str()), 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{src + "/sub"};
+  std::string b = bundle(
+      {"sh", "-c",
+       "touch /data/a 2>/dev/null || echo a-ro; touch /data/sub/b 2>/dev/null || echo b-ro; "
+       "grep ' /data' /proc/self/mountinfo | cut -d' ' -f5,6"},
+      [&](std::string& c) {
+        replace(c, "\"mounts\": [",
+                "\"mounts\": [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"" +
+                    src + "\", \"options\": [\"rbind\", \"rro\", \"rnosuid\"]},");
+      });
+  Cmd r = ringc({"run", "-b", b, id("rro")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "a-ro\nb-ro\n/data ro,nosuid,relatime\n/data/sub ro,nosuid,relatime\n");
 }
 
 }  // namespace ringc::test

@@ -57,3 +57,12 @@ TEST(Mountinfo, PathWithinComparesWholeComponents) {
   EXPECT_FALSE(path_within("/ab", "/a"));
   EXPECT_FALSE(path_within("/a", "/a/b"));
 }
+
+// runc's recursive options go to mount_setattr, not to mount(2)'s flags.
+TEST(MountOptions, RecursiveFamily) {
+  auto o = parse_mount_options({"rbind", "rro", "rnosuid", "rnoexec", "rexec", "rrelatime"});
+  EXPECT_EQ(o.rec_set, uint64_t(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_RELATIME));
+  EXPECT_EQ(o.rec_clear, uint64_t(MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME));
+  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_TRUE(o.data.empty());
+}
