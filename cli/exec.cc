@@ -35,6 +35,7 @@ Result<int> run_exec(Context& ctx, std::span<const std::string> argv) {
   o.process_file = a.get("process");
   if (auto it = a.values.find("env"); it != a.values.end()) o.env = it->second;
   if (auto it = a.values.find("cap"); it != a.values.end()) o.caps = it->second;
+  if (auto it = a.values.find("cgroup"); it != a.values.end()) o.cgroups = it->second;
   if (auto it = a.values.find("additional-gids"); it != a.values.end())
     for (auto& g : it->second)
       o.additional_gids.push_back(gid_t(std::strtoul(g.c_str(), nullptr, 10)));

@@ -56,6 +56,8 @@ constexpr FlagSpec kExec[] = {
     {"preserve-fds", "", true, "pass this many fds from 3 up to the process"},
     {"ignore-paused", "", false, "accepted for runc's callers (exec into a paused container)"},
     {"pidfd-socket", "", true, "unix socket that receives a pidfd of the process"},
+    {"cgroup", "", true,
+     "run in this sub-cgroup of the container's ([controller:]path), repeatable"},
 };
 constexpr FlagSpec kKill[] = {
     {"all", "a", false, "send the signal to every process in the container's cgroup"},

@@ -13,13 +13,16 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 
+#include "cgroup/files.h"
 #include "cgroup/manager.h"
 #include "core/console.h"
 #include "core/container.h"
@@ -86,8 +89,7 @@ Result<Process> exec_process(const ExecOptions& o, const Spec& spec) {
         return ringc_error(Errc::bad_usage, "exec: --cap: unknown capability \"" + name + "\"");
       uint64_t m = uint64_t(1) << bit;
       auto& c = *p.capabilities;
-      for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient})
-        *set |= m;
+      for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient}) *set |= m;
     }
   }
   if (o.no_new_privs) p.no_new_privileges = true;
@@ -99,7 +101,7 @@ struct ExecPlan {
   const Spec* spec;
   const Process* proc;
   const cgroup::Host* host;
-  std::string cgroup_path;
+  std::vector<std::string> cgroup_paths;  // one per host hierarchy
   int init_pidfd;
   int console_fd;
   unsigned preserve_fds;
@@ -159,8 +161,13 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
     report(sock, e);
     ::_exit(1);
   };
-  if (int r = cgroup::join_self_v1(*plan.host, plan.cgroup_path); r < 0)
-    fail(neg_error(r, "join cgroup " + plan.cgroup_path));
+  for (size_t i = 0; i < plan.host->hierarchies.size(); ++i) {
+    const cgroup::Hierarchy& h = plan.host->hierarchies[i];
+    if (h.v2) continue;  // joined by clone3 (CLONE_INTO_CGROUP)
+    std::string tasks = h.mount + plan.cgroup_paths[i] + "/tasks";
+    if (int r = cgroup::write_text(tasks, std::to_string(::getpid())); r < 0)
+      fail(neg_error(r, "join cgroup " + plan.cgroup_paths[i]));
+  }
   if (::setns(plan.init_pidfd, namespace_flags(*plan.spec)) < 0)
     fail(sys_error(errno, "join the container's namespaces"));
   clone_args args{};
@@ -184,6 +191,52 @@ Error from_message(const HandshakeMsg& m) {
 }
 }  // namespace
 
+namespace {
+// The cgroup the process joins in each hierarchy: the container's, or a
+// sub-cgroup of it that --cgroup names (which must exist, as under runc).
+Result<std::vector<std::string>> exec_cgroups(const cgroup::Host& host, const std::string& base,
+                                              const std::vector<std::string>& given) {
+  std::vector<std::string> paths(host.hierarchies.size(), base);
+  for (auto& g : given) {
+    size_t colon = g.find(':');
+    std::string ctrl = colon == std::string::npos ? "" : g.substr(0, colon);
+    std::string sub = colon == std::string::npos ? g : g.substr(colon + 1);
+    bool inside = !sub.empty() && sub[0] != '/';
+    for (size_t at = 0; inside && at <= sub.size();) {
+      size_t end = std::min(sub.find('/', at), sub.size());
+      std::string_view part = std::string_view(sub).substr(at, end - at);
+      inside = !part.empty() && part != "." && part != "..";
+      at = end + 1;
+    }
+    if (!inside)
+      return ringc_error(Errc::bad_usage, fmt::format("exec: --cgroup: \"{}\" is not a path inside "
+                                                      "the container's cgroup",
+                                                      g));
+    if (!ctrl.empty() && host.layout == cgroup::Layout::unified)
+      return ringc_error(
+          Errc::bad_usage,
+          fmt::format("exec: --cgroup: \"{}\": controller:path is for cgroup v1", g));
+    bool matched = false;
+    for (size_t i = 0; i < host.hierarchies.size(); ++i) {
+      const cgroup::Hierarchy& h = host.hierarchies[i];
+      if (!ctrl.empty() &&
+          (h.v2 || ("," + h.controllers + ",").find("," + ctrl + ",") == std::string::npos))
+        continue;
+      paths[i] = base + "/" + sub;
+      matched = true;
+      struct stat st;
+      if (::stat((h.mount + paths[i]).c_str(), &st) < 0)
+        return sys_error(errno, fmt::format("exec: --cgroup: {}{}", h.mount, paths[i]));
+    }
+    if (!matched)
+      return ringc_error(
+          Errc::bad_usage,
+          fmt::format("exec: --cgroup: no hierarchy has the controller \"{}\"", ctrl));
+  }
+  return paths;
+}
+}  // namespace
+
 Result<int> exec(Runtime& rt, const ExecOptions& o) {
   RINGC_TRY(auto rec, load_record(rt, o.id));
   RINGC_TRY(transition(o.id, observed_state(rec.view()), fsm::Event::exec));
@@ -202,14 +255,16 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
   sigset_t fwd = forwarded_signals(), old;
   if (!o.detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
 
-  ExecPlan plan{&spec,      &proc,         host,          std::string(rec->cgroup()),
-                init.get(), console.get(), o.preserve_fds};
+  RINGC_TRY(auto paths, exec_cgroups(*host, std::string(rec->cgroup()), o.cgroups));
+  ExecPlan plan{&spec, &proc, host, std::move(paths), init.get(), console.get(), o.preserve_fds};
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return sys_error(errno, "socketpair");
   sys::UniqueFd sock(sv[0]);
-  auto v2 = cgroup::open_v2_dir(*host, plan.cgroup_path);
-  if (!v2) return Error{v2.error(), "open cgroup " + plan.cgroup_path};
+  // The v2 hierarchy, where there is one, comes first.
+  const std::string& v2_path = plan.cgroup_paths.empty() ? std::string() : plan.cgroup_paths[0];
+  auto v2 = cgroup::open_v2_dir(*host, v2_path);
+  if (!v2) return Error{v2.error(), "open cgroup " + v2_path};
   sys::UniqueFd v2fd(v2.value());
   int mid_pidfd = -1;
   clone_args args{};

@@ -31,6 +31,9 @@ struct ExecOptions {
   bool detach = false;
   std::string pid_file;
   unsigned preserve_fds = 0;
+  // --cgroup: a sub-cgroup of the container's to run in, "path" for every
+  // hierarchy or "controller:path" for v1's, repeatable (runc's form).
+  std::vector<std::string> cgroups;
 };
 
 // Returns the process's exit code (128+N when killed by signal N), or 0

@@ -298,4 +298,38 @@ TEST_F(Priv, RecursiveMountOptionsCoverSubmounts) {
   EXPECT_EQ(r.out, "a-ro\nb-ro\n/data ro,nosuid,relatime\n/data/sub ro,nosuid,relatime\n");
 }
 
+// `exec --cgroup` was not there: runc runs the process in a sub-cgroup of
+// the container's ("path", or v1's "controller:path"), refusing one
+// outside it.
+TEST_F(Priv, ExecIntoASubCgroup) {
+  std::string c = id("execcg");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
+  std::string rel = "/ringc/" + c;
+  mkdir_all_hierarchies(rel + "/sub");
+  std::system(fmt::format("d=/sys/fs/cgroup/cpuset{}; [ -d $d/sub ] && cat $d/cpuset.cpus > "
+                          "$d/sub/cpuset.cpus && cat $d/cpuset.mems > $d/sub/cpuset.mems",
+                          rel)
+                  .c_str());
+  Cmd r = ringc({"exec", "--cgroup", "sub", c, "sh", "-c", "grep -c /sub /proc/self/cgroup"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out, "0\n");
+  if (std::system("test -d /sys/fs/cgroup/pids -a ! -e /sys/fs/cgroup/cgroup.procs") == 0) {
+    r = ringc(
+        {"exec", "--cgroup", "pids:sub", c, "sh", "-c", "grep -E ':pids:' /proc/self/cgroup"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(":pids:/sub"), std::string::npos) << r.out;
+  }
+  for (const char* bad : {"../x", "/abs", "sub/../.."}) {
+    r = ringc({"exec", "--cgroup", bad, c, "true"});
+    EXPECT_EQ(r.code, 255) << bad;
+    EXPECT_EQ(r.err, fmt::format("ringc: exec: --cgroup: \"{}\" is not a path inside the "
+                                 "container's cgroup\n",
+                                 bad));
+  }
+  r = ringc({"exec", "--cgroup", "missing", c, "true"});
+  EXPECT_EQ(r.code, 255);
+  EXPECT_NE(r.err.find("missing: no such file or directory"), std::string::npos) << r.err;
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+}
+
 }  // namespace ringc::test
