@@ -104,17 +104,17 @@ constexpr FlagSpec kFsm[] = {
 };
 constexpr FlagSpec kBatch[] = {
     {"bundle", "b", true, "the bundle every container runs (default: the current directory)"},
-    {"count", "n", true, "how many containers (default 100)"},
-    {"parallel", "p", true, "how many in flight at once (default 32)"},
+    {"count", "n", true, "how many containers (required)"},
+    {"parallel", "p", true, "how many in flight at once (default 1)"},
     {"id-prefix", "", true, "container ids are PREFIX-N (default: batch)"},
     {"keep", "", false, "leave the containers running for the usual verbs"},
     {"json", "", false, "print the report as JSON"},
 };
 constexpr FlagSpec kBench[] = {
-    {"runtime", "", true, "a runtime binary to measure (repeatable; default: ringc, runc, crun)"},
-    {"workload", "w", true, "run, lifecycle or burst (default: run)"},
+    {"runtime", "", true, "NAME=PATH of a runtime to measure, repeatable (default: ringc, runc, crun)"},
+    {"workload", "w", true, "run, lifecycle, burst or idle, repeatable"},
     {"count", "n", true, "containers per round"},
-    {"parallel", "p", true, "containers in flight (burst)"},
+    {"parallel", "p", true, "containers in flight (burst): one K, or a list like 1,8,32"},
     {"rounds", "", true, "rounds per runtime"},
     {"bundle", "b", true, "the bundle to run (default: a busybox bundle made for the run)"},
     {"baseline", "", true, "the runtime the others are compared with"},
