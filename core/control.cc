@@ -92,12 +92,15 @@ Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
   RINGC_TRY(auto t, transition(id, now, all ? fsm::Event::kill_all : fsm::Event::kill));
   int fd = open_pidfd(rec.view());
   if (t.action == fsm::Action::signal_all) {
-    // The init through its pidfd too: a record without a cgroup still has it.
-    if (fd >= 0) (void)sys::pidfd_send_signal(fd, sig);
-    if (fd >= 0) ::close(fd);
+    // The cgroup, then the init through its pidfd (a record without a
+    // cgroup still has it). A cgroup already removed (the container's
+    // delete racing this) has nothing left to signal.
     RINGC_TRY(auto host, rt.cgroups());
     auto r = cgroup::signal_all(*host, rec->cgroup(), sig);
-    if (!r && !(now == fsm::State::stopped && r.error() == std::errc::no_such_file_or_directory))
+    if (fd >= 0) (void)sys::pidfd_send_signal(fd, sig);
+    if (fd >= 0) ::close(fd);
+    if (!r && r.error() != std::errc::no_such_file_or_directory &&
+        r.error() != std::errc::no_such_device)
       return Error{r.error(), fmt::format("kill container \"{}\"", id)};
     return outcome::success();
   }
