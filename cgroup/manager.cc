@@ -221,7 +221,8 @@ void remove_below(const std::string& dir, int depth) {
   for (auto& sub : subs) {
     remove_below(sub, depth + 1);
     for_each_line(read_text(sub + "/cgroup.procs"), [](std::string_view line) {
-      if (!line.empty()) ::kill(pid_t(std::strtol(std::string(line).c_str(), nullptr, 10)), SIGKILL);
+      if (!line.empty())
+        ::kill(pid_t(std::strtol(std::string(line).c_str(), nullptr, 10)), SIGKILL);
     });
     ::rmdir(sub.c_str());
   }

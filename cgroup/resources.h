@@ -53,8 +53,8 @@ struct Resources {
   std::string cpus, mems;
   std::vector<DeviceRule> devices;
   BlockIO block_io;
-  std::vector<std::pair<std::string, std::string>> unified;  // v2 file → value
-  std::optional<uint32_t> net_class_id;                         // v1 net_cls only
+  std::vector<std::pair<std::string, std::string>> unified;      // v2 file → value
+  std::optional<uint32_t> net_class_id;                          // v1 net_cls only
   std::vector<std::pair<std::string, uint32_t>> net_priorities;  // v1 net_prio: interface → prio
 
   bool empty() const;

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/batch.h"
 #include "core/json.h"
 #include "core/state_json.h"

@@ -10,8 +10,8 @@
 
 #include "bench/harness.h"
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 
 namespace ringc::cli {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/container.h"
 
 namespace ringc::cli {

@@ -18,8 +18,8 @@
 
 #include "cgroup/manager.h"
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
 #include "core/container.h"
@@ -281,8 +281,8 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (sig < 0)
       return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
     if (r.grace_ms) {
-      RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig,
-                                std::chrono::milliseconds(*r.grace_ms)));
+      RINGC_TRY(
+          engine_.request(r.id, fsm::Event::stop, sig, std::chrono::milliseconds(*r.grace_ms)));
     } else {
       RINGC_TRY(engine_.request(r.id, r.all ? fsm::Event::kill_all : fsm::Event::kill, sig));
     }

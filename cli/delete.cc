@@ -1,6 +1,6 @@
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/container.h"
 
 namespace ringc::cli {

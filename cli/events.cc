@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/events.h"
 
 namespace ringc::cli {

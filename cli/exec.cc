@@ -3,8 +3,8 @@
 #include <cstdlib>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/exec.h"
 
 namespace ringc::cli {

@@ -111,7 +111,8 @@ constexpr FlagSpec kBatch[] = {
     {"json", "", false, "print the report as JSON"},
 };
 constexpr FlagSpec kBench[] = {
-    {"runtime", "", true, "NAME=PATH of a runtime to measure, repeatable (default: ringc, runc, crun)"},
+    {"runtime", "", true,
+     "NAME=PATH of a runtime to measure, repeatable (default: ringc, runc, crun)"},
     {"workload", "w", true, "run, lifecycle, burst or idle, repeatable"},
     {"count", "n", true, "containers per round"},
     {"parallel", "p", true, "containers in flight (burst): one K, or a list like 1,8,32"},

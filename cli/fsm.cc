@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "fsm/render.h"
 
 namespace ringc::cli {

@@ -3,8 +3,8 @@
 #include <csignal>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/container.h"
 
 namespace ringc::cli {

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/container.h"
 #include "core/host_command.h"
 

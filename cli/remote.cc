@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "cli/protocol.h"
 #include "core/batch.h"
 #include "core/console.h"

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/spec.h"
 
 namespace ringc::cli {

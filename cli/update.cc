@@ -5,8 +5,8 @@
 #include <cstdlib>
 
 #include "cli/args.h"
-#include "cli/flags.h"
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/container.h"
 #include "core/spec.h"
 

@@ -139,8 +139,8 @@ Result<void> hooks_before_pivot(const SpawnPlan& plan, int sock, pid_t host_pid)
     await_byte(sock);  // EOF: the runtime gave up, a hook failed
   }
   // In the rootfs, as runc runs them (the spec leaves the cwd open).
-  return run_hooks_in_init(h, HookKind::create_container,
-                           hook_state_of(plan, "creating", host_pid), plan.rootfs.c_str());
+  return run_hooks_in_init(h, HookKind::create_container, hook_state_of(plan, "creating", host_pid),
+                           plan.rootfs.c_str());
 }
 
 // Our pid as the host sees it, for the hooks' state: /proc is still the
