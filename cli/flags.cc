@@ -206,11 +206,10 @@ std::string help_text(std::string_view command) {
   } else {
     out = fmt::format("ringc {}: {}\n\n", e->command, e->summary);
     out += fmt::format("usage: ringc {} {}\n", command, e->args);
-    auto flags = command == "create" || command == "run" ? daemon_flags_of(command) : e->flags;
-    if (!flags.empty()) out += "\noptions:\n";
+    if (!daemon_flags_of(command).empty()) out += "\noptions:\n";
   }
-  auto flags = command == "create" || command == "run" ? daemon_flags_of(command) : e->flags;
-  for (auto& f : flags) {
+  // create's and run's with their --daemon forms' (each says so).
+  for (auto& f : daemon_flags_of(command)) {
     std::string names = fmt::format("--{}{}", f.name, f.takes_value ? " value" : "");
     if (!f.alias.empty()) names += fmt::format(", -{}", f.alias);
     out += fmt::format("   {:<28}{}\n", names, f.help);

@@ -131,9 +131,11 @@ int run_main(std::span<const std::string> argv) {
     std::fputs(text.c_str(), stdout);
     return 0;
   }
-  if (wants_help(argv.subspan(ci + 1), flags_of(word)) && !help_text(word).empty()) {
-    std::fputs(help_text(word).c_str(), stdout);
-    return 0;
+  if (wants_help(argv.subspan(ci + 1), daemon_flags_of(word))) {
+    if (std::string text = help_text(word); !text.empty()) {
+      std::fputs(text.c_str(), stdout);
+      return 0;
+    }
   }
   const Command* cmd = nullptr;
   for (auto& c : kCommands)
