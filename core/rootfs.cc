@@ -626,28 +626,45 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
 
 constexpr char kEmptyDirName[] = ".ringc-masked";
 
-// An empty directory made on the container's /dev tmpfs and cloned
-// detached and read-only (open_tree, mount_setattr): the masked
-// directories are covered by it without a tmpfs of their own. Each
-// superblock costs the kernel shrinker maps sized by every memory cgroup
-// on the host, made when it is mounted and walked when each memory cgroup
-// goes. Nothing where /dev is not a tmpfs of the spec's (a bound /dev would
-// be the host's) or the kernel lacks the calls: finish_rootfs then mounts
-// a tmpfs as before.
-RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd) {
+// The later mount over a directory right under /dev (devpts at /dev/pts,
+// mqueue, a tmpfs at /dev/shm): the empty directory for the masked paths
+// is made beneath it, where that mount will hide it.
+const Mount* cover_under_dev(const Spec& spec, size_t dev_at) {
+  for (size_t i = dev_at + 1; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    std::string_view d = m.destination;
+    if (!d.starts_with("/dev/") || d.find('/', 5) != std::string_view::npos || d.size() == 5)
+      continue;
+    if (m.type == "bind" || parse_mount_options(m.options).bind) continue;
+    return &m;
+  }
+  return nullptr;
+}
+
+// An empty, read-only directory on the container's own /dev tmpfs, cloned
+// detached (open_tree, mount_setattr) to cover the masked directories
+// without a tmpfs of their own: each superblock costs the kernel shrinker
+// maps sized by every memory cgroup on the host, made when it is mounted
+// and walked when each memory cgroup goes. The directory stays, live (a
+// removed one would answer writes with ENOENT, not EROFS), under a mount
+// point the spec mounts over next, so no one sees its name. Nothing where
+// /dev is not a tmpfs of the spec's (a bound /dev would be the host's),
+// no later mount can hide it or the kernel lacks the calls: finish_rootfs
+// then mounts a tmpfs, as runc does.
+RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd, size_t dev_at) {
   RootfsCarry c;
-  const Mount* dev = nullptr;
-  for (auto& m : spec.mounts)
-    if (m.destination == "/dev") dev = &m;
-  if (!dev || dev->type != "tmpfs" || spec.linux_cfg.masked_paths.empty()) return c;
+  const Mount* cover = cover_under_dev(spec, dev_at);
+  if (!cover) return c;
   auto dfd = open_in_root(rootfd, "/dev", false);
   if (!dfd) return c;
-  sys::UniqueFd d(dfd.value());
-  if (::mkdirat(d.get(), kEmptyDirName, 01777) < 0) return c;
+  sys::UniqueFd dev(dfd.value());
+  std::string under = cover->destination.substr(5);
+  if (::mkdirat(dev.get(), under.c_str(), 0755) < 0 && errno != EEXIST) return c;
+  sys::UniqueFd dir(::openat(dev.get(), under.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir.get() < 0 || ::mkdirat(dir.get(), kEmptyDirName, 0755) < 0) return c;
   int tree =
-      detached_clone(d.get(), kEmptyDirName, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
+      detached_clone(dir.get(), kEmptyDirName, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
   if (tree >= 0) c.empty_dir = sys::UniqueFd(tree);
-  c.dev = std::move(d);
   return c;
 }
 
@@ -660,14 +677,15 @@ Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
   int rootfd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return sys_error(errno, "open rootfs " + plan.rootfs);
   Result<void> r = outcome::success();
-  for (auto& m : spec.mounts) {
+  RootfsCarry carry;
+  for (size_t i = 0; i < spec.mounts.size() && r; ++i) {
+    const Mount& m = spec.mounts[i];
     if (m.type == "cgroup") r = before_cgroup();
     if (r) r = mount_one(plan, rootfd, m);
-    if (!r) break;
+    if (r && m.destination == "/dev" && m.type == "tmpfs" && !spec.linux_cfg.masked_paths.empty())
+      carry = empty_dir_on_dev(spec, rootfd, i);
   }
   if (r) r = setup_dev(spec, rootfd, plan.userns);
-  RootfsCarry carry;
-  if (r) carry = empty_dir_on_dev(spec, rootfd);
   ::close(rootfd);
   if (!r) return r.error();
   return carry;
@@ -701,9 +719,6 @@ Result<void> finish_rootfs(const Spec& spec, RootfsCarry& carry) {
     }
     if (r < 0) return sys_error(errno, "mask " + p);
   }
-  // Attached (a mount rooted at a removed directory cannot be): now it goes.
-  if (carry.dev.get() >= 0 && ::unlinkat(carry.dev.get(), kEmptyDirName, AT_REMOVEDIR) < 0)
-    return sys_error(errno, std::string("remove /dev/") + kEmptyDirName);
   for (auto& m : spec.mounts) {
     if (!dev_read_only(m)) continue;
     // The mount, not the superblock (whose remount open writers refuse).

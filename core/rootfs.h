@@ -41,11 +41,10 @@ Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 // What setup_rootfs leaves for finish_rootfs, across pivot_root.
 struct RootfsCarry {
   // A detached, read-only clone of an empty directory made on the
-  // container's own /dev tmpfs, to cover the masked directories without a
-  // superblock of their own; -1 where /dev is not a tmpfs or the kernel
-  // lacks open_tree. The directory is removed once the clone is attached.
+  // container's own /dev tmpfs (beneath a later mount point, hidden), to
+  // cover the masked directories without a superblock of their own; -1
+  // where there is none (finish_rootfs mounts a tmpfs instead).
   sys::UniqueFd empty_dir;
-  sys::UniqueFd dev;  // /dev, where it was made (O_PATH)
 };
 
 // Mounts in the spec's order; before the first cgroup mount it calls
