@@ -47,6 +47,7 @@ Result<int> run_exec(Context& ctx, std::span<const std::string> argv) {
   o.console_socket = a.get("console-socket");
   o.pidfd_socket = a.get("pidfd-socket");
   o.detach = a.has("detach");
+  o.ignore_paused = a.has("ignore-paused");
   o.pid_file = a.get("pid-file");
   o.preserve_fds = unsigned(std::strtoul(a.get("preserve-fds", "0").c_str(), nullptr, 10));
   for (unsigned fd = 3; fd < 3 + o.preserve_fds; ++fd)  // the caller's, never ringc's own

@@ -186,12 +186,16 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // A daemon client's stdio and fds are in place before anything can fail
   // (an exit status aside, the client reads what the init writes).
   int console_fd = plan.init.console_fd;
-  int device_prog = plan.device_prog;  // attached in join_cgroups, closed before start
-  RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3,
-                      {&sock, &console_fd, &device_prog}));
+  int device_prog = plan.device_prog;             // attached in join_cgroups, closed before start
+  std::vector<int> bind_trees = plan.bind_trees;  // closed at exec
+  std::vector<int*> ours{&sock, &console_fd, &device_prog};
+  std::vector<int> keep{sock, console_fd, plan.fifo_fd, device_prog};
+  for (int& t : bind_trees) ours.push_back(&t);
+  RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, ours));
+  keep.insert(keep.end(), bind_trees.begin(), bind_trees.end());
   // Nothing else of the creator's stays open: a daemon holds fds for many
   // clients, more than the spec's RLIMIT_NOFILE may leave room for.
-  close_fds_from(3 + int(plan.init.preserve_fds), {sock, console_fd, plan.fifo_fd, device_prog});
+  close_fds_from(3 + int(plan.init.preserve_fds), std::move(keep));
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
   if (auto r = enter_namespaces(spec); !r) return r.error();
@@ -220,7 +224,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };
-  auto carry = setup_rootfs(plan, join);
+  auto carry = setup_rootfs(plan, bind_trees, join);
   if (!carry) return carry.error();
   if (auto r = join(); !r) return r.error();
   {

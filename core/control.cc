@@ -70,6 +70,11 @@ Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Ev
   if (e == fsm::Event::kill && from >= fsm::State::stopped)
     return ringc_error(Errc::invalid_transition,
                        fmt::format("cannot kill container \"{}\": container not running", id));
+  if (e == fsm::Event::exec && from == fsm::State::paused)
+    return ringc_error(Errc::invalid_transition,
+                       fmt::format("cannot exec in paused container \"{}\" (use --ignore-paused "
+                                   "to override)",
+                                   id));
   return ringc_error(Errc::invalid_transition, fmt::format("cannot {} container \"{}\" in state {}",
                                                            fsm::name(e), id, fsm::name(from)));
 }

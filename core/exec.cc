@@ -161,12 +161,18 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
     report(sock, e);
     ::_exit(1);
   };
-  for (size_t i = 0; i < plan.host->hierarchies.size(); ++i) {
-    const cgroup::Hierarchy& h = plan.host->hierarchies[i];
-    if (h.v2) continue;  // joined by clone3 (CLONE_INTO_CGROUP)
-    std::string tasks = h.mount + plan.cgroup_paths[i] + "/tasks";
-    if (int r = cgroup::write_text(tasks, std::to_string(::getpid())); r < 0)
-      fail(neg_error(r, "join cgroup " + plan.cgroup_paths[i]));
+  // The freezer last: in a paused container (exec --ignore-paused) joining
+  // it freezes us, and by then every other hierarchy (the one ps and kill
+  // --all read) must hold us.
+  const cgroup::Hierarchy* freezer = plan.host->v1("freezer");
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < plan.host->hierarchies.size(); ++i) {
+      const cgroup::Hierarchy& h = plan.host->hierarchies[i];
+      if (h.v2 || (&h == freezer) != (pass == 1)) continue;  // v2: joined by clone3
+      std::string tasks = h.mount + plan.cgroup_paths[i] + "/tasks";
+      if (int r = cgroup::write_text(tasks, std::to_string(::getpid())); r < 0)
+        fail(neg_error(r, "join cgroup " + plan.cgroup_paths[i]));
+    }
   }
   if (::setns(plan.init_pidfd, namespace_flags(*plan.spec)) < 0)
     fail(sys_error(errno, "join the container's namespaces"));
@@ -239,7 +245,9 @@ Result<std::vector<std::string>> exec_cgroups(const cgroup::Host& host, const st
 
 Result<int> exec(Runtime& rt, const ExecOptions& o) {
   RINGC_TRY(auto rec, load_record(rt, o.id));
-  RINGC_TRY(transition(o.id, observed_state(rec.view()), fsm::Event::exec));
+  fsm::State now = observed_state(rec.view());
+  bool frozen = o.ignore_paused && now == fsm::State::paused;
+  RINGC_TRY(transition(o.id, now, o.ignore_paused ? fsm::Event::exec_frozen : fsm::Event::exec));
   RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
   RINGC_TRY(auto proc, exec_process(o, spec));
   RINGC_TRY(auto ends, console_ends(proc.terminal, o.console_socket, !o.detach,
@@ -283,8 +291,12 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
   console = sys::UniqueFd();
   v2fd = sys::UniqueFd();
 
-  auto first = await_message(*ring, sock.get(), rt.init_timeout);
-  (void)await_exit(*ring, mid_fd.get(), true, rt.kill_timeout);
+  // In a frozen cgroup the setup reports only after a resume, which may
+  // never come: no deadline then, as under runc (a kill ends it).
+  std::chrono::milliseconds setup_deadline =
+      frozen ? std::chrono::hours(24 * 365 * 10) : rt.init_timeout;
+  auto first = await_message(*ring, sock.get(), setup_deadline);
+  (void)await_exit(*ring, mid_fd.get(), true, frozen ? setup_deadline : rt.kill_timeout);
   if (!first) return first.error();
   if (!first.value()) return ringc_error(Errc::init_failed, "exec: the setup process died");
   if (first.value()->kind != MsgKind::pid) return from_message(*first.value());
@@ -293,7 +305,7 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
       sys::pidfd_open(pid));  // our child (CLONE_PARENT): not reaped by anyone else
   if (proc_fd.get() < 0) return sys_error(errno, "pidfd_open");
   // EOF: the process exec'd (its socket was close-on-exec) or died.
-  auto second = await_message(*ring, sock.get(), rt.init_timeout);
+  auto second = await_message(*ring, sock.get(), setup_deadline);
   if (!second) return second.error();
   if (second.value()) {
     (void)await_exit(*ring, proc_fd.get(), true, rt.kill_timeout);

@@ -31,6 +31,10 @@ struct ExecOptions {
   bool detach = false;
   std::string pid_file;
   unsigned preserve_fds = 0;
+  // --ignore-paused: into a paused container too; the process is frozen
+  // with it and runs (and exec waits, without the setup deadline) once the
+  // container is resumed.
+  bool ignore_paused = false;
   // --cgroup: a sub-cgroup of the container's to run in, "path" for every
   // hierarchy or "controller:path" for v1's, repeatable (runc's form).
   std::vector<std::string> cgroups;

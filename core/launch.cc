@@ -16,6 +16,7 @@
 #include "cgroup/resources.h"
 #include "core/id.h"
 #include "core/process_setup.h"
+#include "core/rootfs.h"
 #include "core/sys.h"
 
 namespace ringc {
@@ -194,6 +195,11 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   }
   plan.cgroup_path = cg;
   plan.init = init;
+  std::vector<sys::UniqueFd> bind_trees;
+  if (plan.userns) {
+    RINGC_TRY(bind_trees, open_bind_trees(p.spec, p.bundle));
+    for (auto& t : bind_trees) plan.bind_trees.push_back(t.get());
+  }
   auto v2 = cgroup::open_v2_dir(host, cg);
   if (!v2) return Error{v2.error(), "open cgroup " + cg};
   plan.cgroup_v2_fd = v2.value();

@@ -152,7 +152,7 @@ Result<void> pass_fds(unsigned n, std::initializer_list<int> ours) {
   return outcome::success();
 }
 
-Result<void> place_fds(std::span<const int> fds, int first, std::initializer_list<int*> ours) {
+Result<void> place_fds(std::span<const int> fds, int first, const std::vector<int*>& ours) {
   if (fds.empty()) return outcome::success();
   const int top = first + int(fds.size());
   auto lift = [&](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, top); };
@@ -179,7 +179,7 @@ Result<void> place_fds(std::span<const int> fds, int first, std::initializer_lis
   return outcome::success();
 }
 
-void close_fds_from(int first, std::initializer_list<int> keep) {
+void close_fds_from(int first, std::vector<int> keep) {
   std::vector<int> k;
   for (int fd : keep)
     if (fd >= first) k.push_back(fd);

@@ -35,10 +35,10 @@ Result<void> pass_fds(unsigned n, std::initializer_list<int> ours);
 // A daemon client's fds (fds), moved to first, first+1, ...: its stdio to
 // 0..2 and its preserved fds to 3.., or those alone from 3. Fds of our
 // own in that range (*ours) are moved above it first.
-Result<void> place_fds(std::span<const int> fds, int first, std::initializer_list<int*> ours);
+Result<void> place_fds(std::span<const int> fds, int first, const std::vector<int*>& ours);
 // Closes every fd from `first` up but `keep`: an init waiting for start
 // holds none of its creator's fds (a reactor's other clients' pipes, say).
-void close_fds_from(int first, std::initializer_list<int> keep);
+void close_fds_from(int first, std::vector<int> keep);
 
 }  // namespace ringc
 

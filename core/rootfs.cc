@@ -289,19 +289,48 @@ bool dev_read_only(const Mount& m) {
          (parse_mount_options(m.options).flags & MS_RDONLY);
 }
 
-Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
+std::string bind_source(const Mount& m, const std::string& bundle) {
+  if (!m.source.empty() && m.source[0] != '/') return bundle + "/" + m.source;
+  return m.source;
+}
+
+bool is_bind(const Mount& m, const MountOptions& o) {
+  return o.bind || m.type == "bind";
+}
+}  // namespace
+
+Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle) {
+  std::vector<sys::UniqueFd> trees;
+  trees.reserve(spec.mounts.size());
+  for (auto& m : spec.mounts) {
+    MountOptions o = parse_mount_options(m.options);
+    int fd = -1;
+    if (is_bind(m, o) && m.type != "cgroup") {
+      std::string source = bind_source(m, bundle);
+      fd = ::open_tree(AT_FDCWD, source.c_str(),
+                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.flags & MS_REC ? AT_RECURSIVE : 0));
+      if (fd < 0 && errno != ENOSYS)
+        return sys_error(errno, fmt::format("mount {}: source {}", m.destination, source));
+    }
+    trees.emplace_back(fd);
+  }
+  return trees;
+}
+
+namespace {
+// tree: the parent's clone of a bind source (user namespaces), or -1.
+Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m, int tree) {
   MountOptions o = parse_mount_options(m.options);
   if (dev_read_only(m)) o.flags &= ~MS_RDONLY;
-  bool bind = o.bind || m.type == "bind";
+  bool bind = is_bind(m, o);
   if (m.type == "proc" || m.type == "sysfs") {
     RINGC_TRY(ordinary_directory(rootfd, m));
   }
-  std::string source = m.source;
-  if (bind && !source.empty() && source[0] != '/') source = plan.bundle + "/" + source;
+  std::string source = bind ? bind_source(m, plan.bundle) : m.source;
   bool file = false;
   if (bind) {
     struct stat st;
-    if (::stat(source.c_str(), &st) < 0)
+    if ((tree >= 0 ? ::fstat(tree, &st) : ::stat(source.c_str(), &st)) < 0)
       return sys_error(errno, fmt::format("mount {}: source {}", m.destination, source));
     file = !S_ISDIR(st.st_mode);
   }
@@ -311,6 +340,11 @@ Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m) {
   unsigned long keep = 0;  // flags only a bind remount can set
   if (m.type == "cgroup") {
     r = mount_cgroup(plan, rootfd, m, o, target);
+  } else if (bind && tree >= 0) {
+    // Onto the fd itself: through its /proc/self/fd link move_mount is EINVAL.
+    if (::move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      r = sys_error(errno, fmt::format("mount {} on {}", source, m.destination));
+    keep = o.flags & ~(MS_REC | MS_BIND | MS_REMOUNT);
   } else if (bind) {
     r = do_mount(source.c_str(), target, nullptr, MS_BIND | (o.flags & MS_REC), nullptr,
                  m.destination);
@@ -660,7 +694,8 @@ RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd, size_t dev_at) {
   sys::UniqueFd dev(dfd.value());
   std::string under = cover->destination.substr(5);
   if (::mkdirat(dev.get(), under.c_str(), 0755) < 0 && errno != EEXIST) return c;
-  sys::UniqueFd dir(::openat(dev.get(), under.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  sys::UniqueFd dir(
+      ::openat(dev.get(), under.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir.get() < 0 || ::mkdirat(dir.get(), kEmptyDirName, 0755) < 0) return c;
   int tree =
       detached_clone(dir.get(), kEmptyDirName, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
@@ -668,7 +703,7 @@ RootfsCarry empty_dir_on_dev(const Spec& spec, int rootfd, size_t dev_at) {
   return c;
 }
 
-Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
+Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan, std::span<const int> bind_trees,
                                  const std::function<Result<void>()>& before_cgroup) {
   const Spec& spec = *plan.spec;
   RINGC_TRY(prepare_root_propagation(spec, plan.rootfs));
@@ -681,7 +716,7 @@ Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
   for (size_t i = 0; i < spec.mounts.size() && r; ++i) {
     const Mount& m = spec.mounts[i];
     if (m.type == "cgroup") r = before_cgroup();
-    if (r) r = mount_one(plan, rootfd, m);
+    if (r) r = mount_one(plan, rootfd, m, i < bind_trees.size() ? bind_trees[i] : -1);
     if (r && m.destination == "/dev" && m.type == "tmpfs" && !spec.linux_cfg.masked_paths.empty())
       carry = empty_dir_on_dev(spec, rootfd, i);
   }

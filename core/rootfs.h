@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,11 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file);
 // root, absolute link targets restart from it), like runc's securejoin.
 Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
+// The parent's part of SpawnPlan::bind_trees: a detached clone of each
+// bind source of the spec (recursive for "rbind"), -1 for other mounts.
+// Bundle-relative sources are taken from `bundle`.
+Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle);
+
 // What setup_rootfs leaves for finish_rootfs, across pivot_root.
 struct RootfsCarry {
   // A detached, read-only clone of an empty directory made on the
@@ -49,7 +55,8 @@ struct RootfsCarry {
 
 // Mounts in the spec's order; before the first cgroup mount it calls
 // before_cgroup (the child joins its cgroups and cgroup namespace there).
-Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan,
+// bind_trees: SpawnPlan::bind_trees, where the child has them now.
+Result<RootfsCarry> setup_rootfs(const SpawnPlan& plan, std::span<const int> bind_trees,
                                  const std::function<Result<void>()>& before_cgroup);
 
 // pivot.cc. rootfsPropagation as runc applies it: to "/" before the

@@ -73,6 +73,11 @@ struct SpawnPlan {
   const cgroup::Host* cgroups = nullptr;
   std::string cgroup_path;
   InitOptions init;
+  // With a user namespace: each bind mount's source, cloned detached by
+  // the parent (open_tree) before the clone, one per spec mount (-1 for
+  // the others), so that a source only the host user can reach is still
+  // bound (runc's mount fds).
+  std::vector<int> bind_trees;
 };
 
 struct Spawned {

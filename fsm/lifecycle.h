@@ -25,8 +25,9 @@ enum class Event : uint8_t {
   stop,    // kill with a grace period: TERM now, KILL when the grace expires
   remove,  // "delete": a C++ keyword, hence the enumerator name
   force_remove,
-  update,  // new resource limits
-  exec,    // another process in the container (runc exec)
+  update,       // new resource limits
+  exec,         // another process in the container (runc exec)
+  exec_frozen,  // exec --ignore-paused: the process joins the frozen cgroup, runs on resume
   // observations
   init_ready,
   init_failed,
@@ -37,7 +38,7 @@ enum class Event : uint8_t {
   grace_expired,
   restart_due,
 };
-inline constexpr int kEventCount = 19;
+inline constexpr int kEventCount = 20;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -106,6 +107,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::created, E::force_remove,  go(State::deleting, kill_and_destroy));
   set(State::created, E::update,        go(State::created, set_resources));
   set(State::created, E::exec,          go(State::created, spawn_process));
+  set(State::created, E::exec_frozen,   go(State::created, spawn_process));
 
   set(State::running, E::kill,          go(State::running, signal));
   set(State::running, E::kill_all,      go(State::running, signal_all));
@@ -117,6 +119,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::running, E::force_remove,  go(State::deleting, kill_and_destroy));
   set(State::running, E::update,        go(State::running, set_resources));
   set(State::running, E::exec,          go(State::running, spawn_process));
+  set(State::running, E::exec_frozen,   go(State::running, spawn_process));
 
   set(State::paused, E::resume,         go(State::running, thaw));
   set(State::paused, E::kill,           go(State::paused, signal));
@@ -127,6 +130,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::paused, E::exited,         go(State::stopped, record_exit));
   set(State::paused, E::force_remove,   go(State::deleting, kill_and_destroy));
   set(State::paused, E::update,         go(State::paused, set_resources));
+  set(State::paused, E::exec_frozen,    go(State::paused, spawn_process));
 
   set(State::stopping, E::kill,         go(State::stopping, signal));
   set(State::stopping, E::kill_all,     go(State::stopping, signal_all));

@@ -2,8 +2,11 @@
 // cgroups, seccomp profile and identity.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/priv/harness.h"
 
@@ -111,7 +114,8 @@ TEST_F(Priv, ExecRefusals) {
   ASSERT_EQ(ringc({"pause", c}).code, 0);
   r = ringc({"exec", c, "true"});
   EXPECT_EQ(r.code, 255);  // a runtime failure, as runc
-  EXPECT_EQ(r.err, "ringc: cannot exec container \"" + c + "\" in state paused\n");
+  EXPECT_EQ(r.err, "ringc: cannot exec in paused container \"" + c +
+                       "\" (use --ignore-paused to override)\n");
   ASSERT_EQ(ringc({"resume", c}).code, 0);
   ASSERT_EQ(ringc({"kill", c, "KILL"}).code, 0);
   Running w = ringc_async({"events", c});
@@ -120,6 +124,30 @@ TEST_F(Priv, ExecRefusals) {
   EXPECT_EQ(r.code, 255);  // a runtime failure, as runc
   EXPECT_EQ(r.err, "ringc: cannot exec container \"" + c + "\" in state stopped\n");
   EXPECT_EQ(ringc({"delete", c}).code, 0);
+}
+
+// exec --ignore-paused (runc's): the process joins the frozen cgroup,
+// frozen with the rest, and runs once the container is resumed; exec waits
+// for it however long the pause lasts.
+TEST_F(Priv, ExecIgnorePausedRunsOnResume) {
+  std::string c = id("execfrozen");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}), c}).code, 0);
+  ASSERT_EQ(ringc({"pause", c}).code, 0);
+  Running r = ringc_async({"exec", "--ignore-paused", c, "sh", "-c", "echo ran; exit 3"});
+  // Its setup process appears in the container's (frozen) cgroup.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string pids;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pids = ringc({"ps", "--format", "json", c}).out;
+    if (std::count(pids.begin(), pids.end(), ',') >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(std::count(pids.begin(), pids.end(), ','), 1) << pids;
+  EXPECT_NE(ringc({"state", c}).out.find("\"paused\""), std::string::npos);
+  ASSERT_EQ(ringc({"resume", c}).code, 0);
+  EXPECT_EQ(r.read_line(), "ran");
+  EXPECT_EQ(r.wait(), 3);
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
 }
 
 }  // namespace ringc::test

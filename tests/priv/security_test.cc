@@ -106,8 +106,7 @@ TEST_F(Priv, MaskedAndReadOnlyPaths) {
   // refused as runc's tmpfs refuses it, EROFS (not ENOENT).
   std::string rest = r.out.substr(std::min(first.size(), r.out.size()));
   EXPECT_FALSE(rest.empty()) << r.out;
-  for (size_t at = 0; at < rest.size(); at += 6)
-    EXPECT_EQ(rest.substr(at, 6), "0\n1\n1\n") << rest;
+  for (size_t at = 0; at < rest.size(); at += 6) EXPECT_EQ(rest.substr(at, 6), "0\n1\n1\n") << rest;
 }
 
 // CVE-2024-21626's class: a cwd through /proc/self/fd/N (a directory fd

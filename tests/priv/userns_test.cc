@@ -114,3 +114,30 @@ TEST_F(Priv, ExecIntoAUserNamespace) {
 }
 
 }  // namespace ringc::test
+
+namespace ringc::test {
+
+// A bind source only the host's root can reach (under a 0700 directory):
+// the parent clones it (open_tree) before the user namespace is made and
+// the init attaches that clone, as runc's mount fds; read-only still holds.
+TEST_F(Priv, UserNamespaceBindsASourceOnlyTheHostReaches) {
+  std::string secret = root_ + ".secret";
+  ASSERT_EQ(std::system(("mkdir -p " + secret + "/vol && chmod 0700 " + secret + " && echo hi > " +
+                         secret + "/vol/f")
+                            .c_str()),
+            0);
+  std::string b = bundle({"sh", "-c", "cat /tmp/f; touch /tmp/g 2>&1 | grep -c Read-only"},
+                         [&](std::string& c) {
+                           userns(c);
+                           replace(c, "\"mounts\": [",
+                                   "\"mounts\": [{\"destination\": \"/tmp\", \"type\": \"bind\", "
+                                   "\"source\": \"" +
+                                       secret + "/vol\", \"options\": [\"rbind\", \"ro\"]},");
+                         });
+  Cmd r = ringc({"run", "-b", b, id("userns-bind")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "hi\n1\n");
+  std::system(("rm -rf " + secret).c_str());
+}
+
+}  // namespace ringc::test

@@ -61,6 +61,9 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::deleting, E::force_remove}, {S::deleting, A::kill_and_destroy}},
       {{S::created, E::exec}, {S::created, A::spawn_process}},
       {{S::running, E::exec}, {S::running, A::spawn_process}},
+      {{S::created, E::exec_frozen}, {S::created, A::spawn_process}},
+      {{S::running, E::exec_frozen}, {S::running, A::spawn_process}},
+      {{S::paused, E::exec_frozen}, {S::paused, A::spawn_process}},
   };
   return m;
 }
