@@ -16,8 +16,9 @@ std::string list_table(const std::vector<ListEntry>& entries) {
   std::vector<std::array<std::string, 6>> rows;
   rows.push_back({"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"});
   for (auto& e : entries)
-    rows.push_back({e.id, std::to_string(e.pid), std::string(fsm::name(e.status)), e.bundle,
-                    e.created, e.owner});
+    rows.push_back({e.id, std::to_string(e.pid),
+                    e.status ? std::string(fsm::name(*e.status)) : "unknown",
+                    e.status ? e.bundle : e.error, e.created, e.owner});
   std::array<size_t, 6> width{};
   for (auto& r : rows)
     for (size_t i = 0; i < 6; ++i) width[i] = std::max({width[i], r[i].size() + 3, size_t(12)});

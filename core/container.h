@@ -4,6 +4,7 @@
 #pragma once
 
 #include <csignal>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,8 @@ Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id);
 struct ListEntry {
   std::string id, bundle, created, owner, json;
   int pid;
-  fsm::State status;
+  std::optional<fsm::State> status;  // none: the record is damaged
+  std::string error;                 // why it could not be read
 };
 std::vector<ListEntry> list(Runtime& rt);
 

@@ -118,13 +118,31 @@ Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
   return outcome::success();
 }
 
+namespace {
+// A directory whose record is damaged or missing (a create killed before
+// its first write): what its id still names goes, the cgroup the record
+// names where that much of it holds, else the id's default one, with
+// every process in it; then the directory.
+Result<void> remove_unrecorded(Runtime& rt, std::string_view id, const Error& why) {
+  std::string cg = RecordView::salvage_cgroup(rt.store().raw(id), id)
+                       .value_or(cgroup::default_path(id));
+  if (why.is(Errc::corrupt_state))
+    rt.warn(fmt::format("{}; removing container \"{}\" by its cgroup {}", why.what(), id, cg));
+  RINGC_TRY(kill_and_wait(rt, -1, cg, false));
+  RINGC_TRY(destroy_cgroup(rt, cg));
+  return rt.store().remove(id);
+}
+}  // namespace
+
 Result<void> remove(Runtime& rt, std::string_view id, bool force) {
   auto loaded = load_record(rt, id);
   if (!loaded) {
-    // A record that can't be read still must not leak: --force clears it.
-    if (force && loaded.error().is(Errc::corrupt_state)) return rt.store().remove(id);
-    // As runc: --force on a container that is not there is done already
-    // (engines call it to clean up after a delete that went through).
+    // A record that can't be read still must not leak: --force clears
+    // what the id names. As runc, --force on a container that is not there
+    // is done already (engines call it after a delete that went through).
+    if (force && (loaded.error().is(Errc::corrupt_state) ||
+                  (loaded.error().is(Errc::not_found) && rt.store().exists(id))))
+      return remove_unrecorded(rt, id, loaded.error());
     if (force && loaded.error().is(Errc::not_found)) return outcome::success();
     return loaded.error();
   }
@@ -161,18 +179,29 @@ Result<std::string> state(Runtime& rt, std::string_view id, bool pretty) {
   // as long as the container exists, whoever was watching.
   uint64_t ooms = 0;
   if (auto host = rt.cgroups()) ooms = cgroup::oom_kills(*host.value(), rec->cgroup());
-  return state_json(rec.view(), observed_state(rec.view()), pretty, false, ooms);
+  return state_json(rec.view(), observed_state(rec.view()), pretty, true, ooms);
 }
 
 std::vector<ListEntry> list(Runtime& rt) {
   std::vector<ListEntry> out;
   for (auto& id : rt.store().list()) {
     auto rec = rt.store().read(id);
-    if (!rec) continue;  // mid-create (no record yet) or corrupt: not listed
+    if (!rec) {
+      // Damaged (or claimed a moment ago, not yet written): listed with
+      // why, so that it can be seen and removed (delete --force).
+      std::string why = rec.error().what();
+      std::string json = "{\"id\":\"";
+      json_escape(json, id);
+      json += "\",\"pid\":0,\"status\":\"unknown\",\"error\":\"";
+      json_escape(json, why);
+      json += "\"}";
+      out.push_back({id, "", "", "", std::move(json), 0, std::nullopt, std::move(why)});
+      continue;
+    }
     const RecordView& v = rec.value().view();
     fsm::State s = observed_state(v);
     out.push_back({id, std::string(v.bundle()), format_created(v.created_ns()),
-                   owner_name(v.owner()), state_json(v, s, false, true), shown_pid(v, s), s});
+                   owner_name(v.owner()), state_json(v, s, false, true), shown_pid(v, s), s, ""});
   }
   return out;
 }

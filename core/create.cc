@@ -119,7 +119,7 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   rt.timeline.mark("spec");
   RINGC_TRY(auto host, rt.cgroups());
   rt.timeline.mark("cgroup-detect");
-  RINGC_TRY(rt.store().claim(o.id));
+  RINGC_TRY(rt.store().claim(o.id, intent_fields(p, o.id, p.cgroup_path)));
   undo.claimed();
   rt.timeline.mark("claim");
 

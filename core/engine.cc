@@ -116,7 +116,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
   RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty()));
-  RINGC_TRY(rt_.store().claim(req.id));
+  RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path)));
   charge(Phase::claim, t0);
 
   uint32_t i = alloc();

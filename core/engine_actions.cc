@@ -463,7 +463,7 @@ void Engine::write_record(uint32_t i) {
   f.created_ns = s.created_ns;
   f.exit_code = s.exited ? s.exit_code : -1;
   f.restarts = uint32_t(s.restarts);
-  f.flags = s.remove_on_exit ? kRecordRemoveOnExit : 0;
+  if (s.remove_on_exit) f.flags |= kRecordRemoveOnExit;
   f.restart_kind = uint8_t(s.restart.kind);
   f.restart_max = uint16_t(std::min(s.restart.max, 65535));
   if (s.flags) {  // what a daemon started again takes back from the init

@@ -15,6 +15,7 @@
 #include "cgroup/manager.h"
 #include "cgroup/resources.h"
 #include "core/id.h"
+#include "core/observe.h"
 #include "core/process_setup.h"
 #include "core/rootfs.h"
 #include "core/sys.h"
@@ -104,6 +105,19 @@ RecordFields record_fields(const Prepared& p, std::string_view id, std::string_v
   f.cgroup = cg;
   f.oci_version = p.spec.oci_version;
   for (auto& [k, v] : p.spec.annotations) f.annotations.emplace_back(k, v);
+  return f;
+}
+
+RecordFields intent_fields(const Prepared& p, std::string_view id, std::string_view cg) {
+  // This process, named by pid and start time (read once per process).
+  static pid_t cached_pid = 0;
+  static uint64_t cached_start = 0;
+  if (cached_pid != ::getpid()) {
+    cached_pid = ::getpid();
+    cached_start = process_start_time(cached_pid).value_or(0);
+  }
+  RecordFields f = record_fields(p, id, cg, cached_pid, cached_start, fsm::State::creating);
+  f.flags |= kRecordIntent;
   return f;
 }
 

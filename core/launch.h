@@ -44,6 +44,9 @@ Result<void> make_v1_cgroups(const cgroup::Host& host, const Spec& spec, const s
 // clock ticks after boot), in state s.
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,
                            uint64_t start_time, fsm::State s);
+// The record a claim writes (kRecordIntent): this process making the
+// container, its cgroup path, status creating.
+RecordFields intent_fields(const Prepared& p, std::string_view id, std::string_view cg);
 
 // What begin_launch got done, so that a failure can be undone exactly.
 struct Launch {

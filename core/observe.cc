@@ -61,6 +61,8 @@ bool is_alive(const RecordView& r) {
 
 fsm::State observed_state(const RecordView& r) {
   fsm::State s = r.status();
+  // An intent names its creator: while that lives, the create is under
+  // way; once gone, the container is half-made (creating + exited).
   bool live_state = s == fsm::State::created || s == fsm::State::running ||
                     s == fsm::State::paused || s == fsm::State::stopping ||
                     s == fsm::State::creating;
@@ -70,7 +72,7 @@ fsm::State observed_state(const RecordView& r) {
 }
 
 int open_pidfd(const RecordView& r) {
-  if (r.pid() <= 0) return -1;
+  if (r.pid() <= 0 || (r.flags() & kRecordIntent)) return -1;  // no init recorded yet
   int fd = sys::pidfd_open(r.pid());
   if (fd < 0) return -1;
   if (!is_alive(r)) {

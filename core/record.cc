@@ -146,6 +146,20 @@ Result<RecordView> RecordView::parse(std::span<const char> b, std::string_view n
   return v;
 }
 
+std::optional<std::string> RecordView::salvage_cgroup(std::span<const char> b,
+                                                      std::string_view id) {
+  if (b.size() < kRecordHeader) return std::nullopt;
+  RecordView v(b);
+  if (v.u32(0) != kRecordMagic) return std::nullopt;
+  for (RecordString which : {RecordString::id, RecordString::cgroup}) {
+    uint64_t off = v.u32(64 + 8 * int(which)), len = v.u32(68 + 8 * int(which));
+    if (off < kRecordHeader || off + len > b.size()) return std::nullopt;
+  }
+  std::string_view cg = v.cgroup();
+  if (v.id() != id || cg.empty() || cg[0] != '/') return std::nullopt;
+  return std::string(cg);
+}
+
 std::string_view RecordView::str(RecordString s) const {
   int i = int(s);
   return {bytes_.data() + u32(64 + 8 * i), u32(68 + 8 * i)};

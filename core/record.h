@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,11 @@ inline constexpr int kStringCount = 6;
 inline constexpr uint16_t kRecordRemoveOnExit = 1;
 // config.json has poststart or poststop hooks: start and delete read it.
 inline constexpr uint16_t kRecordHooks = 2;
+// The intent, written at the claim before any kernel object is made: the
+// status is creating and pid/start time name the process making the
+// container (a CLI or a daemon), not an init. Once that process is gone
+// the container is half-made, and its cgroup path says what to remove.
+inline constexpr uint16_t kRecordIntent = 4;
 
 // What is written: the owner of the data builds it, encode() lays it out.
 struct RecordFields {
@@ -74,6 +80,11 @@ class RecordView {
   // Validates magic, version, sizes, string bounds and the checksum. `name`
   // (usually the file path) goes into the error.
   static Result<RecordView> parse(std::span<const char> bytes, std::string_view name);
+  // A damaged record's cgroup path where its layout still holds (bounds
+  // checked, the checksum and version not) and its id is `id`: what a
+  // forced delete can still clean up.
+  static std::optional<std::string> salvage_cgroup(std::span<const char> bytes,
+                                                   std::string_view id);
 
   int32_t pid() const { return i32(16); }
   fsm::State status() const { return fsm::State(uint8_t(bytes_[20])); }

@@ -80,7 +80,8 @@ std::string owner_name(uint32_t uid) {
 }
 
 int shown_pid(const RecordView& r, fsm::State status) {
-  return status == fsm::State::stopped ? 0 : r.pid();
+  // An intent's pid is its creator's, not the container's.
+  return status == fsm::State::stopped || (r.flags() & kRecordIntent) ? 0 : r.pid();
 }
 
 std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool with_owner,

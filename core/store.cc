@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -23,7 +25,64 @@ Result<void> mkdir_p(const std::string& path, mode_t mode) {
 }
 }  // namespace
 
-Result<void> Store::claim(std::string_view id) const {
+namespace {
+// name in dirfd and all below it (no links followed: unlinkat removes them).
+void remove_tree(int dirfd, const char* name) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    if (DIR* d = ::fdopendir(fd)) {
+      while (dirent* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n == "." || n == "..") continue;
+        if (::unlinkat(::dirfd(d), e->d_name, 0) < 0 && errno == EISDIR)
+          remove_tree(::dirfd(d), e->d_name);
+      }
+      ::closedir(d);
+    } else {
+      ::close(fd);
+    }
+  }
+  ::unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+}  // namespace
+
+bool Store::durable() const {
+  if (durable_ < 0) {
+    struct statfs fs {};
+    durable_ = ::statfs(root_.c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
+               fs.f_type != RAMFS_MAGIC;
+  }
+  return durable_ == 1;
+}
+
+namespace {
+// Writes all of bytes to a new file (flags add O_EXCL or O_TRUNC), synced
+// when durable. errno value, 0 on success.
+int write_file(const std::string& path, const std::string& bytes, int flags, bool sync) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+  if (fd < 0) return errno;
+  ssize_t n = ::write(fd, bytes.data(), bytes.size());
+  int e = n < 0 ? errno : (size_t(n) != bytes.size() ? EIO : 0);
+  if (e == 0 && sync && ::fsync(fd) < 0) e = errno;
+  ::close(fd);
+  return e;
+}
+
+void sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+}  // namespace
+
+Result<void> Store::claim(std::string_view id, const RecordFields& intent) const {
+  std::string bytes = encode(intent);
+  if (bytes.size() > kRecordMax)
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}/config.json: the container's state record would be {} "
+                                   "bytes (annotations and paths), over the {} byte limit",
+                                   intent.bundle, bytes.size(), kRecordMax));
   RINGC_TRY(mkdir_p(root_, 0700));
   std::string d = dir(id);
   if (::mkdir(d.c_str(), 0711) < 0) {
@@ -31,6 +90,13 @@ Result<void> Store::claim(std::string_view id) const {
       return ringc_error(Errc::exists, fmt::format("container with id exists: {}", id));
     return sys_error(errno, "mkdir " + d);
   }
+  // Straight to its name: nothing older to replace, and a torn one still
+  // names the id, whose default cgroup a forced delete then clears.
+  if (int e = write_file(d + "/state", bytes, O_EXCL, durable())) {
+    ::rmdir(d.c_str());
+    return sys_error(e, "write " + d + "/state");
+  }
+  if (durable()) sync_dir(root_);
   return outcome::success();
 }
 
@@ -38,17 +104,32 @@ Result<void> Store::write(std::string_view id, const RecordFields& f) const {
   std::string bytes = encode(f);
   std::string final_path = dir(id) + "/state";
   std::string tmp = fmt::format("{}.tmp.{}", final_path, ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return sys_error(errno, "open " + tmp);
-  ssize_t n = ::write(fd, bytes.data(), bytes.size());
-  int e = n < 0 ? errno : (size_t(n) != bytes.size() ? EIO : 0);
-  ::close(fd);
+  bool sync = durable();
+  int e = write_file(tmp, bytes, O_TRUNC, sync);
   if (e == 0 && ::rename(tmp.c_str(), final_path.c_str()) < 0) e = errno;
   if (e) {
     ::unlink(tmp.c_str());
     return sys_error(e, "write " + final_path);
   }
+  if (sync) sync_dir(dir(id));
   return outcome::success();
+}
+
+std::vector<char> Store::raw(std::string_view id) const {
+  std::vector<char> buf;
+  int fd = ::open((dir(id) + "/state").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return buf;
+  char chunk[65536];
+  ssize_t n;
+  while (buf.size() <= kRecordMax && (n = ::read(fd, chunk, sizeof chunk)) > 0)
+    buf.insert(buf.end(), chunk, chunk + n);
+  ::close(fd);
+  return buf;
+}
+
+bool Store::exists(std::string_view id) const {
+  struct stat st;
+  return ::stat(dir(id).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 Result<LoadedRecord> Store::read(std::string_view id) const {
@@ -106,7 +187,8 @@ Result<void> Store::remove(std::string_view id) const {
   while (dirent* e = ::readdir(dp)) {
     std::string_view n = e->d_name;
     if (n == "." || n == "..") continue;
-    ::unlinkat(::dirfd(dp), e->d_name, 0);
+    if (::unlinkat(::dirfd(dp), e->d_name, 0) < 0 && errno == EISDIR)
+      remove_tree(::dirfd(dp), e->d_name);  // a damaged store: `state` a directory
   }
   ::closedir(dp);
   if (::rmdir(d.c_str()) < 0 && errno != ENOENT) return sys_error(errno, "rmdir " + d);

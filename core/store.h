@@ -33,19 +33,32 @@ class Store {
   std::string fifo(std::string_view id) const { return dir(id) + "/exec.fifo"; }
 
   // Claims the id: mkdir is atomic, so of two concurrent creates exactly one
-  // wins; the other gets "container with id exists".
-  Result<void> claim(std::string_view id) const;
-  // Writes the record atomically (temporary file, then rename).
+  // wins; the other gets "container with id exists". The intent record
+  // (kRecordIntent, status creating, the cgroup path) is written in the
+  // same step, before the caller makes anything a later `delete --force`
+  // or recovery would have to find. A config whose record would be over
+  // kRecordMax is refused before the mkdir.
+  Result<void> claim(std::string_view id, const RecordFields& intent) const;
+  // Writes the record atomically (temporary file, then rename); where the
+  // root is not tmpfs, the file and the directory are synced, so that a
+  // host crash leaves the old record or the new, never a torn one.
   Result<void> write(std::string_view id, const RecordFields& f) const;
   // Reads and validates; Errc::not_found when there is no such container.
   Result<LoadedRecord> read(std::string_view id) const;
+  // The record file's bytes, unchecked (empty when unreadable): for what a
+  // damaged record still says.
+  std::vector<char> raw(std::string_view id) const;
+  // The id's directory is there (with or without a readable record).
+  bool exists(std::string_view id) const;
   // Ids of all containers, sorted.
   std::vector<std::string> list() const;
   // Removes the directory and everything in it. Missing is fine.
   Result<void> remove(std::string_view id) const;
 
  private:
+  bool durable() const;  // the root is on a filesystem that outlives a reboot
   std::string root_;
+  mutable int durable_ = -1;
 };
 
 }  // namespace ringc

@@ -146,8 +146,12 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::stopped, E::restart_due,   go(State::creating, respawn));
 
   set(State::deleting, E::exited,       go(State::deleting, none));
-  // A delete cut short (kill -9, a busy cgroup) is finished by another.
+  // A delete cut short (kill -9, a busy cgroup) or a create whose creator
+  // died (an intent record) is finished by another delete, forced or not;
+  // containerd's kill --all reaches what may be left.
+  set(State::deleting, E::remove,       go(State::deleting, kill_and_destroy));
   set(State::deleting, E::force_remove, go(State::deleting, kill_and_destroy));
+  set(State::deleting, E::kill_all,     go(State::deleting, signal_all));
   return t;
 }();
 // clang-format on

@@ -59,6 +59,8 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::paused, E::update}, {S::paused, A::set_resources}},
       {{S::deleting, E::exited}, {S::deleting, A::none}},
       {{S::deleting, E::force_remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::deleting, E::remove}, {S::deleting, A::kill_and_destroy}},
+      {{S::deleting, E::kill_all}, {S::deleting, A::signal_all}},
       {{S::created, E::exec}, {S::created, A::spawn_process}},
       {{S::running, E::exec}, {S::running, A::spawn_process}},
       {{S::created, E::exec_frozen}, {S::created, A::spawn_process}},
