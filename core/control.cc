@@ -124,8 +124,8 @@ namespace {
 // names where that much of it holds, else the id's default one, with
 // every process in it; then the directory.
 Result<void> remove_unrecorded(Runtime& rt, std::string_view id, const Error& why) {
-  std::string cg = RecordView::salvage_cgroup(rt.store().raw(id), id)
-                       .value_or(cgroup::default_path(id));
+  std::string cg =
+      RecordView::salvage_cgroup(rt.store().raw(id), id).value_or(cgroup::default_path(id));
   if (why.is(Errc::corrupt_state))
     rt.warn(fmt::format("{}; removing container \"{}\" by its cgroup {}", why.what(), id, cg));
   RINGC_TRY(kill_and_wait(rt, -1, cg, false));

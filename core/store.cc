@@ -49,8 +49,8 @@ void remove_tree(int dirfd, const char* name) {
 bool Store::durable() const {
   if (durable_ < 0) {
     struct statfs fs {};
-    durable_ = ::statfs(root_.c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC &&
-               fs.f_type != RAMFS_MAGIC;
+    durable_ =
+        ::statfs(root_.c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC;
   }
   return durable_ == 1;
 }

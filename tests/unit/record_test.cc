@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/observe.h"
 #include "core/record.h"
+#include "core/state_json.h"
 
 using namespace ringc;
 
@@ -128,4 +133,44 @@ TEST(Record, Crc32cKnownValue) {
     EXPECT_EQ(crc32c(std::span<const char>(big.data(), n)),
               crc32c_portable(std::span<const char>(big.data(), n)))
         << n;
+}
+
+// A damaged record still gives its cgroup path where its layout holds and
+// its id matches; nothing otherwise.
+TEST(Record, SalvageCgroup) {
+  std::string bytes = encode(sample());
+  std::string bad_crc = bytes;
+  bad_crc[bad_crc.size() - 1] ^= 1;
+  EXPECT_EQ(RecordView::salvage_cgroup(bad_crc, "web-1"), "/ringc/web-1");
+  EXPECT_EQ(RecordView::salvage_cgroup(bad_crc, "web-2"), std::nullopt);
+  EXPECT_EQ(RecordView::salvage_cgroup(std::span<const char>(bytes.data(), 100), "web-1"),
+            std::nullopt);
+  std::string garbage(200, 'x');
+  EXPECT_EQ(RecordView::salvage_cgroup(garbage, "web-1"), std::nullopt);
+}
+
+// The claim's intent names its creator: alive, the container reads
+// creating (pid 0 shown, no pidfd); gone, it is half-made and reads
+// deleting, which any delete finishes.
+TEST(Record, IntentFollowsItsCreator) {
+  RecordFields f = sample();
+  f.status = fsm::State::creating;
+  f.flags = kRecordIntent;
+  f.pid = ::getpid();
+  f.start_time = process_start_time(f.pid).value_or(0);
+  std::string alive = encode(f);
+  auto v = RecordView::parse(alive, "alive");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(observed_state(v.value()), fsm::State::creating);
+  EXPECT_EQ(shown_pid(v.value(), fsm::State::creating), 0);
+  EXPECT_EQ(open_pidfd(v.value()), -1);
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  f.pid = child;
+  std::string gone = encode(f);
+  auto g = RecordView::parse(gone, "gone");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(observed_state(g.value()), fsm::State::deleting);
+  EXPECT_TRUE(fsm::apply(fsm::State::deleting, fsm::Event::remove));
 }
