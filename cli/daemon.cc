@@ -23,6 +23,7 @@
 #include "cli/protocol.h"
 #include "core/batch.h"
 #include "core/container.h"
+#include "core/observe.h"
 #include "core/server.h"
 #include "core/state_json.h"
 #include "core/sys.h"
@@ -110,6 +111,11 @@ Result<void> Daemon::recover() {
       continue;
     }
     if (!rec) continue;  // a corrupt record is left for `ringc delete` to report
+    // A create under way in another process (a CLI's, on the same root):
+    // its creator finishes or undoes it.
+    if ((rec.value()->flags() & kRecordIntent) &&
+        observed_state(rec.value().view()) == fsm::State::creating)
+      continue;
     auto st = engine_.adopt(rec.value().view());
     if (!st) continue;
     if (st.value() == fsm::State::stopped)

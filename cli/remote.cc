@@ -1,6 +1,7 @@
 // The ordinary verbs sent to a daemon (--daemon PATH): same flags, same
 // output and exit codes as without one.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,6 +21,7 @@
 #include "core/container.h"
 #include "core/json.h"
 #include "core/launch.h"
+#include "core/sys.h"
 #include "core/waits.h"
 
 namespace ringc::cli {
@@ -39,26 +41,37 @@ class Connection {
     fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
       return sys_error(errno, "connect to daemon " + path);
+    // The daemon itself, watched beside the socket: its end of the
+    // connection can outlive it (a file the kernel has not let go of), and
+    // a client must not wait on that.
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
+      daemon_pid_ = cred.pid;
+      daemon_ = sys::UniqueFd(sys::pidfd_open(cred.pid));
+    }
     return outcome::success();
   }
   int fd() const { return fd_; }
   // A request with fds (SCM_RIGHTS) on its first bytes.
   Result<void> send(const std::string& line, std::span<const int> fds) {
     if (fds.empty()) return send(line);
-    RINGC_TRY(send_fds(fd_, fds, line, "send the request and its fds to the daemon"));
+    if (auto r = send_fds(fd_, fds, line, "send the request and its fds to the daemon"); !r)
+      return refused(r.error());
     return outcome::success();
   }
   Result<void> send(const std::string& line) {
     size_t done = 0;
     while (done < line.size()) {
-      ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+      ssize_t n = ::send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return sys_error(errno, "write to daemon");
+      if (n <= 0) return refused(sys_error(errno, "write to daemon"));
       done += size_t(n);
     }
     return outcome::success();
   }
-  // The next line; "" at EOF.
+  // The next line; "" at EOF (or once the daemon has exited, what it sent
+  // before is read first).
   Result<std::string> line() {
     for (;;) {
       size_t nl = buf_.find('\n');
@@ -67,14 +80,40 @@ class Connection {
         buf_.erase(0, nl + 1);
         return l;
       }
+      int flags = 0;
+      if (daemon_.get() >= 0) {
+        pollfd p[2] = {{fd_, POLLIN, 0}, {daemon_.get(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          return sys_error(errno, "wait for the daemon");
+        }
+        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) flags = MSG_DONTWAIT;
+      }
       char chunk[4096];
-      ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, flags);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN)  // nothing more will come
+        return ringc_error(Errc::init_failed,
+                           fmt::format("the daemon (pid {}) exited", daemon_pid_));
       if (n < 0) return sys_error(errno, "read from daemon");
       if (n == 0) return std::string();
       buf_.append(chunk, size_t(n));
     }
   }
+
+ private:
+  // A write the daemon refused by closing: the reason it sent first.
+  Error refused(Error e) {
+    auto l = line();
+    if (l && !l.value().empty()) {
+      Reply reply = parse_reply(l.value());
+      if (!reply.ok) return ringc_error(Errc::init_failed, reply.error);
+    }
+    return e;
+  }
+
+  sys::UniqueFd daemon_;
+  pid_t daemon_pid_ = 0;
 
  private:
   int fd_ = -1;
