@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <limits>
@@ -108,10 +109,15 @@ bool Document::parse(std::string_view text, std::string* why) {
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
     if (why) {
       // "[json.exception.parse_error.101] parse error at line 1, column 2: …"
+      // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
       std::string_view m = e.what();
       if (auto p = m.find("parse error "); p != std::string_view::npos) m.remove_prefix(p + 12);
       if (m.starts_with("at ")) m.remove_prefix(3);
-      *why = std::string(m);
+      if (m.starts_with("[json.exception.")) m.remove_prefix(std::min(m.size(), m.find(']') + 2));
+      if (m.starts_with("number overflow parsing "))
+        *why = fmt::format("the number {} is out of range", m.substr(24));
+      else
+        *why = std::string(m);
     }
     *doc_ = Json();
     return false;

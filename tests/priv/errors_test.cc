@@ -166,4 +166,20 @@ TEST_F(Priv, VersionInRuncsFormat) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << " in " << r.out;
 }
 
+// A cgroupsPath with ".." would climb above the hierarchy's root (or out of
+// /ringc, relative): refused up front, naming the field, nothing made.
+TEST_F(Priv, CgroupsPathClimbingOutIsRefused) {
+  for (std::string path : {"../x", "/../../x", "/a/../b"}) {
+    std::string b = bundle({"true"}, [&](std::string& c) {
+      replace(c, "\"linux\": {", "\"linux\": {\"cgroupsPath\": \"" + path + "\",");
+    });
+    std::string c = id("cgdots");
+    Cmd r = ringc({"run", "-b", b, c});
+    EXPECT_EQ(r.code, 1) << path;
+    EXPECT_NE(r.err.find("/linux/cgroupsPath: \"" + path + "\" must not contain \"..\""),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 }  // namespace ringc::test

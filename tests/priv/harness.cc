@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -202,6 +204,16 @@ std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string slurp_when(const std::string& path, const std::string& expected) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string got = slurp(path);
+  while (got != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    got = slurp(path);
+  }
+  return got;
 }
 
 std::string cg_file(const std::string& id, const char* ctrl, const char* v1, const char* v2) {

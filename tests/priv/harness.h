@@ -65,6 +65,10 @@ std::optional<std::string> missing_controller(std::initializer_list<std::string_
 
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);
+// The file once it reads `expected` (what it holds at the deadline
+// otherwise, 20 s): for output a process writes after an event says it
+// started.
+std::string slurp_when(const std::string& path, const std::string& expected);
 
 // Replaces the first `from` in text (the test fails if absent).
 void replace(std::string& text, const std::string& from, const std::string& to);

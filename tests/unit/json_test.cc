@@ -86,3 +86,12 @@ TEST(Json, MalformedTextSaysWhere) {
   ASSERT_FALSE(doc.parse("{\n  \"a\": x\n}", &why));
   EXPECT_NE(why.find("line 2, column"), std::string::npos) << why;
 }
+
+// A number JSON can write but no machine type holds is named, not the
+// library's exception text.
+TEST(Json, OverflowIsNamed) {
+  ringc::json::Document d;
+  std::string why;
+  EXPECT_FALSE(d.parse("{\"a\": 1e999}", &why));
+  EXPECT_EQ(why, "the number '1e999' is out of range");
+}
