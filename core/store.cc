@@ -179,20 +179,24 @@ Result<void> Store::remove(std::string_view id) const {
   // Most directories hold the record alone: two syscalls, no scan.
   ::unlink((d + "/state").c_str());
   if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return outcome::success();
-  DIR* dp = ::opendir(d.c_str());
-  if (!dp) {
-    if (errno == ENOENT) return outcome::success();
-    return sys_error(errno, "open " + d);
+  // Else a scan; again if another process wrote meanwhile (a supervisor
+  // recording an exit as this delete ran): ENOTEMPTY once more.
+  for (int pass = 0;; ++pass) {
+    DIR* dp = ::opendir(d.c_str());
+    if (!dp) {
+      if (errno == ENOENT) return outcome::success();
+      return sys_error(errno, "open " + d);
+    }
+    while (dirent* e = ::readdir(dp)) {
+      std::string_view n = e->d_name;
+      if (n == "." || n == "..") continue;
+      if (::unlinkat(::dirfd(dp), e->d_name, 0) < 0 && errno == EISDIR)
+        remove_tree(::dirfd(dp), e->d_name);  // a damaged store: `state` a directory
+    }
+    ::closedir(dp);
+    if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return outcome::success();
+    if (errno != ENOTEMPTY || pass == 3) return sys_error(errno, "rmdir " + d);
   }
-  while (dirent* e = ::readdir(dp)) {
-    std::string_view n = e->d_name;
-    if (n == "." || n == "..") continue;
-    if (::unlinkat(::dirfd(dp), e->d_name, 0) < 0 && errno == EISDIR)
-      remove_tree(::dirfd(dp), e->d_name);  // a damaged store: `state` a directory
-  }
-  ::closedir(dp);
-  if (::rmdir(d.c_str()) < 0 && errno != ENOENT) return sys_error(errno, "rmdir " + d);
-  return outcome::success();
 }
 
 }  // namespace ringc
