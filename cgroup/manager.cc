@@ -92,6 +92,15 @@ std::string default_path(std::string_view id) {
   return "/ringc/" + std::string(id);
 }
 
+bool climbs(std::string_view path) {
+  for (size_t at = 0; at <= path.size();) {
+    size_t end = std::min(path.find_first_of("/:", at), path.size());
+    if (path.substr(at, end - at) == "..") return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 std::string resolve_path(std::string_view p, std::string_view id) {
   if (p.empty()) return default_path(id);
   if (p[0] == '/') return std::string(p);

@@ -64,5 +64,8 @@ std::string default_path(std::string_view id);
 // linux.cgroupsPath resolved: absolute as is; relative under /ringc;
 // runc's systemd form "slice:prefix:name" as a cgroupfs path.
 std::string resolve_path(std::string_view cgroups_path, std::string_view id);
+// The path has a ".." part (parts end at '/' or, in the systemd form, at
+// ':'): it could climb out of where it is put.
+bool climbs(std::string_view path);
 
 }  // namespace ringc::cgroup

@@ -207,14 +207,7 @@ Result<std::vector<std::string>> exec_cgroups(const cgroup::Host& host, const st
     size_t colon = g.find(':');
     std::string ctrl = colon == std::string::npos ? "" : g.substr(0, colon);
     std::string sub = colon == std::string::npos ? g : g.substr(colon + 1);
-    bool inside = !sub.empty() && sub[0] != '/';
-    for (size_t at = 0; inside && at <= sub.size();) {
-      size_t end = std::min(sub.find('/', at), sub.size());
-      std::string_view part = std::string_view(sub).substr(at, end - at);
-      inside = !part.empty() && part != "." && part != "..";
-      at = end + 1;
-    }
-    if (!inside)
+    if (sub.empty() || sub[0] == '/' || cgroup::climbs(sub))
       return ringc_error(Errc::bad_usage, fmt::format("exec: --cgroup: \"{}\" is not a path inside "
                                                       "the container's cgroup",
                                                       g));

@@ -130,20 +130,7 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   std::string root =
       p.spec.root_path[0] == '/' ? p.spec.root_path : p.bundle + "/" + p.spec.root_path;
   RINGC_TRY(p.rootfs, real_dir(root, "rootfs"));
-  // ".." would climb out of the container's place (above the hierarchy's
-  // root, or out of /ringc for a relative path): refused, naming the field.
-  const std::string& given = p.spec.linux_cfg.cgroups_path;
-  for (size_t at = 0; at <= given.size();) {
-    size_t end = given.find_first_of("/:", at);
-    if (end == std::string::npos) end = given.size();
-    if (given.compare(at, end - at, "..") == 0)
-      return ringc_error(Errc::bad_spec,
-                         fmt::format("{}/config.json: /linux/cgroupsPath: \"{}\" must not contain "
-                                     "\"..\"",
-                                     p.bundle, given));
-    at = end + 1;
-  }
-  p.cgroup_path = cgroup::resolve_path(given, id);
+  p.cgroup_path = cgroup::resolve_path(p.spec.linux_cfg.cgroups_path, id);
   if (p.spec.process.capabilities) last_cap();
   return p;
 }

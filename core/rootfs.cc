@@ -307,10 +307,9 @@ Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::
     int fd = -1;
     if (is_bind(m, o) && m.type != "cgroup") {
       std::string source = bind_source(m, bundle);
-      fd = ::open_tree(AT_FDCWD, source.c_str(),
-                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.flags & MS_REC ? AT_RECURSIVE : 0));
-      if (fd < 0 && errno != ENOSYS)
-        return sys_error(errno, fmt::format("mount {}: source {}", m.destination, source));
+      fd = detached_clone(AT_FDCWD, source.c_str(), 0, o.flags & MS_REC);
+      if (fd < 0 && fd != -ENOSYS)
+        return sys_error(-fd, fmt::format("mount {}: source {}", m.destination, source));
     }
     trees.emplace_back(fd);
   }

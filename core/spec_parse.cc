@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup/manager.h"
 #include "core/spec.h"
 #include "core/spec_reader.h"
 
@@ -227,6 +228,10 @@ Result<Linux> parse_linux(const Reader& r, object o) {
   }
   if (auto e = Reader::field(o, "cgroupsPath")) {
     RINGC_TRY(l.cgroups_path, r.str(*e, "/linux/cgroupsPath"));
+    // Above the hierarchy's root, or out of /ringc for a relative path.
+    if (cgroup::climbs(l.cgroups_path))
+      return r.fail("/linux/cgroupsPath",
+                    fmt::format("\"{}\" must not contain \"..\"", l.cgroups_path));
   }
   if (auto e = Reader::field(o, "resources")) {
     RINGC_TRY(auto ro, r.obj(*e, "/linux/resources"));

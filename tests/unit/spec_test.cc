@@ -96,6 +96,19 @@ TEST(Spec, MissingRequiredFields) {
             "config.json: /root/path: is required");
 }
 
+// A cgroupsPath with a ".." part could climb out of its place: refused
+// (".." inside a name is not a part).
+TEST(Spec, CgroupsPathMustNotClimb) {
+  const std::string base = R"({"ociVersion":"1.0.2","root":{"path":"r"},)"
+                           R"("process":{"args":["a"],"cwd":"/"},"linux":{"cgroupsPath":")";
+  for (std::string p : {"../x", "/a/../b", "/..", "system.slice:..:x"})
+    EXPECT_EQ(error_of(base + p + "\"}}"),
+              "config.json: /linux/cgroupsPath: \"" + p + "\" must not contain \"..\"")
+        << p;
+  for (std::string p : {"/a..b/c", "x..", "/ok"})
+    EXPECT_EQ(error_of(base + p + "\"}}"), "(parsed)") << p;
+}
+
 TEST(Spec, ArgsMustBeNonEmptyStrings) {
   const std::string want = "config.json: /process/args: must be a non-empty array of strings";
   EXPECT_EQ(error_of(edit("\"args\": [\n\t\t\t\"sh\"\n\t\t]", "\"args\": []")), want);
