@@ -24,6 +24,7 @@
 #include "core/batch.h"
 #include "core/container.h"
 #include "core/observe.h"
+#include "core/reaper.h"
 #include "core/server.h"
 #include "core/state_json.h"
 #include "core/sys.h"
@@ -69,7 +70,7 @@ class Daemon {
  public:
   explicit Daemon(Runtime& rt) : rt_(rt), engine_(rt) {}
 
-  Result<void> serve(ServerOptions o, const std::string& pid_file);
+  Result<void> serve(ServerOptions o, const std::string& pid_file, int reaper_fd);
 
  private:
   void on_line(uint32_t client, std::string_view line);
@@ -135,14 +136,18 @@ Result<void> Daemon::recover() {
   return outcome::success();
 }
 
-Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file) {
+Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int reaper_fd) {
   // Clients' sockets and the fds held for restarts: up to the hard limit.
   sys::raise_fd_limit();
   RINGC_TRY(auto ring, engine_.ring());
   server_ = std::make_unique<Server>(*ring);
   std::string path = o.path;
   RINGC_TRY(server_->listen(std::move(o)));
+  if (reaper_fd >= 0) {
+    RINGC_TRY(engine_.attach_reaper(reaper_fd));
+  }
   RINGC_TRY(recover());
+  engine_.forget_early_exits();
   server_->on_line = [this](uint32_t c, std::string_view line) { on_line(c, line); };
   server_->on_close = [this](uint32_t c) { std::erase(subscribers_, c); };
   engine_.on_notice = [this](const Notice& n) { on_notice(n); };
@@ -494,8 +499,19 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
       return ringc_error(Errc::bad_usage, fmt::format("--allow-uid: not a uid: \"{}\"", v));
     o.allowed_uids.push_back(uid);
   }
+  // The reaper (core/reaper.h) holds the socket's lock across the
+  // daemon's restarts; the daemon runs as its child.
+  RINGC_TRY(int lock, lock_socket(o.path));
+  ReaperRole role = run_reaper();
+  if (!role.daemon) {
+    ::unlink((o.path + ".lock").c_str());
+    ::close(lock);
+    return role.exit_code;
+  }
+  ::close(lock);
+  o.locked = true;
   Daemon d(ctx.runtime);
-  RINGC_TRY(d.serve(std::move(o), a.get("pid-file")));
+  RINGC_TRY(d.serve(std::move(o), a.get("pid-file"), role.reaper_fd));
   return 0;
 }
 

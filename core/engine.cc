@@ -43,6 +43,7 @@ Engine::~Engine() {
     if (s.hooks && s.hooks->pidfd >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
   }
   if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
+  if (reaper_fd_ >= 0) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kReaperRead}.pack());
 }
 
 Result<void> Engine::ready() {
@@ -81,6 +82,7 @@ uint32_t Engine::alloc() {
 void Engine::release(uint32_t i) {
   Slot& s = slots_[i];
   by_id_.erase(s.id);
+  if (s.adopted) forget_adopted(i);
   if (s.pidfd >= 0) ::close(s.pidfd);
   if (s.sock >= 0) ::close(s.sock);
   if (s.events_fd >= 0) ::close(s.events_fd);
@@ -201,6 +203,7 @@ void Engine::handle(const ring::Completion& c) {
   }
   if (tok.tag == kSpawnerReply) return on_spawner_reply(c.res);
   if (tok.tag == kSpawnerExit) return;  // reaped; its socket's EOF told the rest
+  if (tok.tag == kReaperRead) return on_reaper_read(c.res);
   if (tok.slot >= slots_.size()) return;
   Slot& s = slots_[tok.slot];
   if (!s.used || s.generation != tok.generation) return;
@@ -294,17 +297,33 @@ void Engine::on_exit(uint32_t i, int res) {
     s.hooks->exit_res = res;
     return;
   }
-  if (s.pidfd >= 0 && !s.adopted && !ring_->features().waitid)
-    (void)sys::waitid_nohang(s.pidfd, &s.info);
+  if (s.adopted) {
+    auto code = adopted_exit_code(s);
+    if (!code) {  // the reaper tells it: exited() then
+      s.await_reaper = true;
+      return;
+    }
+    s.exit_code = *code;
+    exited(i);
+  } else {
+    if (s.pidfd >= 0 && !ring_->features().waitid) (void)sys::waitid_nohang(s.pidfd, &s.info, true);
+    s.exit_code = res < 0 ? -1 : exit_code(s.info);
+    pid_t zombie = s.pid;
+    exited(i);  // the record has the status now (the slot may be gone)
+    sys::reap(zombie);
+  }
+  charge(Phase::exit, t0);
+}
+
+void Engine::exited(uint32_t i) {
+  Slot& s = slots_[i];
   s.exited = true;
-  s.exit_code = res < 0 || s.adopted ? -1 : exit_code(s.info);
   // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
   // small read, only for these exits, charged to the exit phase).
   if ((s.exit_code == 128 + SIGKILL || s.adopted) && host_)
     s.oom_kills = cgroup::oom_kills(*host_, s.cgroup);
   if (s.timer == Timer::grace) disarm(i);
   fire(i, fsm::Event::exited);
-  charge(Phase::exit, t0);
 }
 
 void Engine::on_timer(uint32_t i, Tag tag, int res) {

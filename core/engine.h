@@ -141,6 +141,15 @@ class Engine {
   // meanwhile is recorded stopped. Returns the state it is in now.
   Result<fsm::State> adopt(const RecordView& r);
 
+  // The reaper the daemon runs under (core/reaper.h) tells of every
+  // orphan it reaps on this socket: the exits of inits adopted from a
+  // supervisor that died. What is in the socket already (exits while no
+  // daemon ran) is read now, for adopt(); later ones come on the ring.
+  Result<void> attach_reaper(int fd);
+  // Recovery is over: exits the reaper told of that matched no record
+  // (orphans of containers' own processes) are dropped.
+  void forget_early_exits() { early_exits_.clear(); }
+
   struct View {
     fsm::State state;
     pid_t pid;
@@ -183,6 +192,7 @@ class Engine {
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
   static constexpr uint16_t kSpawnerExit = ring::kOtherTagBase - 1;
+  static constexpr uint16_t kReaperRead = ring::kOtherTagBase - 3;
   // Teardown, through the ring: the cgroup in every hierarchy, then the
   // state directory.
   enum class Teardown : uint8_t { idle, cgroups, store, poststop, done };
@@ -227,7 +237,10 @@ class Engine {
     pid_t pid = -1;
     int pidfd = -1, sock = -1;
     bool exited = false;
-    bool adopted = false;  // not our child: exit status unknown
+    bool adopted = false;       // not our child: its status is read from /proc, pidfs or the reaper
+    bool reaper_child = false;  // adopted, and the reaper is its parent: it will tell the status
+    bool await_reaper = false;  // exited; its status is the reaper's to tell
+    int wait_status = -1;       // what the reaper told, come before the exit completion
     int exit_code = -1;
     uint64_t oom_kills = 0;   // the cgroup's count when the init was killed
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
@@ -259,6 +272,7 @@ class Engine {
   void on_handshake(uint32_t i, int res);
   void on_exec_done(uint32_t i, int res);
   void on_exit(uint32_t i, int res);
+  void exited(uint32_t i);  // its exit code is known
   void on_timer(uint32_t i, Tag tag, int res);
 
   // Drives slot i through the table; false when the cell is invalid.
@@ -286,6 +300,13 @@ class Engine {
   void write_record(uint32_t i);
   void after_exit(uint32_t i);
   void take_fds(uint32_t i, unsigned passed, unsigned listen);
+  // An adopted init's exit code, once something can tell it; nullopt: the
+  // reaper will (await_reaper).
+  std::optional<int> adopted_exit_code(Slot& s);
+  void forget_adopted(uint32_t i);
+  void arm_reaper();
+  void on_reaper_read(int res);
+  void reaped(pid_t pid, uint64_t start_time, int status);
   void advance_teardown(uint32_t i);
   void freeze(uint32_t i, bool frozen);
   void check_freeze(uint32_t i);
@@ -318,6 +339,17 @@ class Engine {
   msghdr reply_msg_{};
   alignas(cmsghdr) char reply_control_[CMSG_SPACE(2 * sizeof(int))]{};
   siginfo_t spawner_info_{};
+  // The reaper's socket, its stream of ReapedExit records, and the
+  // adopted inits it may name (by pid).
+  int reaper_fd_ = -1;
+  char reaper_buf_[4096]{};
+  size_t reaper_len_ = 0;
+  std::unordered_map<pid_t, uint32_t> adopted_pids_;
+  struct EarlyExit {
+    uint64_t start_time;
+    int status;
+  };
+  std::unordered_map<pid_t, EarlyExit> early_exits_;
   EngineStats stats_;
 };
 

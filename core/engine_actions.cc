@@ -176,11 +176,13 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   } else {
     s.pidfd = child.pidfd;
   }
+  // The init stays a zombie until its status is in the record (on_exit):
+  // a daemon killed in between leaves it to its reaper, who tells.
   ++s.pending;
   if (by_pid)
-    ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info);
+    ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info, true);
   else
-    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info);
+    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info, true);
 
   if (!arm_handshake(i)) {
     s.error = "io_uring: no submission entry";
@@ -356,7 +358,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       ++s.restarts;
       if (s.pidfd >= 0) ::close(s.pidfd);  // the last run's (an adopted one's) pidfd
       s.pidfd = -1;
-      s.adopted = false;
+      if (s.adopted) forget_adopted(i);
       if (auto r = spawn_init(i); !r) {
         s.error = r.error().what();
         fire(i, fsm::Event::init_failed);
@@ -457,7 +459,10 @@ void Engine::check_freeze(uint32_t i) {
 void Engine::write_record(uint32_t i) {
   auto t0 = Clock::now();
   Slot& s = slots_[i];
-  if (s.start_time == 0 && !s.exited) s.start_time = process_start_time(s.pid).value_or(0);
+  // Read from a zombie too: an init that has exited already is still ours
+  // (not reaped before its status is recorded), its start time valid.
+  if (s.start_time == 0 && !s.exited)
+    if (auto st = read_proc_stat(s.pid)) s.start_time = st->start_time;
   RecordFields f = record_fields(*s.prepared, s.id, s.cgroup, s.pid, s.start_time, s.state);
   if (s.created_ns == 0) s.created_ns = f.created_ns;
   f.created_ns = s.created_ns;

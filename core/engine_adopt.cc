@@ -3,10 +3,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <vector>
 
 #include "core/engine.h"
 #include "core/observe.h"
+#include "core/reaper.h"
 #include "ring/ops.h"
 
 namespace ringc {
@@ -44,9 +47,11 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   s.restarts = int(r.restarts());
   s.created_ns = r.created_ns();
   s.pid = r.pid();
+  s.start_time = r.start_time();
   s.adopted = true;
   s.exit_code = r.exit_code();
   by_id_.emplace(s.id, i);
+  if (s.pid > 0) adopted_pids_[s.pid] = i;
 
   fsm::State recorded = r.status();
   int fd = recorded == fsm::State::stopped ? -1 : open_pidfd(r);
@@ -56,6 +61,12 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     // containers are finished off.
     s.exited = true;
     s.state = fsm::State::stopped;
+    // Exited while no daemon ran: the reaper may have told how.
+    if (auto e = early_exits_.find(s.pid);
+        e != early_exits_.end() && e->second.start_time == s.start_time) {
+      s.exit_code = exit_code_of_status(e->second.status);
+      early_exits_.erase(e);
+    }
     if (recorded == fsm::State::creating || recorded == fsm::State::deleting) {
       s.state = fsm::State::deleting;
       advance_teardown(i);
@@ -66,7 +77,8 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   }
   s.pidfd = fd;
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
-  s.start_time = r.start_time();
+  if (reaper_fd_ >= 0)
+    if (auto st = read_proc_stat(s.pid)) s.reaper_child = st->ppid == ::getppid();
   s.state = recorded;
   ++s.pending;
   ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
@@ -107,6 +119,89 @@ void Engine::take_fds(uint32_t i, unsigned passed, unsigned listen) {
   s.flags->fds = std::move(fds);
   s.flags->stdio = true;
   s.flags->listen_fds = listen;
+}
+
+// The exit of an init that is not ours: the reaper's word if it came
+// first, else its zombie or pidfs; or the reaper's word to come.
+std::optional<int> Engine::adopted_exit_code(Slot& s) {
+  std::optional<int> status;
+  if (s.wait_status >= 0)
+    status = s.wait_status;
+  else
+    status = exit_status_of(s.pid, s.start_time, s.pidfd);
+  if (status) return exit_code_of_status(*status);
+  if (s.reaper_child && reaper_fd_ >= 0) return std::nullopt;
+  return -1;
+}
+
+// The next run is our child: its exit is ours to wait for.
+void Engine::forget_adopted(uint32_t i) {
+  Slot& s = slots_[i];
+  if (auto it = adopted_pids_.find(s.pid); it != adopted_pids_.end() && it->second == i)
+    adopted_pids_.erase(it);
+  s.adopted = s.reaper_child = s.await_reaper = false;
+  s.wait_status = -1;
+}
+
+Result<void> Engine::attach_reaper(int fd) {
+  RINGC_TRY(ready());
+  reaper_fd_ = fd;
+  for (;;) {
+    ReapedExit e;
+    ssize_t n = ::recv(fd, &e, sizeof e, MSG_DONTWAIT | MSG_WAITALL);
+    if (n != ssize_t(sizeof e)) {
+      if (n > 0) {  // a record in part: the rest follows on the ring
+        std::memcpy(reaper_buf_, &e, size_t(n));
+        reaper_len_ = size_t(n);
+      }
+      break;
+    }
+    early_exits_[e.pid] = {e.start_time, e.status};
+  }
+  arm_reaper();
+  return outcome::success();
+}
+
+void Engine::arm_reaper() {
+  ring::prep_read(*ring_, ring::Token{0, 0, kReaperRead}.pack(), reaper_fd_,
+                  reaper_buf_ + reaper_len_, unsigned(sizeof reaper_buf_ - reaper_len_));
+}
+
+void Engine::on_reaper_read(int res) {
+  if (res <= 0) {  // the reaper is gone (and this daemon with it, by its death signal)
+    ::close(reaper_fd_);
+    reaper_fd_ = -1;
+    return;
+  }
+  reaper_len_ += size_t(res);
+  size_t whole = reaper_len_ / sizeof(ReapedExit) * sizeof(ReapedExit);
+  for (size_t at = 0; at < whole; at += sizeof(ReapedExit)) {
+    ReapedExit e;
+    std::memcpy(&e, reaper_buf_ + at, sizeof e);
+    reaped(e.pid, e.start_time, e.status);
+  }
+  std::memmove(reaper_buf_, reaper_buf_ + whole, reaper_len_ - whole);
+  reaper_len_ -= whole;
+  arm_reaper();
+}
+
+void Engine::reaped(pid_t pid, uint64_t start_time, int status) {
+  auto it = adopted_pids_.find(pid);
+  if (it == adopted_pids_.end()) return;  // not an init: a container's own orphan
+  uint32_t i = it->second;
+  Slot& s = slots_[i];
+  if (!s.used || s.pid != pid || s.start_time != start_time) return;
+  if (s.await_reaper) {
+    s.await_reaper = false;
+    s.exit_code = exit_code_of_status(status);
+    exited(i);
+  } else if (!s.exited) {
+    s.wait_status = status;  // the exit completion comes next
+  } else if (s.exit_code < 0) {
+    // Recorded stopped with no status at recovery; told late.
+    s.exit_code = exit_code_of_status(status);
+    write_record(i);
+  }
 }
 
 std::optional<Engine::View> Engine::view(std::string_view id) const {

@@ -118,6 +118,13 @@ bool Document::parse(std::string_view text, std::string* why) {
         *why = fmt::format("the number {} is out of range", m.substr(24));
       else
         *why = std::string(m);
+      // "last read: '…'" quotes the whole token, a 60 KB string included:
+      // its start says enough.
+      constexpr size_t kMaxWhy = 200;
+      if (why->size() > kMaxWhy) {
+        why->resize(kMaxWhy);
+        why->append("...");
+      }
     }
     *doc_ = Json();
     return false;

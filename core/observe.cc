@@ -1,6 +1,8 @@
 #include "core/observe.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,10 +14,7 @@
 
 namespace ringc {
 
-namespace {
-// Fields `first` and `first + 1` of /proc/<pid>/stat (1-based, as proc(5)
-// counts them); nullopt when the process is gone or a zombie.
-std::optional<std::pair<uint64_t, uint64_t>> stat_fields(pid_t pid, int first) {
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -29,28 +28,34 @@ std::optional<std::pair<uint64_t, uint64_t>> stat_fields(pid_t pid, int first) {
   char* p = std::strrchr(buf, ')');
   if (!p || p[1] == '\0') return std::nullopt;
   p += 2;  // now at field 3 (state)
-  if (*p == 'Z' || *p == 'X') return std::nullopt;
-  for (int field = 3; field < first; ++field) {
+  ProcStat st;
+  st.state = *p;
+  // Fields counted as proc(5) counts them, from 1.
+  for (int field = 3; p; ++field) {
+    if (field == 4) st.ppid = pid_t(std::strtol(p, nullptr, 10));
+    if (field == 14) st.cpu_ticks = std::strtoull(p, nullptr, 10);
+    if (field == 15) st.cpu_ticks += std::strtoull(p, nullptr, 10);
+    if (field == 22) st.start_time = std::strtoull(p, nullptr, 10);
+    if (field == 52) {
+      st.exit_status = int(std::strtol(p, nullptr, 10));
+      break;
+    }
     p = std::strchr(p, ' ');
-    if (!p) return std::nullopt;
-    ++p;
+    if (p) ++p;
   }
-  char* end = nullptr;
-  uint64_t a = std::strtoull(p, &end, 10);
-  return std::pair{a, std::strtoull(end, nullptr, 10)};
+  return st;
 }
-}  // namespace
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
-  auto f = stat_fields(pid, 22);
-  if (!f) return std::nullopt;
-  return f->first;
+  auto st = read_proc_stat(pid);
+  if (!st || st->exited()) return std::nullopt;
+  return st->start_time;
 }
 
 std::optional<uint64_t> process_cpu_ticks(pid_t pid) {
-  auto f = stat_fields(pid, 14);  // utime, stime
-  if (!f) return std::nullopt;
-  return f->first + f->second;
+  auto st = read_proc_stat(pid);
+  if (!st || st->exited()) return std::nullopt;
+  return st->cpu_ticks;
 }
 
 bool is_alive(const RecordView& r) {
@@ -80,6 +85,37 @@ int open_pidfd(const RecordView& r) {
     return -1;
   }
   return fd;
+}
+
+namespace {
+// PIDFD_GET_INFO (Linux 6.13; PIDFD_INFO_EXIT from 6.15): Debian 12's
+// headers predate it. The first 64 bytes of struct pidfd_info.
+struct PidfdInfo {
+  uint64_t mask = 0, cgroupid = 0;
+  uint32_t pid = 0, tgid = 0, ppid = 0, ruid = 0, rgid = 0, euid = 0, egid = 0, suid = 0, sgid = 0,
+           fsuid = 0, fsgid = 0;
+  int32_t exit_code = 0;
+};
+static_assert(sizeof(PidfdInfo) == 64);
+constexpr uint64_t kPidfdInfoExit = 1u << 3;
+constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);
+}  // namespace
+
+std::optional<int> exit_status_of(pid_t pid, uint64_t start_time, int pidfd) {
+  if (auto st = read_proc_stat(pid); st && st->start_time == start_time && st->exited())
+    return st->exit_status;
+  if (pidfd < 0) return std::nullopt;
+  PidfdInfo info;
+  info.mask = kPidfdInfoExit;
+  if (::ioctl(pidfd, kPidfdGetInfo, &info) == 0 && (info.mask & kPidfdInfoExit))
+    return info.exit_code;
+  return std::nullopt;
+}
+
+int exit_code_of_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
 }
 
 }  // namespace ringc

@@ -30,6 +30,22 @@ Server::~Server() {
   }
 }
 
+// A lock rather than a probe of the socket: one that still answers proves
+// nothing (a killed daemon's ring holds its listening socket open for a
+// moment after the process is gone).
+Result<int> lock_socket(const std::string& path) {
+  std::string lock = path + ".lock";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return sys_error(errno, "open " + lock);
+  if (::flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    int e = errno;
+    ::close(fd);
+    if (e == EWOULDBLOCK) return ringc_error(Errc::exists, "a daemon is already serving " + path);
+    return sys_error(e, "lock " + lock);
+  }
+  return fd;
+}
+
 Result<void> Server::listen(ServerOptions o) {
   opts_ = std::move(o);
   sockaddr_un addr{};
@@ -38,16 +54,8 @@ Result<void> Server::listen(ServerOptions o) {
     return ringc_error(Errc::bad_usage, fmt::format("--socket: a path of 1 to {} bytes, got \"{}\"",
                                                     sizeof addr.sun_path - 1, opts_.path));
   std::memcpy(addr.sun_path, opts_.path.data(), opts_.path.size());
-  // One daemon per socket: a lock held for the daemon's life (a socket that
-  // still answers proves nothing: a killed daemon's ring holds its
-  // listening socket open for a moment after the process is gone).
-  std::string lock = opts_.path + ".lock";
-  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0) return sys_error(errno, "open " + lock);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) < 0) {
-    if (errno == EWOULDBLOCK)
-      return ringc_error(Errc::exists, "a daemon is already serving " + opts_.path);
-    return sys_error(errno, "lock " + lock);
+  if (!opts_.locked) {
+    RINGC_TRY(lock_fd_, lock_socket(opts_.path));
   }
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return sys_error(errno, "socket");
@@ -122,14 +130,19 @@ void Server::handle(const ring::Completion& c) {
       cl.in.append(cl.buf, size_t(c.res));
       size_t start = 0, nl;
       ++cl.pending;  // holds the client (and the line views) through on_line
+      bool too_long = false;
       while (!cl.closing && (nl = cl.in.find('\n', start)) != std::string::npos) {
         std::string_view line(cl.in.data() + start, nl - start);
         start = nl + 1;
+        if (line.size() > opts_.max_line) {  // refused unread, as one without its newline
+          too_long = true;
+          break;
+        }
         if (!line.empty() && on_line) on_line(tok.slot, line);
       }
       --cl.pending;
       cl.in.erase(0, start);
-      if (cl.in.size() > opts_.max_line) {
+      if (too_long || cl.in.size() > opts_.max_line) {
         send(tok.slot,
              fmt::format("{{\"ok\":false,\"error\":\"request over {} bytes\"}}\n", opts_.max_line));
         finish(tok.slot);

@@ -29,7 +29,12 @@ struct ServerOptions {
   size_t max_line = 1 << 16;
   size_t max_queued = 4 << 20;
   size_t max_fds = 1024;  // received and not yet taken, per client
+  bool locked = false;    // the caller holds path.lock (the daemon's reaper does)
 };
+
+// One daemon per socket: path.lock, held (flock) for as long as the
+// returned fd is open. Refused while another holds it.
+Result<int> lock_socket(const std::string& path);
 
 class Server {
  public:
@@ -41,7 +46,7 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Takes path.lock, binds path (mode 0600; a stale socket file is
+  // Takes path.lock unless the caller has, binds path (mode 0600; a stale socket file is
   // replaced) and accepts.
   Result<void> listen(ServerOptions o);
   void handle(const ring::Completion& c);

@@ -38,9 +38,14 @@ int pidfd_send_signal(int pidfd, int sig) {
 int pivot_root(const char* new_root, const char* put_old) {
   return int(ret(syscall(SYS_pivot_root, new_root, put_old)));
 }
-int waitid_nohang(int pidfd, siginfo_t* info) {
+int waitid_nohang(int pidfd, siginfo_t* info, bool keep_zombie) {
   info->si_pid = 0;
-  return int(ret(::waitid(idtype_t(P_PIDFD), id_t(pidfd), info, WEXITED | WNOHANG)));
+  return int(ret(::waitid(idtype_t(P_PIDFD), id_t(pidfd), info,
+                          WEXITED | WNOHANG | (keep_zombie ? WNOWAIT : 0))));
+}
+void reap(pid_t pid) {
+  siginfo_t info{};
+  (void)::waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG);
 }
 int close_range_cloexec(unsigned first) {
   return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));

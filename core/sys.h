@@ -20,7 +20,10 @@ int pidfd_open(pid_t pid);
 int pidfd_send_signal(int pidfd, int sig);
 int pivot_root(const char* new_root, const char* put_old);
 // Reaps an exited child behind pidfd without blocking; 0 if not yet exited.
-int waitid_nohang(int pidfd, siginfo_t* info);
+// keep_zombie: the status is read and the child left to reap().
+int waitid_nohang(int pidfd, siginfo_t* info, bool keep_zombie = false);
+// Reaps our child pid if it has exited (WNOHANG).
+void reap(pid_t pid);
 int close_range_cloexec(unsigned first);
 // A daemon holds fds for thousands of clients and containers: its soft
 // RLIMIT_NOFILE goes up to the hard limit (returned: the new soft limit).

@@ -22,11 +22,12 @@ void prep_waitid_raw(io_uring_sqe* s, idtype_t type, int id, siginfo_t* info, un
 }
 }  // namespace
 
-bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info) {
+bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info,
+                    bool keep_zombie) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   if (child && r.features().waitid) {
-    prep_waitid_raw(s, idtype_t(P_PIDFD), pidfd, info, WEXITED);
+    prep_waitid_raw(s, idtype_t(P_PIDFD), pidfd, info, WEXITED | (keep_zombie ? WNOWAIT : 0));
   } else {
     io_uring_prep_poll_add(s, pidfd, POLLIN);
   }
@@ -34,10 +35,11 @@ bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_
   return true;
 }
 
-bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info) {
+bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info,
+                          bool keep_zombie) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
-  prep_waitid_raw(s, P_PID, pid, info, WEXITED);
+  prep_waitid_raw(s, P_PID, pid, info, WEXITED | (keep_zombie ? WNOWAIT : 0));
   io_uring_sqe_set_data64(s, user_data);
   return true;
 }

@@ -14,14 +14,19 @@
 namespace ringc::ring {
 
 // Waits for the exit of the process behind pidfd. With IORING_OP_WAITID
-// (for a child of this process) info is filled and the child reaped; else
-// the pidfd is polled and the caller reaps with waitid(P_PIDFD, WNOHANG).
-bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info);
+// (for a child of this process) info is filled and the child reaped (left
+// a zombie with keep_zombie, for the caller to reap once it has recorded
+// the status); else the pidfd is polled and the caller reads the status
+// with waitid(P_PIDFD, WNOHANG).
+bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info,
+                    bool keep_zombie = false);
 
 // Waits for the exit of our own child `pid` with IORING_OP_WAITID (P_PID)
-// and reaps it: no pidfd held. Needs features().waitid. Until the
-// completion is handled the zombie keeps the pid from being reused.
-bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info);
+// and reaps it (or with keep_zombie leaves that to the caller): no pidfd
+// held. Needs features().waitid. Until the completion is handled the
+// zombie keeps the pid from being reused.
+bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info,
+                          bool keep_zombie = false);
 
 bool prep_poll_in(Ring& r, uint64_t user_data, int fd);
 bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events);

@@ -95,3 +95,14 @@ TEST(Json, OverflowIsNamed) {
   EXPECT_FALSE(d.parse("{\"a\": 1e999}", &why));
   EXPECT_EQ(why, "the number '1e999' is out of range");
 }
+
+// The library quotes the whole last token: a 60 KB string does not come
+// back in the message.
+TEST(Json, ALongTokenIsCutInTheMessage) {
+  ringc::json::Document d;
+  std::string why;
+  EXPECT_FALSE(d.parse("{\"id\": \"" + std::string(60000, 'x'), &why));
+  EXPECT_LE(why.size(), 203u);
+  EXPECT_TRUE(why.starts_with("line 1, column ")) << why;
+  EXPECT_TRUE(why.ends_with("...")) << why;
+}

@@ -3,9 +3,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include "core/observe.h"
 #include "core/record.h"
 #include "core/state_json.h"
+#include "core/sys.h"
 
 using namespace ringc;
 
@@ -173,4 +176,41 @@ TEST(Record, IntentFollowsItsCreator) {
   ASSERT_TRUE(g);
   EXPECT_EQ(observed_state(g.value()), fsm::State::deleting);
   EXPECT_TRUE(fsm::apply(fsm::State::deleting, fsm::Event::remove));
+}
+
+// An adopted init is not our child: its status is read from its zombie
+// (checked against its start time) or, once someone else reaped it, from
+// the pidfd held on it (PIDFD_INFO_EXIT, Linux 6.15).
+TEST(Record, ExitStatusOfAProcessThatIsNotWaitedFor) {
+  EXPECT_EQ(exit_code_of_status(5 << 8), 5);
+  EXPECT_EQ(exit_code_of_status(SIGKILL), 128 + SIGKILL);
+  int go[2];
+  ASSERT_EQ(::pipe(go), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(go[1]);
+    char b;
+    (void)::read(go[0], &b, 1);
+    ::_exit(5);
+  }
+  ::close(go[0]);
+  auto st = read_proc_stat(child);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->ppid, ::getpid());
+  EXPECT_FALSE(st->exited());
+  EXPECT_FALSE(exit_status_of(child, st->start_time, -1)) << "alive: no status";
+  int pidfd = sys::pidfd_open(child);
+  ASSERT_GE(pidfd, 0);
+  ::close(go[1]);  // it exits
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, id_t(child), &info, WEXITED | WNOWAIT), 0);
+  auto zombie = exit_status_of(child, st->start_time, -1);
+  ASSERT_TRUE(zombie);
+  EXPECT_EQ(exit_code_of_status(*zombie), 5);
+  EXPECT_FALSE(exit_status_of(child, st->start_time + 1, -1)) << "another start time: not it";
+  ASSERT_EQ(::waitid(P_PID, id_t(child), &info, WEXITED), 0);
+  auto reaped = exit_status_of(child, st->start_time, pidfd);
+  ::close(pidfd);
+  if (!reaped) GTEST_SKIP() << "this kernel has no PIDFD_INFO_EXIT (Linux 6.15)";
+  EXPECT_EQ(exit_code_of_status(*reaped), 5);
 }
