@@ -253,6 +253,12 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (r.id.empty()) return ringc_error(Errc::bad_usage, "request: /id: missing");
     return outcome::success();
   };
+  // A container a CLI made in this root since the daemon started is taken
+  // over by the first request that names it (delete also takes a damaged
+  // one, below).
+  if (op != "create" && op != "run" && op != "batch" && !r.id.empty() && !engine_.has(r.id) &&
+      rt_.store().exists(r.id))
+    (void)engine_.take_over(r.id, false);
   if (op == "create" || op == "run") {
     LaunchRequest lr;
     RINGC_TRY(take_fds(client, r, lr.flags));  // first: a refused request takes its fds too
@@ -302,7 +308,11 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
   }
   if (op == "delete") {
     RINGC_TRY(need_id());
-    return wait_for(client, r, Until::gone, [&] {
+    return wait_for(client, r, Until::gone, [&]() -> Result<void> {
+      // Made by a CLI since this daemon started, or damaged: taken over.
+      if (!engine_.has(r.id) && rt_.store().exists(r.id)) {
+        RINGC_TRY(engine_.take_over(r.id, r.force));
+      }
       return engine_.request(r.id, r.force ? fsm::Event::force_remove : fsm::Event::remove);
     });
   }

@@ -469,7 +469,8 @@ Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
     if (e["bundle"].get(s)) le.bundle = s;
     if (e["created"].get(s)) le.created = s;
     if (e["owner"].get(s)) le.owner = s;
-    if (e["status"].get(s)) le.status = fsm::parse_state(s).value_or(fsm::State::stopped);
+    if (e["status"].get(s)) le.status = fsm::parse_state(s);  // "unknown": a damaged record
+    if (e["error"].get(s)) le.error = s;
     if (e["pid"].get(pid)) le.pid = int(pid);
     entries.push_back(std::move(le));
   }

@@ -141,6 +141,14 @@ class Engine {
   // meanwhile is recorded stopped. Returns the state it is in now.
   Result<fsm::State> adopt(const RecordView& r);
 
+  // A container this engine does not hold, named by a request: one made
+  // by a CLI after the daemon started is adopted from its record; with
+  // force, one whose record is damaged (or missing beside its claim) is
+  // held only to be removed, by the cgroup the record still names or the
+  // id's default, everything in it killed, as `ringc delete --force`
+  // does without a daemon. Not found: the store's error.
+  Result<void> take_over(std::string_view id, bool force);
+
   // The reaper the daemon runs under (core/reaper.h) tells of every
   // orphan it reaps on this socket: the exits of inits adopted from a
   // supervisor that died. What is in the socket already (exits while no

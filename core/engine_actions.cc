@@ -507,7 +507,9 @@ void Engine::on_unlink(uint32_t i, Tag tag, int res) {
   --s.unlinks;
   if (res == -EBUSY) {
     s.rmdir_busy = true;
-  } else if (res == -ENOTEMPTY && tag == kStoreGone) {
+  } else if ((res == -ENOTEMPTY || res == -EISDIR) && tag == kStoreGone) {
+    // A damaged entry whose `state` is a directory: the unlink fails, the
+    // rmdir after it too, and this removes the lot.
     (void)rt_.store().remove(s.id);  // files other than the record: rare
   } else if (res < 0 && res != -ENOENT && s.error.empty()) {
     s.error =

@@ -5,8 +5,11 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include <vector>
 
+#include "cgroup/manager.h"
 #include "core/engine.h"
 #include "core/observe.h"
 #include "core/reaper.h"
@@ -119,6 +122,34 @@ void Engine::take_fds(uint32_t i, unsigned passed, unsigned listen) {
   s.flags->fds = std::move(fds);
   s.flags->stdio = true;
   s.flags->listen_fds = listen;
+}
+
+Result<void> Engine::take_over(std::string_view id, bool force) {
+  RINGC_TRY(ready());
+  if (has(id)) return outcome::success();
+  auto rec = rt_.store().read(id);
+  if (rec) {
+    RINGC_TRY(adopt(rec.value().view()));
+    return outcome::success();
+  }
+  bool damaged = rec.error().is(Errc::corrupt_state) ||
+                 (rec.error().is(Errc::not_found) && rt_.store().exists(id));
+  if (!force || !damaged) return rec.error();
+  std::string cg =
+      RecordView::salvage_cgroup(rt_.store().raw(id), id).value_or(cgroup::default_path(id));
+  uint32_t i = alloc();
+  Slot& s = slots_[i];
+  s.id = id;
+  s.cgroup = cg;
+  s.prepared = std::make_shared<Prepared>();
+  s.exited = true;  // no init known: what the cgroup holds is killed
+  s.state = fsm::State::deleting;
+  if (rec.error().is(Errc::corrupt_state))
+    s.warning = fmt::format("{}; removed by its cgroup {}", rec.error().what(), cg);
+  by_id_.emplace(s.id, i);
+  (void)cgroup::signal_all(*host_, cg, SIGKILL);
+  advance_teardown(i);
+  return outcome::success();
 }
 
 // The exit of an init that is not ours: the reaper's word if it came

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -139,6 +140,36 @@ TEST_F(Daemon, TermStopsTheDaemonAndItsReaper) {
   start_daemon();
   EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
   EXPECT_EQ(via({"delete", "--force", c}).code, 0);
+}
+
+// A container made by the CLI after the daemon started is taken over by
+// the first request naming it; a damaged record is removed through the
+// daemon as without one (its cgroup killed and removed, a warning).
+TEST_F(Daemon, TakesOverCliContainersAndDamagedRecordsOnRequest) {
+  std::string made = id("cli-late"), broken = id("cli-broken");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "1000"}), made}).code, 0);
+  ASSERT_EQ(via({"kill", made, "KILL"}).code, 0);
+  Cmd w = via({"wait", made});
+  EXPECT_EQ(w.code, 137) << w.err;
+  EXPECT_EQ(via({"delete", made}).code, 0);
+
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "1000"}), broken}).code, 0);
+  Cmd st = ringc({"state", broken});
+  pid_t init = pid_t(std::atoi(st.out.c_str() + st.out.find("\"pid\": ") + 7));
+  ASSERT_GT(init, 0);
+  {
+    FILE* f = std::fopen((root_ + "/" + broken + "/state").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("garbage", f);
+    std::fclose(f);
+  }
+  EXPECT_TRUE(has(via({"list"}).out, "unknown"));
+  Cmd d = via({"delete", "--force", broken});
+  EXPECT_EQ(d.code, 0) << d.err;
+  EXPECT_TRUE(has(d.err, "removed by its cgroup")) << d.err;
+  wait_gone(init);
+  EXPECT_FALSE(alive(init));
+  EXPECT_EQ(via({"list", "-q"}).out, "");
 }
 
 }  // namespace ringc::test
