@@ -115,8 +115,16 @@ ReaperRole run_reaper() {
     // starts: it reads them as it recovers, before adopting.
     out.new_socket();
     (void)out.flush(sv[0], true);
+    // SIGTERM and SIGINT wait until g_daemon names the child: one sent as
+    // soon as the daemon says it listens is passed on, not lost.
+    sigset_t stop, was;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    ::sigprocmask(SIG_BLOCK, &stop, &was);
     pid_t d = ::fork();
     if (d < 0) {
+      ::sigprocmask(SIG_SETMASK, &was, nullptr);
       std::fprintf(stderr, "ringc daemon: fork: %s\n", std::strerror(errno));
       return {false, -1, 1};
     }
@@ -125,12 +133,14 @@ ReaperRole run_reaper() {
       sa.sa_handler = SIG_DFL;
       ::sigaction(SIGTERM, &sa, nullptr);
       ::sigaction(SIGINT, &sa, nullptr);
+      ::sigprocmask(SIG_SETMASK, &was, nullptr);
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed reaper takes its daemon along
       if (::getppid() != self) ::_exit(1);
       return {true, sv[1], 0};
     }
     ::close(sv[1]);
     g_daemon = d;
+    ::sigprocmask(SIG_SETMASK, &was, nullptr);
     auto began = std::chrono::steady_clock::now();
     siginfo_t how = reap_until(d, sv[0], out);
     g_daemon = 0;

@@ -2,6 +2,7 @@
 // for each test, and a raw protocol client.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -38,7 +39,7 @@ class Client {
   void send(const std::string& text) {
     ASSERT_EQ(write(fd_, text.data(), text.size()), ssize_t(text.size()));
   }
-  // The next line, "" at EOF.
+  // The next line, "" at EOF or, as a failure, after 60 s without one.
   std::string line() {
     for (;;) {
       size_t nl = buf_.find('\n');
@@ -46,6 +47,11 @@ class Client {
         std::string l = buf_.substr(0, nl);
         buf_.erase(0, nl + 1);
         return l;
+      }
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 60'000) != 1) {
+        ADD_FAILURE() << "no line from the daemon within 60 s";
+        return "";
       }
       char c[4096];
       ssize_t n = read(fd_, c, sizeof c);
