@@ -119,13 +119,10 @@ Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
 }
 
 namespace {
-// A directory whose record is damaged or missing (a create killed before
-// its first write): what its id still names goes, the cgroup the record
-// names where that much of it holds, else the id's default one, with
-// every process in it; then the directory.
-Result<void> remove_unrecorded(Runtime& rt, std::string_view id, const Error& why) {
-  std::string cg =
-      RecordView::salvage_cgroup(rt.store().raw(id), id).value_or(cgroup::default_path(id));
+// A directory whose record is damaged or missing: what its id still names
+// goes (the cgroup, with every process in it), then the directory.
+Result<void> remove_unrecorded(Runtime& rt, std::string_view id, const std::string& cg,
+                               const Error& why) {
   if (why.is(Errc::corrupt_state))
     rt.warn(fmt::format("{}; removing container \"{}\" by its cgroup {}", why.what(), id, cg));
   RINGC_TRY(kill_and_wait(rt, -1, cg, false));
@@ -140,9 +137,8 @@ Result<void> remove(Runtime& rt, std::string_view id, bool force) {
     // A record that can't be read still must not leak: --force clears
     // what the id names. As runc, --force on a container that is not there
     // is done already (engines call it after a delete that went through).
-    if (force && (loaded.error().is(Errc::corrupt_state) ||
-                  (loaded.error().is(Errc::not_found) && rt.store().exists(id))))
-      return remove_unrecorded(rt, id, loaded.error());
+    if (auto cg = force ? rt.store().unrecorded_cgroup(id, loaded.error()) : std::nullopt)
+      return remove_unrecorded(rt, id, *cg, loaded.error());
     if (force && loaded.error().is(Errc::not_found)) return outcome::success();
     return loaded.error();
   }

@@ -57,7 +57,8 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   if (s.pid > 0) adopted_pids_[s.pid] = i;
 
   fsm::State recorded = r.status();
-  int fd = recorded == fsm::State::stopped ? -1 : open_pidfd(r);
+  ProcStat live;
+  int fd = recorded == fsm::State::stopped ? -1 : open_pidfd(r, &live);
   if (fd < 0) {
     // Gone (or its pid now names another process): stopped, status
     // unknown unless the record has it. Half-made or half-deleted
@@ -80,8 +81,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   }
   s.pidfd = fd;
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
-  if (reaper_fd_ >= 0)
-    if (auto st = read_proc_stat(s.pid)) s.reaper_child = st->ppid == ::getppid();
+  s.reaper_child = reaper_fd_ >= 0 && live.ppid == ::getppid();
   s.state = recorded;
   ++s.pending;
   ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
@@ -132,11 +132,9 @@ Result<void> Engine::take_over(std::string_view id, bool force) {
     RINGC_TRY(adopt(rec.value().view()));
     return outcome::success();
   }
-  bool damaged = rec.error().is(Errc::corrupt_state) ||
-                 (rec.error().is(Errc::not_found) && rt_.store().exists(id));
-  if (!force || !damaged) return rec.error();
-  std::string cg =
-      RecordView::salvage_cgroup(rt_.store().raw(id), id).value_or(cgroup::default_path(id));
+  auto unrecorded = force ? rt_.store().unrecorded_cgroup(id, rec.error()) : std::nullopt;
+  if (!unrecorded) return rec.error();
+  std::string cg = std::move(*unrecorded);
   uint32_t i = alloc();
   Slot& s = slots_[i];
   s.id = id;

@@ -24,11 +24,14 @@ void entries(std::string& out, const std::vector<cgroup::BlkioEntry>& v) {
 }
 
 // OOM notifications: v2 memory.events (POLLPRI on change), v1 an eventfd
-// registered for memory.oom_control through cgroup.event_control.
+// registered for memory.oom_control through cgroup.event_control. v1
+// notifies on every charge that fails while the cgroup is out of memory
+// (thousands while one victim exits), so both report a kill by the
+// cgroup's oom_kill count going up, as `state` counts them.
 struct OomWatch {
   int fd = -1;        // what the ring waits on
   bool v2 = false;    // poll fd for POLLPRI; else read the eventfd
-  uint64_t seen = 0;  // oom_kill count already reported (v2)
+  uint64_t seen = 0;  // oom_kill count already reported
   ~OomWatch() {
     if (fd >= 0) ::close(fd);
   }
@@ -44,7 +47,7 @@ void watch_oom(const cgroup::Host& host, std::string_view path, OomWatch& w) {
   const cgroup::Hierarchy* h = host.v1("memory");
   if (!h) return;
   std::string dir = h->mount + std::string(path);
-  int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  int efd = ::eventfd(0, EFD_CLOEXEC);  // read on the ring only
   int ofd = ::open((dir + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC);
   int cfd = ::open((dir + "/cgroup.event_control").c_str(), O_WRONLY | O_CLOEXEC);
   if (efd >= 0 && ofd >= 0 && cfd >= 0) {
@@ -115,12 +118,20 @@ Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::millis
   RINGC_TRY(auto ring, rt.ring());
   OomWatch oom;
   watch_oom(*host, cgroup_path, oom);
-  if (oom.v2) {
-    auto s = cgroup::read_stats(*host, cgroup_path);
-    if (s) oom.seen = s.value().oom_kills;
-  }
-  constexpr uint64_t kExit = 1, kTick = 2, kOom = 3;
+  oom.seen = cgroup::oom_kills(*host, cgroup_path);
+  // One "oom" line per kill the cgroup counted since the last look.
+  auto report_kills = [&] {
+    uint64_t now = cgroup::oom_kills(*host, cgroup_path);
+    bool any = oom.seen < now;
+    for (; oom.seen < now; ++oom.seen) emit(fmt::format("{{\"type\":\"oom\",\"id\":\"{}\"}}", id));
+    return any;
+  };
+  constexpr uint64_t kExit = 1, kTick = 2, kOom = 3, kRecount = 4;
   auto ts = ring::to_timespec(interval);
+  // v1 notifies before its OOM killer picks (and counts) a victim: a
+  // notification that finds no new kill looks again once, a moment later.
+  auto recount_ts = ring::to_timespec(std::chrono::milliseconds(20));
+  bool recount_armed = false;
   uint64_t evcount = 0;
   auto arm_oom = [&] {
     if (oom.fd < 0) return true;
@@ -141,38 +152,32 @@ Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::millis
           exited = true;  // the rest of the batch still counts
           break;
         case kTick:
+          report_kills();
           if (auto s = cgroup::read_stats(*host, cgroup_path))
             emit(stats_event_json(id, s.value()));
           ring::prep_timeout(*ring, kTick, &ts);
           break;
-        case kOom: {
-          bool killed = !oom.v2 && batch[i].res == int(sizeof evcount);
+        case kOom:
           if (oom.v2) {
             char buf[512];
             (void)::pread(oom.fd, buf, sizeof buf, 0);  // re-arm the notification
-            auto s = cgroup::read_stats(*host, cgroup_path);
-            if (s && s.value().oom_kills > oom.seen) {
-              oom.seen = s.value().oom_kills;
-              killed = true;
-            }
           }
-          if (killed) emit(fmt::format("{{\"type\":\"oom\",\"id\":\"{}\"}}", id));
-          if (!exited) arm_oom();
+          if (!report_kills() && !recount_armed)
+            recount_armed = ring::prep_timeout(*ring, kRecount, &recount_ts);
+          // A failed wait is not retried: it would fail again at once.
+          if (!exited && batch[i].res >= 0) arm_oom();
           break;
-        }
+        case kRecount:
+          recount_armed = false;
+          report_kills();
+          break;
         default:
           break;
       }
     }
   }
-  // An OOM kill of the init itself may be reported after its exit.
-  uint64_t pending = 0;
-  bool late = oom.v2 ? [&] {
-    auto s = cgroup::read_stats(*host, cgroup_path);
-    return s && s.value().oom_kills > oom.seen;
-  }()
-                     : oom.fd >= 0 && ::read(oom.fd, &pending, sizeof pending) == sizeof pending;
-  if (late) emit(fmt::format("{{\"type\":\"oom\",\"id\":\"{}\"}}", id));
+  // An OOM kill of the init itself may be counted after its exit.
+  report_kills();
   return outcome::success();
 }
 

@@ -76,14 +76,16 @@ fsm::State observed_state(const RecordView& r) {
   return t ? t.ok->next : s;
 }
 
-int open_pidfd(const RecordView& r) {
+int open_pidfd(const RecordView& r, ProcStat* seen) {
   if (r.pid() <= 0 || (r.flags() & kRecordIntent)) return -1;  // no init recorded yet
   int fd = sys::pidfd_open(r.pid());
   if (fd < 0) return -1;
-  if (!is_alive(r)) {
+  auto st = read_proc_stat(r.pid());
+  if (!st || st->exited() || st->start_time != r.start_time()) {
     ::close(fd);
     return -1;
   }
+  if (seen) *seen = *st;
   return fd;
 }
 

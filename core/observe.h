@@ -38,8 +38,9 @@ bool is_alive(const RecordView& r);
 fsm::State observed_state(const RecordView& r);
 
 // pidfd on the recorded process, checked against its start time after
-// opening (so the fd can't point at a recycled pid); -1 when gone.
-int open_pidfd(const RecordView& r);
+// opening (so the fd can't point at a recycled pid); -1 when gone. What
+// /proc said of it goes to `seen` where given.
+int open_pidfd(const RecordView& r, ProcStat* seen = nullptr);
 
 // The wait status (as waitpid gives it) of a process that has exited and
 // is not our child: from its zombie (checked against its start time), or

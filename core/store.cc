@@ -11,6 +11,8 @@
 
 #include <algorithm>
 
+#include "cgroup/manager.h"
+
 namespace ringc {
 
 namespace {
@@ -197,6 +199,11 @@ Result<void> Store::remove(std::string_view id) const {
     if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return outcome::success();
     if (errno != ENOTEMPTY || pass == 3) return sys_error(errno, "rmdir " + d);
   }
+}
+
+std::optional<std::string> Store::unrecorded_cgroup(std::string_view id, const Error& why) const {
+  if (!why.is(Errc::corrupt_state) && !(why.is(Errc::not_found) && exists(id))) return std::nullopt;
+  return RecordView::salvage_cgroup(raw(id), id).value_or(cgroup::default_path(id));
 }
 
 }  // namespace ringc

@@ -1,6 +1,7 @@
 // The state directory: <root>/<id>/{state, exec.fifo}.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,11 @@ class Store {
   std::vector<char> raw(std::string_view id) const;
   // The id's directory is there (with or without a readable record).
   bool exists(std::string_view id) const;
+  // For an entry read() refused with `why`: when it is damaged or a
+  // directory with no record (a create killed before its first write), the
+  // cgroup that is its to remove: the one the record names where that much
+  // of it holds, else the id's default. Nothing when the entry is not there.
+  std::optional<std::string> unrecorded_cgroup(std::string_view id, const Error& why) const;
   // Ids of all containers, sorted.
   std::vector<std::string> list() const;
   // Removes the directory and everything in it. Missing is fine.
