@@ -33,7 +33,7 @@
 
 #include "bench/bare_child.h"
 #include "bench/stats.h"
-#include "core/sys.h"
+#include "core/base/sys.h"
 #include "ring/ops.h"
 #include "ring/ring.h"
 

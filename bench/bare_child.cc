@@ -19,8 +19,8 @@
 #include "cgroup/files.h"
 #include "cgroup/layout.h"
 #include "cgroup/resources.h"
-#include "core/process_setup.h"
-#include "core/sys.h"
+#include "core/base/sys.h"
+#include "core/init/process_setup.h"
 
 namespace ringc::bench {
 namespace {

@@ -5,10 +5,10 @@
 #include <fmt/format.h>
 #include <liburing.h>
 
-#include "core/arena.h"
-#include "core/json.h"
-#include "core/record.h"
-#include "core/spec.h"
+#include "core/base/arena.h"
+#include "core/spec/json.h"
+#include "core/spec/spec.h"
+#include "core/store/record.h"
 #include "fsm/lifecycle.h"
 #include "ring/token.h"
 

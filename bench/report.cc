@@ -6,7 +6,7 @@
 
 #include "bench/harness.h"
 #include "bench/stats.h"
-#include "core/state_json.h"
+#include "core/store/state_json.h"
 
 namespace ringc::bench {
 

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "bench/stats.h"
-#include "core/sys.h"
-#include "core/waits.h"
+#include "core/base/sys.h"
+#include "core/verbs/waits.h"
 #include "ring/ring.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "bench/harness.h"
-#include "core/state_json.h"
+#include "core/store/state_json.h"
 
 namespace ringc::bench {
 

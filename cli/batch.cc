@@ -11,9 +11,9 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/batch.h"
-#include "core/json.h"
-#include "core/state_json.h"
+#include "core/engine/batch.h"
+#include "core/spec/json.h"
+#include "core/store/state_json.h"
 
 namespace ringc::cli {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "cli/log.h"
-#include "core/error.h"
-#include "core/runtime.h"
+#include "core/base/error.h"
+#include "core/base/runtime.h"
 
 namespace ringc {
 struct BatchReport;

@@ -21,13 +21,13 @@
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/protocol.h"
-#include "core/batch.h"
-#include "core/container.h"
-#include "core/observe.h"
-#include "core/reaper.h"
-#include "core/server.h"
-#include "core/state_json.h"
-#include "core/sys.h"
+#include "core/base/sys.h"
+#include "core/engine/batch.h"
+#include "core/store/observe.h"
+#include "core/store/state_json.h"
+#include "core/supervisor/reaper.h"
+#include "core/supervisor/server.h"
+#include "core/verbs/container.h"
 #include "ring/ops.h"
 
 namespace ringc::cli {
@@ -509,7 +509,7 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
       return ringc_error(Errc::bad_usage, fmt::format("--allow-uid: not a uid: \"{}\"", v));
     o.allowed_uids.push_back(uid);
   }
-  // The reaper (core/reaper.h) holds the socket's lock across the
+  // The reaper (core/supervisor/reaper.h) holds the socket's lock across the
   // daemon's restarts; the daemon runs as its child.
   RINGC_TRY(int lock, lock_socket(o.path));
   ReaperRole role = run_reaper();

@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/events.h"
+#include "core/verbs/events.h"
 
 namespace ringc::cli {
 

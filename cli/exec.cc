@@ -5,7 +5,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/exec.h"
+#include "core/verbs/exec.h"
 
 namespace ringc::cli {
 

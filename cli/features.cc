@@ -2,7 +2,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
-#include "core/features.h"
+#include "core/verbs/features.h"
 
 namespace ringc::cli {
 

@@ -5,7 +5,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/container.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 

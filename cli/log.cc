@@ -8,7 +8,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "core/state_json.h"
+#include "core/store/state_json.h"
 
 namespace ringc::cli {
 

@@ -12,7 +12,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/features.h"
+#include "core/verbs/features.h"
 
 namespace ringc::cli {
 

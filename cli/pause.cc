@@ -1,5 +1,5 @@
 #include "cli/command.h"
-#include "core/container.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "core/json.h"
-#include "core/state_json.h"
+#include "core/spec/json.h"
+#include "core/store/state_json.h"
 
 namespace ringc::cli {
 

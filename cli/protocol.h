@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.h"
-#include "core/restart.h"
+#include "core/base/error.h"
+#include "core/engine/restart.h"
 
 namespace ringc::cli {
 

@@ -10,8 +10,8 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/container.h"
-#include "core/host_command.h"
+#include "core/base/host_command.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 

@@ -16,13 +16,13 @@
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/protocol.h"
-#include "core/batch.h"
-#include "core/console.h"
-#include "core/container.h"
-#include "core/json.h"
-#include "core/launch.h"
-#include "core/sys.h"
-#include "core/waits.h"
+#include "core/base/sys.h"
+#include "core/engine/batch.h"
+#include "core/init/console.h"
+#include "core/spawn/launch.h"
+#include "core/spec/json.h"
+#include "core/verbs/container.h"
+#include "core/verbs/waits.h"
 
 namespace ringc::cli {
 

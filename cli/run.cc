@@ -1,6 +1,6 @@
 #include "cli/args.h"
 #include "cli/command.h"
-#include "core/container.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 

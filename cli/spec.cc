@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/spec.h"
+#include "core/spec/spec.h"
 
 namespace ringc::cli {
 

@@ -7,8 +7,8 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/container.h"
-#include "core/spec.h"
+#include "core/spec/spec.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {

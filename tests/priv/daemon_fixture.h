@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/console.h"
+#include "core/init/console.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {

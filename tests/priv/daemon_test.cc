@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "cgroup/layout.h"
-#include "core/console.h"
+#include "core/init/console.h"
 #include "tests/priv/daemon_fixture.h"
 
 namespace ringc::test {

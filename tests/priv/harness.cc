@@ -17,7 +17,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/layout.h"
-#include "core/spec.h"
+#include "core/spec/spec.h"
 
 namespace ringc::test {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "core/console.h"
+#include "core/init/console.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {

@@ -4,7 +4,7 @@
 
 #include "bench/harness.h"
 #include "bench/stats.h"
-#include "core/json.h"
+#include "core/spec/json.h"
 
 using namespace ringc::bench;
 namespace json = ringc::json;

@@ -2,10 +2,10 @@
 // accepted by the parsers that config.json goes through.
 #include <gtest/gtest.h>
 
-#include "core/features.h"
-#include "core/json.h"
-#include "core/rootfs.h"
-#include "core/spec.h"
+#include "core/init/rootfs.h"
+#include "core/spec/json.h"
+#include "core/spec/spec.h"
+#include "core/verbs/features.h"
 
 using namespace ringc;
 

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "core/held_fds.h"
+#include "core/engine/held_fds.h"
 
 namespace ringc {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/container.h"
-#include "core/id.h"
+#include "core/base/id.h"
+#include "core/verbs/container.h"
 
 using namespace ringc;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
-#include "core/mountinfo.h"
-#include "core/rootfs.h"
+#include "core/init/mountinfo.h"
+#include "core/init/rootfs.h"
 
 using namespace ringc;
 

@@ -5,10 +5,10 @@
 
 #include <csignal>
 
-#include "core/observe.h"
-#include "core/record.h"
-#include "core/state_json.h"
-#include "core/sys.h"
+#include "core/base/sys.h"
+#include "core/store/observe.h"
+#include "core/store/record.h"
+#include "core/store/state_json.h"
 
 using namespace ringc;
 

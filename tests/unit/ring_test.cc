@@ -4,8 +4,8 @@
 
 #include <chrono>
 
-#include "core/sys.h"
-#include "core/waits.h"
+#include "core/base/sys.h"
+#include "core/verbs/waits.h"
 #include "ring/ops.h"
 #include "ring/ring.h"
 #include "ring/token.h"

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/spec.h"
+#include "core/spec/spec.h"
 
 using namespace ringc;
 

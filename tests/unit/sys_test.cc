@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/sys.h"
+#include "core/base/sys.h"
 
 namespace ringc::sys {
 namespace {

@@ -1,0 +1,86 @@
+#include "core/base/sys.h"
+
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace ringc::sys {
+
+namespace {
+long ret(long r) {
+  return r < 0 ? -errno : r;
+}
+}  // namespace
+
+pid_t clone3(clone_args* args) {
+  return pid_t(ret(syscall(SYS_clone3, args, sizeof(*args))));
+}
+pid_t fork_pidfd(int* pidfd) {
+  clone_args a{};
+  a.flags = CLONE_PIDFD;
+  a.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  a.exit_signal = SIGCHLD;
+  return clone3(&a);
+}
+
+int pidfd_open(pid_t pid) {
+  return int(ret(syscall(SYS_pidfd_open, pid, 0)));
+}
+int pidfd_send_signal(int pidfd, int sig) {
+  return int(ret(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)));
+}
+int pivot_root(const char* new_root, const char* put_old) {
+  return int(ret(syscall(SYS_pivot_root, new_root, put_old)));
+}
+int waitid_nohang(int pidfd, siginfo_t* info, bool keep_zombie) {
+  info->si_pid = 0;
+  return int(ret(::waitid(idtype_t(P_PIDFD), id_t(pidfd), info,
+                          WEXITED | WNOHANG | (keep_zombie ? WNOWAIT : 0))));
+}
+void reap(pid_t pid) {
+  siginfo_t info{};
+  (void)::waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG);
+}
+int close_range_cloexec(unsigned first) {
+  return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
+}
+
+namespace {
+rlim_t given_soft = RLIM_INFINITY;  // before raise_fd_limit; copied into every child
+bool raised = false;
+}  // namespace
+
+rlim_t raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return 0;
+  if (!raised) given_soft = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit up{rl.rlim_max, rl.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &up) == 0) {
+      raised = true;
+      return rl.rlim_max;
+    }
+  }
+  return rl.rlim_cur;
+}
+
+void restore_fd_limit() {
+  if (!raised) return;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return;
+  rl.rlim_cur = given_soft;
+  ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace ringc::sys

@@ -1,0 +1,377 @@
+// The engine's loop and its slot table: completions in, events out.
+// The actions each transition asks for are in engine_actions.cc.
+#include "core/engine/engine.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "cgroup/manager.h"
+#include "cgroup/stats.h"
+#include "core/base/id.h"
+#include "core/base/sys.h"
+#include "core/init/console.h"
+#include "core/verbs/container.h"
+#include "core/verbs/waits.h"
+#include "ring/ops.h"
+#include "ring/token.h"
+
+namespace ringc {
+
+std::string_view name(Phase p) {
+  static constexpr std::string_view k[kPhaseCount] = {"claim",   "cgroup", "clone3",   "record",
+                                                      "release", "exit",   "teardown", "busy"};
+  return k[int(p)];
+}
+
+Engine::Engine(Runtime& rt) : rt_(rt) {}
+
+// Requests that point into the slots (an exit's siginfo, a handshake's
+// message) or into the engine (the spawner's reply) are cancelled before
+// that memory goes: the ring outlives the engine, and a container left
+// running (batch --keep) may exit later into a reused mapping.
+Engine::~Engine() {
+  if (!ring_) return;
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    const Slot& s = slots_[i];
+    if (!s.used) continue;
+    if (s.pid > 0 && !s.exited) (void)ring::cancel_now(*ring_, token(i, kExit));
+    if (s.sock >= 0) {
+      (void)ring::cancel_now(*ring_, token(i, kHandshake));
+      (void)ring::cancel_now(*ring_, token(i, kExecDone));
+    }
+    if (s.hooks && s.hooks->pidfd >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
+  }
+  if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
+  if (reaper_fd_ >= 0) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kReaperRead}.pack());
+}
+
+Result<void> Engine::ready() {
+  if (ring_) return outcome::success();
+  rt_.ring_entries = 4096;
+  RINGC_TRY(host_, rt_.cgroups());
+  RINGC_TRY(ring_, rt_.ring());
+  start_spawner();
+  return outcome::success();
+}
+
+uint64_t Engine::token(uint32_t slot, Tag tag) const {
+  return ring::Token{slot, slots_[slot].generation, tag}.pack();
+}
+
+bool Engine::has(std::string_view id) const {
+  return by_id_.count(id) != 0;
+}
+
+uint32_t Engine::alloc() {
+  uint32_t i;
+  if (!free_.empty()) {
+    i = free_.back();
+    free_.pop_back();
+  } else {
+    i = uint32_t(slots_.size());
+    slots_.emplace_back();
+  }
+  uint16_t g = uint16_t(slots_[i].generation + 1);
+  slots_[i] = Slot{};
+  slots_[i].generation = g;
+  slots_[i].used = true;
+  return i;
+}
+
+void Engine::release(uint32_t i) {
+  Slot& s = slots_[i];
+  by_id_.erase(s.id);
+  if (s.adopted) forget_adopted(i);
+  if (s.pidfd >= 0) ::close(s.pidfd);
+  if (s.sock >= 0) ::close(s.sock);
+  if (s.events_fd >= 0) ::close(s.events_fd);
+  uint16_t g = s.generation;
+  s = Slot{};
+  s.generation = g;
+  free_.push_back(i);
+}
+
+void Engine::charge(Phase p, std::chrono::steady_clock::time_point since) {
+  stats_.phase_ns[int(p)] += uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
+          .count());
+}
+
+Result<void> Engine::supports(const Prepared& p, bool console_socket) {
+  if (p.spec.process.terminal && !console_socket)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{}/config.json: /process/terminal is true, and the engine "
+                                   "(batch, daemon) needs a console socket to hand the pty to "
+                                   "(create or run -d with --console-socket)",
+                                   p.bundle));
+  if (!p.spec.process.terminal && console_socket)
+    return ringc_error(Errc::bad_usage,
+                       "--console-socket: process.terminal is false, there is no pty to send");
+  return outcome::success();
+}
+
+Result<void> Engine::launch(LaunchRequest req) {
+  RINGC_TRY(ready());
+  auto t0 = std::chrono::steady_clock::now();
+  RINGC_TRY(validate_id(req.id));
+  if (has(req.id))
+    return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
+  RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty()));
+  RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path)));
+  charge(Phase::claim, t0);
+
+  uint32_t i = alloc();
+  Slot& s = slots_[i];
+  s.id = std::move(req.id);
+  s.prepared = std::move(req.prepared);
+  s.cgroup = std::move(req.cgroup_path);
+  s.start = req.start;
+  s.remove_on_exit = req.remove_on_exit;
+  s.restart = req.restart;
+  // Fds kept for restarts are held once per open file, however many
+  // containers share it.
+  if (req.restart.kind != RestartKind::no)
+    for (auto& fd : req.flags.fds) fd = held_fds_.hold(std::move(fd));
+  if (req.flags.any()) s.flags = std::make_unique<InitFlags>(std::move(req.flags));
+  by_id_.emplace(s.id, i);
+  ++stats_.launches;
+  notify(i, fsm::State::creating, fsm::Event::create);
+
+  if (queue_cgroup(i)) {
+    charge(Phase::busy, t0);
+    return outcome::success();
+  }
+  if (auto r = spawn_init(i); !r) {
+    if (s.pid < 0) {
+      // Nothing runs: undo here, and the caller hears the error.
+      (void)cgroup::destroy(*host_, s.cgroup);
+      (void)rt_.store().remove(s.id);
+      release(i);
+      charge(Phase::busy, t0);
+      return r.error();
+    }
+    // The init exists: it is killed and reaped like any other.
+    s.error = r.error().what();
+    fire(i, fsm::Event::init_failed);
+  }
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
+                             std::chrono::milliseconds grace) {
+  RINGC_TRY(ready());
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
+  uint32_t i = it->second;
+  if (e == fsm::Event::update || e == fsm::Event::exec)
+    return ringc_error(Errc::bad_usage,
+                       fmt::format("{} through the engine is not built yet; use ringc {} "
+                                   "without --daemon",
+                                   fsm::name(e), fsm::name(e)));
+  RINGC_TRY(transition(id, slots_[i].state, e));
+  auto t0 = std::chrono::steady_clock::now();
+  // Why it stopped (a failed poststart) was its start's answer; its delete
+  // is judged on its own.
+  if (slots_[i].state == fsm::State::stopped) slots_[i].error.clear();
+  slots_[i].grace = grace;
+  fire(i, e, sig);
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+Result<void> Engine::step() {
+  RINGC_TRY(ready());
+  if (auto w = ring_->wait(); !w) return Error{w.error(), "io_uring wait"};
+  auto t0 = std::chrono::steady_clock::now();
+  ring::Completion batch[128];
+  while (unsigned n = ring_->reap(batch, 128))
+    for (unsigned k = 0; k < n; ++k) handle(batch[k]);
+  charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+void Engine::handle(const ring::Completion& c) {
+  ++stats_.completions;
+  if (c.user_data == ring::kIgnored) return;
+  auto tok = ring::Token::unpack(c.user_data);
+  if (tok.tag >= ring::kOtherTagBase) {
+    if (on_other) on_other(c);
+    return;
+  }
+  if (tok.tag == kSpawnerReply) return on_spawner_reply(c.res);
+  if (tok.tag == kSpawnerExit) return;  // reaped; its socket's EOF told the rest
+  if (tok.tag == kReaperRead) return on_reaper_read(c.res);
+  if (tok.slot >= slots_.size()) return;
+  Slot& s = slots_[tok.slot];
+  if (!s.used || s.generation != tok.generation) return;
+  --s.pending;
+  switch (tok.tag) {
+    case kHandshake:
+      on_handshake(tok.slot, c.res);
+      break;
+    case kExecDone:
+      on_exec_done(tok.slot, c.res);
+      break;
+    case kExit:
+      on_exit(tok.slot, c.res);
+      break;
+    case kTimerGrace:
+    case kTimerRestart:
+    case kTimerRmdir:
+    case kTimerFreeze:
+      on_timer(tok.slot, Tag(tok.tag), c.res);
+      break;
+    case kFreezePoll:
+      if (c.res != -ECANCELED) check_freeze(tok.slot);
+      break;
+    case kRmdir:
+    case kStoreGone:
+      on_unlink(tok.slot, Tag(tok.tag), c.res);
+      break;
+    case kCgroupMade:
+      on_cgroup_made(tok.slot, c.res);
+      break;
+    case kHookExit:
+      on_hook_exit(tok.slot, c.res);
+      break;
+  }
+  if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
+}
+
+void Engine::on_handshake(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  if (res > 0 && s.msg.kind == MsgKind::ready) {
+    for (int k = 0; k < kChildPhaseCount; ++k) stats_.init_us[k] += s.msg.phase_us[k];
+    ++stats_.inits_ready;
+    if (s.flags && !s.flags->pidfd_socket.empty()) {
+      // Our child, not reaped: its pid is still its own.
+      sys::UniqueFd fd(s.pidfd >= 0 ? ::dup(s.pidfd) : sys::pidfd_open(s.pid));
+      auto sent = fd.get() < 0 ? sys_error(errno, "pidfd_open")
+                               : send_pidfd(s.flags->pidfd_socket, fd.get());
+      if (!sent) {
+        s.error = sent.error().what();
+        fire(i, fsm::Event::init_failed);
+        return;
+      }
+    }
+    fire(i, fsm::Event::init_ready);
+    return;
+  }
+  if (res > 0 && s.msg.kind == MsgKind::hooks) {  // prestart and createRuntime, then it goes on
+    if (!run_hooks(i, HookPoint::create)) hooks_done(i, HookPoint::create, {});
+    return;
+  }
+  if (res == -ECANCELED)
+    s.error = fmt::format("container init did not report within {} ms", rt_.init_timeout.count());
+  else if (res < 0)
+    s.error = fmt::format("read from container init: {}", std::strerror(-res));
+  else if (res == 0)
+    s.error = "container init exited during setup";
+  else if (s.msg.text[0])
+    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
+  else
+    s.error = fmt::format("container init: {}", std::strerror(s.msg.err));
+  fire(i, fsm::Event::init_failed);
+}
+
+void Engine::on_exec_done(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  ::close(s.sock);
+  s.sock = -1;
+  if (res > 0 && s.msg.kind == MsgKind::error) {
+    // exec itself failed: the init reported why and exits 1 next.
+    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
+    return;
+  }
+  if (!run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
+}
+
+void Engine::on_exit(uint32_t i, int res) {
+  auto t0 = std::chrono::steady_clock::now();
+  Slot& s = slots_[i];
+  if (s.hooks && s.hooks->point == HookPoint::poststart) {
+    s.hooks->exit_held = true;
+    s.hooks->exit_res = res;
+    return;
+  }
+  if (s.adopted) {
+    auto code = adopted_exit_code(s);
+    if (!code) {  // the reaper tells it: exited() then
+      s.await_reaper = true;
+      return;
+    }
+    s.exit_code = *code;
+    exited(i);
+  } else {
+    if (s.pidfd >= 0 && !ring_->features().waitid) (void)sys::waitid_nohang(s.pidfd, &s.info, true);
+    s.exit_code = res < 0 ? -1 : exit_code(s.info);
+    pid_t zombie = s.pid;
+    exited(i);  // the record has the status now (the slot may be gone)
+    sys::reap(zombie);
+  }
+  charge(Phase::exit, t0);
+}
+
+void Engine::exited(uint32_t i) {
+  Slot& s = slots_[i];
+  s.exited = true;
+  // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
+  // small read, only for these exits, charged to the exit phase).
+  if ((s.exit_code == 128 + SIGKILL || s.adopted) && host_)
+    s.oom_kills = cgroup::oom_kills(*host_, s.cgroup);
+  if (s.timer == Timer::grace) disarm(i);
+  fire(i, fsm::Event::exited);
+}
+
+void Engine::on_timer(uint32_t i, Tag tag, int res) {
+  Slot& s = slots_[i];
+  if (res == -ECANCELED || tag != timer_tag(s.timer)) return;  // disarmed
+  Timer t = s.timer;
+  s.timer = Timer::none;
+  if (t == Timer::grace)
+    fire(i, fsm::Event::grace_expired);
+  else if (t == Timer::restart)
+    fire(i, fsm::Event::restart_due);
+  else if (t == Timer::freeze)
+    check_freeze(i);
+  // rmdir: advance_teardown runs after every completion of a deleting slot.
+}
+
+bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
+  Slot& s = slots_[i];
+  auto r = fsm::apply(s.state, e);
+  if (!r) {
+    ++stats_.refused;
+    return false;
+  }
+  fsm::State from = s.state;
+  s.state = r.ok->next;
+  notify(i, from, e);
+  act(i, r.ok->action, sig);
+  return true;
+}
+
+void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
+  if (!on_notice) return;
+  const Slot& s = slots_[i];
+  Notice n{s.id,    from, s.state,     e,        s.exited ? s.exit_code : -1,
+           s.error, gone, s.oom_kills, s.warning};
+  on_notice(n);
+}
+
+EngineStats Engine::stats() const {
+  EngineStats st = stats_;
+  slots_.each([&](const Slot& s) {
+    if (!s.used) return;
+    ++st.by_state[int(s.state)];
+    st.ops_in_flight += s.pending;
+  });
+  if (ring_) st.queue_full = ring_->queue_full_count();
+  st.held_fds = held_fds_.size();
+  return st;
+}
+
+}  // namespace ringc

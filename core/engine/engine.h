@@ -1,0 +1,364 @@
+// The engine: one ring and a slot table of container state machines.
+//
+// Every step of every container is an fsm::Event made from a completion
+// (handshake read, exec close, pidfd exit, timer) or a request; the
+// transition's action submits the next SQEs. Nothing in here blocks on a
+// container: the syscalls it makes itself (mkdir, clone3, cgroup files,
+// the state record) are bounded, and their cost is measured per phase.
+#pragma once
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/base/arena.h"
+#include "core/base/error.h"
+#include "core/base/runtime.h"
+#include "core/base/sys.h"
+#include "core/engine/held_fds.h"
+#include "core/engine/restart.h"
+#include "core/spawn/launch.h"
+#include "core/spawn/spawn.h"
+#include "core/spawn/spawner.h"
+#include "core/store/record.h"
+#include "fsm/lifecycle.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+// runc's create flags that reach the init: the pty master goes to
+// console_socket (a terminal needs one), a pidfd of the init to
+// pidfd_socket once it is created, and the init's no-pivot and
+// no-new-keyring.
+// A daemon's client hands over its own fds: with stdio its stdin, stdout
+// and stderr first, then those for fds 3.. (--preserve-fds, the first
+// listen_fds of them LISTEN_FDS's). The engine holds them while a restart
+// may need them.
+struct InitFlags {
+  std::string console_socket, pidfd_socket;
+  bool no_pivot = false, no_new_keyring = false;
+  std::vector<SharedFd> fds;
+  bool stdio = false;
+  unsigned listen_fds = 0;
+  bool any() const {
+    return !console_socket.empty() || !pidfd_socket.empty() || no_pivot || no_new_keyring ||
+           !fds.empty();
+  }
+};
+
+struct LaunchRequest {
+  std::string id;
+  std::shared_ptr<const Prepared> prepared;  // shared by a batch's containers
+  std::string cgroup_path;
+  bool start = true;            // run: start as soon as the init is ready
+  bool remove_on_exit = false;  // delete once exited (batch, run --rm)
+  RestartPolicy restart;
+  InitFlags flags;
+};
+
+// What the engine tells its owner: each transition, and the end of a
+// container (gone: its slot is free, nothing of it is left).
+struct Notice {
+  std::string_view id;
+  fsm::State from, to;
+  fsm::Event event;
+  int exit_code = -1;      // with exited
+  std::string_view error;  // why a launch or teardown failed
+  bool gone = false;
+  uint64_t oom_kills = 0;    // with exited: OOM kills the kernel counted in the cgroup
+  std::string_view warning;  // with gone: a poststop hook that failed
+};
+
+// The reactor's own time, by phase: what one thread pays per container.
+enum class Phase : uint8_t {
+  claim,     // state directory
+  cgroup,    // v2 directory and limits
+  clone3,    // spawn: socketpair, clone3 (the init makes its v1 cgroups itself)
+  record,    // state record writes
+  release,   // start byte
+  exit,      // exit completion and restart decisions
+  teardown,  // cgroup rmdir, state directory removal
+  busy,      // all of the above plus the loop itself: the reactor's total
+};
+inline constexpr int kPhaseCount = 8;
+std::string_view name(Phase p);
+
+struct EngineStats {
+  std::array<uint64_t, fsm::kStateCount> by_state{};
+  std::array<uint64_t, kPhaseCount> phase_ns{};
+  uint64_t launches = 0;
+  uint64_t ops_in_flight = 0;
+  uint64_t queue_full = 0;
+  uint64_t completions = 0;
+  uint64_t refused = 0;   // observations the table refused (late timers)
+  uint64_t held_fds = 0;  // clients' open files held for restarts
+  // The inits' own setup (kChildPhases), summed over the readies: what
+  // the kernel costs a container on its own core.
+  std::array<uint64_t, kChildPhaseCount> init_us{};
+  uint64_t inits_ready = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(Runtime& rt);
+  // The spawner's reply buffers are the engine's: its receive is
+  // cancelled, and its completion awaited, before they go.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Claims the id and brings the init to life; the rest (ready, start,
+  // exit) comes as notices. An error here means nothing was made.
+  Result<void> launch(LaunchRequest req);
+  // What the engine cannot do for a bundle, refused by name before
+  // anything is made: a terminal with no console socket to hand it to
+  // (or a console socket and no terminal, as runc refuses).
+  static Result<void> supports(const Prepared& p, bool console_socket = false);
+  // A user's request: start, kill (sig), kill_all (sig to every process
+  // in its cgroup), stop (sig, then KILL when `grace` has passed), remove,
+  // force_remove, pause, resume.
+  Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM,
+                       std::chrono::milliseconds grace = std::chrono::seconds(10));
+  // Submits what is queued, waits for at least one completion and handles
+  // every one that is there.
+  Result<void> step();
+
+  // Takes over a container from its record after a restart of the
+  // supervisor: a live init (pidfd_open plus a start-time check, so a
+  // recycled pid is never taken for it) is watched again; one that died
+  // meanwhile is recorded stopped. Returns the state it is in now.
+  Result<fsm::State> adopt(const RecordView& r);
+
+  // A container this engine does not hold, named by a request: one made
+  // by a CLI after the daemon started is adopted from its record; with
+  // force, one whose record is damaged (or missing beside its claim) is
+  // held only to be removed, by the cgroup the record still names or the
+  // id's default, everything in it killed, as `ringc delete --force`
+  // does without a daemon. Not found: the store's error.
+  Result<void> take_over(std::string_view id, bool force);
+
+  // The reaper the daemon runs under (core/supervisor/reaper.h) tells of every
+  // orphan it reaps on this socket: the exits of inits adopted from a
+  // supervisor that died. What is in the socket already (exits while no
+  // daemon ran) is read now, for adopt(); later ones come on the ring.
+  Result<void> attach_reaper(int fd);
+  // Recovery is over: exits the reaper told of that matched no record
+  // (orphans of containers' own processes) are dropped.
+  void forget_early_exits() { early_exits_.clear(); }
+
+  struct View {
+    fsm::State state;
+    pid_t pid;
+    int exit_code;  // -1 unless stopped with a known status
+    int restarts;
+  };
+  std::optional<View> view(std::string_view id) const;
+
+  size_t size() const { return by_id_.size(); }
+  bool has(std::string_view id) const;
+  EngineStats stats() const;
+  // The spawner's pid, or -1 when inits are cloned on the reactor's thread.
+  pid_t spawner_pid() const { return spawner_.running() ? spawner_.pid() : -1; }
+
+  std::function<void(const Notice&)> on_notice;
+  // Completions of the ring's other users (tags from ring::kOtherTagBase).
+  std::function<void(const ring::Completion&)> on_other;
+  // The engine's ring, for those other users.
+  Result<ring::Ring*> ring() {
+    RINGC_TRY(ready());
+    return ring_;
+  }
+
+ private:
+  enum Tag : uint16_t {
+    kHandshake = 1,
+    kExecDone,
+    kExit,
+    kTimerGrace,
+    kTimerRestart,
+    kTimerRmdir,
+    kTimerFreeze,  // v1-only hosts: freezer.state is re-read on a timer
+    kFreezePoll,   // POLLPRI on cgroup.events
+    kRmdir,        // one hierarchy's cgroup directory
+    kStoreGone,    // the state directory
+    kCgroupMade,   // the v2 directory, made by io-wq before the spawn
+    kSpawned,      // carried by a spawn request (no SQE: the reply names it)
+    kHookExit,     // a hook process's exit (its timeout linked)
+  };
+  // Engine-wide completions (no slot): the spawner's replies and its exit.
+  static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
+  static constexpr uint16_t kSpawnerExit = ring::kOtherTagBase - 1;
+  static constexpr uint16_t kReaperRead = ring::kOtherTagBase - 3;
+  // Teardown, through the ring: the cgroup in every hierarchy, then the
+  // state directory.
+  enum class Teardown : uint8_t { idle, cgroups, store, poststop, done };
+
+  // The runtime's hooks at one point of the lifecycle, one process at a
+  // time, each exit a completion (core/engine/engine_hooks.cc). Made only for a
+  // container whose config has hooks there.
+  enum class HookPoint : uint8_t {
+    create,     // prestart, createRuntime: the init waits before pivot_root
+    poststart,  // after the program's exec; `start` answers after them
+    poststop,   // after the container is gone; `delete` answers after them
+  };
+  struct HookRun {
+    HookPoint point;
+    uint8_t kind = 0;    // of the point's kinds
+    uint16_t index = 0;  // within that kind
+    int pidfd = -1;
+    bool timed_out = false;
+    // The init's exit, come while poststart hooks ran: handled after them,
+    // so that a start is answered before the exit it caused.
+    bool exit_held = false;
+    int exit_res = 0;
+    siginfo_t info{};
+    __kernel_timespec ts{};
+  };
+  enum class Timer : uint8_t { none, grace, restart, rmdir, freeze };
+
+  struct Slot {
+    uint16_t generation = 0;
+    bool used = false;
+    fsm::State state = fsm::State::creating;
+    std::string id;
+    std::shared_ptr<const Prepared> prepared;
+    std::string cgroup;
+    bool start = true, remove_on_exit = false;
+    std::unique_ptr<InitFlags> flags;  // only when any is set; again for each run
+    RestartPolicy restart;
+    int restarts = 0;
+    bool stop_requested = false;
+    bool spawning = false;               // a request is with the spawner
+    std::chrono::milliseconds grace{0};  // of the stop under way
+    pid_t pid = -1;
+    int pidfd = -1, sock = -1;
+    bool exited = false;
+    bool adopted = false;       // not our child: its status is read from /proc, pidfs or the reaper
+    bool reaper_child = false;  // adopted, and the reaper is its parent: it will tell the status
+    bool await_reaper = false;  // exited; its status is the reaper's to tell
+    int wait_status = -1;       // what the reaper told, come before the exit completion
+    int exit_code = -1;
+    uint64_t oom_kills = 0;   // the cgroup's count when the init was killed
+    uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
+    int64_t created_ns = 0;   // first record write: OCI "created"
+    Teardown teardown = Teardown::idle;
+    int events_fd = -1;              // cgroup.events while a pause or resume settles
+    bool want_frozen = false;        // what that pause or resume asked for
+    uint8_t unlinks = 0;             // teardown unlinks in flight
+    bool rmdir_busy = false;         // a cgroup directory still had tasks
+    std::vector<std::string> paths;  // what the unlinks in flight name
+    uint16_t pending = 0;            // SQEs in flight that carry this slot's token
+    Timer timer = Timer::none;
+    int rmdir_attempts = 0;
+    std::string error;
+    siginfo_t info{};
+    HandshakeMsg msg{};
+    __kernel_timespec ts{};
+    std::unique_ptr<HookRun> hooks;  // while hooks run
+    std::string warning;             // a poststop hook's failure, told with gone
+  };
+
+  Result<void> ready();
+  uint64_t token(uint32_t slot, Tag tag) const;
+  static Tag timer_tag(Timer t);
+  uint32_t alloc();
+  void release(uint32_t i);
+
+  void handle(const ring::Completion& c);
+  void on_handshake(uint32_t i, int res);
+  void on_exec_done(uint32_t i, int res);
+  void on_exit(uint32_t i, int res);
+  void exited(uint32_t i);  // its exit code is known
+  void on_timer(uint32_t i, Tag tag, int res);
+
+  // Drives slot i through the table; false when the cell is invalid.
+  bool fire(uint32_t i, fsm::Event e, int sig = SIGTERM);
+  void act(uint32_t i, fsm::Action a, int sig);
+  // Clones the init (begin_launch); v2_made: its v2 directory exists.
+  Result<void> spawn_init(uint32_t i, bool v2_made = false, bool v2_existed = false);
+  // The v2 directory through the ring when its parent is known to be
+  // there; false: the caller spawns at once (begin_launch makes it).
+  bool queue_cgroup(uint32_t i);
+  void on_cgroup_made(uint32_t i, int res);
+  // The init exists: wait for its exit and its handshake.
+  void attach(uint32_t i, const Spawned& child);
+  // The next message of the init, its timeout linked; false: no entry.
+  bool arm_handshake(uint32_t i);
+  void charge_phases(const Timeline& tl);  // begin_launch's cgroup and clone3 phases
+  void start_spawner();
+  void arm_spawner_reply();
+  void on_spawner_reply(int res);
+  void on_spawner_gone();
+  siginfo_t reap_sink_{};  // exit status of inits nobody waits for
+  void send_signal(uint32_t i, int sig);
+  void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
+  void disarm(uint32_t i);
+  void write_record(uint32_t i);
+  void after_exit(uint32_t i);
+  void take_fds(uint32_t i, unsigned passed, unsigned listen);
+  // An adopted init's exit code, once something can tell it; nullopt: the
+  // reaper will (await_reaper).
+  std::optional<int> adopted_exit_code(Slot& s);
+  void forget_adopted(uint32_t i);
+  void arm_reaper();
+  void on_reaper_read(int res);
+  void reaped(pid_t pid, uint64_t start_time, int status);
+  void advance_teardown(uint32_t i);
+  void freeze(uint32_t i, bool frozen);
+  void check_freeze(uint32_t i);
+  void thaw_for_kill(uint32_t i);
+  void on_unlink(uint32_t i, Tag tag, int res);
+  void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);
+  void notify(uint32_t i, fsm::State from, fsm::Event e, bool gone = false);
+  // Hooks: false when the config has none at that point (nothing started).
+  bool run_hooks(uint32_t i, HookPoint p);
+  void next_hook(uint32_t i);
+  void on_hook_exit(uint32_t i, int res);
+  void hooks_done(uint32_t i, HookPoint p, std::string error);
+
+  void charge(Phase p, std::chrono::steady_clock::time_point since);
+
+  Runtime& rt_;
+  ring::Ring* ring_ = nullptr;
+  const cgroup::Host* host_ = nullptr;
+  NoForkArena<Slot> slots_;  // SQEs point into slots: they never move
+  std::vector<uint32_t> free_;
+  std::unordered_map<std::string_view, uint32_t> by_id_;  // keys view Slot::id
+  // v2 parent cgroups made (and delegated) by an earlier launch: the next
+  // directory under one is made by io-wq, off the reactor's thread.
+  std::unordered_set<std::string> v2_parents_;
+  HeldFds held_fds_;  // clients' fds kept for restarts, one per open file
+  // The spawner (core/spawn/spawner.h) and the one reply being received.
+  Spawner spawner_;
+  SpawnReply reply_{};
+  iovec reply_iov_{};
+  msghdr reply_msg_{};
+  alignas(cmsghdr) char reply_control_[CMSG_SPACE(2 * sizeof(int))]{};
+  siginfo_t spawner_info_{};
+  // The reaper's socket, its stream of ReapedExit records, and the
+  // adopted inits it may name (by pid).
+  int reaper_fd_ = -1;
+  char reaper_buf_[4096]{};
+  size_t reaper_len_ = 0;
+  std::unordered_map<pid_t, uint32_t> adopted_pids_;
+  struct EarlyExit {
+    uint64_t start_time;
+    int status;
+  };
+  std::unordered_map<pid_t, EarlyExit> early_exits_;
+  EngineStats stats_;
+};
+
+}  // namespace ringc

@@ -1,0 +1,568 @@
+// What each transition's action does in the engine: spawn, release,
+// signal, timers, records and teardown. Each submits its SQEs and
+// returns; the completions come back through Engine::handle.
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cgroup/freezer.h"
+#include "cgroup/manager.h"
+#include "core/base/sys.h"
+#include "core/engine/engine.h"
+#include "core/init/console.h"
+#include "core/store/observe.h"
+#include "core/verbs/waits.h"
+#include "ring/ops.h"
+
+namespace ringc {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// Backoff of cgroup rmdir retries (a killed container's tasks take a
+// moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
+std::chrono::milliseconds rmdir_backoff(int attempt) {
+  return std::chrono::milliseconds(std::min(1 << std::min(attempt, 7), 100));
+}
+
+// One byte into the exec fifo of a container that `ringc create` made: a
+// non-blocking write (the init holds the fifo open for reading), not a
+// ring wait, which would take the engine's completions.
+Result<void> release_by_fifo(const std::string& fifo) {
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + fifo);
+  ssize_t n = ::write(fd, "1", 1);
+  int e = errno;
+  ::close(fd);
+  if (n != 1) return sys_error(e, "write " + fifo);
+  ::unlink(fifo.c_str());
+  return outcome::success();
+}
+}  // namespace
+
+namespace {
+std::string parent_of(std::string_view cg) {
+  size_t slash = cg.rfind('/');
+  return std::string(cg.substr(0, slash == std::string_view::npos ? 0 : slash));
+}
+}  // namespace
+
+bool Engine::queue_cgroup(uint32_t i) {
+  Slot& s = slots_[i];
+  const cgroup::Hierarchy* v2 = host_->v2();
+  if (!v2 || !v2_parents_.contains(parent_of(s.cgroup))) return false;
+  auto t0 = Clock::now();
+  s.paths.clear();
+  s.paths.push_back(v2->mount + s.cgroup);  // lives until the SQE is submitted
+  if (!ring::prep_mkdir(*ring_, token(i, kCgroupMade), s.paths.back().c_str(), 0755)) return false;
+  ++s.pending;
+  charge(Phase::cgroup, t0);
+  return true;
+}
+
+void Engine::on_cgroup_made(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  s.paths.clear();
+  if (s.state != fsm::State::creating) {  // deleted meanwhile: nothing to spawn
+    s.exited = true;
+    return;
+  }
+  if (res == -ENOENT) v2_parents_.erase(parent_of(s.cgroup));  // removed under us: remake
+  if (res < 0 && res != -EEXIST && res != -ENOENT) {
+    s.exited = true;  // no init
+    s.error = fmt::format("create cgroup {}: {}", s.cgroup, std::strerror(-res));
+    fire(i, fsm::Event::init_failed);
+    return;
+  }
+  if (auto r = spawn_init(i, res == 0 || res == -EEXIST, res == -EEXIST); !r) {
+    s.error = r.error().what();
+    fire(i, fsm::Event::init_failed);
+  }
+}
+
+void Engine::charge_phases(const Timeline& tl) {
+  tl.each([&](const char* phase, uint32_t us) {
+    std::string_view p = phase;
+    Phase into = p == "cgroup-create" ? Phase::cgroup : Phase::clone3;
+    stats_.phase_ns[int(into)] += uint64_t(us) * 1000;
+  });
+}
+
+Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
+  Slot& s = slots_[i];
+  Launch l;
+  Timeline tl;
+  InitOptions init;
+  init.id = s.id;
+  // The console socket is connected here and the init sends the pty
+  // master over it; the spawner, when there is one, gets that fd and the
+  // client's with the request.
+  sys::UniqueFd console;
+  if (s.flags) {
+    init.no_pivot = s.flags->no_pivot;
+    init.no_new_keyring = s.flags->no_new_keyring;
+    if (!s.flags->console_socket.empty()) {
+      RINGC_TRY(console, connect_console_socket(s.flags->console_socket));
+      init.console_fd = console.get();
+    }
+    for (auto& fd : s.flags->fds) init.passed.push_back(fd->get());
+    init.passed_stdio = s.flags->stdio && !init.passed.empty();
+    init.preserve_fds = unsigned(init.passed.size()) - (init.passed_stdio ? 3 : 0);
+    if (unsigned n = s.flags->listen_fds)
+      init.extra_env = {"LISTEN_FDS=" + std::to_string(n), "LISTEN_PID=1"};
+  }
+  // The init has its copies (or the request in flight has); without a
+  // restart to come the client's fds are not held (its pipes see EOF when
+  // the container's program ends).
+  auto drop_fds = [&s] {
+    if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
+  };
+  LaunchOptions lo{.tl = &tl,
+                   .v2_made = v2_made,
+                   .v2_existed = v2_existed,
+                   .defer_spawn = spawner_.running(),
+                   .warn = &rt_.warn};
+  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+  if (r && l.deferred) {
+    if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
+      ++s.pending;
+      s.spawning = true;
+      if (host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
+      charge_phases(tl);
+      drop_fds();
+      return outcome::success();
+    }
+    // The spawner's socket is full (or it is gone): clone here.
+    l = Launch{};
+    lo.v2_made = true;
+    lo.v2_existed = false;  // checked above
+    lo.defer_spawn = false;
+    r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+  }
+  if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
+  charge_phases(tl);
+  if (l.child.pid < 0) {
+    s.exited = true;  // nothing to wait for
+    if (!r) return r;
+    return sys_error(EIO, "clone3");
+  }
+  attach(i, l.child);
+  drop_fds();
+  if (!r) return r;
+  return outcome::success();
+}
+
+void Engine::attach(uint32_t i, const Spawned& child) {
+  Slot& s = slots_[i];
+  s.pid = child.pid;
+  s.sock = child.sock;
+  s.exited = false;
+  s.oom_kills = 0;
+  s.info = {};
+  // Our own child is waited for by pid (the zombie holds it): no fd per
+  // container, so neither the fd table nor clone3's copy of it grows
+  // with the number of containers. Without IORING_OP_WAITID the pidfd
+  // is kept and polled.
+  bool by_pid = ring_->features().waitid;
+  if (by_pid) {
+    ::close(child.pidfd);
+  } else {
+    s.pidfd = child.pidfd;
+  }
+  // The init stays a zombie until its status is in the record (on_exit):
+  // a daemon killed in between leaves it to its reaper, who tells.
+  ++s.pending;
+  if (by_pid)
+    ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info, true);
+  else
+    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info, true);
+
+  if (!arm_handshake(i)) {
+    s.error = "io_uring: no submission entry";
+    send_signal(i, SIGKILL);  // its exit completes the slot as a failed launch
+  }
+}
+
+bool Engine::arm_handshake(uint32_t i) {
+  Slot& s = slots_[i];
+  s.msg = {};
+  s.ts = ring::to_timespec(rt_.init_timeout);
+  if (!ring_->reserve(2) ||
+      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg))
+    return false;
+  ring::link_timeout(*ring_, &s.ts);
+  ++s.pending;
+  return true;
+}
+
+// The spawner pays off where the reactor's thread is the limit: with a few
+// cores the machine's CPUs are, and the spawner's extra hop and work only
+// cost. RINGC_SPAWNER=1 or 0 decides otherwise.
+void Engine::start_spawner() {
+  if (spawner_.running()) return;
+  const char* env = std::getenv("RINGC_SPAWNER");
+  cpu_set_t cpus;
+  bool many = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 4;
+  if (env ? std::string_view(env) != "1" : !many) return;
+  if (!spawner_.start()) return;  // inits are cloned here, as before
+  arm_spawner_reply();
+  ring::prep_child_exit_wait(*ring_, ring::Token{0, 0, kSpawnerExit}.pack(), spawner_.pid(),
+                             &spawner_info_);
+}
+
+void Engine::arm_spawner_reply() {
+  reply_iov_ = {&reply_, sizeof reply_};
+  reply_msg_ = {};
+  reply_msg_.msg_iov = &reply_iov_;
+  reply_msg_.msg_iovlen = 1;
+  reply_msg_.msg_control = reply_control_;
+  reply_msg_.msg_controllen = sizeof reply_control_;
+  ring::prep_recvmsg(*ring_, ring::Token{0, 0, kSpawnerReply}.pack(), spawner_.fd(), &reply_msg_,
+                     MSG_CMSG_CLOEXEC);
+}
+
+void Engine::on_spawner_reply(int res) {
+  if (res <= 0) return on_spawner_gone();
+  int fds[2] = {-1, -1};
+  received_fds(reply_msg_, fds);
+  SpawnReply rep = reply_;
+  arm_spawner_reply();
+  auto tok = ring::Token::unpack(rep.token);
+  bool ok = res == int(sizeof rep) && tok.tag == kSpawned && tok.slot < slots_.size() &&
+            slots_[tok.slot].used && slots_[tok.slot].generation == tok.generation &&
+            slots_[tok.slot].spawning;
+  if (!ok) {  // cannot happen: a slot is not freed while its request is out
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+    return;
+  }
+  uint32_t i = tok.slot;
+  Slot& s = slots_[i];
+  auto t0 = Clock::now();
+  --s.pending;
+  s.spawning = false;
+  if (rep.pid < 0 || fds[0] < 0 || fds[1] < 0) {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+    if (rep.pid > 0) {           // cloned, but its fds did not arrive: end it, reap it
+      ::kill(rep.pid, SIGKILL);  // our unreaped child: the pid is still its
+      ring::prep_child_exit_wait(*ring_, ring::kIgnored, rep.pid, &reap_sink_);
+    }
+    s.exited = true;  // no init
+    rep.text[sizeof rep.text - 1] = 0;
+    s.error = rep.text[0] ? rep.text : "the spawner could not clone the init";
+    fire(i, fsm::Event::init_failed);
+  } else {
+    attach(i, Spawned{rep.pid, fds[0], fds[1]});
+    if (s.state != fsm::State::creating) send_signal(i, SIGKILL);  // deleted meanwhile
+  }
+  charge(Phase::clone3, t0);
+  if (s.used && s.state == fsm::State::deleting) advance_teardown(i);
+}
+
+// Requests still out will never be answered: those inits were not
+// cloned (or were, and will be found by nobody but their exit): each such
+// launch fails, and later ones clone here.
+void Engine::on_spawner_gone() {
+  spawner_.stopped();
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (!s.used || !s.spawning) continue;
+    s.spawning = false;
+    --s.pending;
+    s.exited = true;
+    s.error = "the spawner exited before it answered";
+    fire(i, fsm::Event::init_failed);
+    if (s.used && s.state == fsm::State::deleting) advance_teardown(i);
+  }
+}
+
+void Engine::act(uint32_t i, fsm::Action a, int sig) {
+  Slot& s = slots_[i];
+  using A = fsm::Action;
+  switch (a) {
+    case A::none:
+    case A::set_resources:  // refused in request(): not built in the engine yet
+    case A::spawn_process:
+      return;
+    case A::freeze:
+    case A::thaw:
+      freeze(i, a == A::freeze);
+      return;
+    case A::record_created:
+      if (s.start)
+        fire(i, fsm::Event::start);
+      else
+        write_record(i);
+      return;
+    case A::release_init: {
+      auto t0 = Clock::now();
+      if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
+        auto r = release_by_fifo(rt_.store().fifo(s.id));
+        if (!r) s.error = r.error().what();
+        write_record(i);
+        // No socket tells of the exec: the init execs as soon as it reads
+        // the byte (or fails and exits, which the exit wait reports).
+        if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
+        return;
+      }
+      static const char kGo = 'S';
+      if (::send(s.sock, &kGo, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+        s.error = "container init is no longer waiting for start";
+      s.msg = {};
+      ++s.pending;
+      ring::prep_read(*ring_, token(i, kExecDone), s.sock, &s.msg, sizeof s.msg);
+      charge(Phase::release, t0);
+      write_record(i);
+      return;
+    }
+    case A::signal:
+      send_signal(i, sig);
+      return;
+    case A::signal_all:
+      // The init first (its exit may not be handled yet), then the rest;
+      // a cgroup already removed has nothing left to signal.
+      send_signal(i, sig);
+      if (!s.cgroup.empty()) (void)cgroup::signal_all(*host_, s.cgroup, sig);
+      return;
+    case A::terminate:
+      s.stop_requested = true;
+      send_signal(i, sig);
+      arm(i, Timer::grace, s.grace);
+      return;
+    case A::kill_now:
+      thaw_for_kill(i);
+      send_signal(i, SIGKILL);
+      (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+      return;
+    case A::record_exit:
+      after_exit(i);
+      return;
+    case A::destroy:
+    case A::kill_and_destroy:
+      s.stop_requested = true;
+      if (s.timer != Timer::none) disarm(i);
+      if (s.events_fd >= 0) ring::prep_cancel(*ring_, token(i, kFreezePoll));
+      thaw_for_kill(i);
+      send_signal(i, SIGKILL);
+      advance_teardown(i);
+      return;
+    case A::respawn:
+      ++s.restarts;
+      if (s.pidfd >= 0) ::close(s.pidfd);  // the last run's (an adopted one's) pidfd
+      s.pidfd = -1;
+      if (s.adopted) forget_adopted(i);
+      if (auto r = spawn_init(i); !r) {
+        s.error = r.error().what();
+        fire(i, fsm::Event::init_failed);
+      }
+      return;
+  }
+}
+
+void Engine::send_signal(uint32_t i, int sig) {
+  Slot& s = slots_[i];
+  if (s.exited || s.pid <= 0) return;
+  // Until its exit completion is handled the child is not reaped, so its
+  // pid cannot have been reused.
+  if (s.pidfd >= 0)
+    (void)sys::pidfd_send_signal(s.pidfd, sig);
+  else
+    (void)::kill(s.pid, sig);
+}
+
+void Engine::arm(uint32_t i, Timer t, std::chrono::milliseconds d) {
+  Slot& s = slots_[i];
+  s.timer = t;
+  s.ts = ring::to_timespec(d);
+  ++s.pending;
+  ring::prep_timeout(*ring_, token(i, timer_tag(t)), &s.ts);
+}
+
+void Engine::disarm(uint32_t i) {
+  Slot& s = slots_[i];
+  ring::prep_cancel(*ring_, token(i, timer_tag(s.timer)));
+  s.timer = Timer::none;
+}
+
+Engine::Tag Engine::timer_tag(Timer t) {
+  switch (t) {
+    case Timer::grace:
+      return kTimerGrace;
+    case Timer::restart:
+      return kTimerRestart;
+    case Timer::rmdir:
+      return kTimerRmdir;
+    case Timer::freeze:
+      return kTimerFreeze;
+    case Timer::none:
+      break;
+  }
+  return Tag(0);
+}
+
+// pause and resume: the request to the kernel now, the transition's
+// observation (frozen, thawed) when cgroup.events says so (a POLLPRI poll
+// through the ring), or on v1-only hosts when freezer.state does (re-read
+// on ring timers).
+void Engine::freeze(uint32_t i, bool frozen) {
+  Slot& s = slots_[i];
+  s.want_frozen = frozen;
+  if (s.events_fd < 0) {
+    auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
+    s.events_fd = fd ? fd.value() : -1;
+  }
+  if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r) {
+    s.error =
+        fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup, r.error().message());
+    return;
+  }
+  check_freeze(i);
+}
+
+// A v1-frozen task does not die of SIGKILL until it is thawed.
+void Engine::thaw_for_kill(uint32_t i) {
+  Slot& s = slots_[i];
+  if (!s.want_frozen || s.exited) return;
+  s.want_frozen = false;
+  (void)cgroup::request_freeze(*host_, s.cgroup, false);
+}
+
+void Engine::check_freeze(uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.state == fsm::State::deleting || s.exited) return;
+  if (s.events_fd >= 0) {  // re-arm: POLLPRI again only after a read
+    char buf[256];
+    (void)::pread(s.events_fd, buf, sizeof buf, 0);
+  }
+  auto now = cgroup::is_frozen(*host_, s.cgroup);
+  if (now && now.value() == s.want_frozen) {
+    fire(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
+    write_record(i);
+    return;
+  }
+  if (s.events_fd >= 0) {
+    ++s.pending;
+    ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd, POLLPRI);
+  } else {
+    arm(i, Timer::freeze, std::chrono::milliseconds(5));
+  }
+}
+
+void Engine::write_record(uint32_t i) {
+  auto t0 = Clock::now();
+  Slot& s = slots_[i];
+  // Read from a zombie too: an init that has exited already is still ours
+  // (not reaped before its status is recorded), its start time valid.
+  if (s.start_time == 0 && !s.exited)
+    if (auto st = read_proc_stat(s.pid)) s.start_time = st->start_time;
+  RecordFields f = record_fields(*s.prepared, s.id, s.cgroup, s.pid, s.start_time, s.state);
+  if (s.created_ns == 0) s.created_ns = f.created_ns;
+  f.created_ns = s.created_ns;
+  f.exit_code = s.exited ? s.exit_code : -1;
+  f.restarts = uint32_t(s.restarts);
+  if (s.remove_on_exit) f.flags |= kRecordRemoveOnExit;
+  f.restart_kind = uint8_t(s.restart.kind);
+  f.restart_max = uint16_t(std::min(s.restart.max, 65535));
+  if (s.flags) {  // what a daemon started again takes back from the init
+    size_t passed =
+        s.flags->fds.size() - (s.flags->stdio ? std::min<size_t>(3, s.flags->fds.size()) : 0);
+    f.passed_fds = uint16_t(passed);
+    f.listen_fds = uint16_t(s.flags->listen_fds);
+  }
+  if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();
+  charge(Phase::record, t0);
+}
+
+void Engine::after_exit(uint32_t i) {
+  Slot& s = slots_[i];
+  s.start_time = 0;
+  auto delay = restart_delay(s.restart, s.exit_code, s.restarts, s.stop_requested);
+  if (!delay && s.flags) s.flags->fds.clear();  // no run to come needs them
+  if (!delay && s.remove_on_exit) {
+    fire(i, fsm::Event::remove);
+    return;
+  }
+  write_record(i);
+  if (delay) arm(i, Timer::restart, *delay);
+}
+
+void Engine::unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link) {
+  Slot& s = slots_[i];
+  s.paths.push_back(std::move(path));
+  ++s.pending;
+  ++s.unlinks;
+  ring::prep_unlink(*ring_, token(i, tag), s.paths.back().c_str(), flags, hard_link);
+}
+
+void Engine::on_unlink(uint32_t i, Tag tag, int res) {
+  Slot& s = slots_[i];
+  --s.unlinks;
+  if (res == -EBUSY) {
+    s.rmdir_busy = true;
+  } else if ((res == -ENOTEMPTY || res == -EISDIR) && tag == kStoreGone) {
+    // A damaged entry whose `state` is a directory: the unlink fails, the
+    // rmdir after it too, and this removes the lot.
+    (void)rt_.store().remove(s.id);  // files other than the record: rare
+  } else if (res < 0 && res != -ENOENT && s.error.empty()) {
+    s.error =
+        fmt::format("remove {}: {}", tag == kRmdir ? "cgroup " + s.cgroup : "state of " + s.id,
+                    std::strerror(-res));
+  }
+}
+
+// Runs after every completion of a deleting container: each step starts
+// when the one before has completed.
+void Engine::advance_teardown(uint32_t i) {
+  Slot& s = slots_[i];
+  // Each step waits for the exit, a retry timer, unlinks and hooks in flight.
+  if (!s.exited || s.timer != Timer::none || s.unlinks || s.hooks) return;
+  auto t0 = Clock::now();
+  switch (s.teardown) {
+    case Teardown::idle:
+      s.paths.clear();
+      s.paths.reserve(host_->hierarchies.size() + 2);
+      s.rmdir_busy = false;
+      s.teardown = Teardown::cgroups;
+      for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      break;
+    case Teardown::cgroups:
+      if (s.rmdir_busy && s.rmdir_attempts < 30) {
+        // Tasks still leaving (or strays of a shared pid namespace), or
+        // sub-cgroups the container made: rare, so done here in place.
+        (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+        cgroup::remove_descendants(*host_, s.cgroup);
+        s.teardown = Teardown::idle;
+        arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
+        break;
+      }
+      if (s.rmdir_busy && s.error.empty())
+        s.error = fmt::format("remove cgroup {}: still busy after {} tries", s.cgroup, 30);
+      s.paths.clear();
+      s.teardown = Teardown::store;
+      unlink(i, kStoreGone, rt_.store().dir(s.id) + "/state", 0, true);
+      unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
+      break;
+    case Teardown::store:
+      s.teardown = Teardown::poststop;  // hooks_done moves it to done
+      if (!run_hooks(i, HookPoint::poststop)) s.teardown = Teardown::done;
+      break;
+    case Teardown::poststop:  // hooks_done moves on
+    case Teardown::done:
+      break;
+  }
+  charge(Phase::teardown, t0);
+  if (s.teardown == Teardown::done && s.pending == 0) {
+    notify(i, s.state, fsm::Event::remove, true);
+    release(i);
+  }
+}
+
+}  // namespace ringc

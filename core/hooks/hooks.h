@@ -1,0 +1,77 @@
+// OCI hooks: the six kinds, run at the points runtime-spec v1.3 fixes,
+// each given the container's state JSON on stdin.
+//
+//   prestart, createRuntime  the runtime, during create, before pivot_root
+//   createContainer          the init, in the container's namespaces, before pivot_root
+//   startContainer           the init, after `start`, before the program's execve
+//   poststart                the runtime, after the program started (failure: the
+//                            container is stopped and start fails)
+//   poststop                 the runtime, after delete (failure: a warning)
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/error.h"
+#include "ring/ring.h"
+
+namespace ringc {
+
+struct Hook {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::optional<int> timeout_s;
+};
+
+enum class HookKind : uint8_t {
+  prestart,
+  create_runtime,
+  create_container,
+  start_container,
+  poststart,
+  poststop
+};
+inline constexpr int kHookKinds = 6;
+// The config.json key: "createRuntime".
+std::string_view hook_key(HookKind k);
+
+struct Hooks {
+  std::vector<Hook> of[kHookKinds];
+  const std::vector<Hook>& operator[](HookKind k) const { return of[int(k)]; }
+  bool any() const;
+  // Hooks the runtime runs after create (poststart, poststop): the record
+  // notes them so start and delete read config.json only then.
+  bool after_create() const;
+};
+
+// The state JSON a hook reads: ociVersion, id, status, pid, bundle,
+// annotations.
+std::string hook_state(std::string_view oci_version, std::string_view id, std::string_view status,
+                       pid_t pid, std::string_view bundle,
+                       const std::vector<std::pair<std::string, std::string>>& annotations);
+
+// The pieces of one hook's run, for callers that wait on their own (the
+// engine's reactor): start_hook clones it with the state on its stdin and
+// returns its pidfd; hook_result judges its exit code (or its timeout),
+// naming the hook; hook_timeout is its deadline (a day stands for none).
+// cwd: where it runs (nullptr: the caller's directory).
+Result<int> start_hook(const Hook& h, const std::string& state, const char* cwd = nullptr);
+Result<void> hook_result(HookKind k, size_t index, const Hook& h, int code, bool timed_out);
+std::chrono::milliseconds hook_timeout(const Hook& h);
+
+// Runs the hooks of kind k one after another in the runtime: each exit is
+// a completion on the ring with the hook's timeout linked; an overrunning
+// hook is killed. Stops at the first failure, which names the hook.
+Result<void> run_hooks(ring::Ring& r, const Hooks& h, HookKind k, const std::string& state);
+
+// The same in the container's init, which has no ring: it waits on the
+// hook's pidfd with poll and the same timeout.
+Result<void> run_hooks_in_init(const Hooks& h, HookKind k, const std::string& state,
+                               const char* cwd = nullptr);
+
+}  // namespace ringc

@@ -1,0 +1,81 @@
+#include "core/verbs/waits.h"
+
+#include <fmt/format.h>
+
+#include "core/base/sys.h"
+#include "ring/ops.h"
+
+namespace ringc {
+
+namespace {
+constexpr uint64_t kOp = 1, kSig = 2, kTimer = 3;
+
+Error ring_error(std::error_code ec) {
+  return Error{ec, "io_uring"};
+}
+}  // namespace
+
+int exit_code(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;
+}
+
+Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline) {
+  RINGC_TRY(auto m, await_message(r, sock, deadline));
+  if (!m) return ringc_error(Errc::init_failed, "container init exited during setup");
+  return *m;
+}
+
+Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
+                                                  std::chrono::milliseconds deadline) {
+  HandshakeMsg msg{};
+  auto ts = ring::to_timespec(deadline);
+  int res = -ECONNRESET;
+  // An init that failed and exited with one of our bytes unread (the
+  // v1-cgroups byte, say) makes the next read ECONNRESET, once; its
+  // error message is still queued behind that.
+  for (int tries = 0; res == -ECONNRESET && tries < 2; ++tries) {
+    if (!r.reserve(2) || !ring::prep_read(r, kOp, sock, &msg, sizeof msg) ||
+        !ring::link_timeout(r, &ts))
+      return sys_error(EBUSY, "io_uring: no submission entry");
+    auto c = r.await(kOp);
+    if (!c) return ring_error(c.error());
+    res = c.value().res;
+  }
+  if (res == -ECANCELED)
+    return ringc_error(Errc::timed_out,
+                       fmt::format("container init did not report within {} ms", deadline.count()));
+  if (res < 0) return sys_error(-res, "read from container init");
+  if (res == 0) return std::nullopt;
+  if (size_t(res) != sizeof msg) return ringc_error(Errc::init_failed, "bad handshake message");
+  msg.text[sizeof msg.text - 1] = '\0';
+  return msg;
+}
+
+Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline) {
+  siginfo_t info{};
+  auto ts = ring::to_timespec(deadline);
+  if (!r.reserve(2) || !ring::prep_exit_wait(r, kOp, pidfd, child, &info) ||
+      !ring::link_timeout(r, &ts))
+    return sys_error(EBUSY, "io_uring: no submission entry");
+  auto c = r.await(kOp);
+  if (!c) return ring_error(c.error());
+  int res = c.value().res;
+  if (res == -ECANCELED) return ringc_error(Errc::timed_out, "process did not exit in time");
+  if (res < 0) return sys_error(-res, "wait for exit");
+  if (!child) return -1;
+  if (!r.features().waitid) {  // polled: reap now, it has exited
+    if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
+  }
+  return exit_code(info);
+}
+
+Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d) {
+  auto ts = ring::to_timespec(d);
+  if (!ring::prep_timeout(r, kTimer, &ts)) return sys_error(EBUSY, "io_uring: no submission entry");
+  auto c = r.await(kTimer);
+  if (!c) return ring_error(c.error());
+  return outcome::success();
+}
+
+}  // namespace ringc
