@@ -22,6 +22,7 @@
 #include "cli/flags.h"
 #include "cli/protocol.h"
 #include "core/base/sys.h"
+#include "core/engine/answer.h"
 #include "core/engine/batch.h"
 #include "core/store/observe.h"
 #include "core/store/state_json.h"
@@ -35,14 +36,10 @@ namespace ringc::cli {
 namespace {
 constexpr uint16_t kSignalTag = ring::kOtherTagBase + 0x100;
 
-enum class Until : uint8_t { created, running, paused, resumed, exited, removed, gone };
-constexpr int kNoExit = -2;
 struct Waiter {
   uint32_t client;
   std::string seq;
-  Until until;
-  int exit_code = kNoExit;  // removed: the code, kept until the container is gone
-  std::string failure;      // why its launch failed, told once nothing of it is left
+  Awaiting wait;
 };
 
 struct PendingBatch {
@@ -220,7 +217,7 @@ void Daemon::on_line(uint32_t client, std::string_view line) {
 
 template <class F>
 Result<void> Daemon::wait_for(uint32_t client, const Request& r, Until until, F&& act) {
-  waiters_[r.id].push_back({client, r.seq, until, kNoExit, {}});
+  waiters_[r.id].push_back({client, r.seq, {until, kNoExitYet, {}}});
   auto result = act();
   if (!result) {
     // Refused, so nothing settled it: it is still the last one registered.
@@ -324,7 +321,7 @@ Result<void> Daemon::dispatch(uint32_t client, const Request& r) {
     if (v->state == fsm::State::stopped)
       server_->send(client, reply_ok(r.seq, fmt::format("\"exit_code\":{}", v->exit_code)));
     else
-      waiters_[r.id].push_back({client, r.seq, Until::exited, kNoExit, {}});
+      waiters_[r.id].push_back({client, r.seq, {Until::exited, kNoExitYet, {}}});
     return outcome::success();
   }
   if (op == "state") {
@@ -429,68 +426,37 @@ void Daemon::resolve(const std::string& id, const Notice* n) {
   auto& list = it->second;
   auto v = engine_.view(id);
   std::string pid = fmt::format("\"pid\":{}", v ? v->pid : 0);
-  bool failed = n->gone || n->event == fsm::Event::init_failed;
-  std::string why = n->error.empty()
-                        ? fmt::format("container \"{}\" ended ({})", id, fsm::name(n->event))
-                        : std::string(n->error);
   for (size_t i = 0; i < list.size();) {
     Waiter& w = list[i];
-    // A failed launch is answered when its teardown is done (the init's
-    // exit and the rest come between), as the CLI returns: the caller
-    // finds no cgroup, record or process of it.
-    bool launch_failed = n->event == fsm::Event::init_failed || !w.failure.empty();
-    if (w.until != Until::gone && launch_failed && !n->gone) {
-      if (w.failure.empty()) w.failure = why;
+    auto a = answer(w.wait, *n);
+    if (!a) {
       ++i;
       continue;
     }
-    std::optional<std::string> reply;
-    bool fail = failed;
-    switch (w.until) {
-      case Until::created:
-        if (n->to == fsm::State::created) reply = reply_ok(w.seq, pid);
-        break;
-      case Until::running:
-        if (n->event == fsm::Event::exec_done) reply = reply_ok(w.seq, pid);
-        fail |= n->event == fsm::Event::exited;
-        break;
-      case Until::paused:
-        if (n->event == fsm::Event::frozen) reply = reply_ok(w.seq);
-        fail |= n->event == fsm::Event::exited;
-        break;
-      case Until::resumed:
-        if (n->event == fsm::Event::thawed) reply = reply_ok(w.seq);
-        fail |= n->event == fsm::Event::exited;
-        break;
-      case Until::exited:
-        if (n->event == fsm::Event::exited)
-          reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", n->exit_code, pid));
-        break;
-      case Until::removed:  // run --rm in the foreground: the code, once nothing is left
-        if (n->event == fsm::Event::exited) w.exit_code = n->exit_code;
-        if (n->gone && w.exit_code != kNoExit && n->error.empty())
-          reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", w.exit_code, pid));
-        break;
-      case Until::gone:
-        if (n->gone && !n->error.empty())
-          reply = reply_error(w.seq, n->error);
-        else if (n->gone)
+    std::string reply;
+    if (!a->ok) {
+      reply = reply_error(w.seq, a->error);
+    } else {
+      switch (w.wait.until) {
+        case Until::created:
+        case Until::running:
+          reply = reply_ok(w.seq, pid);
+          break;
+        case Until::paused:
+        case Until::resumed:
+          reply = reply_ok(w.seq);
+          break;
+        case Until::exited:
+        case Until::removed:
+          reply = reply_ok(w.seq, fmt::format("\"exit_code\":{},{}", a->exit_code, pid));
+          break;
+        case Until::gone:
           reply =
-              reply_ok(w.seq, n->warning.empty() ? "" : "\"warning\":" + json_quote(n->warning));
-        fail = false;
-        break;
+              reply_ok(w.seq, a->warning.empty() ? "" : "\"warning\":" + json_quote(a->warning));
+          break;
+      }
     }
-    // The init's own report may arrive after its exit: by the time nothing
-    // is left it is in, and says more than "ended (exited)".
-    if (!reply && fail)
-      reply = reply_error(w.seq, n->gone && !n->error.empty() ? std::string(n->error)
-                                 : w.failure.empty()          ? why
-                                                              : w.failure);
-    if (!reply) {
-      ++i;
-      continue;
-    }
-    server_->send(w.client, *reply);
+    server_->send(w.client, reply);
     list.erase(list.begin() + long(i));
   }
   if (list.empty()) waiters_.erase(it);

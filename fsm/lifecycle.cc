@@ -7,10 +7,12 @@ constexpr std::array<std::string_view, kStateCount> kStateNames = {
     "creating", "created", "running", "paused", "stopping", "stopped", "deleting"};
 // Events are named as users type them: "delete", not the enumerator.
 constexpr std::array<std::string_view, kEventCount> kEventNames = {
-    "create",        "start",       "kill",         "kill-all", "pause",  "resume",
-    "stop",          "delete",      "force-delete", "update",   "exec",   "exec-ignore-paused",
-    "init_ready",    "init_failed", "exec_done",    "exited",   "frozen", "thawed",
-    "grace_expired", "restart_due"};
+    "create",         "start",         "kill",          "kill-all",
+    "pause",          "resume",        "stop",          "delete",
+    "force-delete",   "update",        "exec",          "exec-ignore-paused",
+    "init_ready",     "init_failed",   "exec_done",     "exited",
+    "frozen",         "thawed",        "freeze_failed", "thaw_failed",
+    "release_failed", "grace_expired", "restart_due"};
 constexpr std::array<std::string_view, kActionCount> kActionNames = {
     "none",    "record_created", "release_init", "signal",      "signal_all", "freeze",
     "thaw",    "terminate",      "kill_now",     "record_exit", "destroy",    "kill_and_destroy",

@@ -35,10 +35,13 @@ enum class Event : uint8_t {
   exited,
   frozen,
   thawed,
+  freeze_failed,   // a pause the kernel refused or did not finish in time
+  thaw_failed,     // a resume likewise
+  release_failed,  // start could not reach the waiting init (its exec fifo is gone)
   grace_expired,
   restart_due,
 };
-inline constexpr int kEventCount = 20;
+inline constexpr int kEventCount = 23;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -115,6 +118,8 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::running, E::pause,         go(State::paused, freeze));
   set(State::running, E::exec_done,     go(State::running, none));
   set(State::running, E::thawed,        go(State::running, none));
+  set(State::running, E::thaw_failed,   go(State::paused, none));
+  set(State::running, E::release_failed,go(State::created, none));
   set(State::running, E::exited,        go(State::stopped, record_exit));
   set(State::running, E::force_remove,  go(State::deleting, kill_and_destroy));
   set(State::running, E::update,        go(State::running, set_resources));
@@ -126,6 +131,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::paused, E::kill_all,       go(State::paused, signal_all));
   set(State::paused, E::stop,           go(State::stopping, terminate));
   set(State::paused, E::frozen,         go(State::paused, none));
+  set(State::paused, E::freeze_failed,  go(State::running, none));
   set(State::paused, E::exec_done,      go(State::paused, none));
   set(State::paused, E::exited,         go(State::stopped, record_exit));
   set(State::paused, E::force_remove,   go(State::deleting, kill_and_destroy));

@@ -29,6 +29,8 @@ class Category : public std::error_category {
         return "container init failed";
       case Errc::timed_out:
         return "timed out";
+      case Errc::failed:
+        return "operation failed";
       case Errc::bad_usage:
         return "bad usage";
     }

@@ -24,6 +24,7 @@ enum class Errc {
   init_failed,         // the container's init reported an error
   timed_out,           // a deadline passed
   bad_usage,           // command-line usage error
+  failed,              // an operation the engine carried out failed; the text says why
 };
 const std::error_category& ringc_category();
 inline std::error_code make_error_code(Errc e) {

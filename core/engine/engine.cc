@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cgroup/manager.h"
+#include "cgroup/resources.h"
 #include "cgroup/stats.h"
 #include "core/base/id.h"
 #include "core/base/sys.h"
@@ -24,7 +25,7 @@ std::string_view name(Phase p) {
   return k[int(p)];
 }
 
-Engine::Engine(Runtime& rt) : rt_(rt) {}
+Engine::Engine(Runtime& rt, EngineOptions o) : rt_(rt), opts_(o) {}
 
 // Requests that point into the slots (an exit's siginfo, a handshake's
 // message) or into the engine (the spawner's reply) are cancelled before
@@ -48,10 +49,10 @@ Engine::~Engine() {
 
 Result<void> Engine::ready() {
   if (ring_) return outcome::success();
-  rt_.ring_entries = 4096;
+  rt_.ring_entries = opts_.ring_entries;
   RINGC_TRY(host_, rt_.cgroups());
   RINGC_TRY(ring_, rt_.ring());
-  start_spawner();
+  if (opts_.spawner) start_spawner();
   return outcome::success();
 }
 
@@ -166,19 +167,37 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
   if (it == by_id_.end())
     return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
   uint32_t i = it->second;
-  if (e == fsm::Event::update || e == fsm::Event::exec)
+  if (e == fsm::Event::update)
+    return ringc_error(Errc::bad_usage, "update: the engine's update() takes the resources");
+  if (e == fsm::Event::exec || e == fsm::Event::exec_frozen)
     return ringc_error(Errc::bad_usage,
-                       fmt::format("{} through the engine is not built yet; use ringc {} "
-                                   "without --daemon",
-                                   fsm::name(e), fsm::name(e)));
+                       "exec through the engine is not built yet; use ringc exec without --daemon");
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
   // Why it stopped (a failed poststart) was its start's answer; its delete
   // is judged on its own.
-  if (slots_[i].state == fsm::State::stopped) slots_[i].error.clear();
+  // A pause or resume that failed before is judged again likewise.
+  if (slots_[i].state == fsm::State::stopped || e == fsm::Event::pause || e == fsm::Event::resume)
+    slots_[i].error.clear();
   slots_[i].grace = grace;
   fire(i, e, sig);
   charge(Phase::busy, t0);
+  return outcome::success();
+}
+
+Result<void> Engine::update(std::string_view id, cgroup::Resources r) {
+  RINGC_TRY(ready());
+  auto it = by_id_.find(id);
+  if (it == by_id_.end())
+    return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
+  uint32_t i = it->second;
+  RINGC_TRY(transition(id, slots_[i].state, fsm::Event::update));
+  r.devices.clear();
+  if (auto why = cgroup::unsupported(*host_, r))
+    return ringc_error(Errc::bad_spec, fmt::format("update: resources{}", *why));
+  if (auto w = cgroup::apply(*host_, slots_[i].cgroup, r, cgroup::Part::all); !w)
+    return Error{w.error().code, "update: write " + w.error().file};
+  fire(i, fsm::Event::update);
   return outcome::success();
 }
 
@@ -224,8 +243,8 @@ void Engine::handle(const ring::Completion& c) {
     case kTimerFreeze:
       on_timer(tok.slot, Tag(tok.tag), c.res);
       break;
-    case kFreezePoll:
-      if (c.res != -ECANCELED) check_freeze(tok.slot);
+    case kFreezePoll:  // its deadline, or a destroy's cancel, which check_freeze sees
+      check_freeze(tok.slot);
       break;
     case kRmdir:
     case kStoreGone:

@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cgroup/resources.h"
 #include "core/base/arena.h"
 #include "core/base/error.h"
 #include "core/base/runtime.h"
@@ -110,9 +111,16 @@ struct EngineStats {
   uint64_t inits_ready = 0;
 };
 
+struct EngineOptions {
+  unsigned ring_entries = 4096;  // where the engine makes the runtime's ring
+  // Inits cloned by a spawner process where the host has the cores for
+  // one (core/spawn/spawner.h); a one-shot verb has no inits to clone.
+  bool spawner = true;
+};
+
 class Engine {
  public:
-  explicit Engine(Runtime& rt);
+  explicit Engine(Runtime& rt, EngineOptions o = {});
   // The spawner's reply buffers are the engine's: its receive is
   // cancelled, and its completion awaited, before they go.
   ~Engine();
@@ -131,6 +139,11 @@ class Engine {
   // force_remove, pause, resume.
   Result<void> request(std::string_view id, fsm::Event e, int sig = SIGTERM,
                        std::chrono::milliseconds grace = std::chrono::seconds(10));
+  // New limits for a created, running or paused container (the table's
+  // update): written to its cgroup files now, synchronously, as the kernel
+  // offers no ring operation for them; device rules are not changed (as
+  // runc). The error names the file the kernel refused.
+  Result<void> update(std::string_view id, cgroup::Resources r);
   // Submits what is queued, waits for at least one completion and handles
   // every one that is there.
   Result<void> step();
@@ -254,12 +267,14 @@ class Engine {
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
     Teardown teardown = Teardown::idle;
-    int events_fd = -1;              // cgroup.events while a pause or resume settles
-    bool want_frozen = false;        // what that pause or resume asked for
-    uint8_t unlinks = 0;             // teardown unlinks in flight
-    bool rmdir_busy = false;         // a cgroup directory still had tasks
-    std::vector<std::string> paths;  // what the unlinks in flight name
-    uint16_t pending = 0;            // SQEs in flight that carry this slot's token
+    int events_fd = -1;        // cgroup.events while a pause or resume settles
+    bool want_frozen = false;  // what that pause or resume asked for
+    std::chrono::steady_clock::time_point freeze_until{};  // its deadline
+    __kernel_timespec freeze_ts{};                         // the poll's linked timeout
+    uint8_t unlinks = 0;                                   // teardown unlinks in flight
+    bool rmdir_busy = false;                               // a cgroup directory still had tasks
+    std::vector<std::string> paths;                        // what the unlinks in flight name
+    uint16_t pending = 0;  // SQEs in flight that carry this slot's token
     Timer timer = Timer::none;
     int rmdir_attempts = 0;
     std::string error;
@@ -318,6 +333,7 @@ class Engine {
   void advance_teardown(uint32_t i);
   void freeze(uint32_t i, bool frozen);
   void check_freeze(uint32_t i);
+  void freeze_failed(uint32_t i, std::string why);
   void thaw_for_kill(uint32_t i);
   void on_unlink(uint32_t i, Tag tag, int res);
   void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);
@@ -331,6 +347,7 @@ class Engine {
   void charge(Phase p, std::chrono::steady_clock::time_point since);
 
   Runtime& rt_;
+  EngineOptions opts_;
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;
   NoForkArena<Slot> slots_;  // SQEs point into slots: they never move

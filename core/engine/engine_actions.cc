@@ -25,6 +25,7 @@ namespace ringc {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kFreezeDeadline{10'000};  // as the CLI waited
 
 // Backoff of cgroup rmdir retries (a killed container's tasks take a
 // moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
@@ -289,8 +290,8 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
   using A = fsm::Action;
   switch (a) {
     case A::none:
-    case A::set_resources:  // refused in request(): not built in the engine yet
-    case A::spawn_process:
+    case A::set_resources:  // update() has written them: the files name the errors
+    case A::spawn_process:  // refused in request(): exec is not built in the engine yet
       return;
     case A::freeze:
     case A::thaw:
@@ -306,7 +307,10 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       auto t0 = Clock::now();
       if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
         auto r = release_by_fifo(rt_.store().fifo(s.id));
-        if (!r) s.error = r.error().what();
+        if (!r) {  // it stays created, and says why
+          s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
+          fire(i, fsm::Event::release_failed);
+        }
         write_record(i);
         // No socket tells of the exec: the init execs as soon as it reads
         // the byte (or fails and exits, which the exit wait reports).
@@ -419,12 +423,22 @@ void Engine::freeze(uint32_t i, bool frozen) {
     auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
     s.events_fd = fd ? fd.value() : -1;
   }
-  if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r) {
-    s.error =
-        fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup, r.error().message());
-    return;
-  }
+  s.freeze_until = Clock::now() + kFreezeDeadline;
+  if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r)
+    return freeze_failed(i, fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup,
+                                        r.error().message()));
   check_freeze(i);
+}
+
+// A pause that failed goes back to running (what was frozen is thawed), a
+// resume to paused: the table's freeze_failed and thaw_failed, with why.
+void Engine::freeze_failed(uint32_t i, std::string why) {
+  Slot& s = slots_[i];
+  if (s.want_frozen) (void)cgroup::request_freeze(*host_, s.cgroup, false);
+  s.want_frozen = !s.want_frozen;
+  s.error = std::move(why);
+  fire(i, s.want_frozen ? fsm::Event::thaw_failed : fsm::Event::freeze_failed);
+  write_record(i);
 }
 
 // A v1-frozen task does not die of SIGKILL until it is thawed.
@@ -448,11 +462,20 @@ void Engine::check_freeze(uint32_t i) {
     write_record(i);
     return;
   }
-  if (s.events_fd >= 0) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s.freeze_until - Clock::now());
+  if (left.count() <= 0)
+    return freeze_failed(i,
+                         fmt::format("cgroup {} not {} after {} ms", s.cgroup,
+                                     s.want_frozen ? "frozen" : "thawed", kFreezeDeadline.count()));
+  if (s.events_fd >= 0 && ring_->reserve(2)) {
     ++s.pending;
+    s.freeze_ts = ring::to_timespec(left);
     ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd, POLLPRI);
+    ring::link_timeout(*ring_, &s.freeze_ts);
   } else {
-    arm(i, Timer::freeze, std::chrono::milliseconds(5));
+    // v1-only hosts: freezer.state has no notification; re-read on a timer
+    // (so too when the queue has no room for the pair).
+    arm(i, Timer::freeze, std::min(left, std::chrono::milliseconds(5)));
   }
 }
 

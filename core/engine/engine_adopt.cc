@@ -83,6 +83,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
   s.reaper_child = reaper_fd_ >= 0 && live.ppid == ::getppid();
   s.state = recorded;
+  s.want_frozen = recorded == fsm::State::paused;  // a kill must thaw it (v1) to land
   ++s.pending;
   ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
   if (recorded == fsm::State::stopping) {  // a stop was under way: finish it
@@ -142,8 +143,10 @@ Result<void> Engine::take_over(std::string_view id, bool force) {
   s.prepared = std::make_shared<Prepared>();
   s.exited = true;  // no init known: what the cgroup holds is killed
   s.state = fsm::State::deleting;
-  if (rec.error().is(Errc::corrupt_state))
+  if (rec.error().is(Errc::corrupt_state)) {
     s.warning = fmt::format("{}; removed by its cgroup {}", rec.error().what(), cg);
+    rt_.warn(s.warning);
+  }
   by_id_.emplace(s.id, i);
   (void)cgroup::signal_all(*host_, cg, SIGKILL);
   advance_teardown(i);

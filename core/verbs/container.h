@@ -1,6 +1,8 @@
-// Container operations behind the runc command set. Each reads the record,
-// observes the kernel, asks the FSM for the transition, carries out the
-// action and records the new state.
+// Container operations behind the runc command set. start, kill, pause,
+// resume and delete are requests to an engine of one slot
+// (core/verbs/on_engine.h), the table's one interpreter; create, run,
+// update and exec still read the record, ask the table and act here
+// (issue 20 moves them).
 #pragma once
 
 #include <csignal>
@@ -59,8 +61,6 @@ std::vector<ListEntry> list(Runtime& rt);
 
 // The record of a container (id validated first); Errc::not_found if none.
 Result<LoadedRecord> load_record(Runtime& rt, std::string_view id);
-// Rewrites the record with a new status.
-Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm::State s);
 
 // Writes pid into path (nothing when path is empty), atomically: a
 // temporary file renamed over it.

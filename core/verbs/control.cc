@@ -16,6 +16,7 @@
 #include "core/store/state_json.h"
 #include "core/verbs/container.h"
 #include "core/verbs/lifecycle_hooks.h"
+#include "core/verbs/on_engine.h"
 #include "core/verbs/teardown.h"
 
 namespace ringc {
@@ -23,12 +24,6 @@ namespace ringc {
 Result<LoadedRecord> load_record(Runtime& rt, std::string_view id) {
   RINGC_TRY(validate_id(id));
   return rt.store().read(id);
-}
-
-Result<void> persist(Runtime& rt, std::string_view id, const RecordView& r, fsm::State s) {
-  RecordFields f = r.fields();
-  f.status = s;
-  return rt.store().write(id, f);
 }
 
 namespace {
@@ -79,93 +74,22 @@ Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Ev
                                                            fsm::name(e), id, fsm::name(from)));
 }
 
+// start, kill and delete are requests to an engine of one slot.
 Result<void> start(Runtime& rt, std::string_view id) {
-  RINGC_TRY(auto rec, load_record(rt, id));
-  fsm::State now = observed_state(rec.view());
-  RINGC_TRY(auto t, transition(id, now, fsm::Event::start));
-  // release_init is the only action a valid start has.
-  RINGC_TRY(release_init(rt, id));
-  RINGC_TRY(persist(rt, id, rec.view(), t.next));
-  if (!(rec->flags() & kRecordHooks)) return outcome::success();
-  RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
-  return hooks_after_start(rt, spec, id, rec->pid(), rec->bundle());
-}
-
-Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
-  RINGC_TRY(auto rec, load_record(rt, id));
-  fsm::State now = observed_state(rec.view());
-  RINGC_TRY(auto t, transition(id, now, all ? fsm::Event::kill_all : fsm::Event::kill));
-  int fd = open_pidfd(rec.view());
-  if (t.action == fsm::Action::signal_all) {
-    // The cgroup, then the init through its pidfd (a record without a
-    // cgroup still has it). A cgroup already removed (the container's
-    // delete racing this) has nothing left to signal.
-    RINGC_TRY(auto host, rt.cgroups());
-    auto r = cgroup::signal_all(*host, rec->cgroup(), sig);
-    if (fd >= 0) (void)sys::pidfd_send_signal(fd, sig);
-    if (fd >= 0) ::close(fd);
-    if (!r && r.error() != std::errc::no_such_file_or_directory &&
-        r.error() != std::errc::no_such_device)
-      return Error{r.error(), fmt::format("kill container \"{}\"", id)};
-    return outcome::success();
-  }
-  if (fd < 0)
-    return ringc_error(Errc::invalid_transition,
-                       fmt::format("cannot kill container \"{}\": container not running", id));
-  int e = sys::pidfd_send_signal(fd, sig);
-  ::close(fd);
-  if (e < 0) return neg_error(e, fmt::format("kill container \"{}\"", id));
+  RINGC_TRY(on_engine(rt, id, fsm::Event::start, SIGTERM, Until::running));
   return outcome::success();
 }
 
-namespace {
-// A directory whose record is damaged or missing: what its id still names
-// goes (the cgroup, with every process in it), then the directory.
-Result<void> remove_unrecorded(Runtime& rt, std::string_view id, const std::string& cg,
-                               const Error& why) {
-  if (why.is(Errc::corrupt_state))
-    rt.warn(fmt::format("{}; removing container \"{}\" by its cgroup {}", why.what(), id, cg));
-  RINGC_TRY(kill_and_wait(rt, -1, cg, false));
-  RINGC_TRY(destroy_cgroup(rt, cg));
-  return rt.store().remove(id);
+Result<void> kill(Runtime& rt, std::string_view id, int sig, bool all) {
+  RINGC_TRY(on_engine(rt, id, all ? fsm::Event::kill_all : fsm::Event::kill, sig));
+  return outcome::success();
 }
-}  // namespace
 
 Result<void> remove(Runtime& rt, std::string_view id, bool force) {
-  auto loaded = load_record(rt, id);
-  if (!loaded) {
-    // A record that can't be read still must not leak: --force clears
-    // what the id names. As runc, --force on a container that is not there
-    // is done already (engines call it after a delete that went through).
-    if (auto cg = force ? rt.store().unrecorded_cgroup(id, loaded.error()) : std::nullopt)
-      return remove_unrecorded(rt, id, *cg, loaded.error());
-    if (force && loaded.error().is(Errc::not_found)) return outcome::success();
-    return loaded.error();
-  }
-  auto& rec = loaded.value();
-  fsm::State now = observed_state(rec.view());
-  RINGC_TRY(auto t, transition(id, now, force ? fsm::Event::force_remove : fsm::Event::remove));
-  if (t.action == fsm::Action::kill_and_destroy) {
-    // "deleting" is recorded first: if the kill or teardown fails, the
-    // container says so instead of looking alive.
-    RINGC_TRY(persist(rt, id, rec.view(), t.next));
-    int fd = open_pidfd(rec.view());
-    auto r = kill_and_wait(rt, fd, rec->cgroup(), false);
-    if (fd >= 0) ::close(fd);
-    RINGC_TRY(r);
-  }
-  // poststop needs config.json; read before the record (and bundle path) go.
-  std::optional<Spec> spec;
-  if (rec->flags() & kRecordHooks) {
-    if (auto s = load_spec(std::string(rec->bundle())))
-      spec = std::move(s).value();
-    else
-      rt.warn("poststop hooks not run: " + s.error().what());
-  }
-  std::string bundle(rec->bundle());
-  RINGC_TRY(destroy_cgroup(rt, rec->cgroup()));
-  RINGC_TRY(rt.store().remove(id));
-  if (spec) hooks_after_delete(rt, *spec, id, bundle);
+  // Its warnings (a poststop hook's failure, a damaged record) went to
+  // rt.warn as they came.
+  RINGC_TRY(on_engine(rt, id, force ? fsm::Event::force_remove : fsm::Event::remove, SIGKILL,
+                      Until::gone));
   return outcome::success();
 }
 

@@ -56,52 +56,6 @@ Result<void> release_init(Runtime& rt, std::string_view id) {
   return outcome::success();
 }
 
-Result<void> set_frozen(Runtime& rt, std::string_view cgroup_path, bool frozen,
-                        std::chrono::milliseconds deadline) {
-  RINGC_TRY(auto host, rt.cgroups());
-  RINGC_TRY(auto ring, rt.ring());
-  auto what = [&](std::string_view op) { return fmt::format("{} cgroup {}", op, cgroup_path); };
-  auto events = cgroup::open_events(*host, cgroup_path);
-  if (!events) return Error{events.error(), what("open events of")};
-  sys::UniqueFd owned(events.value());
-  const int fd = owned.get();
-  if (auto r = cgroup::request_freeze(*host, cgroup_path, frozen); !r)
-    return Error{r.error(), what(frozen ? "freeze" : "thaw")};
-  auto until = std::chrono::steady_clock::now() + deadline;
-  std::chrono::milliseconds backoff{1};
-  for (;;) {
-    auto now_frozen = cgroup::is_frozen(*host, cgroup_path);
-    if (!now_frozen) {
-      return Error{now_frozen.error(), what("read state of")};
-    }
-    if (now_frozen.value() == frozen) break;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return ringc_error(Errc::timed_out,
-                         fmt::format("cgroup {} not {} after {} ms", cgroup_path,
-                                     frozen ? "frozen" : "thawed", deadline.count()));
-    }
-    if (fd < 0) {  // v1 freezer: no notification, a ring timer instead
-      RINGC_TRY(ring_delay(*ring, std::min(backoff, left)));
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(50));
-      continue;
-    }
-    auto ts = ring::to_timespec(left);
-    if (!ring->reserve(2) || !ring::prep_poll(*ring, 2, fd, POLLPRI | POLLERR) ||
-        !ring::link_timeout(*ring, &ts)) {
-      return sys_error(EBUSY, "io_uring: no submission entry");
-    }
-    auto c = ring->await(2);
-    if (!c) {
-      return Error{c.error(), "io_uring"};
-    }
-    char buf[256];
-    (void)::pread(fd, buf, sizeof buf, 0);  // re-arm the notification
-  }
-  return outcome::success();
-}
-
 Result<void> kill_and_wait(Runtime& rt, int pidfd, std::string_view cgroup_path, bool child) {
   RINGC_TRY(auto host, rt.cgroups());
   if (!cgroup_path.empty()) {

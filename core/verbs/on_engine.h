@@ -1,0 +1,29 @@
+// The one-shot verbs that act on an existing container (start, kill,
+// pause, resume, update, delete) run on the engine, the daemon's interpreter of
+// the table: an engine of one slot takes the container over from its
+// record (as a restarted daemon does), makes the request and runs the ring
+// until the request is answered (core/engine/answer.h). The container
+// outlives the engine; nothing here waits beyond the answer.
+#pragma once
+
+#include <csignal>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "core/base/error.h"
+#include "core/base/runtime.h"
+#include "core/engine/answer.h"
+#include "fsm/lifecycle.h"
+
+namespace ringc {
+
+// e: the request; until: what answers it (none: it is done once made, as
+// a kill). The request is engine.request(id, e, sig) unless `make` makes
+// it (update carries resources). A delete --force of an entry whose
+// record is damaged removes it by its cgroup, its warning in the answer.
+using MakeRequest = std::function<Result<void>(Engine&)>;
+Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig = SIGTERM,
+                         std::optional<Until> until = std::nullopt, const MakeRequest& make = {});
+
+}  // namespace ringc
