@@ -65,7 +65,6 @@ struct FlagSpec;
 
 // batch's report as JSON and as a summary; its flags and the options they
 // make (shared by the local and the --daemon form).
-std::string batch_json(const BatchReport& r);
 std::string batch_summary(const BatchReport& r, bool keep);
 BatchReport parse_batch_report(std::string_view json);
 std::span<const FlagSpec> batch_flags();

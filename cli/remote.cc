@@ -15,12 +15,12 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "cli/protocol.h"
 #include "core/base/sys.h"
 #include "core/engine/batch.h"
 #include "core/init/console.h"
 #include "core/spawn/launch.h"
 #include "core/spec/json.h"
+#include "core/supervisor/protocol.h"
 #include "core/verbs/container.h"
 #include "core/verbs/waits.h"
 

@@ -47,6 +47,9 @@ struct BatchReport {
   EngineStats engine;
 };
 
+// The report as one JSON line (`ringc batch --json`, the daemon's reply).
+std::string batch_json(const BatchReport& r);
+
 struct BatchProgress {
   uint64_t launched = 0, running = 0, done = 0, failed = 0;
 };

@@ -1,7 +1,7 @@
 // The daemon protocol's requests and replies, without a daemon.
 #include <gtest/gtest.h>
 
-#include "cli/protocol.h"
+#include "core/supervisor/protocol.h"
 
 namespace ringc::cli {
 namespace {

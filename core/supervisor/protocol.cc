@@ -1,11 +1,11 @@
-#include "cli/protocol.h"
+#include "core/supervisor/protocol.h"
 
 #include <fmt/format.h>
 
 #include "core/spec/json.h"
 #include "core/store/state_json.h"
 
-namespace ringc::cli {
+namespace ringc {
 
 namespace {
 using json::Object;
@@ -155,4 +155,4 @@ std::optional<std::string> reply_raw(std::string_view line, std::string_view key
   return e.dump();
 }
 
-}  // namespace ringc::cli
+}  // namespace ringc

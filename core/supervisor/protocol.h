@@ -11,7 +11,7 @@
 #include "core/base/error.h"
 #include "core/engine/restart.h"
 
-namespace ringc::cli {
+namespace ringc {
 
 struct Request {
   std::string op;
@@ -52,4 +52,4 @@ std::optional<std::string> reply_string(std::string_view line, std::string_view 
 std::optional<int64_t> reply_int(std::string_view line, std::string_view key);
 std::optional<std::string> reply_raw(std::string_view line, std::string_view key);
 
-}  // namespace ringc::cli
+}  // namespace ringc
