@@ -62,7 +62,11 @@ Result<bool> is_frozen(const Host& host, std::string_view path) {
 }
 
 Result<int> open_events(const Host& host, std::string_view path) {
-  const Hierarchy* h = v2_freezer(host);
+  return v2_freezer(host) ? open_unified_events(host, path) : -1;
+}
+
+Result<int> open_unified_events(const Host& host, std::string_view path) {
+  const Hierarchy* h = host.v2();
   if (!h) return -1;
   std::string f = h->mount + std::string(path) + "/cgroup.events";
   int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
@@ -70,6 +74,16 @@ Result<int> open_events(const Host& host, std::string_view path) {
   char buf[256];
   (void)::read(fd, buf, sizeof buf);  // arms kernfs' change notification
   return fd;
+}
+
+std::optional<bool> is_populated(int events_fd) {
+  char buf[256];
+  ssize_t n = ::pread(events_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return std::nullopt;
+  std::string_view text(buf, size_t(n));
+  size_t at = text.find("populated ");
+  if (at == std::string_view::npos || at + 10 >= text.size()) return std::nullopt;
+  return text[at + 10] == '1';
 }
 
 }  // namespace ringc::cgroup

@@ -4,6 +4,8 @@
 // for the kernel to report the new state is the caller's (on the ring).
 #pragma once
 
+#include <optional>
+
 #include <string_view>
 
 #include "cgroup/layout.h"
@@ -21,5 +23,12 @@ Result<bool> is_frozen(const Host& host, std::string_view path);
 // POLLPRI completes on the next change; -1 when the freezer is v1's
 // (freezer.state has no notification: the caller retries on a timer).
 Result<int> open_events(const Host& host, std::string_view path);
+// cgroup.events of the unified hierarchy, where there is one (v2 and
+// hybrid hosts, whatever the freezer), for `populated`; -1 where not.
+Result<int> open_unified_events(const Host& host, std::string_view path);
+// What an open cgroup.events says of the processes in the cgroup and its
+// descendants (read from the start, which also re-arms POLLPRI); nothing
+// when it cannot be read.
+std::optional<bool> is_populated(int events_fd);
 
 }  // namespace ringc::cgroup

@@ -256,6 +256,9 @@ void Engine::handle(const ring::Completion& c) {
     case kHookExit:
       on_hook_exit(tok.slot, c.res);
       break;
+    case kEmptyPoll:  // emptied, or its deadline: the rmdirs again (below)
+      s.timer = Timer::none;
+      break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
 }

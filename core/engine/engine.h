@@ -209,6 +209,7 @@ class Engine {
     kCgroupMade,   // the v2 directory, made by io-wq before the spawn
     kSpawned,      // carried by a spawn request (no SQE: the reply names it)
     kHookExit,     // a hook process's exit (its timeout linked)
+    kEmptyPoll,    // POLLPRI on cgroup.events while a busy cgroup empties
   };
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
@@ -270,11 +271,11 @@ class Engine {
     int events_fd = -1;        // cgroup.events while a pause or resume settles
     bool want_frozen = false;  // what that pause or resume asked for
     std::chrono::steady_clock::time_point freeze_until{};  // its deadline
-    __kernel_timespec freeze_ts{};                         // the poll's linked timeout
-    uint8_t unlinks = 0;                                   // teardown unlinks in flight
-    bool rmdir_busy = false;                               // a cgroup directory still had tasks
-    std::vector<std::string> paths;                        // what the unlinks in flight name
-    uint16_t pending = 0;  // SQEs in flight that carry this slot's token
+    __kernel_timespec events_ts{};   // the cgroup.events poll's linked timeout (freeze, emptying)
+    uint8_t unlinks = 0;             // teardown unlinks in flight
+    bool rmdir_busy = false;         // a cgroup directory still had tasks
+    std::vector<std::string> paths;  // what the unlinks in flight name
+    uint16_t pending = 0;            // SQEs in flight that carry this slot's token
     Timer timer = Timer::none;
     int rmdir_attempts = 0;
     std::string error;
@@ -331,6 +332,9 @@ class Engine {
   void on_reaper_read(int res);
   void reaped(pid_t pid, uint64_t start_time, int status);
   void advance_teardown(uint32_t i);
+  // A busy cgroup's next rmdir waits for cgroup.events to say it is empty;
+  // false where nothing will tell (v1-only hosts), the caller's timer then.
+  bool await_empty(uint32_t i);
   void freeze(uint32_t i, bool frozen);
   void check_freeze(uint32_t i);
   void freeze_failed(uint32_t i, std::string why);

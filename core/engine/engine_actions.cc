@@ -26,6 +26,9 @@ namespace ringc {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kFreezeDeadline{10'000};  // as the CLI waited
+// How long a busy cgroup's removal waits for it to empty before trying
+// again (killing what is left) anyway.
+constexpr std::chrono::milliseconds kEmptyDeadline{1'000};
 
 // Backoff of cgroup rmdir retries (a killed container's tasks take a
 // moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
@@ -469,9 +472,9 @@ void Engine::check_freeze(uint32_t i) {
                                      s.want_frozen ? "frozen" : "thawed", kFreezeDeadline.count()));
   if (s.events_fd >= 0 && ring_->reserve(2)) {
     ++s.pending;
-    s.freeze_ts = ring::to_timespec(left);
+    s.events_ts = ring::to_timespec(left);
     ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd, POLLPRI);
-    ring::link_timeout(*ring_, &s.freeze_ts);
+    ring::link_timeout(*ring_, &s.events_ts);
   } else {
     // v1-only hosts: freezer.state has no notification; re-read on a timer
     // (so too when the queue has no room for the pair).
@@ -541,6 +544,23 @@ void Engine::on_unlink(uint32_t i, Tag tag, int res) {
   }
 }
 
+bool Engine::await_empty(uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.events_fd < 0) {
+    auto fd = cgroup::open_unified_events(*host_, s.cgroup);
+    s.events_fd = fd ? fd.value() : -1;
+  }
+  if (s.events_fd < 0) return false;
+  // Empty already: busy for another reason (a sub-cgroup just removed).
+  if (cgroup::is_populated(s.events_fd) != true || !ring_->reserve(2)) return false;
+  s.timer = Timer::rmdir;  // holds the teardown while the poll is in flight
+  s.events_ts = ring::to_timespec(kEmptyDeadline);
+  ++s.pending;
+  ring::prep_poll(*ring_, token(i, kEmptyPoll), s.events_fd, POLLPRI);
+  ring::link_timeout(*ring_, &s.events_ts);
+  return true;
+}
+
 // Runs after every completion of a deleting container: each step starts
 // when the one before has completed.
 void Engine::advance_teardown(uint32_t i) {
@@ -563,7 +583,8 @@ void Engine::advance_teardown(uint32_t i) {
         (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
         cgroup::remove_descendants(*host_, s.cgroup);
         s.teardown = Teardown::idle;
-        arm(i, Timer::rmdir, rmdir_backoff(s.rmdir_attempts++));
+        int attempt = s.rmdir_attempts++;
+        if (!await_empty(i)) arm(i, Timer::rmdir, rmdir_backoff(attempt));
         break;
       }
       if (s.rmdir_busy && s.error.empty())
