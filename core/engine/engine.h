@@ -195,6 +195,7 @@ class Engine {
   }
 
  private:
+  friend struct EngineProbe;  // unit tests: synthetic completions (tests/unit/engine_test.cc)
   enum Tag : uint16_t {
     kHandshake = 1,
     kExecDone,
