@@ -1,11 +1,20 @@
 #include "core/verbs/on_engine.h"
 
+#include <fmt/format.h>
+
 #include "core/base/id.h"
 #include "core/engine/engine.h"
 #include "core/store/observe.h"
 #include "core/verbs/container.h"
+#include "ring/ops.h"
+#include "ring/token.h"
 
 namespace ringc {
+
+namespace {
+// Longer than any wait of the engine's own (a freeze's 10 s, a kill's).
+constexpr std::chrono::milliseconds kAnswerDeadline{30'000};
+}  // namespace
 
 Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig,
                          std::optional<Until> until, const MakeRequest& make) {
@@ -41,8 +50,23 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
       RINGC_TRY(make ? make(engine) : engine.request(id, e, sig));
     }
   }
-  while (wait && !answered) {
-    RINGC_TRY(engine.step());
+  if (wait && !answered) {
+    // A deadline for the answer: an init stuck in the kernel (D state)
+    // never exits, and a verb must not hang for ever on it.
+    RINGC_TRY(auto ring, engine.ring());
+    const uint64_t deadline_tag = ring::Token{0, 0, ring::kOtherTagBase + 1}.pack();
+    bool expired = false;
+    engine.on_other = [&](const ring::Completion& c) { expired |= c.user_data == deadline_tag; };
+    auto ts = ring::to_timespec(kAnswerDeadline);
+    ring::prep_timeout(*ring, deadline_tag, &ts);
+    while (!answered && !expired) {
+      RINGC_TRY(engine.step());
+    }
+    if (!expired) (void)ring::cancel_now(*ring, deadline_tag);
+    if (!answered)
+      return ringc_error(Errc::timed_out,
+                         fmt::format("container \"{}\": no answer to {} after {} s", id,
+                                     fsm::name(e), kAnswerDeadline.count() / 1000));
   }
   if (answered && !answered->ok) return ringc_error(Errc::failed, answered->error);
   return answered.value_or(Answer{});
