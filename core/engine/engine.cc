@@ -203,6 +203,12 @@ Result<void> Engine::update(std::string_view id, cgroup::Resources r) {
 
 Result<void> Engine::step() {
   RINGC_TRY(ready());
+  if (!inline_done_.empty()) {  // made in this thread: no wait for them
+    auto done = std::move(inline_done_);
+    inline_done_.clear();
+    for (const ring::Completion& c : done) handle(c);
+    return outcome::success();
+  }
   if (auto w = ring_->wait(); !w) return Error{w.error(), "io_uring wait"};
   auto t0 = std::chrono::steady_clock::now();
   ring::Completion batch[128];

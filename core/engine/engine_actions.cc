@@ -522,9 +522,14 @@ void Engine::after_exit(uint32_t i) {
 
 void Engine::unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link) {
   Slot& s = slots_[i];
-  s.paths.push_back(std::move(path));
   ++s.pending;
   ++s.unlinks;
+  if (opts_.inline_unlinks) {  // in order, so the hard link holds too
+    int r = (flags & AT_REMOVEDIR) ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
+    inline_done_.push_back({token(i, tag), r < 0 ? -errno : 0, 0});
+    return;
+  }
+  s.paths.push_back(std::move(path));
   ring::prep_unlink(*ring_, token(i, tag), s.paths.back().c_str(), flags, hard_link);
 }
 

@@ -76,7 +76,13 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
       advance_teardown(i);
       return fsm::State::deleting;
     }
-    if (recorded != fsm::State::stopped) write_record(i);
+    // A zombie nobody reaped yet still tells.
+    if (s.exit_code < 0)
+      if (auto st = exit_status_of(s.pid, s.start_time, -1)) s.exit_code = exit_code_of_status(*st);
+    // Stopped is what the record and the kernel say together already
+    // (observed_state): the record is rewritten only for a code learned.
+    if (recorded != fsm::State::stopped && s.exit_code >= 0 && opts_.record_adopted_exits)
+      write_record(i);
     return s.state;
   }
   s.pidfd = fd;

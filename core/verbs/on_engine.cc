@@ -20,7 +20,10 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
                          std::optional<Until> until, const MakeRequest& make) {
   RINGC_TRY(validate_id(id));
   bool removing = e == fsm::Event::remove || e == fsm::Event::force_remove;
-  Engine engine(rt, {.ring_entries = rt.ring_entries, .spawner = false});
+  Engine engine(rt, {.ring_entries = rt.ring_entries,
+                     .spawner = false,
+                     .inline_unlinks = true,
+                     .record_adopted_exits = !removing});
   std::optional<Awaiting> wait;
   std::optional<Answer> answered;
   engine.on_notice = [&](const Notice& n) {
