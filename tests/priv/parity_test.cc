@@ -23,18 +23,21 @@ std::string status_of(const std::string& state_json) {
   return state_json.substr(at, state_json.find('"', at) - at);
 }
 
+// Hierarchy roots only: in the pure-v2 view /sys/fs/cgroup/ringc/ is a
+// cgroup, not a hierarchy, and a directory made under it was left behind.
 void mkdir_all_hierarchies(const std::string& rel) {
   std::system(fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do "
-                          "[ -e $h/cgroup.procs ] && mkdir -p $h{}; done 2>/dev/null",
+                          "mountpoint -q $h && [ -e $h/cgroup.procs ] && mkdir -p $h{}; "
+                          "done 2>/dev/null",
                           rel)
                   .c_str());
 }
 
 void rmdir_all_hierarchies(const std::string& rel) {
-  std::system(
-      fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir $h{} 2>/dev/null; done",
-                  rel)
-          .c_str());
+  std::system(fmt::format("for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do "
+                          "mountpoint -q $h && rmdir $h{} 2>/dev/null; done",
+                          rel)
+                  .c_str());
 }
 }  // namespace
 
