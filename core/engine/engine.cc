@@ -83,7 +83,7 @@ uint32_t Engine::alloc() {
 void Engine::release(uint32_t i) {
   Slot& s = slots_[i];
   by_id_.erase(s.id);
-  if (s.adopted) forget_adopted(i);
+  if (s.exit_source != ExitSource::own_child) forget_adopted(i);
   if (s.pidfd >= 0) ::close(s.pidfd);
   if (s.sock >= 0) ::close(s.sock);
   if (s.events_fd >= 0) ::close(s.events_fd);
@@ -325,10 +325,10 @@ void Engine::on_exit(uint32_t i, int res) {
     s.hooks->exit_res = res;
     return;
   }
-  if (s.adopted) {
+  if (s.exit_source != ExitSource::own_child) {
     auto code = adopted_exit_code(s);
     if (!code) {  // the reaper tells it: exited() then
-      s.await_reaper = true;
+      s.exit_source = ExitSource::awaiting_reaper;
       return;
     }
     s.exit_code = *code;
@@ -348,7 +348,7 @@ void Engine::exited(uint32_t i) {
   s.exited = true;
   // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
   // small read, only for these exits, charged to the exit phase).
-  if ((s.exit_code == 128 + SIGKILL || s.adopted) && host_)
+  if ((s.exit_code == 128 + SIGKILL || s.exit_source != ExitSource::own_child) && host_)
     s.oom_kills = cgroup::oom_kills(*host_, s.cgroup);
   if (s.timer == Timer::grace) disarm(i);
   fire(i, fsm::Event::exited);

@@ -250,6 +250,11 @@ class Engine {
     __kernel_timespec ts{};
   };
   enum class Timer : uint8_t { none, grace, restart, rmdir, freeze };
+  // Who tells an init's exit status: our own waitid (our child), or for
+  // one adopted from a record its zombie or pidfs (adopted), or the reaper
+  // the daemon runs under, its parent now (reaper), whose word may still
+  // be to come after the exit (awaiting_reaper).
+  enum class ExitSource : uint8_t { own_child, adopted, reaper, awaiting_reaper };
 
   struct Slot {
     uint16_t generation = 0;
@@ -268,10 +273,8 @@ class Engine {
     pid_t pid = -1;
     int pidfd = -1, sock = -1;
     bool exited = false;
-    bool adopted = false;       // not our child: its status is read from /proc, pidfs or the reaper
-    bool reaper_child = false;  // adopted, and the reaper is its parent: it will tell the status
-    bool await_reaper = false;  // exited; its status is the reaper's to tell
-    int wait_status = -1;       // what the reaper told, come before the exit completion
+    ExitSource exit_source = ExitSource::own_child;
+    int wait_status = -1;  // what the reaper told, come before the exit completion
     int exit_code = -1;
     uint64_t oom_kills = 0;   // the cgroup's count when the init was killed
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
@@ -334,7 +337,7 @@ class Engine {
   void after_exit(uint32_t i);
   void take_fds(uint32_t i, unsigned passed, unsigned listen);
   // An adopted init's exit code, once something can tell it; nullopt: the
-  // reaper will (await_reaper).
+  // reaper will (awaiting_reaper).
   std::optional<int> adopted_exit_code(Slot& s);
   void forget_adopted(uint32_t i);
   void arm_reaper();

@@ -365,7 +365,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       ++s.restarts;
       if (s.pidfd >= 0) ::close(s.pidfd);  // the last run's (an adopted one's) pidfd
       s.pidfd = -1;
-      if (s.adopted) forget_adopted(i);
+      if (s.exit_source != ExitSource::own_child) forget_adopted(i);
       if (auto r = spawn_init(i); !r) {
         s.error = r.error().what();
         fire(i, fsm::Event::init_failed);

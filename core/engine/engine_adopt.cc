@@ -51,7 +51,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   s.created_ns = r.created_ns();
   s.pid = r.pid();
   s.start_time = r.start_time();
-  s.adopted = true;
+  s.exit_source = ExitSource::adopted;
   s.exit_code = r.exit_code();
   by_id_.emplace(s.id, i);
   if (s.pid > 0) adopted_pids_[s.pid] = i;
@@ -87,7 +87,7 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   }
   s.pidfd = fd;
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
-  s.reaper_child = reaper_fd_ >= 0 && live.ppid == ::getppid();
+  if (reaper_fd_ >= 0 && live.ppid == ::getppid()) s.exit_source = ExitSource::reaper;
   s.state = recorded;
   s.want_frozen = recorded == fsm::State::paused;  // a kill must thaw it (v1) to land
   ++s.pending;
@@ -168,7 +168,9 @@ std::optional<int> Engine::adopted_exit_code(Slot& s) {
   else
     status = exit_status_of(s.pid, s.start_time, s.pidfd);
   if (status) return exit_code_of_status(*status);
-  if (s.reaper_child && reaper_fd_ >= 0) return std::nullopt;
+  bool reapers =
+      s.exit_source == ExitSource::reaper || s.exit_source == ExitSource::awaiting_reaper;
+  if (reapers && reaper_fd_ >= 0) return std::nullopt;
   return -1;
 }
 
@@ -177,7 +179,7 @@ void Engine::forget_adopted(uint32_t i) {
   Slot& s = slots_[i];
   if (auto it = adopted_pids_.find(s.pid); it != adopted_pids_.end() && it->second == i)
     adopted_pids_.erase(it);
-  s.adopted = s.reaper_child = s.await_reaper = false;
+  s.exit_source = ExitSource::own_child;
   s.wait_status = -1;
 }
 
@@ -229,8 +231,8 @@ void Engine::reaped(pid_t pid, uint64_t start_time, int status) {
   uint32_t i = it->second;
   Slot& s = slots_[i];
   if (!s.used || s.pid != pid || s.start_time != start_time) return;
-  if (s.await_reaper) {
-    s.await_reaper = false;
+  if (s.exit_source == ExitSource::awaiting_reaper) {
+    s.exit_source = ExitSource::reaper;
     s.exit_code = exit_code_of_status(status);
     exited(i);
   } else if (!s.exited) {
