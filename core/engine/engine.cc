@@ -25,7 +25,18 @@ std::string_view name(Phase p) {
   return k[int(p)];
 }
 
-Engine::Engine(Runtime& rt, EngineOptions o) : rt_(rt), opts_(o) {}
+namespace {
+// Engines made one after another in a process share its ring, and a
+// request the last one cancelled leaves its completion in the queue: each
+// engine's slots start at generations of their own, so that completion
+// never passes for one of the next engine's (it is dropped as stale).
+uint16_t next_epoch() {
+  static uint16_t engines = 0;
+  return uint16_t(++engines * 0x1001);
+}
+}  // namespace
+
+Engine::Engine(Runtime& rt, EngineOptions o) : rt_(rt), opts_(o), epoch_(next_epoch()) {}
 
 // Requests that point into the slots (an exit's siginfo, a handshake's
 // message) or into the engine (the spawner's reply) are cancelled before
@@ -72,6 +83,7 @@ uint32_t Engine::alloc() {
   } else {
     i = uint32_t(slots_.size());
     slots_.emplace_back();
+    slots_[i].generation = epoch_;
   }
   uint16_t g = uint16_t(slots_[i].generation + 1);
   slots_[i] = Slot{};
@@ -174,11 +186,9 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
                        "exec through the engine is not built yet; use ringc exec without --daemon");
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
-  // Why it stopped (a failed poststart) was its start's answer; its delete
-  // is judged on its own.
-  // A pause or resume that failed before is judged again likewise.
-  if (slots_[i].state == fsm::State::stopped || e == fsm::Event::pause || e == fsm::Event::resume)
-    slots_[i].error.clear();
+  // A request is judged on its own: why an earlier one failed (a poststart
+  // hook, a freeze) was that one's answer, and must not fail a later delete.
+  slots_[i].error.clear();
   slots_[i].grace = grace;
   fire(i, e, sig);
   charge(Phase::busy, t0);

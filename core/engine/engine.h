@@ -249,7 +249,9 @@ class Engine {
     siginfo_t info{};
     __kernel_timespec ts{};
   };
-  enum class Timer : uint8_t { none, grace, restart, rmdir, freeze };
+  // What the slot waits on before its next step; `empty` is the poll on
+  // cgroup.events for a busy cgroup to empty (disarm cancels it too).
+  enum class Timer : uint8_t { none, grace, restart, rmdir, freeze, empty };
   // Who tells an init's exit status: our own waitid (our child), or for
   // one adopted from a record its zombie or pidfs (adopted), or the reaper
   // the daemon runs under, its parent now (reaper), whose word may still
@@ -364,6 +366,7 @@ class Engine {
 
   Runtime& rt_;
   EngineOptions opts_;
+  uint16_t epoch_;  // the first generation of this engine's slots
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;
   NoForkArena<Slot> slots_;  // SQEs point into slots: they never move

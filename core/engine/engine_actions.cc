@@ -409,6 +409,8 @@ Engine::Tag Engine::timer_tag(Timer t) {
       return kTimerRmdir;
     case Timer::freeze:
       return kTimerFreeze;
+    case Timer::empty:
+      return kEmptyPoll;
     case Timer::none:
       break;
   }
@@ -558,7 +560,7 @@ bool Engine::await_empty(uint32_t i) {
   if (s.events_fd < 0) return false;
   // Empty already: busy for another reason (a sub-cgroup just removed).
   if (cgroup::is_populated(s.events_fd) != true || !ring_->reserve(2)) return false;
-  s.timer = Timer::rmdir;  // holds the teardown while the poll is in flight
+  s.timer = Timer::empty;  // holds the teardown while the poll is in flight
   s.events_ts = ring::to_timespec(kEmptyDeadline);
   ++s.pending;
   ring::prep_poll(*ring_, token(i, kEmptyPoll), s.events_fd, POLLPRI);

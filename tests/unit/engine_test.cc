@@ -142,6 +142,23 @@ TEST_F(EngineTest, AFailedFreezeGoesBackToRunningAndSaysWhy) {
   EXPECT_EQ(rec.value()->status(), S::running);
 }
 
+// The failed freeze's error stayed on the slot and came back as the
+// answer of a later delete, which had gone through. (Written first, the
+// test also hung: the CLI pause's engine, gone, had left its cancelled exit
+// wait in the shared ring under the token this engine's slot then had.)
+TEST_F(EngineTest, AnEarlierFailureDoesNotFailALaterDelete) {
+  container("c1");
+  ASSERT_FALSE(on_engine(*rt_, "c1", E::pause, SIGTERM, Until::paused));
+  Engine e(*rt_, {.ring_entries = 64, .spawner = false});
+  ASSERT_TRUE(adopt(e, "c1"));
+  ASSERT_TRUE(e.request("c1", E::pause));  // fails inside: the cgroup is not there
+  ASSERT_EQ(e.view("c1")->state, S::running);
+  ASSERT_TRUE(e.request("c1", E::force_remove, SIGKILL));
+  ASSERT_TRUE(step_until(e, E::remove));
+  EXPECT_EQ(errors_.back(), "") << "the delete's own answer";
+  EXPECT_FALSE(rt_->store().exists("c1"));
+}
+
 TEST_F(EngineTest, TheCliPauseOfSuchAContainerFailsWithTheKernelsWord) {
   container("c1");
   auto r = on_engine(*rt_, "c1", E::pause, SIGTERM, Until::paused);
