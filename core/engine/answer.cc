@@ -11,7 +11,11 @@ std::optional<Answer> answer(Awaiting& w, const Notice& n) {
                         : std::string(n.error);
   // A failed launch is answered when its teardown is done (the init's exit
   // and the rest come between), as the CLI returns.
-  bool launch_failed = n.event == fsm::Event::init_failed || !w.failure.empty();
+  // An init that exits before it is ready is a failed launch too: its own
+  // report of why may still be on the way.
+  bool launch_failed = n.event == fsm::Event::init_failed ||
+                       (n.event == fsm::Event::exited && n.from == fsm::State::creating) ||
+                       !w.failure.empty();
   if (w.until != Until::gone && launch_failed && !n.gone) {
     if (w.failure.empty()) w.failure = why;
     return std::nullopt;

@@ -62,6 +62,18 @@ TEST(Answer, AFailedLaunchIsAnsweredOnlyOnceNothingIsLeft) {
   EXPECT_EQ(a->error, "mount /proc: EPERM");
 }
 
+// An init that died before its handshake was read failed the run with
+// "ended (exited)"; the reason it wrote came a moment later.
+TEST(Answer, AnInitsExitBeforeReadyWaitsForItsReason) {
+  Awaiting w{Until::running, kNoExitYet, {}};
+  EXPECT_FALSE(answer(w, note(S::creating, S::deleting, E::exited)));
+  auto a =
+      answer(w, note(S::deleting, S::deleting, E::remove, "mount /proc: not a directory", true));
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->ok);
+  EXPECT_EQ(a->error, "mount /proc: not a directory");
+}
+
 TEST(Answer, RunRmKeepsTheExitCodeUntilTheContainerIsGone) {
   Awaiting w{Until::removed, kNoExitYet, {}};
   EXPECT_FALSE(answer(w, note(S::running, S::stopped, E::exited, {}, false, 3)));
