@@ -1,12 +1,13 @@
 #include "cgroup/devices_bpf.h"
 
 #include <linux/bpf.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+
+#include "core/base/sys.h"
 
 namespace ringc::cgroup {
 
@@ -110,8 +111,8 @@ int loaded_program(const std::vector<BpfInsn>& prog) {
   load.insns = uint64_t(reinterpret_cast<uintptr_t>(prog.data()));
   load.insn_cnt = uint32_t(prog.size());
   load.license = uint64_t(reinterpret_cast<uintptr_t>(license));
-  int fd = int(::syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load));  // O_CLOEXEC
-  if (fd < 0) return -errno;
+  int fd = sys::bpf(BPF_PROG_LOAD, &load, sizeof load);  // O_CLOEXEC
+  if (fd < 0) return fd;
   if (kept.size() == kKept) {
     ::close(kept.front().fd);  // attachments hold their own references
     kept.erase(kept.begin());
@@ -129,7 +130,7 @@ bool is_attached(int cgroup_fd, int prog_fd) {
   get.info.bpf_fd = uint32_t(prog_fd);
   get.info.info_len = sizeof info;
   get.info.info = uint64_t(reinterpret_cast<uintptr_t>(&info));
-  if (::syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &get, sizeof get) < 0) return false;
+  if (sys::bpf(BPF_OBJ_GET_INFO_BY_FD, &get, sizeof get) < 0) return false;
   uint32_t ids[64];
   bpf_attr q;
   std::memset(&q, 0, sizeof q);
@@ -137,7 +138,7 @@ bool is_attached(int cgroup_fd, int prog_fd) {
   q.query.attach_type = BPF_CGROUP_DEVICE;
   q.query.prog_ids = uint64_t(reinterpret_cast<uintptr_t>(ids));
   q.query.prog_cnt = 64;
-  if (::syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof q) < 0) return false;
+  if (sys::bpf(BPF_PROG_QUERY, &q, sizeof q) < 0) return false;
   for (uint32_t i = 0; i < q.query.prog_cnt && i < 64; ++i)
     if (ids[i] == info.id) return true;
   return false;
@@ -161,11 +162,11 @@ int attach_loaded_program(int cgroup_fd, int fd) {
   attach.attach_bpf_fd = uint32_t(fd);
   attach.attach_type = BPF_CGROUP_DEVICE;
   attach.attach_flags = BPF_F_ALLOW_MULTI;
-  int r = int(::syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof attach));
+  int r = sys::bpf(BPF_PROG_ATTACH, &attach, sizeof attach);
   // The kept program may be attached here already: a container restarted
   // in the cgroup it had (the kernel refuses the same program twice).
-  if (r < 0 && errno == EINVAL && is_attached(cgroup_fd, fd)) return 0;
-  return r < 0 ? -errno : 0;
+  if (r == -EINVAL && is_attached(cgroup_fd, fd)) return 0;
+  return r < 0 ? r : 0;
 }
 
 }  // namespace ringc::cgroup

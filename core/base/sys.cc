@@ -1,5 +1,8 @@
 #include "core/base/sys.h"
 
+#include <linux/kcmp.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +52,43 @@ void reap(pid_t pid) {
 }
 int close_range_cloexec(unsigned first) {
   return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
+}
+int close_range(unsigned first, unsigned last) {
+  return int(ret(syscall(SYS_close_range, first, last, 0U)));
+}
+int pidfd_getfd(int pidfd, int fd) {
+  return int(ret(syscall(SYS_pidfd_getfd, pidfd, fd, 0)));
+}
+int same_file(int a, int b) {
+  pid_t self = ::getpid();
+  long r = ret(syscall(SYS_kcmp, self, self, KCMP_FILE, a, b));
+  return r < 0 ? int(r) : r == 0 ? 1 : 0;
+}
+int openat2(int dirfd, const char* path, int flags, uint64_t resolve) {
+  open_how how{};
+  how.flags = uint64_t(flags);
+  how.resolve = resolve;
+  return int(ret(syscall(SYS_openat2, dirfd, path, &how, sizeof how)));
+}
+int seccomp_set_filter(unsigned flags, const sock_fprog* prog) {
+  return int(ret(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog)));
+}
+long keyctl(int op, unsigned long arg2, unsigned long arg3) {
+  return ret(syscall(SYS_keyctl, op, arg2, arg3));
+}
+int sched_setattr_self(const SchedAttr& attr) {
+  return int(ret(syscall(SYS_sched_setattr, 0, &attr, 0)));
+}
+int ioprio_set_self(int value) {
+  constexpr int kWhoProcess = 1;  // IOPRIO_WHO_PROCESS
+  return int(ret(syscall(SYS_ioprio_set, kWhoProcess, 0, value)));
+}
+int capset(const __user_cap_data_struct (&data)[2]) {
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+  return int(ret(syscall(SYS_capset, &h, data)));
+}
+int bpf(int cmd, void* attr, unsigned size) {
+  return int(ret(syscall(SYS_bpf, cmd, attr, size)));
 }
 
 namespace {

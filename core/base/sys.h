@@ -2,6 +2,8 @@
 // failure, never sets policy (liburing's __sys_* style).
 #pragma once
 
+#include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -25,6 +27,30 @@ int waitid_nohang(int pidfd, siginfo_t* info, bool keep_zombie = false);
 // Reaps our child pid if it has exited (WNOHANG).
 void reap(pid_t pid);
 int close_range_cloexec(unsigned first);
+int close_range(unsigned first, unsigned last);
+// Another process's fd, duplicated into ours (close-on-exec).
+int pidfd_getfd(int pidfd, int fd);
+// 1: a and b of this process are the same open file description; 0: not.
+int same_file(int a, int b);
+// openat2 with RESOLVE_* flags; the fd or -errno.
+int openat2(int dirfd, const char* path, int flags, uint64_t resolve);
+int seccomp_set_filter(unsigned flags, const sock_fprog* prog);
+// keyctl(2): the key's serial (or 0) or -errno.
+long keyctl(int op, unsigned long arg2, unsigned long arg3 = 0);
+// The kernel's struct sched_attr (SCHED_ATTR_SIZE_VER0).
+struct SchedAttr {
+  uint32_t size = sizeof(SchedAttr), policy = 0;
+  uint64_t flags = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+int sched_setattr_self(const SchedAttr& attr);
+int ioprio_set_self(int value);
+// capset(2) for this thread, version 3: the low and high 32 capabilities.
+int capset(const __user_cap_data_struct (&data)[2]);
+// bpf(2): its result (an fd for BPF_PROG_LOAD) or -errno.
+int bpf(int cmd, void* attr, unsigned size);
 // A daemon holds fds for thousands of clients and containers: its soft
 // RLIMIT_NOFILE goes up to the hard limit (returned: the new soft limit).
 // What it starts gets the soft limit it was given back, as Go's runtime

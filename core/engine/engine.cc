@@ -281,7 +281,9 @@ void Engine::handle(const ring::Completion& c) {
 
 void Engine::on_handshake(uint32_t i, int res) {
   Slot& s = slots_[i];
-  if (res > 0 && s.msg.kind == MsgKind::ready) {
+  auto checked = res > 0 ? check_message(s.msg, res, {MsgKind::ready, MsgKind::hooks})
+                         : Result<void>(outcome::success());
+  if (res > 0 && checked && s.msg.kind == MsgKind::ready) {
     for (int k = 0; k < kChildPhaseCount; ++k) stats_.init_us[k] += s.msg.phase_us[k];
     ++stats_.inits_ready;
     if (s.flags && !s.flags->pidfd_socket.empty()) {
@@ -298,7 +300,8 @@ void Engine::on_handshake(uint32_t i, int res) {
     fire(i, fsm::Event::init_ready);
     return;
   }
-  if (res > 0 && s.msg.kind == MsgKind::hooks) {  // prestart and createRuntime, then it goes on
+  if (res > 0 && checked &&
+      s.msg.kind == MsgKind::hooks) {  // prestart and createRuntime, then it goes on
     if (!run_hooks(i, HookPoint::create)) hooks_done(i, HookPoint::create, {});
     return;
   }
@@ -308,10 +311,8 @@ void Engine::on_handshake(uint32_t i, int res) {
     s.error = fmt::format("read from container init: {}", std::strerror(-res));
   else if (res == 0)
     s.error = "container init exited during setup";
-  else if (s.msg.text[0])
-    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
   else
-    s.error = fmt::format("container init: {}", std::strerror(s.msg.err));
+    s.error = checked.error().what();
   fire(i, fsm::Event::init_failed);
 }
 
@@ -319,9 +320,9 @@ void Engine::on_exec_done(uint32_t i, int res) {
   Slot& s = slots_[i];
   ::close(s.sock);
   s.sock = -1;
-  if (res > 0 && s.msg.kind == MsgKind::error) {
+  if (res > 0) {
     // exec itself failed: the init reported why and exits 1 next.
-    s.error = std::string(s.msg.text, strnlen(s.msg.text, sizeof s.msg.text));
+    s.error = check_message(s.msg, res, {}).error().what();
     return;
   }
   if (!run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);

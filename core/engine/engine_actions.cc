@@ -36,22 +36,6 @@ std::chrono::milliseconds rmdir_backoff(int attempt) {
   return std::chrono::milliseconds(std::min(1 << std::min(attempt, 7), 100));
 }
 
-// One byte into the exec fifo of a container that `ringc create` made: a
-// non-blocking write (the init holds the fifo open for reading), not a
-// ring wait, which would take the engine's completions.
-Result<void> release_by_fifo(const std::string& fifo) {
-  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return sys_error(errno, "open " + fifo);
-  ssize_t n = ::write(fd, "1", 1);
-  int e = errno;
-  ::close(fd);
-  if (n != 1) return sys_error(e, "write " + fifo);
-  ::unlink(fifo.c_str());
-  return outcome::success();
-}
-}  // namespace
-
-namespace {
 std::string parent_of(std::string_view cg) {
   size_t slash = cg.rfind('/');
   return std::string(cg.substr(0, slash == std::string_view::npos ? 0 : slash));
@@ -239,9 +223,9 @@ void Engine::on_spawner_reply(int res) {
   SpawnReply rep = reply_;
   arm_spawner_reply();
   auto tok = ring::Token::unpack(rep.token);
-  bool ok = res == int(sizeof rep) && tok.tag == kSpawned && tok.slot < slots_.size() &&
-            slots_[tok.slot].used && slots_[tok.slot].generation == tok.generation &&
-            slots_[tok.slot].spawning;
+  bool ok = res == int(sizeof rep) && rep.version == kSpawnVersion && tok.tag == kSpawned &&
+            tok.slot < slots_.size() && slots_[tok.slot].used &&
+            slots_[tok.slot].generation == tok.generation && slots_[tok.slot].spawning;
   if (!ok) {  // cannot happen: a slot is not freed while its request is out
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
@@ -309,7 +293,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::release_init: {
       auto t0 = Clock::now();
       if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
-        auto r = release_by_fifo(rt_.store().fifo(s.id));
+        auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
         if (!r) {  // it stays created, and says why
           s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
           fire(i, fsm::Event::release_failed);
@@ -320,9 +304,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
         if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
         return;
       }
-      static const char kGo = 'S';
-      if (::send(s.sock, &kGo, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
-        s.error = "container init is no longer waiting for start";
+      if (!send_go(s.sock, Go::start)) s.error = "container init is no longer waiting for start";
       s.msg = {};
       ++s.pending;
       ring::prep_read(*ring_, token(i, kExecDone), s.sock, &s.msg, sizeof s.msg);

@@ -1,6 +1,5 @@
 // Recovery: containers of a supervisor that died are taken over from their
 // records, and what the engine knows is looked up by id.
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "cgroup/manager.h"
+#include "core/base/sys.h"
 #include "core/engine/engine.h"
 #include "core/store/observe.h"
 #include "core/supervisor/reaper.h"
@@ -116,7 +116,7 @@ void Engine::take_fds(uint32_t i, unsigned passed, unsigned listen) {
   Slot& s = slots_[i];
   std::vector<SharedFd> fds;
   for (unsigned n = 0; n < 3 + passed; ++n) {
-    int got = int(::syscall(SYS_pidfd_getfd, s.pidfd, n, 0));
+    int got = sys::pidfd_getfd(s.pidfd, int(n));
     if (got < 0 && n < 3) return;
     if (got < 0) {
       fds.resize(3);

@@ -117,8 +117,7 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
       if (s.state != fsm::State::creating) return;  // deleted meanwhile: the init is killed
       if (error.empty()) {
         // The init goes on to pivot_root; its next message is ready, or why not.
-        static const char kGo = 'h';
-        if (::send(s.sock, &kGo, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 && arm_handshake(i)) return;
+        if (send_go(s.sock, Go::hooks_ran) && arm_handshake(i)) return;
         error = "container init is no longer waiting for its hooks";
       }
       s.error = std::move(error);

@@ -1,23 +1,17 @@
 #include "core/engine/held_fds.h"
 
 #include <fcntl.h>
-#include <linux/kcmp.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "core/base/sys.h"
+
 namespace ringc {
 
 namespace {
-// The same open file description (kcmp); false where the kernel cannot say.
-bool same_file(int a, int b) {
-  pid_t self = ::getpid();
-  return ::syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
-}
-
 bool dev_null(const struct stat& st) {
   return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
 }
@@ -35,7 +29,7 @@ SharedFd HeldFds::hold(SharedFd fd) {
     SharedFd other = w.lock();
     if (!other) continue;
     bool same = dev_null(st) ? (::fcntl(other->get(), F_GETFL) & O_ACCMODE) == mode
-                             : same_file(other->get(), fd->get());
+                             : sys::same_file(other->get(), fd->get()) == 1;
     if (same) return other;
   }
   held.push_back(fd);

@@ -6,7 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -26,16 +25,6 @@
 #include "core/spec/seccomp.h"
 
 namespace ringc {
-
-// Blocks for one byte from the other side (the parent, or `start` on the
-// exec fifo); EOF or an error means it gave up, and the init ends.
-void await_byte(int fd) {
-  char b = 0;
-  ssize_t n;
-  do n = ::read(fd, &b, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) ::_exit(127);
-}
 
 namespace {
 // Namespaces by path are joined; new ones are unshared here, on the
@@ -78,7 +67,7 @@ Result<void> join_cgroups(const SpawnPlan& plan, int sock, int device_prog) {
   }
   if (!plan.userns) {  // in a user namespace the parent made them and moved us in
     if (plan.v1_by_parent) {
-      await_byte(sock);  // the parent made them while we set up
+      RINGC_TRY(await_go(sock, Go::v1_ready));  // the parent made them while we set up
     } else {
       RINGC_TRY(make_v1_cgroups(host, *plan.spec, plan.cgroup_path));
     }
@@ -111,14 +100,13 @@ Result<void> set_names(const Spec& spec) {
 // so keys stay out of the host's session. A kernel without keyrings is fine.
 Result<void> join_session_keyring(const std::string& id) {
   std::string name = "_ses." + id;
-  long key = ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str());
-  if (key < 0) {
-    if (errno == ENOSYS) return outcome::success();
-    return sys_error(errno, "join session keyring " + name);
-  }
+  long key =
+      sys::keyctl(KEYCTL_JOIN_SESSION_KEYRING, reinterpret_cast<unsigned long>(name.c_str()));
+  if (key == -ENOSYS) return outcome::success();
+  if (key < 0) return sys_error(int(-key), "join session keyring " + name);
   // Possessor: everything; user: view (runc's mask).
-  if (::syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f010000) < 0)
-    return sys_error(errno, "set session keyring permissions");
+  if (long r = sys::keyctl(KEYCTL_SETPERM, static_cast<unsigned long>(key), 0x3f010000); r < 0)
+    return sys_error(int(-r), "set session keyring permissions");
   return outcome::success();
 }
 
@@ -133,10 +121,8 @@ std::string hook_state_of(const SpawnPlan& plan, std::string_view status, pid_t 
 Result<void> hooks_before_pivot(const SpawnPlan& plan, int sock, pid_t host_pid) {
   const Hooks& h = plan.spec->hooks;
   if (!h[HookKind::prestart].empty() || !h[HookKind::create_runtime].empty()) {
-    HandshakeMsg m{};
-    m.kind = MsgKind::hooks;
-    if (::send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) return sys_error(errno, "send hooks");
-    await_byte(sock);  // EOF: the runtime gave up, a hook failed
+    if (!send_message(sock, message(MsgKind::hooks))) return sys_error(errno, "send hooks");
+    RINGC_TRY(await_go(sock, Go::hooks_ran));  // EOF: the runtime gave up, a hook failed
   }
   // In the rootfs, as runc runs them (the spec leaves the cwd open).
   return run_hooks_in_init(h, HookKind::create_container, hook_state_of(plan, "creating", host_pid),
@@ -155,8 +141,7 @@ pid_t host_pid() {
 Error child_main(const SpawnPlan& plan, int& sock) {
   const Spec& spec = *plan.spec;
   const Process& proc = spec.process;
-  HandshakeMsg ready{};
-  ready.kind = MsgKind::ready;
+  HandshakeMsg ready = message(MsgKind::ready);
   uint64_t t = monotonic_us();
   auto phase = [&](int i) {
     uint64_t now = monotonic_us();
@@ -173,7 +158,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
   if (plan.userns) {
     // Wait for the parent to map us, then be root of our namespace.
-    await_byte(sock);
+    RINGC_TRY(await_go(sock, Go::mapped));
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
       return sys_error(errno, "become root of the user namespace (is id 0 mapped?)");
   }
@@ -271,14 +256,13 @@ Error child_main(const SpawnPlan& plan, int& sock) {
 
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
-  if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) < 0) return sys_error(errno, "send ready");
+  if (!send_message(sock, ready)) return sys_error(errno, "send ready");
   if (go_fd != sock) ::close(sock);
 
-  // Created: wait for `start`. The fifo is held O_RDWR, so this read blocks
-  // until start writes a byte; exec then closes it (O_CLOEXEC), and on the
-  // socket the engine reads that close as exec_done. EOF (the engine went
-  // away) ends the init.
-  await_byte(go_fd);
+  // Created: wait for `start`. The fifo is held O_RDWR, so the read blocks
+  // until start writes Go::start; exec then closes it (O_CLOEXEC), and on
+  // the socket the engine reads that close as exec_done. EOF (the engine
+  // went away) ends the init.
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env, plan.init.extra_env);
   auto die = [](const Error& e) {
@@ -286,6 +270,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     (void)::write(2, msg.data(), msg.size());
     ::_exit(127);
   };
+  if (auto r = await_go(go_fd, Go::start); !r) die(r.error());
   // With no_new_privs the filter comes before the startContainer hooks,
   // which then run under it, as runc's do.
   if (filter && proc.no_new_privileges) {

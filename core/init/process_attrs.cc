@@ -4,24 +4,16 @@
 #include <linux/ioprio.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "core/base/sys.h"
 #include "core/init/process_setup.h"
 
 namespace ringc {
 
 namespace {
-struct SchedAttr {  // the kernel's struct sched_attr (SCHED_ATTR_SIZE_VER0)
-  uint32_t size, policy;
-  uint64_t flags;
-  int32_t nice;
-  uint32_t priority;
-  uint64_t runtime, deadline, period;
-};
-
 Result<void> write_proc(const char* path, std::string_view text, std::string_view what) {
   int fd = ::open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return sys_error(errno, fmt::format("{}: open {}", what, path));
@@ -50,15 +42,19 @@ bool selinux_enabled() {
 Result<void> apply_scheduling(const Process& p) {
   if (p.scheduler) {
     const Scheduler& s = *p.scheduler;
-    SchedAttr a{sizeof(SchedAttr),    uint32_t(s.policy), s.flags,    s.nice,
-                uint32_t(s.priority), s.runtime,          s.deadline, s.period};
-    if (::syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-      return sys_error(errno, "set process.scheduler");
+    sys::SchedAttr a;
+    a.policy = uint32_t(s.policy);
+    a.flags = s.flags;
+    a.nice = s.nice;
+    a.priority = uint32_t(s.priority);
+    a.runtime = s.runtime;
+    a.deadline = s.deadline;
+    a.period = s.period;
+    if (int r = sys::sched_setattr_self(a); r < 0) return sys_error(-r, "set process.scheduler");
   }
   if (p.io_priority) {
     int v = IOPRIO_PRIO_VALUE(p.io_priority->klass, p.io_priority->priority);
-    if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, v) < 0)
-      return sys_error(errno, "set process.ioPriority");
+    if (int r = sys::ioprio_set_self(v); r < 0) return sys_error(-r, "set process.ioPriority");
   }
   return outcome::success();
 }

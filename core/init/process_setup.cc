@@ -6,7 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,10 +31,9 @@ int last_cap() {
 namespace {
 
 Result<void> capset(uint64_t eff, uint64_t prm, uint64_t inh) {
-  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct d[2] = {{uint32_t(eff), uint32_t(prm), uint32_t(inh)},
                                  {uint32_t(eff >> 32), uint32_t(prm >> 32), uint32_t(inh >> 32)}};
-  if (syscall(SYS_capset, &h, d) < 0) return sys_error(errno, "capset");
+  if (int r = sys::capset(d); r < 0) return sys_error(-r, "capset");
   return outcome::success();
 }
 
@@ -186,10 +184,10 @@ void close_fds_from(int first, std::vector<int> keep) {
   std::sort(k.begin(), k.end());
   unsigned from = unsigned(first);
   for (int fd : k) {
-    if (unsigned(fd) > from) ::syscall(SYS_close_range, from, unsigned(fd) - 1, 0U);
+    if (unsigned(fd) > from) sys::close_range(from, unsigned(fd) - 1);
     from = std::max(from, unsigned(fd) + 1);
   }
-  ::syscall(SYS_close_range, from, ~0U, 0U);
+  sys::close_range(from, ~0U);
 }
 
 Result<std::string> find_executable(const Process& p) {

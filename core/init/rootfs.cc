@@ -5,7 +5,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -82,14 +81,6 @@ constexpr OptFlag kPropagation[] = {
     {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
     {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
-
-long openat2(int dirfd, const char* path, int flags, uint64_t resolve) {
-  open_how how{};
-  how.flags = uint64_t(flags);
-  how.resolve = resolve;
-  long r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-  return r < 0 ? -errno : r;
-}
 
 std::string fd_path(int fd) {
   return fmt::format("/proc/self/fd/{}", fd);
@@ -231,8 +222,8 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, con
 // symlink, as runc requires since CVE-2019-19921 and CVE-2023-27561: a
 // link would let the image choose where they land.
 Result<void> ordinary_directory(int rootfd, const Mount& m) {
-  long fd = openat2(rootfd, m.destination.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC,
-                    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+  long fd = sys::openat2(rootfd, m.destination.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
   if (fd == -ENOENT) return outcome::success();  // made as a directory
   bool dir = false;
   if (fd >= 0) {
@@ -587,7 +578,7 @@ std::optional<Result<int>> make_last(int rootfd, const std::string& path, bool f
   std::string name = path.substr(slash + 1);
   if (name.empty() || name == "." || name == "..") return std::nullopt;
   std::string parent = slash == 0 ? "/" : path.substr(0, slash);
-  long dir = openat2(rootfd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
+  long dir = sys::openat2(rootfd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
   if (dir < 0) return std::nullopt;
   sys::UniqueFd d{static_cast<int>(dir)};
   int r;
@@ -611,7 +602,7 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   constexpr uint64_t kIn = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   // Existing paths: the kernel resolves inside the root, one syscall.
   std::string given(path);
-  long fd = openat2(rootfd, given.c_str(), O_PATH | O_CLOEXEC, kIn);
+  long fd = sys::openat2(rootfd, given.c_str(), O_PATH | O_CLOEXEC, kIn);
   if (fd >= 0) return int(fd);
   if (fd != -ENOENT) return neg_error(int(fd), "open " + given + " in rootfs");
   // Only the last component missing (a mount point in a fresh /dev): its
@@ -622,7 +613,7 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file) {
   // Walk down from the root, creating what is missing. Each step opens the
   // next component relative to the last with O_NOFOLLOW: the canonical path
   // has no links, so one appearing now (a race) fails instead of escaping.
-  long cur = openat2(rootfd, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
+  long cur = sys::openat2(rootfd, "/", O_PATH | O_DIRECTORY | O_CLOEXEC, kIn);
   if (cur < 0) return neg_error(int(cur), "open rootfs");
   size_t pos = 1;
   while (pos < full.size()) {

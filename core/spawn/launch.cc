@@ -55,7 +55,7 @@ Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std
   RINGC_TRY(make_v1_cgroups(host, spec, cg));
   if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
     return neg_error(r, "move the init into cgroup " + cg);
-  if (::send(child.sock, "u", 1, MSG_NOSIGNAL) != 1) return sys_error(errno, "release the init");
+  if (!send_go(child.sock, Go::mapped)) return sys_error(errno, "release the init");
   return outcome::success();
 }
 }  // namespace
@@ -230,7 +230,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
     RINGC_TRY(make_v1_cgroups(host, p.spec, cg));
     // An init that already failed has closed its end: its error waits on
     // the socket, and the handshake read reports it.
-    (void)::send(out.child.sock, "c", 1, MSG_NOSIGNAL);
+    (void)send_go(out.child.sock, Go::v1_ready);
     mark("cgroup-v1");
   }
   return outcome::success();

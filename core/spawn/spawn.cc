@@ -73,12 +73,7 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
     ::close(sv[0]);
     int sock = sv[1];  // child_main may move it
     Error e = child_main(plan, sock);
-    HandshakeMsg m{};
-    m.kind = MsgKind::error;
-    m.err = e.err();
-    std::string text = e.what();
-    std::strncpy(m.text, text.c_str(), sizeof(m.text) - 1);
-    (void)::send(sock, &m, sizeof m, MSG_NOSIGNAL);
+    (void)send_message(sock, error_message(e));
     ::_exit(1);
   }
   ::close(sv[1]);

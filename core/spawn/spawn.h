@@ -1,5 +1,5 @@
 // Spawning a container's init: clone3(CLONE_PIDFD) in the caller, all setup
-// in the child, a typed handshake over a SOCK_SEQPACKET pair.
+// in the child, the handshake (handshake.h) over a SOCK_SEQPACKET pair.
 #pragma once
 
 #include <sys/types.h>
@@ -10,29 +10,10 @@
 
 #include "cgroup/layout.h"
 #include "core/base/error.h"
+#include "core/spawn/handshake.h"
 #include "core/spec/spec.h"
 
 namespace ringc {
-
-// Child → parent messages. The child sends exactly one: ready (set up and
-// waiting on the exec fifo) or error (why setup failed), then closes.
-// With prestart or createRuntime hooks the child first sends hooks (set
-// up, before pivot_root) and waits for one byte back: the runtime has run
-// them.
-// `exec`'s middle process sends pid: the process it cloned into the
-// container.
-enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4 };
-// The child's own setup phases, reported with ready (for --debug).
-inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
-                                               "child-pivot", "child-identity"};
-inline constexpr int kChildPhaseCount = 5;
-struct HandshakeMsg {
-  MsgKind kind;
-  int32_t err;                          // errno for error, 0 otherwise
-  int32_t pid;                          // with pid
-  uint32_t phase_us[kChildPhaseCount];  // with ready
-  char text[480];                       // NUL-terminated message for error
-};
 
 // How this one init differs from what its spec says: what runc takes as
 // create/run flags.

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cgroup/manager.h"
 #include "core/base/id.h"
 #include "core/init/console.h"
@@ -35,13 +37,20 @@ struct Request {
   InitOptions init;  // its fds are the message's, this process's to close
 };
 
-enum Bits : uint8_t { kNoPivot = 1, kNoNewKeyring = 2, kPassedStdio = 4, kConsole = 8 };
+using Head = SpawnRequestHead;
 
 // As Spawner::send writes it; `fds` are the message's.
-bool parse(const char* buf, size_t n, std::span<const int> fds, Request& r) {
-  if (n < sizeof r.token) return false;
-  std::memcpy(&r.token, buf, sizeof r.token);
-  std::string_view rest(buf + sizeof r.token, n - sizeof r.token);
+Result<void> parse(const char* buf, size_t n, std::span<const int> fds, Request& r) {
+  auto bad = [](std::string_view why) {
+    return ringc_error(Errc::bad_usage, fmt::format("spawn request: {}", why));
+  };
+  Head head;
+  if (n < sizeof head) return bad(fmt::format("{} bytes, shorter than its head", n));
+  std::memcpy(&head, buf, sizeof head);
+  r.token = head.token;
+  if (head.version != kSpawnVersion)
+    return bad(fmt::format("version {}, the spawner speaks {}", head.version, kSpawnVersion));
+  std::string_view rest(buf + sizeof head, n - sizeof head);
   auto next = [&rest](std::string& out) {
     size_t nul = rest.find('\0');
     if (nul == std::string_view::npos) return false;
@@ -49,23 +58,20 @@ bool parse(const char* buf, size_t n, std::span<const int> fds, Request& r) {
     rest.remove_prefix(nul + 1);
     return true;
   };
-  if (!next(r.init.id) || !next(r.bundle) || !next(r.cgroup)) return false;
-  uint32_t preserve = 0;
-  if (rest.size() < 1 + sizeof preserve) return false;
-  uint8_t bits = uint8_t(rest[0]);
-  std::memcpy(&preserve, rest.data() + 1, sizeof preserve);
-  rest.remove_prefix(1 + sizeof preserve);
-  while (!rest.empty())
-    if (!next(r.init.extra_env.emplace_back())) return false;
-  size_t console = bits & kConsole ? 1 : 0;
-  if (fds.size() < console) return false;
-  r.init.no_pivot = bits & kNoPivot;
-  r.init.no_new_keyring = bits & kNoNewKeyring;
-  r.init.passed_stdio = bits & kPassedStdio;
+  if (!next(r.init.id) || !next(r.bundle) || !next(r.cgroup)) return bad("its names are cut short");
+  for (unsigned k = 0; k < head.env_count; ++k)
+    if (!next(r.init.extra_env.emplace_back())) return bad("its environment is cut short");
+  if (!rest.empty()) return bad("bytes after its environment");
+  size_t console = head.bits & Head::kConsole ? 1 : 0;
+  r.init.no_pivot = head.bits & Head::kNoPivot;
+  r.init.no_new_keyring = head.bits & Head::kNoNewKeyring;
+  r.init.passed_stdio = head.bits & Head::kPassedStdio;
+  r.init.preserve_fds = head.preserve_fds;
+  size_t want = console + head.preserve_fds + (r.init.passed_stdio ? 3 : 0);
+  if (fds.size() != want) return bad(fmt::format("{} fds came, {} expected", fds.size(), want));
   r.init.console_fd = console ? fds[0] : -1;
   r.init.passed.assign(fds.begin() + long(console), fds.end());
-  r.init.preserve_fds = preserve;
-  return r.init.passed.size() == preserve + (r.init.passed_stdio ? 3 : 0);
+  return outcome::success();
 }
 
 // The last bundles read, while their config.json is unchanged (same
@@ -129,11 +135,13 @@ Result<Spawned> spawn_for(const Request& req) {
     ssize_t n = recv_with_fds(sock, buf, sizeof buf, got);
     if (n <= 0) ::_exit(0);  // the engine closed its end
     Request req;
-    if (!parse(buf, size_t(n), got, req)) continue;
+    auto parsed = parse(buf, size_t(n), got, req);
     SpawnReply rep{};
     rep.token = req.token;
     int fds[2] = {-1, -1};
-    if (auto s = spawn_for(req); s) {
+    if (!parsed) {
+      fill_error(rep, parsed.error());
+    } else if (auto s = spawn_for(req); s) {
       rep.pid = s.value().pid;
       fds[0] = s.value().pidfd;
       fds[1] = s.value().sock;
@@ -190,16 +198,18 @@ Result<void> Spawner::start() {
 bool Spawner::send(uint64_t token, std::string_view bundle, std::string_view cgroup,
                    const InitOptions& init) {
   if (fd_ < 0) return false;
-  std::string msg(reinterpret_cast<const char*>(&token), sizeof token);
+  Head head;
+  head.token = token;
+  head.bits = uint8_t(
+      (init.no_pivot ? Head::kNoPivot : 0) | (init.no_new_keyring ? Head::kNoNewKeyring : 0) |
+      (init.passed_stdio ? Head::kPassedStdio : 0) | (init.console_fd >= 0 ? Head::kConsole : 0));
+  head.env_count = uint16_t(init.extra_env.size());
+  head.preserve_fds = init.preserve_fds;
+  std::string msg(reinterpret_cast<const char*>(&head), sizeof head);
   for (std::string_view part : {std::string_view(init.id), bundle, cgroup}) {
     msg += part;
     msg += '\0';
   }
-  uint8_t bits = (init.no_pivot ? kNoPivot : 0) | (init.no_new_keyring ? kNoNewKeyring : 0) |
-                 (init.passed_stdio ? kPassedStdio : 0) | (init.console_fd >= 0 ? kConsole : 0);
-  uint32_t preserve = init.preserve_fds;
-  msg += char(bits);
-  msg.append(reinterpret_cast<const char*>(&preserve), sizeof preserve);
   for (const auto& e : init.extra_env) {
     msg += e;
     msg += '\0';

@@ -20,11 +20,30 @@
 
 namespace ringc {
 
+// Bumped when a request's or reply's layout changes.
+inline constexpr uint8_t kSpawnVersion = 1;
+
+// A request: this head, then the id, bundle, cgroup path and env_count
+// entries of extra environment, each NUL-terminated; the console fd (with
+// kConsole) and the passed fds go along as SCM_RIGHTS.
+struct SpawnRequestHead {
+  enum Bits : uint8_t { kNoPivot = 1, kNoNewKeyring = 2, kPassedStdio = 4, kConsole = 8 };
+  uint8_t version = kSpawnVersion;
+  uint8_t bits = 0;
+  uint16_t env_count = 0;
+  uint32_t preserve_fds = 0;
+  uint64_t token = 0;  // echoed in the reply
+};
+
+// The answer to one request, with the init's pidfd and handshake socket
+// as SCM_RIGHTS when it was cloned. A request the helper cannot read
+// (another version, cut short) is answered with pid -1 and why.
 struct SpawnReply {
-  uint64_t token;
-  int32_t pid;  // -1 on failure
-  int32_t err;  // errno of the failure, or 0
-  char text[480];
+  uint8_t version = kSpawnVersion;
+  uint64_t token = 0;
+  int32_t pid = -1;  // -1 on failure
+  int32_t err = 0;   // errno of the failure, or 0
+  char text[480] = {};
 };
 
 class Spawner {
@@ -39,12 +58,9 @@ class Spawner {
   bool running() const { return fd_ >= 0; }
   int fd() const { return fd_; }
   pid_t pid() const { return pid_; }
-  // Queues one request without blocking; false when the socket is full or
-  // the helper is gone (the caller clones the init itself). The request is
-  // the token (echoed in the reply), then id, bundle and cgroup path, each
-  // NUL-terminated, then what `init` adds to the spec (runc's flags: a
-  // bits byte, preserve_fds as 4 bytes, extra_env NUL-terminated), its
-  // console fd and passed fds going along as SCM_RIGHTS.
+  // Queues one request (SpawnRequestHead) without blocking; false when the
+  // socket is full or the helper is gone (the caller clones the init
+  // itself).
   bool send(uint64_t token, std::string_view bundle, std::string_view cgroup,
             const InitOptions& init);
   // The helper went away: later spawns are the caller's own.

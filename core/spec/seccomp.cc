@@ -179,8 +179,8 @@ Result<void> SeccompFilter::load_with_enosys_stub() const {
     return sys_error(errno, "seccomp: read the exported filter");
   if (prog.size() > BPF_MAXINSNS) return sys_error(E2BIG, "seccomp: filter with its ENOSYS stub");
   sock_fprog fprog{uint16_t(prog.size()), prog.data()};
-  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &fprog) < 0)
-    return sys_error(errno, "seccomp: load the filter");
+  if (int r = sys::seccomp_set_filter(flags_, &fprog); r < 0)
+    return sys_error(-r, "seccomp: load the filter");
   return outcome::success();
 }
 

@@ -153,7 +153,7 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
       return h.error();
     }
     rt.timeline.mark("hooks");
-    if (::send(s.sock, "g", 1, MSG_NOSIGNAL) != 1) {
+    if (!send_go(s.sock, Go::hooks_ran)) {
       ::close(s.sock);
       return sys_error(errno, "release init after hooks");
     }
@@ -162,11 +162,6 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   ::close(s.sock);
   rt.timeline.mark("handshake-wait");
   if (!msg) return msg.error();
-  if (msg.value().kind != MsgKind::ready) {
-    std::string text = msg.value().text;
-    if (msg.value().err && text.empty()) return sys_error(msg.value().err, "container init");
-    return ringc_error(Errc::init_failed, text);
-  }
   for (int i = 0; i < kChildPhaseCount; ++i)
     rt.timeline.add(kChildPhases[i], msg.value().phase_us[i]);
   RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
@@ -216,7 +211,7 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   // about (`ps`, `state`) by whoever saw its output.
   RINGC_TRY(rt.store().write(o.id, record_fields(p, o.id, p.cgroup_path, l.pid,
                                                  process_start_time(l.pid).value_or(0), t.next)));
-  RINGC_TRY(release_init(rt, o.id));
+  RINGC_TRY(release_by_fifo(rt.store().fifo(o.id), o.id));
   undo.disarm();
   rt.timeline.mark("start");
   if (auto h = hooks_after_start(rt, p.spec, o.id, l.pid, p.bundle); !h) {

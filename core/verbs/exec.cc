@@ -108,11 +108,7 @@ struct ExecPlan {
 };
 
 void report(int sock, const Error& e) {
-  HandshakeMsg m{};
-  m.kind = MsgKind::error;
-  m.err = e.err();
-  std::strncpy(m.text, e.what().c_str(), sizeof m.text - 1);
-  (void)::send(sock, &m, sizeof m, MSG_NOSIGNAL);
+  (void)send_message(sock, error_message(e));
 }
 
 // In the container: the rest of the setup, then execve.
@@ -184,17 +180,12 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
     report(sock, exec_in_container(plan, sock));
     ::_exit(127);
   }
-  HandshakeMsg m{};
-  m.kind = MsgKind::pid;
+  HandshakeMsg m = message(MsgKind::pid);
   m.pid = pid;
-  (void)::send(sock, &m, sizeof m, MSG_NOSIGNAL);
+  (void)send_message(sock, m);
   ::_exit(0);
 }
 
-Error from_message(const HandshakeMsg& m) {
-  if (m.err && !m.text[0]) return sys_error(m.err, "exec");
-  return ringc_error(Errc::init_failed, m.text);
-}
 }  // namespace
 
 namespace {
@@ -288,21 +279,20 @@ Result<int> exec(Runtime& rt, const ExecOptions& o) {
   // never come: no deadline then, as under runc (a kill ends it).
   std::chrono::milliseconds setup_deadline =
       frozen ? std::chrono::hours(24 * 365 * 10) : rt.init_timeout;
-  auto first = await_message(*ring, sock.get(), setup_deadline);
+  auto first = await_message(*ring, sock.get(), setup_deadline, {MsgKind::pid});
   (void)await_exit(*ring, mid_fd.get(), true, frozen ? setup_deadline : rt.kill_timeout);
   if (!first) return first.error();
   if (!first.value()) return ringc_error(Errc::init_failed, "exec: the setup process died");
-  if (first.value()->kind != MsgKind::pid) return from_message(*first.value());
   pid_t pid = first.value()->pid;
   sys::UniqueFd proc_fd(
       sys::pidfd_open(pid));  // our child (CLONE_PARENT): not reaped by anyone else
   if (proc_fd.get() < 0) return sys_error(errno, "pidfd_open");
   // EOF: the process exec'd (its socket was close-on-exec) or died.
-  auto second = await_message(*ring, sock.get(), setup_deadline);
-  if (!second) return second.error();
-  if (second.value()) {
-    (void)await_exit(*ring, proc_fd.get(), true, rt.kill_timeout);
-    return from_message(*second.value());
+  auto second = await_message(*ring, sock.get(), setup_deadline, {});
+  if (!second) {  // any message now: its setup failed, and it said why
+    if (!second.error().is(Errc::timed_out))
+      (void)await_exit(*ring, proc_fd.get(), true, rt.kill_timeout);
+    return second.error();
   }
   RINGC_TRY(write_pid_file(o.pid_file, pid));
   RINGC_TRY(send_pidfd(o.pidfd_socket, proc_fd.get()));

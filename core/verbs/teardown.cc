@@ -31,31 +31,6 @@ Result<void> destroy_cgroup(Runtime& rt, std::string_view path) {
   }
 }
 
-Result<void> release_init(Runtime& rt, std::string_view id) {
-  std::string fifo = rt.store().fifo(id);
-  // Non-blocking: with no reader (init gone) this fails with ENXIO at once.
-  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENXIO || errno == ENOENT)
-      return ringc_error(Errc::init_failed,
-                         fmt::format("container \"{}\": init is no longer waiting for start", id));
-    return sys_error(errno, "open " + fifo);
-  }
-  RINGC_TRY(auto ring, rt.ring());
-  static const char kGo = '1';
-  if (!ring::prep_write(*ring, 1, fd, &kGo, 1)) {
-    ::close(fd);
-    return sys_error(EBUSY, "io_uring: no submission entry");
-  }
-  auto c = ring->await(1);
-  ::close(fd);
-  if (!c) return Error{c.error(), "io_uring"};
-  if (c.value().res != 1)
-    return sys_error(c.value().res < 0 ? -c.value().res : EIO, "write " + fifo);
-  ::unlink(fifo.c_str());
-  return outcome::success();
-}
-
 Result<void> kill_and_wait(Runtime& rt, int pidfd, std::string_view cgroup_path, bool child) {
   RINGC_TRY(auto host, rt.cgroups());
   if (!cgroup_path.empty()) {

@@ -14,10 +14,6 @@ namespace ringc {
 // exiting) is retried on ring timers with backoff, killing stragglers.
 Result<void> destroy_cgroup(Runtime& rt, std::string_view path);
 
-// Lets a created container's init exec the user's program: one byte into
-// its exec fifo, written through the ring.
-Result<void> release_init(Runtime& rt, std::string_view id);
-
 // SIGKILL to everything in the container and to its init, then waits on the
 // ring (pidfd) until the init is gone. A frozen cgroup is thawed so that
 // the kill can land.

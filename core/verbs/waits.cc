@@ -21,13 +21,14 @@ int exit_code(const siginfo_t& info) {
 }
 
 Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline) {
-  RINGC_TRY(auto m, await_message(r, sock, deadline));
+  RINGC_TRY(auto m, await_message(r, sock, deadline, {MsgKind::ready, MsgKind::hooks}));
   if (!m) return ringc_error(Errc::init_failed, "container init exited during setup");
   return *m;
 }
 
 Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
-                                                  std::chrono::milliseconds deadline) {
+                                                  std::chrono::milliseconds deadline,
+                                                  std::initializer_list<MsgKind> expected) {
   HandshakeMsg msg{};
   auto ts = ring::to_timespec(deadline);
   int res = -ECONNRESET;
@@ -47,8 +48,7 @@ Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
                        fmt::format("container init did not report within {} ms", deadline.count()));
   if (res < 0) return sys_error(-res, "read from container init");
   if (res == 0) return std::nullopt;
-  if (size_t(res) != sizeof msg) return ringc_error(Errc::init_failed, "bad handshake message");
-  msg.text[sizeof msg.text - 1] = '\0';
+  RINGC_TRY(check_message(msg, res, expected));
   return msg;
 }
 

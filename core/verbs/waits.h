@@ -13,13 +13,16 @@
 
 namespace ringc {
 
-// Reads the child's one handshake message. EOF (the child died first)
-// becomes Errc::init_failed; the deadline Errc::timed_out.
+// Reads the init's next handshake message, ready or hooks. EOF (the
+// child died first) becomes Errc::init_failed; the deadline
+// Errc::timed_out; an error message the init's error.
 Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline);
-// The same, with EOF (every writer gone: exited, or exec'd with the socket
-// close-on-exec) as nullopt instead of an error.
+// One message of the `expected` kinds (check_message), with EOF (every
+// writer gone: exited, or exec'd with the socket close-on-exec) as
+// nullopt instead of an error.
 Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
-                                                  std::chrono::milliseconds deadline);
+                                                  std::chrono::milliseconds deadline,
+                                                  std::initializer_list<MsgKind> expected);
 
 // Waits for the process behind pidfd to exit. For our own child it is
 // reaped and the shell-style code returned (128+N for signal N); for

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/layout.h"
+#include "core/base/sys.h"
 #include "core/spec/spec.h"
 
 namespace ringc::test {
@@ -260,7 +260,7 @@ std::string Priv::bundle(std::vector<std::string> args, std::function<void(std::
 }
 
 void Priv::wait_gone(pid_t pid) {
-  int fd = int(syscall(SYS_pidfd_open, pid, 0));
+  int fd = sys::pidfd_open(pid);
   if (fd < 0) return;  // already gone
   pollfd p{fd, POLLIN, 0};
   EXPECT_EQ(poll(&p, 1, 10'000), 1) << "pid " << pid << " did not exit";

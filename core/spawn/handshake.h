@@ -1,0 +1,82 @@
+// The handshake between the runtime and a container's init (or exec's
+// setup process), both ways, as typed and versioned messages.
+//
+// Init → runtime: one HandshakeMsg per datagram on their SOCK_SEQPACKET
+// pair. The init sends exactly one of ready (set up, waiting for start)
+// or error (why setup failed), then closes. With prestart or
+// createRuntime hooks it first sends hooks (set up, before pivot_root)
+// and waits for Go::hooks_ran. exec's middle process sends pid: the
+// process it cloned into the container.
+//
+// Runtime → init: one Go byte, on the pair or (start of a container that
+// `ringc create` made) on the exec fifo. A byte of another kind than the
+// one awaited is an error that names both.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "core/base/error.h"
+
+namespace ringc {
+
+// Bumped when a message's layout or meaning changes: an init of another
+// build (a daemon upgraded under a running create) is refused by name.
+inline constexpr uint8_t kHandshakeVersion = 1;
+
+enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4 };
+enum class Go : uint8_t {
+  mapped = 'm',     // the user namespace's id maps are written
+  v1_ready = 'c',   // the v1 cgroups are made: join them
+  hooks_ran = 'h',  // prestart and createRuntime ran: go on to pivot_root
+  start = 's',      // exec the container's process
+};
+std::string_view name(MsgKind k);
+std::string_view name(Go g);
+
+// The child's own setup phases, reported with ready (for --debug).
+inline constexpr const char* kChildPhases[] = {"child-cgroup", "child-namespaces", "child-rootfs",
+                                               "child-pivot", "child-identity"};
+inline constexpr int kChildPhaseCount = 5;
+
+struct HandshakeMsg {
+  uint8_t version = kHandshakeVersion;
+  MsgKind kind{};
+  int32_t err = 0;                           // errno for error, 0 otherwise
+  int32_t pid = 0;                           // with pid
+  uint32_t phase_us[kChildPhaseCount] = {};  // with ready
+  char text[480] = {};                       // NUL-terminated message for error
+};
+
+// A message of this build.
+HandshakeMsg message(MsgKind k);
+HandshakeMsg error_message(const Error& e);
+// What an error message says, as an Error.
+Error error_of(const HandshakeMsg& m);
+
+// Checks a read of `res` bytes into m (res > 0) against the kinds the
+// reader waits for: size, version, kind. An error message from the init
+// comes back as its own error; anything else unexpected names what was
+// expected and what came.
+Result<void> check_message(HandshakeMsg& m, ssize_t res, std::initializer_list<MsgKind> expected);
+
+// Sends one message, or one Go byte, without blocking. false: the other
+// side is gone (or not reading).
+bool send_message(int sock, const HandshakeMsg& m);
+bool send_go(int fd, Go g);
+
+// In the init: blocks for the Go byte `want`. EOF (the runtime gave up)
+// or a read error: _exit(127), as there is nobody to tell. Another byte:
+// the error, naming both.
+Result<void> await_go(int fd, Go want);
+
+// Starts the init of a container that `ringc create` made: Go::start into
+// its exec fifo without blocking (the init holds it open for reading;
+// with no reader the open fails at once), then removes the fifo.
+Result<void> release_by_fifo(const std::string& fifo, std::string_view id);
+
+}  // namespace ringc

@@ -1,0 +1,134 @@
+// The typed messages between the runtime, a container's init and the
+// spawner: what a reader that gets the wrong message says.
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/spawn/handshake.h"
+#include "core/spawn/spawner.h"
+
+namespace ringc {
+namespace {
+
+struct Pair {
+  int fd[2] = {-1, -1};
+  Pair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fd), 0); }
+  ~Pair() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+};
+
+TEST(Handshake, AnExpectedMessagePasses) {
+  HandshakeMsg m = message(MsgKind::ready);
+  EXPECT_TRUE(check_message(m, sizeof m, {MsgKind::ready, MsgKind::hooks}));
+}
+
+TEST(Handshake, AnUnexpectedKindNamesBoth) {
+  HandshakeMsg m = message(MsgKind::pid);
+  auto r = check_message(m, sizeof m, {MsgKind::ready, MsgKind::hooks});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(),
+            "handshake: expected ready or hooks from the container init, got pid");
+  auto none = check_message(m, sizeof m, {});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().what(), "handshake: expected no message from the container init, got pid");
+}
+
+TEST(Handshake, AnErrorMessageIsTheInitsOwnError) {
+  HandshakeMsg m = error_message(ringc_error(Errc::init_failed, "mount proc: no such device"));
+  auto r = check_message(m, sizeof m, {MsgKind::ready});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "mount proc: no such device");
+  HandshakeMsg bare = message(MsgKind::error);
+  bare.err = EPERM;
+  auto e = check_message(bare, sizeof bare, {MsgKind::ready});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().what(), "container init: operation not permitted");
+}
+
+TEST(Handshake, AnotherVersionOrSizeIsRefusedByName) {
+  HandshakeMsg m = message(MsgKind::ready);
+  m.version = kHandshakeVersion + 1;
+  auto r = check_message(m, sizeof m, {MsgKind::ready});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what().find("speaks version 2"), std::string::npos) << r.error().what();
+  HandshakeMsg short_one = message(MsgKind::ready);
+  auto s = check_message(short_one, 3, {MsgKind::ready});
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().what().find("got 3 bytes"), std::string::npos) << s.error().what();
+}
+
+TEST(Handshake, GoBytesAreTyped) {
+  Pair p;
+  ASSERT_TRUE(send_go(p.fd[0], Go::hooks_ran));
+  EXPECT_TRUE(await_go(p.fd[1], Go::hooks_ran));
+  ASSERT_TRUE(send_go(p.fd[0], Go::start));
+  auto r = await_go(p.fd[1], Go::v1_ready);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "handshake: expected v1-ready from the runtime, got start");
+  char junk = 'x';
+  ASSERT_EQ(::send(p.fd[0], &junk, 1, 0), 1);
+  auto j = await_go(p.fd[1], Go::start);
+  ASSERT_FALSE(j);
+  EXPECT_EQ(j.error().what(), "handshake: expected start from the runtime, got byte 0x78");
+}
+
+TEST(Handshake, MessagesCrossTheSocketWhole) {
+  Pair p;
+  HandshakeMsg sent = message(MsgKind::pid);
+  sent.pid = 4242;
+  ASSERT_TRUE(send_message(p.fd[0], sent));
+  HandshakeMsg got{};
+  ssize_t n = ::recv(p.fd[1], &got, sizeof got, 0);
+  ASSERT_TRUE(check_message(got, n, {MsgKind::pid}));
+  EXPECT_EQ(got.pid, 4242);
+}
+
+// A request the spawner cannot read is answered, with why, under its token:
+// the engine's launch fails instead of waiting for a reply that never comes.
+TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
+  Spawner sp;
+  ASSERT_TRUE(sp.start());
+  SpawnRequestHead head;
+  head.version = kSpawnVersion + 1;
+  head.token = 0x1234;
+  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
+  req += std::string("id\0/bundle\0/cg\0", 15);
+  ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
+  pollfd pfd{sp.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
+  SpawnReply rep;
+  ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
+  EXPECT_EQ(rep.version, kSpawnVersion);
+  EXPECT_EQ(rep.token, 0x1234u);
+  EXPECT_EQ(rep.pid, -1);
+  EXPECT_NE(std::string(rep.text).find("version 2, the spawner speaks 1"), std::string::npos)
+      << rep.text;
+}
+
+TEST(Spawner, AnswersARequestCutShort) {
+  Spawner sp;
+  ASSERT_TRUE(sp.start());
+  SpawnRequestHead head;
+  head.token = 77;
+  head.env_count = 2;
+  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
+  req += std::string("id\0/bundle\0/cg\0A=1\0", 19);
+  ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
+  pollfd pfd{sp.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
+  SpawnReply rep;
+  ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
+  EXPECT_EQ(rep.token, 77u);
+  EXPECT_EQ(rep.pid, -1);
+  EXPECT_STREQ(rep.text, "spawn request: its environment is cut short");
+}
+
+}  // namespace
+}  // namespace ringc
