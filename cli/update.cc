@@ -5,8 +5,10 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "core/spec/json.h"
 #include "core/spec/spec.h"
 #include "core/verbs/container.h"
 
@@ -43,6 +45,57 @@ Result<int64_t> parse_int(const std::string& flag, const std::string& v) {
     return ringc_error(Errc::bad_usage, fmt::format("update: invalid value for --{}: {}", flag, v));
   return int64_t(n);
 }
+// runc's flags and where each goes in a LinuxResources object.
+struct FlagField {
+  const char* flag;
+  const char* pointer;
+  enum { bytes, integer, text } kind;
+};
+constexpr FlagField kFields[] = {
+    {"memory", "/memory/limit", FlagField::bytes},
+    {"memory-reservation", "/memory/reservation", FlagField::bytes},
+    {"memory-swap", "/memory/swap", FlagField::bytes},
+    {"cpu-shares", "/cpu/shares", FlagField::integer},
+    {"cpu-share", "/cpu/shares", FlagField::integer},  // runc's name, after: it wins
+    {"cpu-rt-period", "/cpu/realtimePeriod", FlagField::integer},
+    {"cpu-rt-runtime", "/cpu/realtimeRuntime", FlagField::integer},
+    {"cpu-quota", "/cpu/quota", FlagField::integer},
+    {"cpu-period", "/cpu/period", FlagField::integer},
+    {"cpuset-cpus", "/cpu/cpus", FlagField::text},
+    {"cpuset-mems", "/cpu/mems", FlagField::text},
+    {"pids-limit", "/pids/limit", FlagField::integer},
+};
+
+// The LinuxResources object the update asks for: the -r file (or {}) with
+// the flags written over it, as runc does. Its text goes to the engine
+// here or to the daemon, which read it the same way.
+Result<std::string> requested_resources(const Args& a, std::string& name) {
+  std::string text = "{}";
+  if (a.has("resources")) {
+    std::string path = a.get("resources");
+    RINGC_TRY(text, read_file(path));
+    name = path == "-" ? "resources (stdin)" : path;
+  }
+  json::Document doc;
+  if (std::string why; !doc.parse(text, &why))
+    return ringc_error(Errc::bad_spec, fmt::format("{}: not valid JSON: {}", name, why));
+  for (const FlagField& f : kFields) {
+    if (!a.has(f.flag)) continue;
+    const std::string& v = a.get(f.flag);
+    bool set = false;
+    if (f.kind == FlagField::text) {
+      set = doc.set(f.pointer, v);
+    } else {
+      RINGC_TRY(auto n, f.kind == FlagField::bytes ? parse_bytes(f.flag, v) : parse_int(f.flag, v));
+      set = doc.set(f.pointer, n);
+    }
+    if (!set)
+      return ringc_error(Errc::bad_spec,
+                         fmt::format("{}: must be a LinuxResources object (--{} goes to {})", name,
+                                     f.flag, f.pointer));
+  }
+  return doc.dump();
+}
 }  // namespace
 
 Result<int> cmd_update(Context& ctx, std::span<const std::string> argv) {
@@ -51,45 +104,20 @@ Result<int> cmd_update(Context& ctx, std::span<const std::string> argv) {
   if (a.has("blkio-weight"))
     return ringc_error(Errc::bad_usage,
                        "update: --blkio-weight is not supported by this ringc yet");
-  cgroup::Resources r;
-  if (a.has("resources")) {
-    RINGC_TRY(r, load_resources(a.get("resources")));
+  std::string name = "update";
+  RINGC_TRY(auto text, requested_resources(a, name));
+  // Read here first, so that an error names the file (the daemon reads
+  // it again, as a request).
+  RINGC_TRY(auto res, resources_from_json(text, name));
+  if (!ctx.daemon.empty()) {  // the daemon's engine writes it
+    Request r;
+    r.op = "update";
+    r.id = id;
+    r.resources = std::move(text);
+    RINGC_TRY(call(ctx, r));
+    return 0;
   }
-  // Flags override the file, as in runc.
-  if (a.has("memory")) {
-    RINGC_TRY(r.memory_limit, parse_bytes("memory", a.get("memory")));
-  }
-  if (a.has("memory-reservation")) {
-    RINGC_TRY(r.memory_reservation, parse_bytes("memory-reservation", a.get("memory-reservation")));
-  }
-  if (a.has("memory-swap")) {
-    RINGC_TRY(r.memory_swap, parse_bytes("memory-swap", a.get("memory-swap")));
-  }
-  for (const char* shares : {"cpu-shares", "cpu-share"}) {  // runc's name last: it wins
-    if (!a.has(shares)) continue;
-    RINGC_TRY(auto v, parse_int(shares, a.get(shares)));
-    r.cpu_shares = uint64_t(v);
-  }
-  if (a.has("cpu-rt-period")) {
-    RINGC_TRY(auto v, parse_int("cpu-rt-period", a.get("cpu-rt-period")));
-    r.cpu_rt_period = uint64_t(v);
-  }
-  if (a.has("cpu-rt-runtime")) {
-    RINGC_TRY(r.cpu_rt_runtime, parse_int("cpu-rt-runtime", a.get("cpu-rt-runtime")));
-  }
-  if (a.has("cpu-quota")) {
-    RINGC_TRY(r.cpu_quota, parse_int("cpu-quota", a.get("cpu-quota")));
-  }
-  if (a.has("cpu-period")) {
-    RINGC_TRY(auto v, parse_int("cpu-period", a.get("cpu-period")));
-    r.cpu_period = uint64_t(v);
-  }
-  if (a.has("cpuset-cpus")) r.cpus = a.get("cpuset-cpus");
-  if (a.has("cpuset-mems")) r.mems = a.get("cpuset-mems");
-  if (a.has("pids-limit")) {
-    RINGC_TRY(r.pids_limit, parse_int("pids-limit", a.get("pids-limit")));
-  }
-  RINGC_TRY(update(ctx.runtime, id, std::move(r)));
+  RINGC_TRY(update(ctx.runtime, id, std::move(res)));
   return 0;
 }
 

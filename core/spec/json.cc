@@ -102,6 +102,30 @@ Document::~Document() = default;
 Document::Document(Document&&) noexcept = default;
 Document& Document::operator=(Document&&) noexcept = default;
 
+namespace {
+template <class T>
+bool set_at(Json& doc, std::string_view pointer, T v) {
+  try {
+    doc[Json::json_pointer(std::string(pointer))] = std::move(v);
+    return true;
+  } catch (const Json::exception&) {
+    return false;
+  }
+}
+}  // namespace
+
+bool Document::set(std::string_view pointer, int64_t v) {
+  return set_at(*doc_, pointer, v);
+}
+
+bool Document::set(std::string_view pointer, std::string_view v) {
+  return set_at(*doc_, pointer, std::string(v));
+}
+
+std::string Document::dump() const {
+  return doc_->dump();
+}
+
 bool Document::parse(std::string_view text, std::string* why) {
   try {
     *doc_ = Json::parse(text.begin(), text.end());

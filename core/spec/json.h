@@ -105,6 +105,12 @@ class Document {
   // and what ("line 3, column 5: syntax error while parsing object ...").
   bool parse(std::string_view text, std::string* why = nullptr);
   Value root() const;
+  // Writes a value at a JSON pointer ("/memory/limit"), making the objects
+  // on the way; false where the path crosses something that is not an
+  // object. For a request built from a file and flags over it.
+  bool set(std::string_view pointer, int64_t v);
+  bool set(std::string_view pointer, std::string_view v);
+  std::string dump() const;
 
  private:
   std::unique_ptr<nlohmann::ordered_json> doc_;

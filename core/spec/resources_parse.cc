@@ -190,7 +190,10 @@ Result<cgroup::Resources> parse_resources(const Reader& r, object o, const std::
 
 Result<cgroup::Resources> load_resources(const std::string& path) {
   RINGC_TRY(auto text, read_file(path));
-  std::string name = path == "-" ? "resources (stdin)" : path;
+  return resources_from_json(text, path == "-" ? "resources (stdin)" : path);
+}
+
+Result<cgroup::Resources> resources_from_json(std::string_view text, std::string_view name) {
   json::Document doc;
   if (std::string why; !doc.parse(text, &why))
     return ringc_error(Errc::bad_spec, fmt::format("{}: not valid JSON: {}", name, why));

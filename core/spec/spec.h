@@ -157,6 +157,9 @@ Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, json::Object o);
 // A LinuxResources JSON object on its own (`update -r FILE`); path "-" is
 // standard input. Errors name the file and the field.
 Result<cgroup::Resources> load_resources(const std::string& path);
+// The same from its text; errors name `name` (the file, the request) and
+// the field.
+Result<cgroup::Resources> resources_from_json(std::string_view text, std::string_view name);
 
 // A Process object on its own (`exec --process FILE`); errors name the
 // file and the field (pointers as under /process).

@@ -56,6 +56,7 @@ class Daemon {
   Result<void> op_pause(uint32_t client, const Request& r);  // pause, resume
   Result<void> op_kill(uint32_t client, const Request& r);
   Result<void> op_delete(uint32_t client, const Request& r);
+  Result<void> op_update(uint32_t client, const Request& r);
   Result<void> op_wait(uint32_t client, const Request& r);
   Result<void> op_state(uint32_t client, const Request& r);
   Result<void> op_list(uint32_t client, const Request& r);

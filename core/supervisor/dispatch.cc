@@ -52,7 +52,7 @@ const Daemon::OpEntry Daemon::kOps[] = {
     {"wait", &Daemon::op_wait, true},      {"state", &Daemon::op_state, true},
     {"list", &Daemon::op_list, false},     {"subscribe", &Daemon::op_subscribe, false},
     {"stats", &Daemon::op_stats, false},   {"info", &Daemon::op_info, false},
-    {"batch", &Daemon::op_batch, false},
+    {"batch", &Daemon::op_batch, false},   {"update", &Daemon::op_update, true},
 };
 
 namespace {
@@ -135,6 +135,16 @@ Result<void> Daemon::op_delete(uint32_t client, const Request& r) {
     }
     return engine_.request(r.id, r.force ? fsm::Event::force_remove : fsm::Event::remove);
   });
+}
+
+// Written to the cgroup at once (the engine's update is synchronous: a
+// few small files), answered when written.
+Result<void> Daemon::op_update(uint32_t client, const Request& r) {
+  if (r.resources.empty()) return ringc_error(Errc::bad_usage, "request: /resources: missing");
+  RINGC_TRY(auto res, resources_from_json(r.resources, "request /resources"));
+  RINGC_TRY(engine_.update(r.id, std::move(res)));
+  server_->send(client, reply_ok(r.seq));
+  return outcome::success();
 }
 
 Result<void> Daemon::op_wait(uint32_t client, const Request& r) {

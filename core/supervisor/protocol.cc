@@ -79,6 +79,10 @@ Result<Request> parse_request(std::string_view line) {
   r.count = uint64_t(count.value_or(0));
   RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
   r.parallel = uint64_t(parallel.value_or(1));
+  if (Value res = o["resources"]; !res.absent()) {
+    if (Object ro; !res.get(ro)) return bad("resources", "must be a LinuxResources object");
+    r.resources = res.dump();
+  }
   RINGC_TRY(auto restart, str_field(o, "restart", "no"));
   auto policy = parse_restart(restart);
   if (!policy) return bad("restart", policy.error().what());
@@ -104,6 +108,7 @@ std::string request_json(const Request& r) {
   if (r.stdio) out += ",\"stdio\":true";
   if (r.fds) out += fmt::format(",\"fds\":{}", r.fds);
   if (r.listen_fds) out += fmt::format(",\"listen_fds\":{}", r.listen_fds);
+  if (!r.resources.empty()) out += ",\"resources\":" + r.resources;
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

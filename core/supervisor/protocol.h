@@ -30,6 +30,8 @@ struct Request {
   // program, the first listen_fds of them for LISTEN_FDS.
   bool stdio = false;
   uint64_t fds = 0, listen_fds = 0;
+  // update: a LinuxResources object (JSON text), as `update -r` reads it.
+  std::string resources;
 };
 
 // Parses one request line; the error names the field.

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <span>
 #include <vector>
@@ -355,12 +356,12 @@ TEST_F(Daemon, TheSpawnerClonesInitsAndIsDoneWithoutWhenItDies) {
   EXPECT_EQ(via({"list", "-q"}).out, "");
 }
 
-TEST_F(Daemon, ExecPsUpdateAndStatsRunAgainstTheDaemonsRoot) {
+TEST_F(Daemon, ExecPsAndStatsRunAgainstTheDaemonsRoot) {
   std::string c = id("ex");
   ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
   // The client's own --root names nothing: the daemon says where its
-  // records are (`info`), and the CLI's exec, ps, update and events
-  // --stats run against them.
+  // records are (`info`), and the CLI's exec, ps and events --stats run
+  // against them; update goes to the daemon's engine.
   auto elsewhere = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"--root", root_ + "-not-the-daemons", "--daemon", sock_});
     return ringc(args);
@@ -383,6 +384,37 @@ TEST_F(Daemon, ExecPsUpdateAndStatsRunAgainstTheDaemonsRoot) {
   EXPECT_TRUE(has(none.err, "does not exist")) << none.err;
   EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
   EXPECT_EQ(via({"delete", "--force", c}).code, 0);
+}
+
+// update is the daemon's: its engine asks the table and writes the cgroup,
+// the client reads the file first (an error names it).
+TEST_F(Daemon, UpdateRunsOnTheDaemonsEngine) {
+  std::string c = id("up");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  if (!missing_controller({"pids"})) {
+    Cmd u = via({"update", "--pids-limit", "77", c});
+    EXPECT_EQ(u.code, 0) << u.err;
+    EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "77");
+    std::string file = root_ + ".update.json";
+    std::ofstream(file) << R"({"pids": {"limit": 5}})";
+    u = via({"update", "-r", file, "--pids-limit", "6", c});  // the flag wins, as in runc
+    EXPECT_EQ(u.code, 0) << u.err;
+    EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "6");
+    std::ofstream(file) << R"({"pids": {"limit": "few"}})";
+    u = via({"update", "-r", file, c});
+    EXPECT_EQ(u.err, "ringc: " + file + ": /pids/limit: must be an integer\n");
+    EXPECT_EQ(cg_file(c, "pids", "pids.max", "pids.max"), "6") << "a bad update changed something";
+    std::remove(file.c_str());
+  }
+  Cmd none = via({"update", "--pids-limit", "5", id("nosuch")});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_TRUE(has(none.err, "does not exist")) << none.err;
+  ASSERT_EQ(via({"kill", c, "KILL"}).code, 0);
+  ASSERT_EQ(via({"wait", c}).code, 128 + SIGKILL);
+  Cmd stopped = via({"update", "--pids-limit", "5", c});
+  EXPECT_EQ(stopped.code, 1);
+  EXPECT_EQ(stopped.err, "ringc: cannot update container \"" + c + "\" in state stopped\n");
+  EXPECT_EQ(via({"delete", c}).code, 0);
 }
 
 }  // namespace ringc::test

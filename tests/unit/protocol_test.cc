@@ -35,6 +35,17 @@ TEST(Protocol, RequestRoundTrip) {
   EXPECT_EQ(back.value().listen_fds, 1u);
 }
 
+TEST(Protocol, UpdateCarriesItsResourcesObject) {
+  Request r;
+  r.op = "update";
+  r.id = "web";
+  r.resources = R"({"memory":{"limit":67108864},"pids":{"limit":7}})";
+  std::string line = request_json(r);
+  auto back = parse_request(line.substr(0, line.size() - 1));
+  ASSERT_TRUE(back) << back.error().what();
+  EXPECT_EQ(back.value().resources, r.resources);
+}
+
 TEST(Protocol, SeqIsEchoedVerbatim) {
   auto r = parse_request(R"({"op":"stats","seq":{"n":[1,2]}})");
   ASSERT_TRUE(r);
@@ -58,6 +69,7 @@ TEST(Protocol, BadRequestsNameTheField) {
       {R"({"op":"create","console_socket":"c.sock"})", "/console_socket: must be an absolute"},
       {R"({"op":"run","fds":251})", "/fds: must be a whole number"},
       {R"({"op":"run","fds":1,"listen_fds":2})", "/listen_fds: more than fds"},
+      {R"({"op":"update","id":"x","resources":"64m"})", "/resources: must be a LinuxResources"},
   };
   for (auto& c : cases) {
     auto r = parse_request(c.line);
