@@ -118,9 +118,9 @@ void restore_fd_limit() {
   ::setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-void UniqueFd::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  fd_ = fd;
 }
 
 }  // namespace ringc::sys

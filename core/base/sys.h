@@ -61,7 +61,8 @@ void restore_fd_limit();
 // Owns a file descriptor: closed when it goes out of scope.
 class UniqueFd {
  public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
   UniqueFd(UniqueFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   UniqueFd& operator=(UniqueFd&& o) noexcept {
     if (this != &o) {
@@ -75,10 +76,17 @@ class UniqueFd {
   UniqueFd& operator=(const UniqueFd&) = delete;
   ~UniqueFd() { reset(); }
   int get() const { return fd_; }
-  void reset();
+  // Closes the fd held, then holds fd.
+  void reset(int fd = -1);
+  // Lets go of the fd without closing it.
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
 
  private:
-  int fd_;
+  int fd_ = -1;
 };
 
 }  // namespace ringc::sys

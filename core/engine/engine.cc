@@ -48,14 +48,14 @@ Engine::~Engine() {
     const Slot& s = slots_[i];
     if (!s.used) continue;
     if (s.pid > 0 && !s.exited) (void)ring::cancel_now(*ring_, token(i, kExit));
-    if (s.sock >= 0) {
+    if (s.sock.get() >= 0) {
       (void)ring::cancel_now(*ring_, token(i, kHandshake));
       (void)ring::cancel_now(*ring_, token(i, kExecDone));
     }
-    if (s.hooks && s.hooks->pidfd >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
+    if (s.hooks && s.hooks->pidfd.get() >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
   }
   if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
-  if (reaper_fd_ >= 0) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kReaperRead}.pack());
+  if (reaper_fd_.get() >= 0) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kReaperRead}.pack());
 }
 
 Result<void> Engine::ready() {
@@ -96,11 +96,8 @@ void Engine::release(uint32_t i) {
   Slot& s = slots_[i];
   by_id_.erase(s.id);
   if (s.exit_source != ExitSource::own_child) forget_adopted(i);
-  if (s.pidfd >= 0) ::close(s.pidfd);
-  if (s.sock >= 0) ::close(s.sock);
-  if (s.events_fd >= 0) ::close(s.events_fd);
   uint16_t g = s.generation;
-  s = Slot{};
+  s = Slot{};  // closes its fds
   s.generation = g;
   free_.push_back(i);
 }
@@ -141,6 +138,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.cgroup = std::move(req.cgroup_path);
   s.start = req.start;
   s.remove_on_exit = req.remove_on_exit;
+  s.exec_fifo = req.exec_fifo;
   s.restart = req.restart;
   // Fds kept for restarts are held once per open file, however many
   // containers share it.
@@ -288,7 +286,7 @@ void Engine::on_handshake(uint32_t i, int res) {
     ++stats_.inits_ready;
     if (s.flags && !s.flags->pidfd_socket.empty()) {
       // Our child, not reaped: its pid is still its own.
-      sys::UniqueFd fd(s.pidfd >= 0 ? ::dup(s.pidfd) : sys::pidfd_open(s.pid));
+      sys::UniqueFd fd(s.pidfd.get() >= 0 ? ::dup(s.pidfd.get()) : sys::pidfd_open(s.pid));
       auto sent = fd.get() < 0 ? sys_error(errno, "pidfd_open")
                                : send_pidfd(s.flags->pidfd_socket, fd.get());
       if (!sent) {
@@ -318,8 +316,7 @@ void Engine::on_handshake(uint32_t i, int res) {
 
 void Engine::on_exec_done(uint32_t i, int res) {
   Slot& s = slots_[i];
-  ::close(s.sock);
-  s.sock = -1;
+  s.sock.reset();
   if (res > 0) {
     // exec itself failed: the init reported why and exits 1 next.
     s.error = check_message(s.msg, res, {}).error().what();
@@ -345,7 +342,8 @@ void Engine::on_exit(uint32_t i, int res) {
     s.exit_code = *code;
     exited(i);
   } else {
-    if (s.pidfd >= 0 && !ring_->features().waitid) (void)sys::waitid_nohang(s.pidfd, &s.info, true);
+    if (s.pidfd.get() >= 0 && !ring_->features().waitid)
+      (void)sys::waitid_nohang(s.pidfd.get(), &s.info, true);
     s.exit_code = res < 0 ? -1 : exit_code(s.info);
     pid_t zombie = s.pid;
     exited(i);  // the record has the status now (the slot may be gone)

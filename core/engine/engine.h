@@ -65,6 +65,10 @@ struct LaunchRequest {
   std::string cgroup_path;
   bool start = true;            // run: start as soon as the init is ready
   bool remove_on_exit = false;  // delete once exited (batch, run --rm)
+  // The init waits for start on the exec fifo in its state directory, not
+  // on its handshake socket: another process starts it (`ringc create`,
+  // then `ringc start`), after this engine is gone.
+  bool exec_fifo = false;
   RestartPolicy restart;
   InitFlags flags;
 };
@@ -240,7 +244,7 @@ class Engine {
     HookPoint point;
     uint8_t kind = 0;    // of the point's kinds
     uint16_t index = 0;  // within that kind
-    int pidfd = -1;
+    sys::UniqueFd pidfd;
     bool timed_out = false;
     // The init's exit, come while poststart hooks ran: handled after them,
     // so that a start is answered before the exit it caused.
@@ -265,7 +269,7 @@ class Engine {
     std::string id;
     std::shared_ptr<const Prepared> prepared;
     std::string cgroup;
-    bool start = true, remove_on_exit = false;
+    bool start = true, remove_on_exit = false, exec_fifo = false;
     std::unique_ptr<InitFlags> flags;  // only when any is set; again for each run
     RestartPolicy restart;
     int restarts = 0;
@@ -273,7 +277,7 @@ class Engine {
     bool spawning = false;               // a request is with the spawner
     std::chrono::milliseconds grace{0};  // of the stop under way
     pid_t pid = -1;
-    int pidfd = -1, sock = -1;
+    sys::UniqueFd pidfd, sock;  // the init's, and our end of its handshake
     bool exited = false;
     ExitSource exit_source = ExitSource::own_child;
     int wait_status = -1;  // what the reaper told, come before the exit completion
@@ -282,7 +286,7 @@ class Engine {
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
     Teardown teardown = Teardown::idle;
-    int events_fd = -1;        // cgroup.events while a pause or resume settles
+    sys::UniqueFd events_fd;   // cgroup.events while a pause or resume settles
     bool want_frozen = false;  // what that pause or resume asked for
     std::chrono::steady_clock::time_point freeze_until{};  // its deadline
     __kernel_timespec events_ts{};   // the cgroup.events poll's linked timeout (freeze, emptying)
@@ -386,7 +390,7 @@ class Engine {
   siginfo_t spawner_info_{};
   // The reaper's socket, its stream of ReapedExit records, and the
   // adopted inits it may name (by pid).
-  int reaper_fd_ = -1;
+  sys::UniqueFd reaper_fd_;
   char reaper_buf_[4096]{};
   size_t reaper_len_ = 0;
   std::unordered_map<pid_t, uint32_t> adopted_pids_;

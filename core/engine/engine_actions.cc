@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -112,12 +113,20 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
   auto drop_fds = [&s] {
     if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
   };
+  std::string fifo;
+  if (s.exec_fifo) {
+    fifo = rt_.store().fifo(s.id);
+    if (::mkfifo(fifo.c_str(), 0600) < 0 && errno != EEXIST) {
+      s.exited = true;  // nothing to wait for
+      return sys_error(errno, "mkfifo " + fifo);
+    }
+  }
   LaunchOptions lo{.tl = &tl,
                    .v2_made = v2_made,
                    .v2_existed = v2_existed,
-                   .defer_spawn = spawner_.running(),
+                   .defer_spawn = spawner_.running() && fifo.empty(),
                    .warn = &rt_.warn};
-  auto r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+  auto r = begin_launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
       ++s.pending;
@@ -132,7 +141,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
     lo.v2_made = true;
     lo.v2_existed = false;  // checked above
     lo.defer_spawn = false;
-    r = begin_launch(*host_, *s.prepared, s.cgroup, "", init, l, lo);
+    r = begin_launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
   }
   if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
   charge_phases(tl);
@@ -150,7 +159,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
 void Engine::attach(uint32_t i, const Spawned& child) {
   Slot& s = slots_[i];
   s.pid = child.pid;
-  s.sock = child.sock;
+  s.sock.reset(child.sock);
   s.exited = false;
   s.oom_kills = 0;
   s.info = {};
@@ -162,7 +171,7 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   if (by_pid) {
     ::close(child.pidfd);
   } else {
-    s.pidfd = child.pidfd;
+    s.pidfd.reset(child.pidfd);
   }
   // The init stays a zombie until its status is in the record (on_exit):
   // a daemon killed in between leaves it to its reaper, who tells.
@@ -170,7 +179,7 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   if (by_pid)
     ring::prep_child_exit_wait(*ring_, token(i, kExit), s.pid, &s.info, true);
   else
-    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd, true, &s.info, true);
+    ring::prep_exit_wait(*ring_, token(i, kExit), s.pidfd.get(), true, &s.info, true);
 
   if (!arm_handshake(i)) {
     s.error = "io_uring: no submission entry";
@@ -183,7 +192,7 @@ bool Engine::arm_handshake(uint32_t i) {
   s.msg = {};
   s.ts = ring::to_timespec(rt_.init_timeout);
   if (!ring_->reserve(2) ||
-      !ring::prep_read(*ring_, token(i, kHandshake), s.sock, &s.msg, sizeof s.msg))
+      !ring::prep_read(*ring_, token(i, kHandshake), s.sock.get(), &s.msg, sizeof s.msg))
     return false;
   ring::link_timeout(*ring_, &s.ts);
   ++s.pending;
@@ -292,7 +301,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       return;
     case A::release_init: {
       auto t0 = Clock::now();
-      if (s.sock < 0) {  // adopted from `ringc create`: it waits on the exec fifo
+      if (s.sock.get() < 0 || s.exec_fifo) {  // made by `ringc create`: it waits on the exec fifo
         auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
         if (!r) {  // it stays created, and says why
           s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
@@ -304,10 +313,11 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
         if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
         return;
       }
-      if (!send_go(s.sock, Go::start)) s.error = "container init is no longer waiting for start";
+      if (!send_go(s.sock.get(), Go::start))
+        s.error = "container init is no longer waiting for start";
       s.msg = {};
       ++s.pending;
-      ring::prep_read(*ring_, token(i, kExecDone), s.sock, &s.msg, sizeof s.msg);
+      ring::prep_read(*ring_, token(i, kExecDone), s.sock.get(), &s.msg, sizeof s.msg);
       charge(Phase::release, t0);
       write_record(i);
       return;
@@ -338,15 +348,14 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::kill_and_destroy:
       s.stop_requested = true;
       if (s.timer != Timer::none) disarm(i);
-      if (s.events_fd >= 0) ring::prep_cancel(*ring_, token(i, kFreezePoll));
+      if (s.events_fd.get() >= 0) ring::prep_cancel(*ring_, token(i, kFreezePoll));
       thaw_for_kill(i);
       send_signal(i, SIGKILL);
       advance_teardown(i);
       return;
     case A::respawn:
       ++s.restarts;
-      if (s.pidfd >= 0) ::close(s.pidfd);  // the last run's (an adopted one's) pidfd
-      s.pidfd = -1;
+      s.pidfd.reset();  // the last run's (an adopted one's) pidfd
       if (s.exit_source != ExitSource::own_child) forget_adopted(i);
       if (auto r = spawn_init(i); !r) {
         s.error = r.error().what();
@@ -361,8 +370,8 @@ void Engine::send_signal(uint32_t i, int sig) {
   if (s.exited || s.pid <= 0) return;
   // Until its exit completion is handled the child is not reaped, so its
   // pid cannot have been reused.
-  if (s.pidfd >= 0)
-    (void)sys::pidfd_send_signal(s.pidfd, sig);
+  if (s.pidfd.get() >= 0)
+    (void)sys::pidfd_send_signal(s.pidfd.get(), sig);
   else
     (void)::kill(s.pid, sig);
 }
@@ -406,9 +415,9 @@ Engine::Tag Engine::timer_tag(Timer t) {
 void Engine::freeze(uint32_t i, bool frozen) {
   Slot& s = slots_[i];
   s.want_frozen = frozen;
-  if (s.events_fd < 0) {
+  if (s.events_fd.get() < 0) {
     auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
-    s.events_fd = fd ? fd.value() : -1;
+    s.events_fd.reset(fd ? fd.value() : -1);
   }
   s.freeze_until = Clock::now() + kFreezeDeadline;
   if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r)
@@ -439,9 +448,9 @@ void Engine::thaw_for_kill(uint32_t i) {
 void Engine::check_freeze(uint32_t i) {
   Slot& s = slots_[i];
   if (s.state == fsm::State::deleting || s.exited) return;
-  if (s.events_fd >= 0) {  // re-arm: POLLPRI again only after a read
+  if (s.events_fd.get() >= 0) {  // re-arm: POLLPRI again only after a read
     char buf[256];
-    (void)::pread(s.events_fd, buf, sizeof buf, 0);
+    (void)::pread(s.events_fd.get(), buf, sizeof buf, 0);
   }
   auto now = cgroup::is_frozen(*host_, s.cgroup);
   if (now && now.value() == s.want_frozen) {
@@ -454,10 +463,10 @@ void Engine::check_freeze(uint32_t i) {
     return freeze_failed(i,
                          fmt::format("cgroup {} not {} after {} ms", s.cgroup,
                                      s.want_frozen ? "frozen" : "thawed", kFreezeDeadline.count()));
-  if (s.events_fd >= 0 && ring_->reserve(2)) {
+  if (s.events_fd.get() >= 0 && ring_->reserve(2)) {
     ++s.pending;
     s.events_ts = ring::to_timespec(left);
-    ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd, POLLPRI);
+    ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd.get(), POLLPRI);
     ring::link_timeout(*ring_, &s.events_ts);
   } else {
     // v1-only hosts: freezer.state has no notification; re-read on a timer
@@ -535,17 +544,17 @@ void Engine::on_unlink(uint32_t i, Tag tag, int res) {
 
 bool Engine::await_empty(uint32_t i) {
   Slot& s = slots_[i];
-  if (s.events_fd < 0) {
+  if (s.events_fd.get() < 0) {
     auto fd = cgroup::open_unified_events(*host_, s.cgroup);
-    s.events_fd = fd ? fd.value() : -1;
+    s.events_fd.reset(fd ? fd.value() : -1);
   }
-  if (s.events_fd < 0) return false;
+  if (s.events_fd.get() < 0) return false;
   // Empty already: busy for another reason (a sub-cgroup just removed).
-  if (cgroup::is_populated(s.events_fd) != true || !ring_->reserve(2)) return false;
+  if (cgroup::is_populated(s.events_fd.get()) != true || !ring_->reserve(2)) return false;
   s.timer = Timer::empty;  // holds the teardown while the poll is in flight
   s.events_ts = ring::to_timespec(kEmptyDeadline);
   ++s.pending;
-  ring::prep_poll(*ring_, token(i, kEmptyPoll), s.events_fd, POLLPRI);
+  ring::prep_poll(*ring_, token(i, kEmptyPoll), s.events_fd.get(), POLLPRI);
   ring::link_timeout(*ring_, &s.events_ts);
   return true;
 }
@@ -580,6 +589,7 @@ void Engine::advance_teardown(uint32_t i) {
         s.error = fmt::format("remove cgroup {}: still busy after {} tries", s.cgroup, 30);
       s.paths.clear();
       s.teardown = Teardown::store;
+      if (s.exec_fifo) unlink(i, kStoreGone, rt_.store().fifo(s.id), 0, true);
       unlink(i, kStoreGone, rt_.store().dir(s.id) + "/state", 0, true);
       unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
       break;

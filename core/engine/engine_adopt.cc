@@ -85,9 +85,9 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
       write_record(i);
     return s.state;
   }
-  s.pidfd = fd;
+  s.pidfd.reset(fd);
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
-  if (reaper_fd_ >= 0 && live.ppid == ::getppid()) s.exit_source = ExitSource::reaper;
+  if (reaper_fd_.get() >= 0 && live.ppid == ::getppid()) s.exit_source = ExitSource::reaper;
   s.state = recorded;
   s.want_frozen = recorded == fsm::State::paused;  // a kill must thaw it (v1) to land
   ++s.pending;
@@ -116,7 +116,7 @@ void Engine::take_fds(uint32_t i, unsigned passed, unsigned listen) {
   Slot& s = slots_[i];
   std::vector<SharedFd> fds;
   for (unsigned n = 0; n < 3 + passed; ++n) {
-    int got = sys::pidfd_getfd(s.pidfd, int(n));
+    int got = sys::pidfd_getfd(s.pidfd.get(), int(n));
     if (got < 0 && n < 3) return;
     if (got < 0) {
       fds.resize(3);
@@ -166,11 +166,11 @@ std::optional<int> Engine::adopted_exit_code(Slot& s) {
   if (s.wait_status >= 0)
     status = s.wait_status;
   else
-    status = exit_status_of(s.pid, s.start_time, s.pidfd);
+    status = exit_status_of(s.pid, s.start_time, s.pidfd.get());
   if (status) return exit_code_of_status(*status);
   bool reapers =
       s.exit_source == ExitSource::reaper || s.exit_source == ExitSource::awaiting_reaper;
-  if (reapers && reaper_fd_ >= 0) return std::nullopt;
+  if (reapers && reaper_fd_.get() >= 0) return std::nullopt;
   return -1;
 }
 
@@ -185,7 +185,7 @@ void Engine::forget_adopted(uint32_t i) {
 
 Result<void> Engine::attach_reaper(int fd) {
   RINGC_TRY(ready());
-  reaper_fd_ = fd;
+  reaper_fd_.reset(fd);
   for (;;) {
     ReapedExit e;
     ssize_t n = ::recv(fd, &e, sizeof e, MSG_DONTWAIT | MSG_WAITALL);
@@ -203,14 +203,13 @@ Result<void> Engine::attach_reaper(int fd) {
 }
 
 void Engine::arm_reaper() {
-  ring::prep_read(*ring_, ring::Token{0, 0, kReaperRead}.pack(), reaper_fd_,
+  ring::prep_read(*ring_, ring::Token{0, 0, kReaperRead}.pack(), reaper_fd_.get(),
                   reaper_buf_ + reaper_len_, unsigned(sizeof reaper_buf_ - reaper_len_));
 }
 
 void Engine::on_reaper_read(int res) {
   if (res <= 0) {  // the reaper is gone (and this daemon with it, by its death signal)
-    ::close(reaper_fd_);
-    reaper_fd_ = -1;
+    reaper_fd_.reset();
     return;
   }
   reaper_len_ += size_t(res);

@@ -60,21 +60,20 @@ void Engine::next_hook(uint32_t i) {
   auto fd = start_hook(hook, hook_state(spec.oci_version, s.id, pt.status, pid, s.prepared->bundle,
                                         spec.annotations));
   if (!fd) return hooks_done(i, h.point, fd.error().what());
-  h.pidfd = fd.value();
+  h.pidfd.reset(fd.value());
   h.timed_out = false;
   h.info = {};
   h.ts = ring::to_timespec(hook_timeout(hook));
   // Without a timeout in the config the hook may run as long as it likes.
   bool timed = hook.timeout_s.has_value();
   if ((timed && !ring_->reserve(2)) ||
-      !ring::prep_exit_wait(*ring_, token(i, kHookExit), h.pidfd, true, &h.info)) {
+      !ring::prep_exit_wait(*ring_, token(i, kHookExit), h.pidfd.get(), true, &h.info)) {
     // No entry to be had: the hook cannot be waited for, so it is ended
     // (a SIGKILLed process is gone at once) and the point fails.
-    sys::pidfd_send_signal(h.pidfd, SIGKILL);
+    sys::pidfd_send_signal(h.pidfd.get(), SIGKILL);
     siginfo_t info{};
-    (void)::waitid(idtype_t(P_PIDFD), id_t(h.pidfd), &info, WEXITED);
-    ::close(h.pidfd);
-    h.pidfd = -1;
+    (void)::waitid(idtype_t(P_PIDFD), id_t(h.pidfd.get()), &info, WEXITED);
+    h.pidfd.reset();
     return hooks_done(i, h.point, "io_uring: no submission entry for a hook");
   }
   if (timed) ring::link_timeout(*ring_, &h.ts);
@@ -83,21 +82,20 @@ void Engine::next_hook(uint32_t i) {
 
 void Engine::on_hook_exit(uint32_t i, int res) {
   Slot& s = slots_[i];
-  if (!s.hooks || s.hooks->pidfd < 0) return;
+  if (!s.hooks || s.hooks->pidfd.get() < 0) return;
   HookRun& h = *s.hooks;
   if (res == -ECANCELED && !h.timed_out) {  // its timeout ran out: end it, then judge it
     h.timed_out = true;
-    sys::pidfd_send_signal(h.pidfd, SIGKILL);
-    if (ring::prep_exit_wait(*ring_, token(i, kHookExit), h.pidfd, true, &h.info)) {
+    sys::pidfd_send_signal(h.pidfd.get(), SIGKILL);
+    if (ring::prep_exit_wait(*ring_, token(i, kHookExit), h.pidfd.get(), true, &h.info)) {
       ++s.pending;
       return;
     }
-    (void)::waitid(idtype_t(P_PIDFD), id_t(h.pidfd), &h.info, WEXITED);
+    (void)::waitid(idtype_t(P_PIDFD), id_t(h.pidfd.get()), &h.info, WEXITED);
   } else if (!ring_->features().waitid) {
-    (void)sys::waitid_nohang(h.pidfd, &h.info);  // a polled pidfd: reap it here
+    (void)sys::waitid_nohang(h.pidfd.get(), &h.info);  // a polled pidfd: reap it here
   }
-  ::close(h.pidfd);
-  h.pidfd = -1;
+  h.pidfd.reset();
   HookKind k = kPoints[int(h.point)].kinds[h.kind];
   const Hook& hook = s.prepared->spec.hooks[k][h.index];
   int code = res < 0 && !h.timed_out ? -1 : exit_code(h.info);
@@ -117,7 +115,7 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
       if (s.state != fsm::State::creating) return;  // deleted meanwhile: the init is killed
       if (error.empty()) {
         // The init goes on to pivot_root; its next message is ready, or why not.
-        if (send_go(s.sock, Go::hooks_ran) && arm_handshake(i)) return;
+        if (send_go(s.sock.get(), Go::hooks_ran) && arm_handshake(i)) return;
         error = "container init is no longer waiting for its hooks";
       }
       s.error = std::move(error);

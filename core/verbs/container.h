@@ -1,8 +1,8 @@
-// Container operations behind the runc command set. start, kill, pause,
-// resume, update and delete are requests to an engine of one slot
-// (core/verbs/on_engine.h), the table's one interpreter; create, run and
-// exec still read the record, ask the table and act here (issue 20 moves
-// them).
+// Container operations behind the runc command set. create, run -d,
+// start, kill, pause, resume, update and delete are requests to an engine
+// of one slot (core/verbs/on_engine.h), the table's one interpreter; a
+// foreground run and exec still read the record, ask the table and act
+// here (issue 20 moves them).
 #pragma once
 
 #include <csignal>

@@ -1,5 +1,9 @@
-// create and run: claim the id, make the cgroup, spawn the init, wait on the
-// ring for its handshake, record it. A failure at any step undoes them all.
+// create and run. create and run -d run on an engine of one slot
+// (launch_on_engine), the table's one interpreter. A foreground run still
+// has its own steps here (claim, cgroup, spawn, handshake on the ring,
+// record, then the exit with signals forwarded and the pty copied): it
+// moves once the engine's ring carries the terminal and the signals
+// (issue 20). A failure at any step undoes them all.
 #include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -19,6 +23,7 @@
 #include "core/store/observe.h"
 #include "core/verbs/container.h"
 #include "core/verbs/lifecycle_hooks.h"
+#include "core/verbs/on_engine.h"
 #include "core/verbs/teardown.h"
 #include "core/verbs/waits.h"
 
@@ -110,10 +115,11 @@ class Undo {
   bool armed_ = true;
 };
 
-// Up to "created": init set up and blocked on the exec fifo. The steps
-// taken are registered with undo; the caller disarms it on success.
+// A foreground run up to "created": init set up and blocked on the exec
+// fifo. The steps taken are registered with undo; the caller disarms it
+// on success.
 Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, Undo& undo,
-                        bool record, bool foreground) {
+                        bool foreground) {
   sys::UniqueFd console, pty_end;
   RINGC_TRY(auto init, init_options(o, p, foreground, console, pty_end));
   rt.timeline.mark("spec");
@@ -165,11 +171,6 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
   for (int i = 0; i < kChildPhaseCount; ++i)
     rt.timeline.add(kChildPhases[i], msg.value().phase_us[i]);
   RINGC_TRY(transition(o.id, fsm::State::creating, fsm::Event::init_ready));
-  if (record) {
-    RINGC_TRY(rt.store().write(
-        o.id, record_fields(p, o.id, p.cgroup_path, s.pid, process_start_time(s.pid).value_or(0),
-                            fsm::State::created)));
-  }
   RINGC_TRY(write_pid_file(o.pid_file, s.pid));
   rt.timeline.mark("record");
   Launched out{s.pid, s.pidfd, sys::UniqueFd()};
@@ -180,28 +181,69 @@ Result<Launched> launch(Runtime& rt, const CreateOptions& o, const Prepared& p, 
 }
 }  // namespace
 
-Result<void> create(Runtime& rt, const CreateOptions& o) {
-  RINGC_TRY(auto p, prepare(o.id, o.bundle));
-  Undo undo(rt, o.id);
-  RINGC_TRY(auto l, launch(rt, o, p, undo, true, false));
-  if (auto r = send_pidfd(o.pidfd_socket, l.pidfd); !r) {
-    ::close(l.pidfd);
-    return r.error();
+namespace {
+// A detached container's create/run flags as the engine takes them,
+// checked against process.terminal as runc checks them. The caller's fds
+// 3.. (LISTEN_FDS's, then --preserve-fds) go as copies; its stdio the
+// init inherits.
+Result<LaunchRequest> launch_request(const CreateOptions& o, Prepared p) {
+  if (p.spec.process.terminal && o.console_socket.empty())
+    return ringc_error(Errc::bad_usage,
+                       "process.terminal is true: a detached container needs --console-socket to "
+                       "hand its pty to");
+  if (!p.spec.process.terminal && !o.console_socket.empty())
+    return ringc_error(Errc::bad_usage,
+                       "--console-socket: process.terminal is false, there is no pty to send");
+  LaunchRequest lr;
+  lr.id = o.id;
+  lr.cgroup_path = p.cgroup_path;
+  lr.prepared = std::make_shared<const Prepared>(std::move(p));
+  lr.flags.console_socket = o.console_socket;
+  lr.flags.pidfd_socket = o.pidfd_socket;
+  lr.flags.no_pivot = o.no_pivot;
+  lr.flags.no_new_keyring = o.no_new_keyring;
+  lr.flags.listen_fds = listen_fds();
+  for (unsigned fd = 3; fd < 3 + lr.flags.listen_fds + o.preserve_fds; ++fd) {
+    int copy = ::fcntl(int(fd), F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return sys_error(errno, fmt::format("--preserve-fds: fd {}", fd));
+    lr.flags.fds.push_back(std::make_shared<const sys::UniqueFd>(copy));
   }
-  undo.disarm();
-  ::close(l.pidfd);
+  return lr;
+}
+
+// Launched on an engine of one slot until `until`; then the pid file
+// (runc's --pid-file), whose failure deletes the container again.
+Result<void> launch_detached(Runtime& rt, const CreateOptions& o, bool start, Until until) {
+  RINGC_TRY(auto p, prepare(o.id, o.bundle));
+  RINGC_TRY(auto lr, launch_request(o, std::move(p)));
+  lr.start = start;
+  lr.exec_fifo = !start;  // `ringc start`, another process, starts it
+  RINGC_TRY(pid_t pid, launch_on_engine(rt, std::move(lr), until));
+  if (auto w = write_pid_file(o.pid_file, pid); !w) {
+    (void)remove(rt, o.id, true);
+    return w.error();
+  }
   return outcome::success();
+}
+}  // namespace
+
+Result<void> create(Runtime& rt, const CreateOptions& o) {
+  return launch_detached(rt, o, false, Until::created);
 }
 
 // create + start without the intermediate record: the one write others
 // can observe is "running" (records are renames on the state filesystem,
 // and /run is not always tmpfs).
 Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
+  if (detach) {
+    RINGC_TRY(launch_detached(rt, o, true, Until::running));
+    return 0;
+  }
   RINGC_TRY(auto p, prepare(o.id, o.bundle));
   sigset_t fwd = forwarded_signals(), old;
-  if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
+  ::sigprocmask(SIG_BLOCK, &fwd, &old);
   Undo undo(rt, o.id);
-  RINGC_TRY(auto l, launch(rt, o, p, undo, false, !detach));
+  RINGC_TRY(auto l, launch(rt, o, p, undo, true));
   if (auto r = send_pidfd(o.pidfd_socket, l.pidfd); !r) {
     ::close(l.pidfd);
     return r.error();
@@ -217,10 +259,6 @@ Result<int> run(Runtime& rt, const CreateOptions& o, bool detach) {
   if (auto h = hooks_after_start(rt, p.spec, o.id, l.pid, p.bundle); !h) {
     ::close(l.pidfd);
     return h.error();
-  }
-  if (detach) {
-    ::close(l.pidfd);
-    return 0;
   }
   int sfd = ::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return sys_error(errno, "signalfd");

@@ -12,18 +12,60 @@
 namespace ringc {
 
 namespace {
-// Longer than any wait of the engine's own (a freeze's 10 s, a kill's).
+// Longer than any wait of the engine's own (a freeze's 10 s, a kill's, an
+// init's setup).
 constexpr std::chrono::milliseconds kAnswerDeadline{30'000};
+
+EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
+  return {.ring_entries = rt.ring_entries,
+          .spawner = false,
+          .inline_unlinks = true,
+          .record_adopted_exits = record_adopted_exits};
+}
+
+// Runs the engine's ring until the request is answered, with a deadline:
+// an init stuck in the kernel (D state) never exits, and a verb must not
+// hang for ever on it.
+Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
+                            std::string_view id, std::string_view what) {
+  RINGC_TRY(auto ring, engine.ring());
+  const uint64_t deadline_tag = ring::Token{0, 0, ring::kOtherTagBase + 1}.pack();
+  bool expired = false;
+  engine.on_other = [&](const ring::Completion& c) { expired |= c.user_data == deadline_tag; };
+  auto ts = ring::to_timespec(kAnswerDeadline);
+  ring::prep_timeout(*ring, deadline_tag, &ts);
+  while (!answered && !expired) {
+    RINGC_TRY(engine.step());
+  }
+  if (!expired) (void)ring::cancel_now(*ring, deadline_tag);
+  engine.on_other = nullptr;
+  if (!answered)
+    return ringc_error(Errc::timed_out, fmt::format("container \"{}\": no answer to {} after {} s",
+                                                    id, what, kAnswerDeadline.count() / 1000));
+  return outcome::success();
+}
 }  // namespace
+
+Result<pid_t> launch_on_engine(Runtime& rt, LaunchRequest req, Until until) {
+  Engine engine(rt, one_shot(rt, true));
+  std::string id = req.id;
+  Awaiting wait{until, kNoExitYet, {}};
+  std::optional<Answer> answered;
+  engine.on_notice = [&](const Notice& n) {
+    if (!answered) answered = answer(wait, n);
+  };
+  RINGC_TRY(engine.launch(std::move(req)));
+  RINGC_TRY(until_answered(engine, answered, id, "create"));
+  if (!answered->ok) return ringc_error(Errc::failed, answered->error);
+  auto v = engine.view(id);
+  return v ? v->pid : pid_t(-1);
+}
 
 Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig,
                          std::optional<Until> until, const MakeRequest& make) {
   RINGC_TRY(validate_id(id));
   bool removing = e == fsm::Event::remove || e == fsm::Event::force_remove;
-  Engine engine(rt, {.ring_entries = rt.ring_entries,
-                     .spawner = false,
-                     .inline_unlinks = true,
-                     .record_adopted_exits = !removing});
+  Engine engine(rt, one_shot(rt, !removing));
   std::optional<Awaiting> wait;
   std::optional<Answer> answered;
   engine.on_notice = [&](const Notice& n) {
@@ -54,22 +96,7 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
     }
   }
   if (wait && !answered) {
-    // A deadline for the answer: an init stuck in the kernel (D state)
-    // never exits, and a verb must not hang for ever on it.
-    RINGC_TRY(auto ring, engine.ring());
-    const uint64_t deadline_tag = ring::Token{0, 0, ring::kOtherTagBase + 1}.pack();
-    bool expired = false;
-    engine.on_other = [&](const ring::Completion& c) { expired |= c.user_data == deadline_tag; };
-    auto ts = ring::to_timespec(kAnswerDeadline);
-    ring::prep_timeout(*ring, deadline_tag, &ts);
-    while (!answered && !expired) {
-      RINGC_TRY(engine.step());
-    }
-    if (!expired) (void)ring::cancel_now(*ring, deadline_tag);
-    if (!answered)
-      return ringc_error(Errc::timed_out,
-                         fmt::format("container \"{}\": no answer to {} after {} s", id,
-                                     fsm::name(e), kAnswerDeadline.count() / 1000));
+    RINGC_TRY(until_answered(engine, answered, id, fsm::name(e)));
   }
   if (answered && !answered->ok) return ringc_error(Errc::failed, answered->error);
   return answered.value_or(Answer{});

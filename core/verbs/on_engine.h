@@ -1,5 +1,5 @@
-// The one-shot verbs that act on an existing container (start, kill,
-// pause, resume, update, delete) run on the engine, the daemon's interpreter of
+// The one-shot verbs (create, run -d, start, kill, pause, resume, update,
+// delete) run on the engine, the daemon's interpreter of
 // the table: an engine of one slot takes the container over from its
 // record (as a restarted daemon does), makes the request and runs the ring
 // until the request is answered (core/engine/answer.h). The container
@@ -25,5 +25,11 @@ namespace ringc {
 using MakeRequest = std::function<Result<void>(Engine&)>;
 Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig = SIGTERM,
                          std::optional<Until> until = std::nullopt, const MakeRequest& make = {});
+
+// create and run -d: an engine of one slot launches the container and
+// runs until it is `until` (created: waiting for start on its exec fifo;
+// running). A failed launch is answered once nothing of it is left. The
+// init's pid.
+Result<pid_t> launch_on_engine(Runtime& rt, LaunchRequest req, Until until);
 
 }  // namespace ringc
