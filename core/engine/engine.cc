@@ -127,7 +127,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   RINGC_TRY(validate_id(req.id));
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
-  RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty()));
+  RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty() || req.flags.console));
   RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path)));
   charge(Phase::claim, t0);
 

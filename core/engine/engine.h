@@ -49,13 +49,16 @@ namespace ringc {
 // may need them.
 struct InitFlags {
   std::string console_socket, pidfd_socket;
+  // A console socket connected already (the CLI's: the caller's
+  // --console-socket, or a foreground run's own pair), in place of a path.
+  SharedFd console;
   bool no_pivot = false, no_new_keyring = false;
   std::vector<SharedFd> fds;
   bool stdio = false;
   unsigned listen_fds = 0;
   bool any() const {
-    return !console_socket.empty() || !pidfd_socket.empty() || no_pivot || no_new_keyring ||
-           !fds.empty();
+    return !console_socket.empty() || console || !pidfd_socket.empty() || no_pivot ||
+           no_new_keyring || !fds.empty();
   }
 };
 

@@ -100,6 +100,8 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
     if (!s.flags->console_socket.empty()) {
       RINGC_TRY(console, connect_console_socket(s.flags->console_socket));
       init.console_fd = console.get();
+    } else if (s.flags->console) {
+      init.console_fd = s.flags->console->get();
     }
     for (auto& fd : s.flags->fds) init.passed.push_back(fd->get());
     init.passed_stdio = s.flags->stdio && !init.passed.empty();
@@ -111,7 +113,10 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
   // restart to come the client's fds are not held (its pipes see EOF when
   // the container's program ends).
   auto drop_fds = [&s] {
-    if (s.flags && s.restart.kind == RestartKind::no) s.flags->fds.clear();
+    if (s.flags && s.restart.kind == RestartKind::no) {
+      s.flags->fds.clear();
+      s.flags->console.reset();
+    }
   };
   std::string fifo;
   if (s.exec_fifo) {

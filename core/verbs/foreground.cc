@@ -1,4 +1,4 @@
-// Foreground `run`: the exit, forwarded signals and, for a terminal
+// Foreground commands: the exit, forwarded signals and, for a terminal
 // container, the pty copy, all as completions on one ring.
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -8,41 +8,28 @@
 #include <string>
 
 #include "core/base/sys.h"
+#include "core/verbs/forwarder.h"
 #include "core/verbs/waits.h"
 #include "ring/ops.h"
 
 namespace ringc {
 
 namespace {
-enum : uint64_t { kExit = 1, kSig, kIn, kToPty, kPty, kOut, kDrain };
-
-// The caller's terminal in raw mode while a pty container runs: keys go
-// to the container's line discipline, not ours.
-class RawStdin {
- public:
-  explicit RawStdin(bool on) {
-    if (on && ::isatty(0) && ::tcgetattr(0, &saved_) == 0) {
-      termios raw = saved_;
-      ::cfmakeraw(&raw);
-      active_ = ::tcsetattr(0, TCSANOW, &raw) == 0;
-    }
-  }
-  ~RawStdin() {
-    if (active_) ::tcsetattr(0, TCSANOW, &saved_);
-  }
-
- private:
-  termios saved_{};
-  bool active_ = false;
-};
+const uint64_t kSig = forward_tag(1), kIn = forward_tag(2), kToPty = forward_tag(3),
+               kPty = forward_tag(4), kOut = forward_tag(5), kDrain = forward_tag(6);
 
 void copy_window_size(int master) {
   winsize ws{};
   if (::ioctl(0, TIOCGWINSZ, &ws) == 0) ::ioctl(master, TIOCSWINSZ, &ws);
 }
 
+Error no_sqe() {
+  return sys_error(EBUSY, "io_uring: no submission entry");
+}
+}  // namespace
+
 // One direction of the copy: read into buf, write all of it, read again.
-struct Pipe {
+struct Forwarder::Pipe {
   Pipe(int f, int t, uint64_t rt, uint64_t wt) : from(f), to(t), read_tag(rt), write_tag(wt) {}
   int from, to;
   uint64_t read_tag, write_tag;
@@ -50,132 +37,146 @@ struct Pipe {
   unsigned len = 0, off = 0;
   bool open = true, reading = false, writing = false;
 
-  bool read(ring::Ring& r) {
-    reading = ring::prep_read(r, read_tag, from, buf, sizeof buf);
-    return reading;
-  }
+  bool read(ring::Ring& r) { return reading = ring::prep_read(r, read_tag, from, buf, sizeof buf); }
   bool write(ring::Ring& r) {
-    writing = ring::prep_write(r, write_tag, to, buf + off, len - off);
-    return writing;
+    return writing = ring::prep_write(r, write_tag, to, buf + off, len - off);
   }
-  // Advances on a completion of this pipe; false when it is finished.
-  bool on(ring::Ring& r, const ring::Completion& c) {
+  // Advances on a completion of this pipe; once closed (EOF, EIO: no peer
+  // left, or stopping) it only notes what finished.
+  void on(ring::Ring& r, const ring::Completion& c, bool stopping) {
     if (c.user_data == read_tag) {
       reading = false;
-      if (c.res <= 0 || !open) return open = false;  // EOF, or EIO: no peer left
+      if (c.res <= 0 || stopping) {
+        open = false;
+        return;
+      }
       len = unsigned(c.res);
       off = 0;
-      return write(r);
+      if (!write(r)) open = false;
+      return;
     }
     writing = false;
-    if (c.res <= 0 || !open) return open = false;
+    if (c.res <= 0 || stopping) {
+      open = false;
+      return;
+    }
     off += unsigned(c.res);
-    return off < len ? write(r) : read(r);
+    if (!(off < len ? write(r) : read(r))) open = false;
   }
+  bool busy() const { return reading || writing; }
 };
 
-// The loop of a foreground command: signals passed on, the pty copied,
-// until `exit` (our child's pidfd, or a daemon's reply) gives the code.
+Forwarder::Forwarder(ring::Ring& r, int signal_fd, int pty_master, std::function<void(int)> signal)
+    : r_(r), signal_fd_(signal_fd), pty_(pty_master), signal_(std::move(signal)) {
+  if (pty_ >= 0) {
+    in_ = std::make_unique<Pipe>(0, pty_, kIn, kToPty);
+    out_ = std::make_unique<Pipe>(pty_, 1, kPty, kOut);
+  }
+}
+
+Forwarder::~Forwarder() {
+  if (raw_) ::tcsetattr(0, TCSANOW, &saved_);
+}
+
+Result<void> Forwarder::start() {
+  if (!(sig_pending_ = ring::prep_read(r_, kSig, signal_fd_, &si_, sizeof si_))) return no_sqe();
+  if (pty_ < 0) return outcome::success();
+  // The caller's terminal in raw mode: keys go to the container's line
+  // discipline, not ours.
+  if (::isatty(0) && ::tcgetattr(0, &saved_) == 0) {
+    termios raw = saved_;
+    ::cfmakeraw(&raw);
+    raw_ = ::tcsetattr(0, TCSANOW, &raw) == 0;
+  }
+  copy_window_size(pty_);
+  if (!in_->read(r_) || !out_->read(r_)) return no_sqe();
+  return outcome::success();
+}
+
+bool Forwarder::owns(uint64_t user_data) const {
+  return user_data == kSig || user_data == kIn || user_data == kToPty || user_data == kPty ||
+         user_data == kOut || user_data == kDrain;
+}
+
+Result<void> Forwarder::on(const ring::Completion& c) {
+  if (c.user_data == kSig) {
+    sig_pending_ = false;
+    if (stopping_) return outcome::success();
+    if (c.res == int(sizeof si_)) {
+      if (pty_ >= 0 && si_.ssi_signo == SIGWINCH)
+        copy_window_size(pty_);
+      else if (!exited_)
+        signal_(int(si_.ssi_signo));
+    }
+    if (!(sig_pending_ = ring::prep_read(r_, kSig, signal_fd_, &si_, sizeof si_))) return no_sqe();
+  } else if (c.user_data == kDrain) {
+    drain_timer_ = false;
+    if (out_) out_->open = false;
+  } else if (in_ && (c.user_data == kIn || c.user_data == kToPty)) {
+    in_->on(r_, c, stopping_);
+  } else if (out_ && (c.user_data == kPty || c.user_data == kOut)) {
+    out_->on(r_, c, stopping_);
+  }
+  return outcome::success();
+}
+
+Result<void> Forwarder::exited() {
+  exited_ = true;
+  if (pty_ < 0) return outcome::success();
+  drain_ = ring::to_timespec(std::chrono::seconds(1));
+  if (!(drain_timer_ = ring::prep_timeout(r_, kDrain, &drain_))) return no_sqe();
+  return outcome::success();
+}
+
+bool Forwarder::drained() const {
+  return exited_ && !(out_ && out_->open && out_->busy());
+}
+
+void Forwarder::stop() {
+  stopping_ = true;
+  for (uint64_t tag : {kSig, kIn, kToPty, kPty, kOut, kDrain}) ring::prep_cancel(r_, tag);
+}
+
+bool Forwarder::busy() const {
+  return sig_pending_ || drain_timer_ || (in_ && in_->busy()) || (out_ && out_->busy());
+}
+
+namespace {
+// The loop of a foreground command on a ring of its own: signals passed
+// on, the pty copied, until `exit` (our child's pidfd, or a daemon's
+// reply) gives the code.
 template <class Exit>
 Result<int> forward_until_exit(ring::Ring& r, Exit& exit, int signal_fd, int pty_master) {
-  const bool pty = pty_master >= 0;
-  RawStdin raw(pty);
-  signalfd_siginfo si{};
-  bool sig_pending = false;
-  auto no_sqe = [] { return sys_error(EBUSY, "io_uring: no submission entry"); };
-  Pipe in{0, pty_master, kIn, kToPty}, out{pty_master, 1, kPty, kOut};
+  Forwarder f(r, signal_fd, pty_master, [&exit](int sig) { exit.signal(sig); });
   if (!exit.arm(r)) return no_sqe();
-  if (!(sig_pending = ring::prep_read(r, kSig, signal_fd, &si, sizeof si))) return no_sqe();
-  if (pty) {
-    copy_window_size(pty_master);
-    if (!in.read(r) || !out.read(r)) return no_sqe();
-  }
+  RINGC_TRY(f.start());
   std::optional<int> code;
-  // After the exit, the pty's output is drained until the kernel reports
-  // no peer left (EIO), with a deadline for peers that outlive the init.
-  auto drain = ring::to_timespec(std::chrono::seconds(1));
-  bool drain_timer = false;
   ring::Completion batch[8];
-  for (;;) {
-    bool out_busy = out.open && (out.reading || out.writing);
-    if (code && !out_busy) break;
+  auto next = [&]() -> Result<void> {
     if (auto w = r.wait(); !w) return Error{w.error(), "io_uring"};
     unsigned n = r.reap(batch, 8);
     for (unsigned i = 0; i < n; ++i) {
       const auto& c = batch[i];
-      switch (c.user_data) {
-        case kSig:
-          sig_pending = false;
-          if (c.res == int(sizeof si)) {
-            if (pty && si.ssi_signo == SIGWINCH)
-              copy_window_size(pty_master);
-            else
-              exit.signal(int(si.ssi_signo));
-          }
-          if (!code && !(sig_pending = ring::prep_read(r, kSig, signal_fd, &si, sizeof si)))
-            return no_sqe();
-          break;
-        case kExit: {
-          RINGC_TRY(auto got, exit.on(r, c));
-          if (!got) {
-            if (!exit.arm(r)) return no_sqe();
-            break;
-          }
-          code = *got;
-          if (pty && (drain_timer = ring::prep_timeout(r, kDrain, &drain)) == false)
-            return no_sqe();
-          break;
-        }
-        case kIn:
-        case kToPty:
-          in.on(r, c);
-          break;
-        case kPty:
-        case kOut:
-          out.on(r, c);
-          break;
-        case kDrain:
-          drain_timer = false;
-          out.open = false;
-          break;
-        default:
-          break;
+      if (c.user_data != kForwardExitTag) {
+        RINGC_TRY(f.on(c));
+        continue;
       }
+      RINGC_TRY(auto got, exit.on(r, c));
+      if (!got) {
+        if (!exit.arm(r)) return no_sqe();
+        continue;
+      }
+      code = *got;
+      RINGC_TRY(f.exited());
     }
-  }
-  // Buffers must outlive their operations: cancel what is in flight and
-  // wait for each to complete.
-  for (uint64_t tag : {kSig, kIn, kToPty, kPty, kOut, kDrain}) ring::prep_cancel(r, tag);
-  auto busy = [&] {
-    return sig_pending || in.reading || in.writing || out.reading || out.writing || drain_timer;
+    return outcome::success();
   };
-  while (busy()) {
-    if (auto w = r.wait(); !w) return Error{w.error(), "io_uring"};
-    unsigned n = r.reap(batch, 8);
-    for (unsigned i = 0; i < n; ++i) {
-      switch (batch[i].user_data) {
-        case kSig:
-          sig_pending = false;
-          break;
-        case kIn:
-          in.reading = false;
-          break;
-        case kToPty:
-          in.writing = false;
-          break;
-        case kPty:
-          out.reading = false;
-          break;
-        case kOut:
-          out.writing = false;
-          break;
-        case kDrain:
-          drain_timer = false;
-          break;
-        default:
-          break;
-      }
-    }
+  while (!code || !f.drained()) {
+    RINGC_TRY(next());
+  }
+  f.stop();
+  while (f.busy()) {
+    RINGC_TRY(next());
   }
   return *code;
 }
@@ -185,7 +186,7 @@ struct ChildExit {
   explicit ChildExit(int fd) : pidfd(fd) {}
   int pidfd;
   siginfo_t info{};
-  bool arm(ring::Ring& r) { return ring::prep_exit_wait(r, kExit, pidfd, true, &info); }
+  bool arm(ring::Ring& r) { return ring::prep_exit_wait(r, kForwardExitTag, pidfd, true, &info); }
   Result<std::optional<int>> on(ring::Ring& r, const ring::Completion& c) {
     if (c.res < 0) return sys_error(-c.res, "wait for exit");
     if (!r.features().waitid) {
@@ -202,7 +203,7 @@ struct ReplyExit {
   const DaemonWait& w;
   char buf[4096];
   std::string line;
-  bool arm(ring::Ring& r) { return ring::prep_read(r, kExit, w.fd, buf, sizeof buf); }
+  bool arm(ring::Ring& r) { return ring::prep_read(r, kForwardExitTag, w.fd, buf, sizeof buf); }
   Result<std::optional<int>> on(ring::Ring&, const ring::Completion& c) {
     if (c.res < 0) return sys_error(-c.res, "read from daemon");
     if (c.res == 0) return ringc_error(Errc::init_failed, "the daemon closed the connection");

@@ -16,6 +16,8 @@ namespace {
 // init's setup).
 constexpr std::chrono::milliseconds kAnswerDeadline{30'000};
 
+}  // namespace
+
 EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
   return {.ring_entries = rt.ring_entries,
           .spawner = false,
@@ -23,9 +25,6 @@ EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
           .record_adopted_exits = record_adopted_exits};
 }
 
-// Runs the engine's ring until the request is answered, with a deadline:
-// an init stuck in the kernel (D state) never exits, and a verb must not
-// hang for ever on it.
 Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
                             std::string_view id, std::string_view what) {
   RINGC_TRY(auto ring, engine.ring());
@@ -44,7 +43,6 @@ Result<void> until_answered(Engine& engine, const std::optional<Answer>& answere
                                                     id, what, kAnswerDeadline.count() / 1000));
   return outcome::success();
 }
-}  // namespace
 
 Result<pid_t> launch_on_engine(Runtime& rt, LaunchRequest req, Until until) {
   Engine engine(rt, one_shot(rt, true));

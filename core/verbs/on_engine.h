@@ -26,6 +26,16 @@ using MakeRequest = std::function<Result<void>(Engine&)>;
 Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig = SIGTERM,
                          std::optional<Until> until = std::nullopt, const MakeRequest& make = {});
 
+// An engine of one slot for a one-shot command: no spawner, unlinks made
+// in this thread (a one-shot run pays no io-wq start-up).
+EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits);
+// Runs the engine's ring until `answered` is set (by the caller's
+// on_notice), with a deadline: an init stuck in the kernel (D state)
+// never exits, and a verb must not hang for ever on it. what: the
+// request, for the error.
+Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
+                            std::string_view id, std::string_view what);
+
 // create and run -d: an engine of one slot launches the container and
 // runs until it is `until` (created: waiting for start on its exec fifo;
 // running). A failed launch is answered once nothing of it is left. The
