@@ -56,21 +56,16 @@ Result<void> enter_namespaces(const Spec& spec) {
 
 // Writes the v2 limits (plan.v2_limits: the init is in its v2 cgroup from
 // clone3 on, and nothing of the container has run yet), makes the v1
-// directories with their limits (or waits for the parent's byte, with
-// v1_by_parent) and joins them, then enters the cgroup
+// directories with their limits and joins them, then enters the cgroup
 // namespace, so that it is rooted at the container's cgroup. In a user
 // namespace the parent has made them and moved us in.
-Result<void> join_cgroups(const SpawnPlan& plan, int sock, int device_prog) {
+Result<void> join_cgroups(const SpawnPlan& plan, int device_prog) {
   const cgroup::Host& host = *plan.cgroups;
   if (plan.v2_limits) {
     RINGC_TRY(apply_limits(host, *plan.spec, plan.cgroup_path, cgroup::Part::v2, device_prog));
   }
   if (!plan.userns) {  // in a user namespace the parent made them and moved us in
-    if (plan.v1_by_parent) {
-      RINGC_TRY(await_go(sock, Go::v1_ready));  // the parent made them while we set up
-    } else {
-      RINGC_TRY(make_v1_cgroups(host, *plan.spec, plan.cgroup_path));
-    }
+    RINGC_TRY(make_v1_cgroups(host, *plan.spec, plan.cgroup_path));
     if (int r = cgroup::join_self_v1(host, plan.cgroup_path); r < 0)
       return neg_error(r, "join cgroup " + plan.cgroup_path);
   }
@@ -205,7 +200,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     if (joined) return outcome::success();
     joined = true;
     uint64_t t0 = monotonic_us();
-    auto r = join_cgroups(plan, sock, device_prog);
+    auto r = join_cgroups(plan, device_prog);
     cgroup_us = uint32_t(monotonic_us() - t0);
     return r;
   };

@@ -29,8 +29,6 @@ std::string_view name(Go g) {
   switch (g) {
     case Go::mapped:
       return "mapped";
-    case Go::v1_ready:
-      return "v1-ready";
     case Go::hooks_ran:
       return "hooks-ran";
     case Go::start:
@@ -107,7 +105,7 @@ Result<void> await_go(int fd, Go want) {
   if (n != 1) ::_exit(127);
   if (b == char(want)) return outcome::success();
   std::string got = fmt::format("byte {:#04x}", uint8_t(b));
-  for (Go g : {Go::mapped, Go::v1_ready, Go::hooks_ran, Go::start})
+  for (Go g : {Go::mapped, Go::hooks_ran, Go::start})
     if (b == char(g)) got = std::string(name(g));
   return ringc_error(
       Errc::init_failed,

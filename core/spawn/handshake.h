@@ -31,7 +31,6 @@ inline constexpr uint8_t kHandshakeVersion = 1;
 enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4 };
 enum class Go : uint8_t {
   mapped = 'm',     // the user namespace's id maps are written
-  v1_ready = 'c',   // the v1 cgroups are made: join them
   hooks_ran = 'h',  // prestart and createRuntime ran: go on to pivot_root
   start = 's',      // exec the container's process
 };

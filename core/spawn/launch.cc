@@ -199,7 +199,6 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   }
   if (plan.v2_limits)
     plan.device_prog = cgroup::preload_device_program(host, p.spec.linux_cfg.resources);
-  plan.v1_by_parent = lo.v1_by_parent && !plan.userns;
   // The parent opens the fifo: a child in a user namespace could not.
   sys::UniqueFd fifo_fd;
   if (!fifo.empty()) {
@@ -226,12 +225,6 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   if (plan.userns) {
     RINGC_TRY(map_and_place(host, p.spec, cg, out.child));
     mark("userns-maps");
-  } else if (plan.v1_by_parent) {
-    RINGC_TRY(make_v1_cgroups(host, p.spec, cg));
-    // An init that already failed has closed its end: its error waits on
-    // the socket, and the handshake read reports it.
-    (void)send_go(out.child.sock, Go::v1_ready);
-    mark("cgroup-v1");
   }
   return outcome::success();
 }

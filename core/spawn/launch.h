@@ -56,12 +56,10 @@ struct Launch {
 };
 
 // Makes the cgroup `cg` (the v2 part and its limits) and clones the init
-// into it. The v1 part: with v1_by_parent the caller makes it while the
-// init unshares and mounts, then tells the init to join (a CLI run, whose
-// other core is idle); otherwise the init makes and joins it on its own
-// core (the caller may be a reactor with other containers to launch). With an
-// empty fifo the init waits for `start` on its handshake socket (the
-// engine) instead of the exec fifo (the CLI). On failure `out` says what
+// into it. The v1 part the init makes and joins on its own core (the
+// caller is a reactor with other containers to launch). With an empty
+// fifo the init waits for `start` on its handshake socket instead of the
+// exec fifo (a create that another process starts). On failure `out` says what
 // exists. Phases are marked on `tl` when given.
 // A terminal container needs init.console_fd.
 // The v2 limits are the init's to write, on its own core, before anything
@@ -74,7 +72,6 @@ struct Launch {
 // caller writes right after clone3.
 struct LaunchOptions {
   Timeline* tl = nullptr;
-  bool v1_by_parent = false;
   bool v2_made = false;
   bool v2_existed = false;  // with v2_made: the directory was there already
   bool defer_spawn = false;

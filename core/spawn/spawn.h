@@ -38,11 +38,6 @@ struct SpawnPlan {
   std::string rootfs;   // absolute
   int fifo_fd = -1;     // the exec fifo, opened by the parent; -1: start comes on the socket
   bool userns = false;  // a user namespace of its own: clone3 makes it, the parent maps it
-  // The parent makes the v1 cgroups while the child unshares and mounts,
-  // and sends one byte when they are ready (a CLI run: its other core is
-  // idle). Otherwise the child makes them on its own core (an engine: the
-  // reactor has other containers to launch).
-  bool v1_by_parent = false;
   // CLONE_PARENT: the init becomes a child of the caller's parent (the
   // engine's spawner clones inits for the engine).
   bool as_sibling = false;
@@ -68,9 +63,9 @@ struct Spawned {
 };
 
 // Returns once the child exists; readiness arrives on `sock`. With a user
-// namespace the child waits for one byte on `sock` first: the parent has
-// written its id maps and placed it in its v1 cgroups. With v1_by_parent
-// it waits for one byte before it joins its v1 cgroups.
+// namespace the child waits for Go::mapped on `sock` first: the parent has
+// written its id maps and placed it in its v1 cgroups. Otherwise the child
+// makes and joins its v1 cgroups itself, on its own core.
 Result<Spawned> spawn(const SpawnPlan& plan);
 
 // In the child: the whole setup, ending in the wait for start and execve.

@@ -6,7 +6,6 @@
 #include "core/store/observe.h"
 #include "core/verbs/container.h"
 #include "core/verbs/on_engine.h"
-#include "core/verbs/teardown.h"
 
 namespace ringc {
 

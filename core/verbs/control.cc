@@ -15,9 +15,7 @@
 #include "core/store/observe.h"
 #include "core/store/state_json.h"
 #include "core/verbs/container.h"
-#include "core/verbs/lifecycle_hooks.h"
 #include "core/verbs/on_engine.h"
-#include "core/verbs/teardown.h"
 
 namespace ringc {
 

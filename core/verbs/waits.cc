@@ -8,7 +8,7 @@
 namespace ringc {
 
 namespace {
-constexpr uint64_t kOp = 1, kSig = 2, kTimer = 3;
+constexpr uint64_t kOp = 1;
 
 Error ring_error(std::error_code ec) {
   return Error{ec, "io_uring"};
@@ -18,12 +18,6 @@ Error ring_error(std::error_code ec) {
 int exit_code(const siginfo_t& info) {
   if (info.si_code == CLD_EXITED) return info.si_status;
   return 128 + info.si_status;
-}
-
-Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline) {
-  RINGC_TRY(auto m, await_message(r, sock, deadline, {MsgKind::ready, MsgKind::hooks}));
-  if (!m) return ringc_error(Errc::init_failed, "container init exited during setup");
-  return *m;
 }
 
 Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
@@ -68,14 +62,6 @@ Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::millis
     if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
   }
   return exit_code(info);
-}
-
-Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d) {
-  auto ts = ring::to_timespec(d);
-  if (!ring::prep_timeout(r, kTimer, &ts)) return sys_error(EBUSY, "io_uring: no submission entry");
-  auto c = r.await(kTimer);
-  if (!c) return ring_error(c.error());
-  return outcome::success();
 }
 
 }  // namespace ringc

@@ -13,10 +13,6 @@
 
 namespace ringc {
 
-// Reads the init's next handshake message, ready or hooks. EOF (the
-// child died first) becomes Errc::init_failed; the deadline
-// Errc::timed_out; an error message the init's error.
-Result<HandshakeMsg> await_handshake(ring::Ring& r, int sock, std::chrono::milliseconds deadline);
 // One message of the `expected` kinds (check_message), with EOF (every
 // writer gone: exited, or exec'd with the socket close-on-exec) as
 // nullopt instead of an error.
@@ -46,9 +42,6 @@ struct DaemonWait {
 };
 Result<int> await_reply_forwarding(ring::Ring& r, const DaemonWait& w, int signal_fd,
                                    int pty_master = -1);
-
-// A pause on the ring (for retry backoff): a timer completion, not a sleep.
-Result<void> ring_delay(ring::Ring& r, std::chrono::milliseconds d);
 
 // Exit code from a waitid() siginfo: the status, or 128+signal.
 int exit_code(const siginfo_t& info);

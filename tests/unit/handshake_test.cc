@@ -69,9 +69,9 @@ TEST(Handshake, GoBytesAreTyped) {
   ASSERT_TRUE(send_go(p.fd[0], Go::hooks_ran));
   EXPECT_TRUE(await_go(p.fd[1], Go::hooks_ran));
   ASSERT_TRUE(send_go(p.fd[0], Go::start));
-  auto r = await_go(p.fd[1], Go::v1_ready);
+  auto r = await_go(p.fd[1], Go::mapped);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().what(), "handshake: expected v1-ready from the runtime, got start");
+  EXPECT_EQ(r.error().what(), "handshake: expected mapped from the runtime, got start");
   char junk = 'x';
   ASSERT_EQ(::send(p.fd[0], &junk, 1, 0), 1);
   auto j = await_go(p.fd[1], Go::start);
