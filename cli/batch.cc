@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "core/engine/batch.h"
+#include "core/init/console.h"
 #include "core/spec/json.h"
 #include "core/store/state_json.h"
 
@@ -135,6 +137,29 @@ Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
   std::string out = a.has("json") ? batch_json(r) : batch_summary(r, o.keep);
   std::fputs(out.c_str(), stdout);
   return r.failed ? 1 : 0;
+}
+
+Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
+  RINGC_TRY(auto o, batch_options(a));
+  Request r;
+  r.op = "batch";
+  r.bundle = absolute_path(o.bundle);
+  r.count = o.count;
+  r.parallel = o.parallel;
+  r.prefix = o.prefix;
+  r.keep = o.keep;
+  // Its containers write where a local batch's would: this client's stdio.
+  RINGC_TRY(auto h, handover(r, 0, false, false));
+  Connection c;
+  RINGC_TRY(auto reply, call(ctx, r, c, h.fds));
+  std::string report = reply_raw(reply.line, "report").value_or("{}");
+  if (a.has("json")) {
+    std::fputs((report + "\n").c_str(), stdout);
+  } else {
+    std::fputs(batch_summary(parse_batch_report(report), o.keep).c_str(), stdout);
+  }
+  return reply_int(report, "failed").value_or(0) ? 1 : 0;
 }
 
 }  // namespace ringc::cli

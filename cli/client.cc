@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "cli/args.h"
 #include "core/init/console.h"
+#include "core/verbs/container.h"
 
 namespace ringc::cli {
 
@@ -103,6 +105,104 @@ Result<Reply> call(Context& ctx, const Request& r, Connection& c, std::span<cons
 Result<Reply> call(Context& ctx, const Request& r) {
   Connection c;
   return call(ctx, r, c);
+}
+
+std::string absolute_path(std::string path) {
+  char cwd[4096];
+  if (path.empty() || path[0] == '/' || !::getcwd(cwd, sizeof cwd)) return path;
+  return std::string(cwd) + "/" + path;
+}
+
+std::string indent(std::string_view json) {
+  std::string out;
+  int depth = 0;
+  bool in_str = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char ch = json[i];
+    if (in_str) {
+      out += ch;
+      if (ch == '\\' && i + 1 < json.size()) out += json[++i];
+      if (ch == '"') in_str = false;
+      continue;
+    }
+    switch (ch) {
+      case '"':
+        in_str = true;
+        out += ch;
+        break;
+      case '{':
+      case '[':
+        out += ch;
+        out += "\n" + std::string(size_t(2 * ++depth), ' ');
+        break;
+      case '}':
+      case ']':
+        out += "\n" + std::string(size_t(2 * --depth), ' ') + ch;
+        break;
+      case ',':
+        out += ",\n" + std::string(size_t(2 * depth), ' ');
+        break;
+      case ':':
+        out += ": ";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out + "\n";
+}
+
+Result<Handover> handover(Request& r, unsigned preserve, bool terminal, bool listen) {
+  Handover h;
+  r.stdio = !terminal;
+  if (r.stdio) {
+    for (int fd = 0; fd < 3; ++fd) {
+      if (::fcntl(fd, F_GETFD) < 0) {
+        if (h.null.get() < 0) h.null = sys::UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        if (h.null.get() < 0) return sys_error(errno, "open /dev/null");
+        h.fds.push_back(h.null.get());
+      } else {
+        h.fds.push_back(fd);
+      }
+    }
+  }
+  r.listen_fds = listen ? listen_fds() : 0;
+  r.fds = r.listen_fds + preserve;
+  if (h.fds.size() + r.fds > kMaxSentFds)
+    return ringc_error(Errc::bad_usage, fmt::format("--preserve-fds: at most {} fds go to a daemon",
+                                                    kMaxSentFds - h.fds.size()));
+  for (unsigned fd = 3; fd < 3 + r.fds; ++fd) h.fds.push_back(int(fd));
+  return h;
+}
+
+Result<int> remote_simple(Context& ctx, std::span<const std::string> argv, const char* op) {
+  RINGC_TRY(auto a, parse(argv, {}, op));
+  RINGC_TRY(auto id, one_id(a.positional, op));
+  Request r;
+  r.op = op;
+  r.id = id;
+  RINGC_TRY(auto reply, call(ctx, r));
+  if (std::string_view(op) == "wait") {
+    int64_t code = reply_int(reply.line, "exit_code").value_or(-1);
+    std::printf("%lld\n", (long long)code);
+    return int(code & 0xff);
+  }
+  if (std::string_view(op) == "state")
+    std::fputs(indent(reply_raw(reply.line, "state").value_or("{}")).c_str(), stdout);
+  return 0;
+}
+
+Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local) {
+  Request r;
+  r.op = "info";
+  RINGC_TRY(auto reply, call(ctx, r));
+  auto root = reply_string(reply.line, "root");
+  if (!root || root->empty())
+    return ringc_error(Errc::init_failed, "the daemon did not say where its state root is");
+  Runtime rt(*root);
+  rt.warn = ctx.runtime.warn;
+  Context here{rt, ctx.log, ctx.systemd_cgroup, ""};
+  return local(here, argv);
 }
 
 }  // namespace ringc::cli

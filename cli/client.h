@@ -6,6 +6,8 @@
 
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/command.h"
 #include "core/base/error.h"
@@ -46,5 +48,31 @@ class Connection {
 // command's error.
 Result<Reply> call(Context& ctx, const Request& r, Connection& c, std::span<const int> fds = {});
 Result<Reply> call(Context& ctx, const Request& r);
+
+// A verb whose request is its op and one id (start, state, wait, pause,
+// resume): sent, and its reply printed as the verb without a daemon does.
+Result<int> remote_simple(Context& ctx, std::span<const std::string> argv, const char* op);
+// The CLI's own code for a verb (exec, ps, events --stats) run against the
+// daemon's state root (asked with `info`), as runc runs them against its
+// --root. The daemon keeps supervising the container meanwhile.
+Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local);
+// create and run through a daemon (cli/run.cc).
+Result<int> remote_launch(Context& ctx, std::span<const std::string> argv, bool run);
+
+// A path the client gave, made absolute against its own directory: the
+// daemon resolves nothing relative to the client's.
+std::string absolute_path(std::string path);
+// runc's two-space layout of a one-line JSON object (for `state`).
+std::string indent(std::string_view json);
+// What a create, run or batch hands the daemon with the request, as runc's
+// init inherits them from runc: the client's stdin, stdout and stderr
+// (unless a pty takes their place; a closed one becomes /dev/null), then
+// LISTEN_FDS's (unless `listen` is false: a batch) and --preserve-fds's
+// fds from 3.
+struct Handover {
+  std::vector<int> fds;
+  sys::UniqueFd null;
+};
+Result<Handover> handover(Request& r, unsigned preserve, bool terminal, bool listen = true);
 
 }  // namespace ringc::cli

@@ -28,10 +28,12 @@ struct Context {
 // Returns the process exit code; an error prints one line and exits 1.
 using Handler = Result<int> (*)(Context& ctx, std::span<const std::string> args);
 
-// Its summary, usage and flags are in cli/flags.cc's table.
+// Its summary, usage and flags are in cli/flags.cc's table. `remote` is
+// its --daemon form (in the verb's own file), nullptr where it has none.
 struct Command {
   std::string_view name;
   Handler run;
+  Handler remote = nullptr;
 };
 
 std::span<const Command> commands();
@@ -56,9 +58,22 @@ Result<int> cmd_events(Context&, std::span<const std::string>);
 Result<int> cmd_batch(Context&, std::span<const std::string>);
 Result<int> cmd_daemon(Context&, std::span<const std::string>);
 
-// The same verbs sent to a daemon (global --daemon PATH); nullptr when the
-// verb has no daemon form.
-Handler remote_handler(std::string_view verb);
+// The same verbs sent to a daemon (global --daemon PATH).
+Result<int> remote_create(Context&, std::span<const std::string>);
+Result<int> remote_run(Context&, std::span<const std::string>);
+Result<int> remote_start(Context&, std::span<const std::string>);
+Result<int> remote_state(Context&, std::span<const std::string>);
+Result<int> remote_kill(Context&, std::span<const std::string>);
+Result<int> remote_delete(Context&, std::span<const std::string>);
+Result<int> remote_list(Context&, std::span<const std::string>);
+Result<int> remote_events(Context&, std::span<const std::string>);
+Result<int> remote_batch(Context&, std::span<const std::string>);
+Result<int> remote_pause(Context&, std::span<const std::string>);
+Result<int> remote_resume(Context&, std::span<const std::string>);
+Result<int> remote_exec(Context&, std::span<const std::string>);
+Result<int> remote_ps(Context&, std::span<const std::string>);
+Result<int> remote_wait(Context&, std::span<const std::string>);
+Result<int> remote_stats(Context&, std::span<const std::string>);
 
 struct Args;
 struct FlagSpec;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "core/verbs/container.h"
@@ -72,6 +73,10 @@ Result<int> cmd_create(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto o, create_options(a, id, "create"));
   RINGC_TRY(create(ctx.runtime, o));
   return 0;
+}
+
+Result<int> remote_create(Context& ctx, std::span<const std::string> argv) {
+  return remote_launch(ctx, argv, false);
 }
 
 }  // namespace ringc::cli

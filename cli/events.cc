@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "core/verbs/events.h"
@@ -32,6 +33,27 @@ Result<int> cmd_events(Context& ctx, std::span<const std::string> argv) {
                             std::fflush(stdout);
                           }));
   return 0;
+}
+
+// events: the daemon's stream of transitions and exits, one JSON per line,
+// until the daemon goes away (or the user interrupts). With --stats or
+// --interval, runc's stats, read from the cgroup as without a daemon.
+Result<int> remote_events(Context& ctx, std::span<const std::string> argv) {
+  for (const std::string& w : argv)
+    if (w == "--stats" || w.starts_with("--interval")) return on_daemon_root(ctx, argv, cmd_events);
+  RINGC_TRY(auto a, parse(argv, {}, "events"));
+  Request r;
+  r.op = "subscribe";
+  Connection c;
+  RINGC_TRY(call(ctx, r, c));
+  std::string want = a.positional.empty() ? "" : "\"id\":\"" + a.positional[0] + "\"";
+  for (;;) {
+    RINGC_TRY(auto line, c.line());
+    if (line.empty()) return 0;
+    if (!want.empty() && line.find(want) == std::string::npos) continue;
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace ringc::cli

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "core/verbs/exec.h"
@@ -71,6 +72,10 @@ Result<int> cmd_exec(Context& ctx, std::span<const std::string> argv) {
   if (code) return code;
   log_error(ctx.log, code.error().what());
   return 255;
+}
+
+Result<int> remote_exec(Context& ctx, std::span<const std::string> argv) {
+  return on_daemon_root(ctx, argv, cmd_exec);
 }
 
 }  // namespace ringc::cli

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "core/spec/json.h"
 #include "core/verbs/container.h"
 
 namespace ringc::cli {
@@ -46,6 +48,46 @@ Result<int> cmd_list(Context& ctx, std::span<const std::string> argv) {
   } else {
     out = list_table(entries);
   }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+Result<int> remote_list(Context& ctx, std::span<const std::string> argv) {
+  RINGC_TRY(auto a, parse(argv, flags_of("list"), "list"));
+  std::string format = a.get("format", "table");
+  if (format != "table" && format != "json")
+    return ringc_error(Errc::bad_usage, fmt::format("invalid format option \"{}\"", format));
+  Request r;
+  r.op = "list";
+  RINGC_TRY(auto reply, call(ctx, r));
+  std::string arr = reply_raw(reply.line, "containers").value_or("[]");
+  if (format == "json" && !a.has("quiet")) {
+    std::fputs((arr + "\n").c_str(), stdout);
+    return 0;
+  }
+  json::Document doc;
+  json::Array items;
+  if (!doc.parse(arr) || !doc.root().get(items))
+    return ringc_error(Errc::init_failed, "the daemon sent a list that is not valid JSON");
+  std::vector<ListEntry> entries;
+  for (json::Value e : items) {
+    ListEntry le;
+    std::string_view s;
+    int64_t pid = 0;
+    if (e["id"].get(s)) le.id = s;
+    if (e["bundle"].get(s)) le.bundle = s;
+    if (e["created"].get(s)) le.created = s;
+    if (e["owner"].get(s)) le.owner = s;
+    if (e["status"].get(s)) le.status = fsm::parse_state(s);  // "unknown": a damaged record
+    if (e["error"].get(s)) le.error = s;
+    if (e["pid"].get(pid)) le.pid = int(pid);
+    entries.push_back(std::move(le));
+  }
+  std::string out;
+  if (a.has("quiet"))
+    for (auto& e : entries) out += e.id + "\n";
+  else
+    out = list_table(entries);
   std::fputs(out.c_str(), stdout);
   return 0;
 }

@@ -23,26 +23,26 @@ Result<int> cmd_needs_daemon(Context&, std::span<const std::string>) {
 
 constexpr Command kCommands[] = {
     {"bench", cmd_bench},
-    {"batch", cmd_batch},
-    {"create", cmd_create},
+    {"batch", cmd_batch, remote_batch},
+    {"create", cmd_create, remote_create},
     {"daemon", cmd_daemon},
-    {"delete", cmd_delete},
-    {"events", cmd_events},
-    {"exec", cmd_exec},
+    {"delete", cmd_delete, remote_delete},
+    {"events", cmd_events, remote_events},
+    {"exec", cmd_exec, remote_exec},
     {"features", cmd_features},
-    {"fsm", cmd_fsm},
-    {"kill", cmd_kill},
-    {"list", cmd_list},
-    {"pause", cmd_pause},
-    {"ps", cmd_ps},
-    {"resume", cmd_resume},
-    {"run", cmd_run},
-    {"spec", cmd_spec},
-    {"start", cmd_start},
-    {"state", cmd_state},
-    {"stats", cmd_needs_daemon},
-    {"update", cmd_update},
-    {"wait", cmd_needs_daemon},
+    {"fsm", cmd_fsm, cmd_fsm},
+    {"kill", cmd_kill, remote_kill},
+    {"list", cmd_list, remote_list},
+    {"pause", cmd_pause, remote_pause},
+    {"ps", cmd_ps, remote_ps},
+    {"resume", cmd_resume, remote_resume},
+    {"run", cmd_run, remote_run},
+    {"spec", cmd_spec, cmd_spec},
+    {"start", cmd_start, remote_start},
+    {"state", cmd_state, remote_state},
+    {"stats", cmd_needs_daemon, remote_stats},
+    {"update", cmd_update, cmd_update},  // one function: the daemon is asked inside
+    {"wait", cmd_needs_daemon, remote_wait},
 };
 
 constexpr const char* kVersion = RINGC_VERSION;  // CMake's project(VERSION)
@@ -148,8 +148,8 @@ int run_main(std::span<const std::string> argv) {
   Context ctx{runtime, log, ga.has("systemd-cgroup"), ga.get("daemon")};
   runtime.warn = [&log](std::string_view msg) { log_line(log, "warning", msg); };
   Handler handler = cmd->run;
-  if (!ctx.daemon.empty() && cmd->name != "spec" && cmd->name != "fsm") {
-    handler = remote_handler(cmd->name);
+  if (!ctx.daemon.empty()) {
+    handler = cmd->remote;
     if (!handler) {
       log_error(log, fmt::format("\"{}\" cannot go through --daemon yet; run it without", word));
       return 1;

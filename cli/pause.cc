@@ -1,3 +1,4 @@
+#include "cli/client.h"
 #include "cli/command.h"
 #include "core/verbs/container.h"
 
@@ -9,6 +10,14 @@ Result<int> cmd_pause(Context& ctx, std::span<const std::string> argv) {
 
 Result<int> cmd_resume(Context& ctx, std::span<const std::string> argv) {
   return with_one_id(argv, "resume", resume, ctx.runtime);
+}
+
+Result<int> remote_pause(Context& ctx, std::span<const std::string> argv) {
+  return remote_simple(ctx, argv, "pause");
+}
+
+Result<int> remote_resume(Context& ctx, std::span<const std::string> argv) {
+  return remote_simple(ctx, argv, "resume");
 }
 
 }  // namespace ringc::cli

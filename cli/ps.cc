@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.h"
+#include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "core/base/host_command.h"
@@ -66,6 +67,10 @@ Result<int> cmd_ps(Context& ctx, std::span<const std::string> argv) {
   }
   std::fputs(out.c_str(), stdout);
   return 0;
+}
+
+Result<int> remote_ps(Context& ctx, std::span<const std::string> argv) {
+  return on_daemon_root(ctx, argv, cmd_ps);
 }
 
 }  // namespace ringc::cli
