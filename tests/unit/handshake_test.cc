@@ -90,6 +90,14 @@ TEST(Handshake, MessagesCrossTheSocketWhole) {
   EXPECT_EQ(got.pid, 4242);
 }
 
+// One raw request to the spawner, and its reply.
+void ask(Spawner& sp, const std::string& req, SpawnReply& rep) {
+  ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
+  pollfd pfd{sp.fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
+  ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
+}
+
 // A request the spawner cannot read is answered, with why, under its token:
 // the engine's launch fails instead of waiting for a reply that never comes.
 TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
@@ -100,11 +108,8 @@ TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
   head.token = 0x1234;
   std::string req(reinterpret_cast<const char*>(&head), sizeof head);
   req += std::string("id\0/bundle\0/cg\0", 15);
-  ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
-  pollfd pfd{sp.fd(), POLLIN, 0};
-  ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
   SpawnReply rep;
-  ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
+  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
   EXPECT_EQ(rep.version, kSpawnVersion);
   EXPECT_EQ(rep.token, 0x1234u);
   EXPECT_EQ(rep.pid, -1);
@@ -120,11 +125,8 @@ TEST(Spawner, AnswersARequestCutShort) {
   head.env_count = 2;
   std::string req(reinterpret_cast<const char*>(&head), sizeof head);
   req += std::string("id\0/bundle\0/cg\0A=1\0", 19);
-  ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
-  pollfd pfd{sp.fd(), POLLIN, 0};
-  ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
   SpawnReply rep;
-  ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
+  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
   EXPECT_EQ(rep.token, 77u);
   EXPECT_EQ(rep.pid, -1);
   EXPECT_STREQ(rep.text, "spawn request: its environment is cut short");
