@@ -12,7 +12,8 @@ constexpr std::array<std::string_view, kEventCount> kEventNames = {
     "force-delete",   "update",        "exec",          "exec-ignore-paused",
     "init_ready",     "init_failed",   "exec_done",     "exited",
     "frozen",         "thawed",        "freeze_failed", "thaw_failed",
-    "release_failed", "grace_expired", "restart_due"};
+    "release_failed", "grace_expired", "restart_due",   "adopted",
+    "adopted_gone"};
 constexpr std::array<std::string_view, kActionCount> kActionNames = {
     "none",    "record_created", "release_init", "signal",      "signal_all", "freeze",
     "thaw",    "terminate",      "kill_now",     "record_exit", "destroy",    "kill_and_destroy",

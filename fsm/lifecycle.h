@@ -40,8 +40,13 @@ enum class Event : uint8_t {
   release_failed,  // start could not reach the waiting init (its exec fifo is gone)
   grace_expired,
   restart_due,
+  // recovery: a container taken over from its record (a restarted daemon,
+  // a one-shot verb) enters in the state the record says, then the table
+  // decides from what the kernel says of its init
+  adopted,       // the recorded init is alive (pid and start time match)
+  adopted_gone,  // it is gone
 };
-inline constexpr int kEventCount = 23;
+inline constexpr int kEventCount = 25;
 
 // What the caller must do to carry out a transition.
 enum class Action : uint8_t {
@@ -158,6 +163,23 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::deleting, E::remove,       go(State::deleting, kill_and_destroy));
   set(State::deleting, E::force_remove, go(State::deleting, kill_and_destroy));
   set(State::deleting, E::kill_all,     go(State::deleting, signal_all));
+
+  // Taken over from a record. A half-made container (its creator is gone,
+  // its handshake with it) can never start, and a half-deleted one is
+  // finished: both are removed. A stop under way is finished.
+  set(State::creating, E::adopted,      go(State::deleting, kill_and_destroy));
+  set(State::created,  E::adopted,      go(State::created, none));
+  set(State::running,  E::adopted,      go(State::running, none));
+  set(State::paused,   E::adopted,      go(State::paused, none));
+  set(State::stopping, E::adopted,      go(State::stopping, kill_now));
+  set(State::deleting, E::adopted,      go(State::deleting, kill_and_destroy));
+  set(State::creating, E::adopted_gone, go(State::deleting, destroy));
+  set(State::created,  E::adopted_gone, go(State::stopped, none));
+  set(State::running,  E::adopted_gone, go(State::stopped, none));
+  set(State::paused,   E::adopted_gone, go(State::stopped, none));
+  set(State::stopping, E::adopted_gone, go(State::stopped, none));
+  set(State::stopped,  E::adopted_gone, go(State::stopped, none));
+  set(State::deleting, E::adopted_gone, go(State::deleting, destroy));
   return t;
 }();
 // clang-format on

@@ -56,7 +56,10 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   by_id_.emplace(s.id, i);
   if (s.pid > 0) adopted_pids_[s.pid] = i;
 
+  // The container enters where its record says it is; the table decides
+  // from there (`adopted`, `adopted_gone`) what the kernel's word makes of it.
   fsm::State recorded = r.status();
+  s.state = recorded;
   ProcStat live;
   int fd = recorded == fsm::State::stopped ? -1 : open_pidfd(r, &live);
   if (fd < 0) {
@@ -64,46 +67,34 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     // unknown unless the record has it. Half-made or half-deleted
     // containers are finished off.
     s.exited = true;
-    s.state = fsm::State::stopped;
     // Exited while no daemon ran: the reaper may have told how.
     if (auto e = early_exits_.find(s.pid);
         e != early_exits_.end() && e->second.start_time == s.start_time) {
       s.exit_code = exit_code_of_status(e->second.status);
       early_exits_.erase(e);
     }
-    if (recorded == fsm::State::creating || recorded == fsm::State::deleting) {
-      s.state = fsm::State::deleting;
-      advance_teardown(i);
-      return fsm::State::deleting;
-    }
+    bool removing = recorded == fsm::State::creating || recorded == fsm::State::deleting;
     // A zombie nobody reaped yet still tells.
-    if (s.exit_code < 0)
+    if (!removing && s.exit_code < 0)
       if (auto st = exit_status_of(s.pid, s.start_time, -1)) s.exit_code = exit_code_of_status(*st);
+    fire(i, fsm::Event::adopted_gone);
     // Stopped is what the record and the kernel say together already
     // (observed_state): the record is rewritten only for a code learned.
-    if (recorded != fsm::State::stopped && s.exit_code >= 0 && opts_.record_adopted_exits)
+    if (!removing && recorded != fsm::State::stopped && s.exit_code >= 0 &&
+        opts_.record_adopted_exits)
       write_record(i);
-    return s.state;
+    return removing ? fsm::State::deleting : fsm::State::stopped;
   }
   s.pidfd.reset(fd);
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
   if (reaper_fd_.get() >= 0 && live.ppid == ::getppid()) s.exit_source = ExitSource::reaper;
-  s.state = recorded;
   s.want_frozen = recorded == fsm::State::paused;  // a kill must thaw it (v1) to land
   ++s.pending;
   ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
-  if (recorded == fsm::State::stopping) {  // a stop was under way: finish it
-    act(i, fsm::Action::kill_now, SIGKILL);
-    return recorded;
-  }
-  if (recorded == fsm::State::creating || recorded == fsm::State::deleting) {
-    // Half-made (its creator's handshake is gone, it can never start) or
-    // half-deleted: removed.
-    s.state = fsm::State::deleting;
-    act(i, fsm::Action::kill_and_destroy, SIGKILL);
-    return fsm::State::deleting;
-  }
-  return recorded;
+  // A stop under way is finished; a half-made (its creator's handshake is
+  // gone, it can never start) or half-deleted one removed.
+  fire(i, fsm::Event::adopted, SIGKILL);
+  return recorded == fsm::State::creating ? fsm::State::deleting : recorded;
 }
 
 // A run to come gets the stdio this one has (a client's, held by the
@@ -147,15 +138,15 @@ Result<void> Engine::take_over(std::string_view id, bool force) {
   s.id = id;
   s.cgroup = cg;
   s.prepared = std::make_shared<Prepared>();
-  s.exited = true;  // no init known: what the cgroup holds is killed
-  s.state = fsm::State::deleting;
+  s.exited = true;                 // no init known: what the cgroup holds is killed
+  s.state = fsm::State::deleting;  // as a record cut short would say
   if (rec.error().is(Errc::corrupt_state)) {
     s.warning = fmt::format("{}; removed by its cgroup {}", rec.error().what(), cg);
     rt_.warn(s.warning);
   }
   by_id_.emplace(s.id, i);
   (void)cgroup::signal_all(*host_, cg, SIGKILL);
-  advance_teardown(i);
+  fire(i, fsm::Event::adopted_gone);
   return outcome::success();
 }
 

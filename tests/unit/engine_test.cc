@@ -130,6 +130,38 @@ TEST_F(EngineTest, AnAdoptedInitsExitIsRecordedWithItsCode) {
   EXPECT_EQ(rec.value()->exit_code(), 128 + SIGTERM);
 }
 
+// Recovery enters through the table: the notice names `adopted` (the
+// init lives) or `adopted_gone`, from the state the record says.
+TEST_F(EngineTest, AdoptionIsTheTablesAdoptedEvent) {
+  Engine e(*rt_, {.ring_entries = 64, .spawner = false});
+  std::vector<Notice> got;
+  e.on_notice = [&](const Notice& n) { got.push_back(n); };
+  container("alive", S::paused);
+  ASSERT_EQ(adopt(e, "alive").value(), S::paused);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, E::adopted);
+  EXPECT_EQ(got[0].from, S::paused);
+  EXPECT_EQ(got[0].to, S::paused);
+  pid_t p = container("gone", S::running);
+  ::kill(p, SIGKILL);
+  ::waitpid(p, nullptr, 0);
+  ASSERT_EQ(adopt(e, "gone").value(), S::stopped);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].event, E::adopted_gone);
+  EXPECT_EQ(got[1].from, S::running);
+  EXPECT_EQ(got[1].to, S::stopped);
+}
+
+// A stop the record says was under way is finished: the table's kill_now.
+TEST_F(EngineTest, AnAdoptedStopIsFinishedWithKill) {
+  Engine e(*rt_, {.ring_entries = 64, .spawner = false});
+  container("c1", S::stopping);
+  ASSERT_EQ(adopt(e, "c1").value(), S::stopping);
+  ASSERT_TRUE(step_until(e, E::exited));
+  EXPECT_EQ(e.view("c1")->state, S::stopped);
+  EXPECT_EQ(e.view("c1")->exit_code, 128 + SIGKILL);
+}
+
 TEST_F(EngineTest, AFailedFreezeGoesBackToRunningAndSaysWhy) {
   Engine e(*rt_, {.ring_entries = 64, .spawner = false});
   container("c1");

@@ -69,6 +69,19 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::created, E::exec_frozen}, {S::created, A::spawn_process}},
       {{S::running, E::exec_frozen}, {S::running, A::spawn_process}},
       {{S::paused, E::exec_frozen}, {S::paused, A::spawn_process}},
+      {{S::creating, E::adopted}, {S::deleting, A::kill_and_destroy}},
+      {{S::created, E::adopted}, {S::created, A::none}},
+      {{S::running, E::adopted}, {S::running, A::none}},
+      {{S::paused, E::adopted}, {S::paused, A::none}},
+      {{S::stopping, E::adopted}, {S::stopping, A::kill_now}},
+      {{S::deleting, E::adopted}, {S::deleting, A::kill_and_destroy}},
+      {{S::creating, E::adopted_gone}, {S::deleting, A::destroy}},
+      {{S::created, E::adopted_gone}, {S::stopped, A::none}},
+      {{S::running, E::adopted_gone}, {S::stopped, A::none}},
+      {{S::paused, E::adopted_gone}, {S::stopped, A::none}},
+      {{S::stopping, E::adopted_gone}, {S::stopped, A::none}},
+      {{S::stopped, E::adopted_gone}, {S::stopped, A::none}},
+      {{S::deleting, E::adopted_gone}, {S::deleting, A::destroy}},
   };
   return m;
 }
