@@ -36,7 +36,8 @@ uint16_t next_epoch() {
 }
 }  // namespace
 
-Engine::Engine(Runtime& rt, EngineOptions o) : rt_(rt), opts_(o), epoch_(next_epoch()) {}
+Engine::Engine(Runtime& rt, EngineOptions o)
+    : rt_(rt), opts_(o), fx_(o.effects ? *o.effects : real_effects()), epoch_(next_epoch()) {}
 
 // Requests that point into the slots (an exit's siginfo, a handshake's
 // message) or into the engine (the spawner's reply) are cancelled before
@@ -203,8 +204,7 @@ Result<void> Engine::update(std::string_view id, cgroup::Resources r) {
   r.devices.clear();
   if (auto why = cgroup::unsupported(*host_, r))
     return ringc_error(Errc::bad_spec, fmt::format("update: resources{}", *why));
-  if (auto w = cgroup::apply(*host_, slots_[i].cgroup, r, cgroup::Part::all); !w)
-    return Error{w.error().code, "update: write " + w.error().file};
+  RINGC_TRY(fx_.apply(*host_, slots_[i].cgroup, r));
   fire(i, fsm::Event::update);
   return outcome::success();
 }

@@ -28,6 +28,7 @@
 #include "core/base/error.h"
 #include "core/base/runtime.h"
 #include "core/base/sys.h"
+#include "core/engine/effects.h"
 #include "core/engine/held_fds.h"
 #include "core/engine/restart.h"
 #include "core/spawn/launch.h"
@@ -131,6 +132,9 @@ struct EngineOptions {
   // An adopted init found exited has its code (where known) recorded; a
   // delete that is about to remove the record skips the write.
   bool record_adopted_exits = true;
+  // What it does outside its ring (core/engine/effects.h); nullptr: the
+  // kernel's. Tests pass a recording fake.
+  Effects* effects = nullptr;
 };
 
 class Engine {
@@ -373,6 +377,7 @@ class Engine {
 
   Runtime& rt_;
   EngineOptions opts_;
+  Effects& fx_;
   uint16_t epoch_;  // the first generation of this engine's slots
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;

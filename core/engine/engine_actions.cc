@@ -46,7 +46,7 @@ std::string parent_of(std::string_view cg) {
 bool Engine::queue_cgroup(uint32_t i) {
   Slot& s = slots_[i];
   const cgroup::Hierarchy* v2 = host_->v2();
-  if (!v2 || !v2_parents_.contains(parent_of(s.cgroup))) return false;
+  if (!v2 || !fx_.mkdir_on_ring() || !v2_parents_.contains(parent_of(s.cgroup))) return false;
   auto t0 = Clock::now();
   s.paths.clear();
   s.paths.push_back(v2->mount + s.cgroup);  // lives until the SQE is submitted
@@ -131,7 +131,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
                    .v2_existed = v2_existed,
                    .defer_spawn = spawner_.running() && fifo.empty(),
                    .warn = &rt_.warn};
-  auto r = begin_launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
+  auto r = fx_.launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
       ++s.pending;
@@ -146,7 +146,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
     lo.v2_made = true;
     lo.v2_existed = false;  // checked above
     lo.defer_spawn = false;
-    r = begin_launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
+    r = fx_.launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
   }
   if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
   charge_phases(tl);
@@ -334,7 +334,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       // The init first (its exit may not be handled yet), then the rest;
       // a cgroup already removed has nothing left to signal.
       send_signal(i, sig);
-      if (!s.cgroup.empty()) (void)cgroup::signal_all(*host_, s.cgroup, sig);
+      if (!s.cgroup.empty()) fx_.signal_cgroup(*host_, s.cgroup, sig);
       return;
     case A::terminate:
       s.stop_requested = true;
@@ -344,7 +344,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::kill_now:
       thaw_for_kill(i);
       send_signal(i, SIGKILL);
-      (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+      fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
       return;
     case A::record_exit:
       after_exit(i);
@@ -375,10 +375,7 @@ void Engine::send_signal(uint32_t i, int sig) {
   if (s.exited || s.pid <= 0) return;
   // Until its exit completion is handled the child is not reaped, so its
   // pid cannot have been reused.
-  if (s.pidfd.get() >= 0)
-    (void)sys::pidfd_send_signal(s.pidfd.get(), sig);
-  else
-    (void)::kill(s.pid, sig);
+  fx_.signal(s.pid, s.pidfd.get(), sig);
 }
 
 void Engine::arm(uint32_t i, Timer t, std::chrono::milliseconds d) {
@@ -425,7 +422,7 @@ void Engine::freeze(uint32_t i, bool frozen) {
     s.events_fd.reset(fd ? fd.value() : -1);
   }
   s.freeze_until = Clock::now() + kFreezeDeadline;
-  if (auto r = cgroup::request_freeze(*host_, s.cgroup, frozen); !r)
+  if (auto r = fx_.request_freeze(*host_, s.cgroup, frozen); !r)
     return freeze_failed(i, fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup,
                                         r.error().message()));
   check_freeze(i);
@@ -435,7 +432,7 @@ void Engine::freeze(uint32_t i, bool frozen) {
 // resume to paused: the table's freeze_failed and thaw_failed, with why.
 void Engine::freeze_failed(uint32_t i, std::string why) {
   Slot& s = slots_[i];
-  if (s.want_frozen) (void)cgroup::request_freeze(*host_, s.cgroup, false);
+  if (s.want_frozen) (void)fx_.request_freeze(*host_, s.cgroup, false);
   s.want_frozen = !s.want_frozen;
   s.error = std::move(why);
   fire(i, s.want_frozen ? fsm::Event::thaw_failed : fsm::Event::freeze_failed);
@@ -447,7 +444,7 @@ void Engine::thaw_for_kill(uint32_t i) {
   Slot& s = slots_[i];
   if (!s.want_frozen || s.exited) return;
   s.want_frozen = false;
-  (void)cgroup::request_freeze(*host_, s.cgroup, false);
+  (void)fx_.request_freeze(*host_, s.cgroup, false);
 }
 
 void Engine::check_freeze(uint32_t i) {
@@ -457,7 +454,7 @@ void Engine::check_freeze(uint32_t i) {
     char buf[256];
     (void)::pread(s.events_fd.get(), buf, sizeof buf, 0);
   }
-  auto now = cgroup::is_frozen(*host_, s.cgroup);
+  auto now = fx_.is_frozen(*host_, s.cgroup);
   if (now && now.value() == s.want_frozen) {
     fire(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
     write_record(i);
@@ -501,7 +498,8 @@ void Engine::write_record(uint32_t i) {
     f.passed_fds = uint16_t(passed);
     f.listen_fds = uint16_t(s.flags->listen_fds);
   }
-  if (auto r = rt_.store().write(s.id, f); !r && s.error.empty()) s.error = r.error().what();
+  if (auto r = fx_.write_record(rt_.store(), s.id, f); !r && s.error.empty())
+    s.error = r.error().what();
   charge(Phase::record, t0);
 }
 
@@ -583,7 +581,7 @@ void Engine::advance_teardown(uint32_t i) {
       if (s.rmdir_busy && s.rmdir_attempts < 30) {
         // Tasks still leaving (or strays of a shared pid namespace), or
         // sub-cgroups the container made: rare, so done here in place.
-        (void)cgroup::signal_all(*host_, s.cgroup, SIGKILL);
+        fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
         cgroup::remove_descendants(*host_, s.cgroup);
         s.teardown = Teardown::idle;
         int attempt = s.rmdir_attempts++;

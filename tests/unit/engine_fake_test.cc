@@ -1,0 +1,207 @@
+// The engine's launch and lifecycle without root: its effects are a
+// recording fake (tests/unit/fake_effects.h) whose inits are plain child
+// processes, the test playing the init's side of the handshake. The ring,
+// the table and the answers are the real ones.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/engine/answer.h"
+#include "core/engine/engine.h"
+#include "core/spawn/handshake.h"
+#include "ring/ops.h"
+#include "tests/unit/fake_effects.h"
+
+namespace ringc::test {
+namespace {
+
+using S = fsm::State;
+using E = fsm::Event;
+
+class FakeEngine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ringc-fake-engine.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    rt_ = std::make_unique<Runtime>(root_ + "/state");
+    engine_ = std::make_unique<Engine>(
+        *rt_, EngineOptions{.ring_entries = 64, .spawner = false, .effects = &fx_});
+    engine_->on_notice = [this](const Notice& n) {
+      events_.push_back(n.event);
+      if (wait_ && !answered_) answered_ = answer(*wait_, n);
+      if (n.gone) gone_ = true;
+    };
+  }
+  void TearDown() override {
+    engine_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  // A container of a default spec, launched to wait for start (or to
+  // start at once).
+  Result<void> launch(const std::string& id, bool start = false) {
+    auto p = std::make_shared<Prepared>();
+    p->bundle = root_;
+    p->rootfs = root_;
+    p->cgroup_path = cg(id);
+    LaunchRequest lr;
+    lr.id = id;
+    lr.cgroup_path = p->cgroup_path;
+    lr.prepared = std::move(p);
+    lr.start = start;
+    return engine_->launch(std::move(lr));
+  }
+  static std::string cg(const std::string& id) { return "/ringc-fake/" + id; }
+  int init_end(const std::string& id) { return fx_.init_end.at(cg(id)); }
+
+  // Steps the engine until pred() holds, or 10 s.
+  template <class Pred>
+  bool step_until(Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred() && std::chrono::steady_clock::now() < deadline) {
+      auto ring = engine_->ring();
+      if (!ring) return false;
+      auto ts = ring::to_timespec(std::chrono::milliseconds(50));
+      ring::prep_timeout(*ring.value(), ring::kIgnored, &ts);  // wakes the wait
+      if (!engine_->step()) return false;
+    }
+    return pred();
+  }
+  bool seen(E e) const { return std::find(events_.begin(), events_.end(), e) != events_.end(); }
+  bool called(const std::string& c) const {
+    return std::find(fx_.calls.begin(), fx_.calls.end(), c) != fx_.calls.end();
+  }
+  void await(Until u) {
+    wait_ = Awaiting{u, kNoExitYet, {}};
+    answered_.reset();
+  }
+
+  std::string root_;
+  std::unique_ptr<Runtime> rt_;
+  FakeEffects fx_;
+  std::unique_ptr<Engine> engine_;
+  std::vector<E> events_;
+  std::optional<Awaiting> wait_;
+  std::optional<Answer> answered_;
+  bool gone_ = false;
+};
+
+TEST_F(FakeEngine, ALaunchIsCreatedWhenItsInitReportsReady) {
+  await(Until::created);
+  ASSERT_TRUE(launch("c1"));
+  EXPECT_TRUE(called("launch " + cg("c1")));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_TRUE(answered_->ok) << answered_->error;
+  EXPECT_EQ(engine_->view("c1")->state, S::created);
+  EXPECT_TRUE(called("record created"));
+  auto rec = rt_->store().read("c1");
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec.value()->status(), S::created);
+}
+
+// The init's own report of why it failed is the answer, given once
+// nothing of the container is left.
+TEST_F(FakeEngine, AnInitsErrorIsTheAnswerOnceNothingIsLeft) {
+  await(Until::created);
+  ASSERT_TRUE(launch("c1"));
+  HandshakeMsg err = error_message(ringc_error(Errc::init_failed, "mount proc: no such device"));
+  ASSERT_TRUE(send_message(init_end("c1"), err));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_FALSE(answered_->ok);
+  EXPECT_EQ(answered_->error, "mount proc: no such device");
+  EXPECT_TRUE(gone_);
+  EXPECT_TRUE(called("signal 9"));
+  EXPECT_FALSE(engine_->has("c1"));
+  EXPECT_FALSE(rt_->store().exists("c1"));
+}
+
+// An init whose clone the kernel refuses: the caller hears why at once,
+// and neither a record nor a slot is left.
+TEST_F(FakeEngine, ALaunchTheKernelRefusesLeavesNothing) {
+  fx_.refuse_launch = true;
+  auto r = launch("c1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "clone3: the fake says no");
+  EXPECT_FALSE(engine_->has("c1"));
+  EXPECT_FALSE(rt_->store().exists("c1"));
+}
+
+// Race: the program dies after the start byte went out but before its
+// exec is seen. The start is answered with the exit, and the container is
+// stopped with the signal's code.
+TEST_F(FakeEngine, AnExitBeforeTheExecIsSeenFailsTheStart) {
+  ASSERT_TRUE(launch("c1"));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
+  await(Until::running);
+  ASSERT_TRUE(engine_->request("c1", E::start));
+  char b = 0;
+  ASSERT_EQ(::recv(init_end("c1"), &b, 1, 0), 1);
+  EXPECT_EQ(b, char(Go::start));
+  ::kill(fx_.init_pid.at(cg("c1")), SIGKILL);  // its socket stays open: no exec seen
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_FALSE(answered_->ok);
+  EXPECT_EQ(engine_->view("c1")->state, S::stopped);
+  EXPECT_EQ(engine_->view("c1")->exit_code, 128 + SIGKILL);
+  EXPECT_TRUE(called("record stopped"));
+}
+
+// start: the byte, then the socket's close at exec is exec_done; pause
+// asks the kernel and answers when it says frozen; a delete signals and
+// leaves nothing.
+TEST_F(FakeEngine, StartPauseAndDeleteGoThroughTheEffects) {
+  ASSERT_TRUE(launch("c1"));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
+  await(Until::running);
+  ASSERT_TRUE(engine_->request("c1", E::start));
+  ::close(fx_.init_end.at(cg("c1")));  // as exec closes it (CLOEXEC)
+  fx_.init_end.erase(cg("c1"));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_TRUE(answered_->ok) << answered_->error;
+  EXPECT_TRUE(called("record running"));
+  await(Until::paused);
+  ASSERT_TRUE(engine_->request("c1", E::pause));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_TRUE(answered_->ok) << answered_->error;
+  EXPECT_TRUE(called("freeze 1"));
+  EXPECT_TRUE(called("record paused"));
+  await(Until::gone);
+  ASSERT_TRUE(engine_->request("c1", E::force_remove));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_TRUE(answered_->ok) << answered_->error;
+  EXPECT_TRUE(called("freeze 0"));  // thawed so that the kill lands
+  EXPECT_TRUE(called("signal 9"));
+  EXPECT_FALSE(rt_->store().exists("c1"));
+}
+
+// A pause the kernel refuses is the table's freeze_failed: running again,
+// with why.
+TEST_F(FakeEngine, APauseTheKernelRefusesGoesBackToRunning) {
+  ASSERT_TRUE(launch("c1", true));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ::close(fx_.init_end.at(cg("c1")));
+  fx_.init_end.erase(cg("c1"));
+  ASSERT_TRUE(step_until([&] { return seen(E::exec_done); }));
+  fx_.refuse_freeze = true;
+  await(Until::paused);
+  ASSERT_TRUE(engine_->request("c1", E::pause));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_FALSE(answered_->ok);
+  EXPECT_NE(answered_->error.find("freeze cgroup " + cg("c1")), std::string::npos)
+      << answered_->error;
+  EXPECT_EQ(engine_->view("c1")->state, S::running);
+  EXPECT_TRUE(seen(E::freeze_failed));
+}
+
+}  // namespace
+}  // namespace ringc::test
