@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -201,6 +202,37 @@ TEST_F(FakeEngine, APauseTheKernelRefusesGoesBackToRunning) {
       << answered_->error;
   EXPECT_EQ(engine_->view("c1")->state, S::running);
   EXPECT_TRUE(seen(E::freeze_failed));
+}
+
+// Race: the spawner process (which clones inits where the host has the
+// cores) dies with a request of ours unanswered. The launch fails with
+// why, and nothing of it is left.
+TEST_F(FakeEngine, ASpawnerThatDiesMidLaunchFailsTheLaunch) {
+  const char* was = std::getenv("RINGC_SPAWNER");
+  std::string saved = was ? was : "";
+  ::setenv("RINGC_SPAWNER", "1", 1);
+  engine_.reset();
+  engine_ = std::make_unique<Engine>(
+      *rt_, EngineOptions{.ring_entries = 64, .spawner = true, .effects = &fx_});
+  engine_->on_notice = [this](const Notice& n) {
+    if (wait_ && !answered_) answered_ = answer(*wait_, n);
+  };
+  ASSERT_TRUE(engine_->ring());
+  if (was)
+    ::setenv("RINGC_SPAWNER", saved.c_str(), 1);
+  else
+    ::unsetenv("RINGC_SPAWNER");
+  pid_t spawner = engine_->spawner_pid();
+  ASSERT_GT(spawner, 0);
+  ::kill(spawner, SIGSTOP);  // the request waits in its socket
+  await(Until::created);
+  ASSERT_TRUE(launch("c1"));
+  ::kill(spawner, SIGKILL);
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_FALSE(answered_->ok);
+  EXPECT_EQ(answered_->error, "the spawner exited before it answered");
+  EXPECT_FALSE(engine_->has("c1"));
+  EXPECT_FALSE(rt_->store().exists("c1"));
 }
 
 }  // namespace

@@ -41,9 +41,14 @@ class FakeEffects final : public Effects {
 
   Result<void> launch(const cgroup::Host&, const Prepared&, const std::string& cg,
                       const std::string&, const InitOptions&, Launch& out,
-                      const LaunchOptions&) override {
+                      const LaunchOptions& lo) override {
     calls.push_back("launch " + cg);
     if (refuse_launch) return ringc_error(Errc::init_failed, "clone3: the fake says no");
+    out.cgroup_made = true;
+    if (lo.defer_spawn) {  // the engine's spawner process clones it
+      out.deferred = true;
+      return outcome::success();
+    }
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
       return sys_error(errno, "socketpair");
@@ -57,7 +62,6 @@ class FakeEffects final : public Effects {
     children.push_back(pid);
     init_end[cg] = sv[1];
     init_pid[cg] = pid;
-    out.cgroup_made = true;
     out.child = Spawned{pid, pidfd, sv[0]};
     return outcome::success();
   }
