@@ -61,6 +61,14 @@ class FakeEngine : public ::testing::Test {
     return engine_->launch(std::move(lr));
   }
   static std::string cg(const std::string& id) { return "/ringc-fake/" + id; }
+  // Launched, its init ready, then asked to start (answered: running).
+  void created_then_started(const std::string& id) {
+    ASSERT_TRUE(launch(id));
+    ASSERT_TRUE(send_message(init_end(id), message(MsgKind::ready)));
+    ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
+    await(Until::running);
+    ASSERT_TRUE(engine_->request(id, E::start));
+  }
   int init_end(const std::string& id) { return fx_.init_end.at(cg(id)); }
 
   // Steps the engine until pred() holds, or 10 s.
@@ -140,11 +148,7 @@ TEST_F(FakeEngine, ALaunchTheKernelRefusesLeavesNothing) {
 // exec is seen. The start is answered with the exit, and the container is
 // stopped with the signal's code.
 TEST_F(FakeEngine, AnExitBeforeTheExecIsSeenFailsTheStart) {
-  ASSERT_TRUE(launch("c1"));
-  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
-  ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
-  await(Until::running);
-  ASSERT_TRUE(engine_->request("c1", E::start));
+  ASSERT_NO_FATAL_FAILURE(created_then_started("c1"));
   char b = 0;
   ASSERT_EQ(::recv(init_end("c1"), &b, 1, 0), 1);
   EXPECT_EQ(b, char(Go::start));
@@ -160,11 +164,7 @@ TEST_F(FakeEngine, AnExitBeforeTheExecIsSeenFailsTheStart) {
 // asks the kernel and answers when it says frozen; a delete signals and
 // leaves nothing.
 TEST_F(FakeEngine, StartPauseAndDeleteGoThroughTheEffects) {
-  ASSERT_TRUE(launch("c1"));
-  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
-  ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
-  await(Until::running);
-  ASSERT_TRUE(engine_->request("c1", E::start));
+  ASSERT_NO_FATAL_FAILURE(created_then_started("c1"));
   ::close(fx_.init_end.at(cg("c1")));  // as exec closes it (CLOEXEC)
   fx_.init_end.erase(cg("c1"));
   ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
