@@ -305,14 +305,18 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
         write_record(i);
       return;
     case A::release_init: {
+      // The record first: once released, the program may already be asked
+      // about (`state`, `pause`, `ps`) by whoever saw its output.
+      write_record(i);
       auto t0 = Clock::now();
       if (s.sock.get() < 0 || s.exec_fifo) {  // made by `ringc create`: it waits on the exec fifo
         auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
         if (!r) {  // it stays created, and says why
           s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
           fire(i, fsm::Event::release_failed);
+          write_record(i);
         }
-        write_record(i);
+        charge(Phase::release, t0);
         // No socket tells of the exec: the init execs as soon as it reads
         // the byte (or fails and exits, which the exit wait reports).
         if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
@@ -324,7 +328,6 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       ++s.pending;
       ring::prep_read(*ring_, token(i, kExecDone), s.sock.get(), &s.msg, sizeof s.msg);
       charge(Phase::release, t0);
-      write_record(i);
       return;
     }
     case A::signal:
