@@ -146,7 +146,7 @@ Result<int> run_foreground(Runtime& rt, const CreateOptions& o) {
     if (!finished) finished = answer(ended, n);
   };
   RINGC_TRY(engine.launch(std::move(lr)));
-  RINGC_TRY(until_answered(engine, started, o.id, "run"));
+  RINGC_TRY(until_answered(engine, started, o.id, "run", false));
   if (!started->ok) return ringc_error(Errc::failed, started->error);
   rt.timeline.mark("start");
   sys::UniqueFd pty;

@@ -26,7 +26,13 @@ EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
 }
 
 Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
-                            std::string_view id, std::string_view what) {
+                            std::string_view id, std::string_view what, bool deadline) {
+  if (!deadline) {
+    while (!answered) {
+      RINGC_TRY(engine.step());
+    }
+    return outcome::success();
+  }
   RINGC_TRY(auto ring, engine.ring());
   const uint64_t deadline_tag = ring::Token{0, 0, ring::kOtherTagBase + 1}.pack();
   bool expired = false;
@@ -53,7 +59,7 @@ Result<pid_t> launch_on_engine(Runtime& rt, LaunchRequest req, Until until) {
     if (!answered) answered = answer(wait, n);
   };
   RINGC_TRY(engine.launch(std::move(req)));
-  RINGC_TRY(until_answered(engine, answered, id, "create"));
+  RINGC_TRY(until_answered(engine, answered, id, "create", false));
   if (!answered->ok) return ringc_error(Errc::failed, answered->error);
   auto v = engine.view(id);
   return v ? v->pid : pid_t(-1);

@@ -31,10 +31,12 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
 EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits);
 // Runs the engine's ring until `answered` is set (by the caller's
 // on_notice), with a deadline: an init stuck in the kernel (D state)
-// never exits, and a verb must not hang for ever on it. what: the
+// never exits, and a verb must not hang for ever on it. A launch has
+// none of its own: its init's handshake has the runtime's init timeout,
+// its hooks the spec's, and runc waits for them as long. what: the
 // request, for the error.
 Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
-                            std::string_view id, std::string_view what);
+                            std::string_view id, std::string_view what, bool deadline = true);
 
 // create and run -d: an engine of one slot launches the container and
 // runs until it is `until` (created: waiting for start on its exec fifo;
