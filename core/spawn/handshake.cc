@@ -91,10 +91,7 @@ bool send_message(int sock, const HandshakeMsg& m) {
 
 bool send_go(int fd, Go g) {
   auto b = char(g);
-  // A fifo is not a socket: write, non-blocking as it was opened.
-  ssize_t n = ::send(fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (n < 0 && errno == ENOTSOCK) n = ::write(fd, &b, 1);
-  return n == 1;
+  return ::send(fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
 }
 
 Result<void> await_go(int fd, Go want) {
@@ -120,7 +117,8 @@ Result<void> release_by_fifo(const std::string& fifo, std::string_view id) {
                          fmt::format("container \"{}\": init is no longer waiting for start", id));
     return sys_error(errno, "open " + fifo);
   }
-  bool sent = send_go(fd, Go::start);
+  auto b = char(Go::start);
+  bool sent = ::write(fd, &b, 1) == 1;  // non-blocking, as the fifo was opened
   int e = errno;
   ::close(fd);
   if (!sent) return sys_error(e ? e : EIO, "write " + fifo);

@@ -63,8 +63,8 @@ Error error_of(const HandshakeMsg& m);
 // expected and what came.
 Result<void> check_message(HandshakeMsg& m, ssize_t res, std::initializer_list<MsgKind> expected);
 
-// Sends one message, or one Go byte, without blocking. false: the other
-// side is gone (or not reading).
+// Sends one message, or one Go byte, on the handshake socket without
+// blocking. false: the other side is gone (or not reading).
 bool send_message(int sock, const HandshakeMsg& m);
 bool send_go(int fd, Go g);
 

@@ -6,8 +6,6 @@
 // nothing of it is left.
 #include <fcntl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,12 +13,9 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "cgroup/manager.h"
 #include "core/base/sys.h"
 #include "core/init/console.h"
 #include "core/spawn/launch.h"
-#include "core/spawn/spawn.h"
-#include "core/store/observe.h"
 #include "core/verbs/container.h"
 #include "core/verbs/forwarder.h"
 #include "core/verbs/on_engine.h"
