@@ -1,5 +1,7 @@
 #include "fsm/lifecycle.h"
 
+#include "fsm/exec.h"
+
 namespace ringc::fsm {
 
 namespace {
@@ -34,6 +36,29 @@ std::optional<State> parse_state(std::string_view s) {
   for (int i = 0; i < kStateCount; ++i)
     if (kStateNames[i] == s) return State(i);
   return std::nullopt;
+}
+
+}  // namespace ringc::fsm
+
+namespace ringc::fsm {
+
+namespace {
+constexpr std::array<std::string_view, kExecStateCount> kExecStateNames = {
+    "setting_up", "starting", "running", "exited", "failed"};
+constexpr std::array<std::string_view, kExecEventCount> kExecEventNames = {
+    "pid_reported", "exec_seen", "setup_failed", "exited"};
+constexpr std::array<std::string_view, kExecActionCount> kExecActionNames = {
+    "none", "watch_exec", "answer_started", "answer_failed", "answer_exit"};
+}  // namespace
+
+std::string_view name(ExecState s) {
+  return kExecStateNames[int(s)];
+}
+std::string_view name(ExecEvent e) {
+  return kExecEventNames[int(e)];
+}
+std::string_view name(ExecAction a) {
+  return kExecActionNames[int(a)];
 }
 
 }  // namespace ringc::fsm

@@ -1,5 +1,6 @@
 #include "fsm/render.h"
 
+#include "fsm/exec.h"
 #include "fsm/lifecycle.h"
 
 namespace ringc::fsm {
@@ -55,6 +56,28 @@ std::string render_document() {
     out += "| " + str(name(s)) + " | " + str(name(e)) + " | " + str(name(t.next)) + " | " +
            str(name(t.action)) + " |\n";
   });
+  out +=
+      "\n## A process exec'd into a container\n\n"
+      "`ringc exec` (and the daemon's `exec`) is allowed by the `exec` and "
+      "`exec-ignore-paused` cells above; the process itself then follows the table in "
+      "`fsm/exec.h`, from the setup process the engine clones to its exit.\n\n"
+      "```mermaid\nstateDiagram-v2\n    [*] --> setting_up: exec\n";
+  std::string rows;
+  for (int s = 0; s < kExecStateCount; ++s)
+    for (int e = 0; e < kExecEventCount; ++e) {
+      auto t = apply(ExecState(s), ExecEvent(e));
+      if (!t) continue;
+      std::string from = str(name(ExecState(s))), to = str(name(t->next));
+      std::string ev = str(name(ExecEvent(e))), act = str(name(t->action));
+      out += "    " + from + " --> " + to + ": " + ev;
+      if (t->action != ExecAction::none) out += " / " + act;
+      out += "\n";
+      rows += "| " + from + " | " + ev + " | " + to + " | " + act + " |\n";
+    }
+  out +=
+      "    exited --> [*]\n    failed --> [*]\n```\n\n"
+      "| state | event | next state | action |\n|---|---|---|---|\n" +
+      rows;
   return out;
 }
 

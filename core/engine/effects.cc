@@ -16,6 +16,7 @@ class RealEffects final : public Effects {
                       const LaunchOptions& lo) override {
     return begin_launch(host, p, cg, fifo, init, out, lo);
   }
+  Result<Spawned> clone_exec(const ExecPlan& plan) override { return ringc::clone_exec(plan); }
   bool mkdir_on_ring() const override { return true; }
   void signal(pid_t pid, int pidfd, int sig) override {
     if (pidfd >= 0)

@@ -1,5 +1,5 @@
 // What the engine does to the world outside its ring: clone an init into
-// its cgroup, signal, freeze, write limits and records. The one seam a
+// its cgroup (or an exec's setup process), signal, freeze, write limits and records. The one seam a
 // test replaces (tests/unit/fake_effects.h records each call and answers
 // as told) to drive the engine without root, containers or cgroups; the
 // ring's own operations (exit waits, handshake reads, unlinks, timers)
@@ -14,6 +14,7 @@
 #include "cgroup/layout.h"
 #include "cgroup/resources.h"
 #include "core/base/error.h"
+#include "core/init/exec_child.h"
 #include "core/spawn/launch.h"
 #include "core/store/record.h"
 #include "core/store/store.h"
@@ -28,6 +29,9 @@ class Effects {
   virtual Result<void> launch(const cgroup::Host& host, const Prepared& p, const std::string& cg,
                               const std::string& fifo, const InitOptions& init, Launch& out,
                               const LaunchOptions& lo) = 0;
+  // The setup process of an exec (clone_exec): our child, with a pidfd and
+  // the socket it reports on.
+  virtual Result<Spawned> clone_exec(const ExecPlan& plan) = 0;
   // The next v2 directory through the ring (IORING_OP_MKDIRAT) where its
   // parent is known to exist; false: launch() makes it.
   virtual bool mkdir_on_ring() const = 0;

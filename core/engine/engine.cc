@@ -55,6 +55,13 @@ Engine::~Engine() {
     }
     if (s.hooks && s.hooks->pidfd.get() >= 0) (void)ring::cancel_now(*ring_, token(i, kHookExit));
   }
+  for (uint32_t r = 0; r < execs_.size(); ++r) {
+    const ExecRun& x = execs_[r];
+    if (!x.used) continue;
+    if (x.setup_pidfd.get() >= 0) (void)ring::cancel_now(*ring_, exec_token(r, kExecSetupExit));
+    if (x.sock.get() >= 0) (void)ring::cancel_now(*ring_, exec_token(r, kExecMessage));
+    if (x.pidfd.get() >= 0) (void)ring::cancel_now(*ring_, exec_token(r, kExecExit));
+  }
   if (spawner_.running()) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kSpawnerReply}.pack());
   if (reaper_fd_.get() >= 0) (void)ring::cancel_now(*ring_, ring::Token{0, 0, kReaperRead}.pack());
 }
@@ -181,8 +188,7 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
   if (e == fsm::Event::update)
     return ringc_error(Errc::bad_usage, "update: the engine's update() takes the resources");
   if (e == fsm::Event::exec || e == fsm::Event::exec_frozen)
-    return ringc_error(Errc::bad_usage,
-                       "exec through the engine is not built yet; use ringc exec without --daemon");
+    return ringc_error(Errc::bad_usage, "exec: the engine's exec() takes the process");
   RINGC_TRY(transition(id, slots_[i].state, e));
   auto t0 = std::chrono::steady_clock::now();
   // A request is judged on its own: why an earlier one failed (a poststart
@@ -237,6 +243,12 @@ void Engine::handle(const ring::Completion& c) {
   if (tok.tag == kSpawnerReply) return on_spawner_reply(c.res);
   if (tok.tag == kSpawnerExit) return;  // reaped; its socket's EOF told the rest
   if (tok.tag == kReaperRead) return on_reaper_read(c.res);
+  if (tok.tag == kExecSetupExit || tok.tag == kExecMessage || tok.tag == kExecExit) {
+    if (tok.slot < execs_.size() && execs_[tok.slot].used &&
+        execs_[tok.slot].generation == tok.generation)
+      handle_exec(tok.slot, Tag(tok.tag), c.res);
+    return;
+  }
   if (tok.slot >= slots_.size()) return;
   Slot& s = slots_[tok.slot];
   if (!s.used || s.generation != tok.generation) return;

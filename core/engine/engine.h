@@ -35,6 +35,7 @@
 #include "core/spawn/spawn.h"
 #include "core/spawn/spawner.h"
 #include "core/store/record.h"
+#include "fsm/exec.h"
 #include "fsm/lifecycle.h"
 #include "ring/ring.h"
 
@@ -75,6 +76,38 @@ struct LaunchRequest {
   bool exec_fifo = false;
   RestartPolicy restart;
   InitFlags flags;
+};
+
+// runc exec: a process in a created, running or (frozen) paused
+// container, in every namespace of its init, its cgroups, its seccomp
+// profile, capabilities and rlimits.
+struct ExecRequest {
+  std::shared_ptr<const Spec> spec;  // the container's; nullptr: read from its bundle
+  Process process;
+  // --cgroup: sub-cgroups of the container's to run in, "path" for every
+  // hierarchy or "controller:path" for v1's (runc's form; they must exist).
+  std::vector<std::string> cgroups;
+  SharedFd console;          // a connected console socket (process.terminal)
+  std::string pidfd_socket;  // a pidfd of the process goes there once it runs
+  // fds 3.. reaching the process: with `fds` (a daemon client's, its stdio
+  // first with stdio) those, else the engine's own 3..3+preserve_fds.
+  std::vector<SharedFd> fds;
+  bool stdio = false;
+  unsigned preserve_fds = 0;
+  // exec --ignore-paused: a paused container too, whose freezer holds the
+  // setup until a resume; no setup deadline then (a kill ends it).
+  bool ignore_paused = false;
+};
+
+// What an exec tells its owner: started (running, with its pid), failed
+// (with why; nothing of it is left) or exited (with its code).
+struct ExecNotice {
+  uint64_t handle;  // exec()'s
+  std::string_view id;
+  fsm::ExecState state;
+  pid_t pid = -1;
+  int exit_code = -1;
+  std::string_view error;
 };
 
 // What the engine tells its owner: each transition, and the end of a
@@ -163,6 +196,17 @@ class Engine {
   // offers no ring operation for them; device rules are not changed (as
   // runc). The error names the file the kernel refused.
   Result<void> update(std::string_view id, cgroup::Resources r);
+  // Clones the setup process of an exec (fsm/exec.h follows it); the
+  // process's start, failure and exit come to on_exec under the handle
+  // returned. An error here means nothing was made.
+  Result<uint64_t> exec(std::string_view id, ExecRequest req);
+  // A signal to a process exec'd into container id (pid: its pid, which
+  // stays its own until the engine reaps it).
+  Result<void> signal_exec(std::string_view id, pid_t pid, int sig);
+  // Stops watching a container and leaves it as it is: a one-shot exec
+  // whose process outlives its answer must not write the record of a
+  // container that another command may delete meanwhile.
+  void forget(std::string_view id);
   // Submits what is queued, waits for at least one completion and handles
   // every one that is there.
   Result<void> step();
@@ -205,6 +249,7 @@ class Engine {
   pid_t spawner_pid() const { return spawner_.running() ? spawner_.pid() : -1; }
 
   std::function<void(const Notice&)> on_notice;
+  std::function<void(const ExecNotice&)> on_exec;
   // Completions of the ring's other users (tags from ring::kOtherTagBase).
   std::function<void(const ring::Completion&)> on_other;
   // The engine's ring, for those other users.
@@ -230,6 +275,10 @@ class Engine {
     kSpawned,      // carried by a spawn request (no SQE: the reply names it)
     kHookExit,     // a hook process's exit (its timeout linked)
     kEmptyPoll,    // POLLPRI on cgroup.events while a busy cgroup empties
+    // An exec's (the token's slot is its index in execs_):
+    kExecSetupExit,  // the setup process's exit
+    kExecMessage,    // its socket: the pid, an error, or EOF at the exec
+    kExecExit,       // the process's exit
   };
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
@@ -311,8 +360,31 @@ class Engine {
     std::string warning;             // a poststop hook's failure, told with gone
   };
 
+  // A process exec'd into a container (core/engine/engine_exec.cc).
+  struct ExecRun {
+    uint16_t generation = 0;
+    bool used = false;
+    fsm::ExecState state = fsm::ExecState::setting_up;
+    std::string id;  // the container's
+    bool frozen = false;
+    std::string pidfd_socket;
+    pid_t pid = -1;
+    sys::UniqueFd setup_pidfd, pidfd, sock;
+    siginfo_t setup_info{}, info{};
+    HandshakeMsg msg{};
+    __kernel_timespec ts{};
+    uint8_t pending = 0;
+    int exit_code = -1;
+    std::string error;
+  };
+
   Result<void> ready();
   uint64_t token(uint32_t slot, Tag tag) const;
+  uint64_t exec_token(uint32_t run, Tag tag) const;
+  void handle_exec(uint32_t run, Tag tag, int res);
+  void fire_exec(uint32_t run, fsm::ExecEvent e);
+  bool arm_exec_message(uint32_t run);
+  void release_exec(uint32_t run);
   static Tag timer_tag(Timer t);
   uint32_t alloc();
   void release(uint32_t i);
@@ -382,6 +454,8 @@ class Engine {
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;
   NoForkArena<Slot> slots_;  // SQEs point into slots: they never move
+  NoForkArena<ExecRun> execs_;
+  std::vector<uint32_t> free_execs_;
   std::vector<uint32_t> free_;
   std::unordered_map<std::string_view, uint32_t> by_id_;  // keys view Slot::id
   // v2 parent cgroups made (and delegated) by an earlier launch: the next

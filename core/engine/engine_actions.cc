@@ -292,7 +292,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
   switch (a) {
     case A::none:
     case A::set_resources:  // update() has written them: the files name the errors
-    case A::spawn_process:  // refused in request(): exec is not built in the engine yet
+    case A::spawn_process:  // exec() has cloned the setup process, with what its request carries
       return;
     case A::freeze:
     case A::thaw:

@@ -103,23 +103,6 @@ Result<void> launch_detached(Runtime& rt, const CreateOptions& o, bool start, Un
   return outcome::success();
 }
 
-// The signals a foreground run passes on, blocked (and read from a
-// signalfd) while it runs.
-class BlockedSignals {
- public:
-  BlockedSignals() {
-    sigset_t fwd = forwarded_signals();
-    ::sigprocmask(SIG_BLOCK, &fwd, &old_);
-    fd_.reset(::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
-  ~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
-  int fd() const { return fd_.get(); }
-
- private:
-  sigset_t old_;
-  sys::UniqueFd fd_;
-};
-
 // runc run in the foreground: started, then until the exit (its code
 // returned) with each signal passed on and the pty copied, then deleted
 // as runc deletes (with --keep left stopped). No record of the passing
@@ -152,22 +135,7 @@ Result<int> run_foreground(Runtime& rt, const CreateOptions& o) {
   Forwarder f(*ring, sigs.fd(), pty.get(), [&](int sig) {
     (void)engine.request(o.id, fsm::Event::kill, sig);  // gone meanwhile: nothing to do
   });
-  engine.on_other = [&f](const ring::Completion& c) {
-    if (f.owns(c.user_data)) (void)f.on(c);
-  };
-  RINGC_TRY(f.start());
-  while (!finished) {
-    RINGC_TRY(engine.step());
-  }
-  RINGC_TRY(f.exited());
-  while (!f.drained()) {
-    RINGC_TRY(engine.step());
-  }
-  f.stop();
-  while (f.busy()) {
-    RINGC_TRY(engine.step());
-  }
-  engine.on_other = nullptr;
+  RINGC_TRY(forward_on_engine(engine, f, [&] { return finished.has_value(); }));
   rt.timeline.mark("run-until-exit");
   if (!finished->ok) return ringc_error(Errc::failed, finished->error);
   return finished->exit_code;

@@ -1,48 +1,25 @@
-// exec: ringc clones a middle process that makes itself non-dumpable,
-// joins the container's v1 cgroups and, with one setns on the init's
-// pidfd, all its namespaces; it then clones the real process with
-// CLONE_PARENT (so that ringc reaps it) into the container's pid
-// namespace, reports its pid and exits. The process finishes its setup
-// from inside and execs; its socket closes at exec (close-on-exec), which
-// ringc reads as success. At no point is a dumpable ringc visible inside
-// the container (CVE-2019-5736).
+// exec: the options laid over the container's process, and the verb on
+// an engine of one slot. The setup process and what runs in the
+// container are core/init/exec_child; the steps are the engine's
+// (core/engine/engine_exec.cc).
 #include "core/verbs/exec.h"
-
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <csignal>
-#include <cstring>
+#include <cstdlib>
 
-#include "cgroup/files.h"
-#include "cgroup/manager.h"
-#include "core/base/sys.h"
 #include "core/init/console.h"
 #include "core/init/process_setup.h"
-#include "core/init/rootfs.h"
-#include "core/spawn/spawn.h"
-#include "core/spec/seccomp.h"
+#include "core/spec/json.h"
 #include "core/store/observe.h"
+#include "core/store/state_json.h"
 #include "core/verbs/container.h"
-#include "core/verbs/waits.h"
+#include "core/verbs/forwarder.h"
+#include "core/verbs/on_engine.h"
 
 namespace ringc {
 
 namespace {
-int namespace_flags(const Spec& spec) {
-  int flags = 0;
-  for (auto& ns : spec.linux_cfg.namespaces) flags |= ns_clone_flag(ns.type);
-  return flags;
-}
-
 // "uid[:gid]", numbers only (as runc takes them).
 Result<void> parse_user(const std::string& s, User& u) {
   size_t colon = s.find(':');
@@ -97,214 +74,181 @@ Result<Process> exec_process(const ExecOptions& o, const Spec& spec) {
   return p;
 }
 
-struct ExecPlan {
-  const Spec* spec;
-  const Process* proc;
-  const cgroup::Host* host;
-  std::vector<std::string> cgroup_paths;  // one per host hierarchy
-  int init_pidfd;
-  int console_fd;
-  unsigned preserve_fds;
-};
-
-void report(int sock, const Error& e) {
-  (void)send_message(sock, error_message(e));
-}
-
-// In the container: the rest of the setup, then execve.
-Error exec_in_container(const ExecPlan& plan, int sock) {
-  const Process& proc = *plan.proc;
-  if (plan.spec->linux_cfg.find(NsType::user) &&
-      (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
-    return sys_error(errno, "become root of the user namespace");
-  {  // cwd inside the root, no magic links (CVE-2024-21626)
-    sys::UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    auto cwd = open_in_root(root.get(), proc.cwd, false);
-    if (!cwd) return wrap(cwd.error(), "cwd");
-    ::close(cwd.value());
-  }
-  RINGC_TRY(apply_rlimits(proc));
-  if (plan.console_fd >= 0) {
-    RINGC_TRY(setup_console(plan.console_fd, proc));
-    ::close(plan.console_fd);
-  }
-  RINGC_TRY(pass_fds(plan.preserve_fds, {sock}));
-  SeccompFilter filter;
-  if (plan.spec->linux_cfg.seccomp) {
-    RINGC_TRY(filter, SeccompFilter::build(*plan.spec->linux_cfg.seccomp));
-    if (!proc.no_new_privileges) {
-      RINGC_TRY(filter.load());
-    }
-  }
-  RINGC_TRY(apply_scheduling(proc));
-  RINGC_TRY(apply_lsm_labels(proc));
-  RINGC_TRY(enter_cwd_and_identity(proc));
-  RINGC_TRY(auto exe, find_executable(proc));
-  auto argv = cstrings(proc.args);
-  auto envp = cstrings(proc.env);
-  if (filter && proc.no_new_privileges) {
-    RINGC_TRY(filter.load());
-  }
-  ::execve(exe.c_str(), argv.data(), envp.data());
-  return sys_error(errno, "exec " + exe);
-}
-
-// The middle process: outside the container's pid namespace, it enters
-// everything else and clones the process into it.
-[[noreturn]] void middle(const ExecPlan& plan, int sock) {
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  auto fail = [&](const Error& e) {
-    report(sock, e);
-    ::_exit(1);
-  };
-  // The freezer last: in a paused container (exec --ignore-paused) joining
-  // it freezes us, and by then every other hierarchy (the one ps and kill
-  // --all read) must hold us.
-  const cgroup::Hierarchy* freezer = plan.host->v1("freezer");
-  for (int pass = 0; pass < 2; ++pass) {
-    for (size_t i = 0; i < plan.host->hierarchies.size(); ++i) {
-      const cgroup::Hierarchy& h = plan.host->hierarchies[i];
-      if (h.v2 || (&h == freezer) != (pass == 1)) continue;  // v2: joined by clone3
-      std::string tasks = h.mount + plan.cgroup_paths[i] + "/tasks";
-      if (int r = cgroup::write_text(tasks, std::to_string(::getpid())); r < 0)
-        fail(neg_error(r, "join cgroup " + plan.cgroup_paths[i]));
-    }
-  }
-  if (::setns(plan.init_pidfd, namespace_flags(*plan.spec)) < 0)
-    fail(sys_error(errno, "join the container's namespaces"));
-  clone_args args{};
-  args.flags = CLONE_PARENT;
-  pid_t pid = sys::clone3(&args);
-  if (pid < 0) fail(neg_error(pid, "clone3 into the container"));
-  if (pid == 0) {
-    report(sock, exec_in_container(plan, sock));
-    ::_exit(127);
-  }
-  HandshakeMsg m = message(MsgKind::pid);
-  m.pid = pid;
-  (void)send_message(sock, m);
-  ::_exit(0);
-}
-
 }  // namespace
+
+Result<ExecRequest> exec_request(const ExecOptions& o, std::shared_ptr<const Spec> spec,
+                                 bool foreground, sys::UniqueFd* pty_end) {
+  ExecRequest req;
+  RINGC_TRY(req.process, exec_process(o, *spec));
+  RINGC_TRY(auto ends, console_ends(req.process.terminal, o.console_socket, foreground,
+                                    "exec: --console-socket needs --tty",
+                                    "exec: --tty with --detach needs --console-socket"));
+  if (ends.init_end.get() >= 0)
+    req.console = std::make_shared<const sys::UniqueFd>(std::move(ends.init_end));
+  if (pty_end) *pty_end = std::move(ends.ringc_end);
+  req.spec = std::move(spec);
+  req.cgroups = o.cgroups;
+  req.pidfd_socket = o.pidfd_socket;
+  req.preserve_fds = o.preserve_fds;
+  req.ignore_paused = o.ignore_paused;
+  return req;
+}
 
 namespace {
-// The cgroup the process joins in each hierarchy: the container's, or a
-// sub-cgroup of it that --cgroup names (which must exist, as under runc).
-Result<std::vector<std::string>> exec_cgroups(const cgroup::Host& host, const std::string& base,
-                                              const std::vector<std::string>& given) {
-  std::vector<std::string> paths(host.hierarchies.size(), base);
-  for (auto& g : given) {
-    size_t colon = g.find(':');
-    std::string ctrl = colon == std::string::npos ? "" : g.substr(0, colon);
-    std::string sub = colon == std::string::npos ? g : g.substr(colon + 1);
-    if (sub.empty() || sub[0] == '/' || cgroup::climbs(sub))
-      return ringc_error(Errc::bad_usage, fmt::format("exec: --cgroup: \"{}\" is not a path inside "
-                                                      "the container's cgroup",
-                                                      g));
-    if (!ctrl.empty() && host.layout == cgroup::Layout::unified)
-      return ringc_error(
-          Errc::bad_usage,
-          fmt::format("exec: --cgroup: \"{}\": controller:path is for cgroup v1", g));
-    bool matched = false;
-    for (size_t i = 0; i < host.hierarchies.size(); ++i) {
-      const cgroup::Hierarchy& h = host.hierarchies[i];
-      if (!ctrl.empty() &&
-          (h.v2 || ("," + h.controllers + ",").find("," + ctrl + ",") == std::string::npos))
-        continue;
-      paths[i] = base + "/" + sub;
-      matched = true;
-      struct stat st;
-      if (::stat((h.mount + paths[i]).c_str(), &st) < 0)
-        return sys_error(errno, fmt::format("exec: --cgroup: {}{}", h.mount, paths[i]));
-    }
-    if (!matched)
-      return ringc_error(
-          Errc::bad_usage,
-          fmt::format("exec: --cgroup: no hierarchy has the controller \"{}\"", ctrl));
+void put_strings(std::string& out, std::string_view key, const std::vector<std::string>& v) {
+  if (v.empty()) return;
+  out += fmt::format(",\"{}\":[", key);
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json_quote(v[i]);
+  out += "]";
+}
+
+Result<std::vector<std::string>> get_strings(json::Object o, std::string_view key,
+                                             std::string_view where) {
+  std::vector<std::string> out;
+  json::Value v = o[key];
+  if (v.is_null()) return out;
+  json::Array a;
+  if (!v.get(a))
+    return ringc_error(Errc::bad_usage, fmt::format("{}/{}: must be an array", where, key));
+  for (json::Value x : a) {
+    std::string_view s;
+    if (!x.get(s))
+      return ringc_error(Errc::bad_usage, fmt::format("{}/{}: must hold strings", where, key));
+    out.emplace_back(s);
   }
-  return paths;
+  return out;
 }
 }  // namespace
+
+std::string exec_options_json(const ExecOptions& o) {
+  std::string out = "{\"id\":" + json_quote(o.id);
+  put_strings(out, "args", o.args);
+  put_strings(out, "env", o.env);
+  put_strings(out, "caps", o.caps);
+  put_strings(out, "cgroups", o.cgroups);
+  for (auto [key, value] : {std::pair{"process", &o.process_file},
+                            {"cwd", &o.cwd},
+                            {"user", &o.user},
+                            {"apparmor", &o.apparmor},
+                            {"console_socket", &o.console_socket},
+                            {"pidfd_socket", &o.pidfd_socket}})
+    if (!value->empty()) out += fmt::format(",\"{}\":{}", key, json_quote(*value));
+  if (!o.additional_gids.empty()) {
+    out += ",\"additional_gids\":[";
+    for (size_t i = 0; i < o.additional_gids.size(); ++i)
+      out += fmt::format("{}{}", i ? "," : "", o.additional_gids[i]);
+    out += "]";
+  }
+  for (auto [key, value] : {std::pair{"no_new_privs", o.no_new_privs},
+                            {"tty", o.tty},
+                            {"detach", o.detach},
+                            {"ignore_paused", o.ignore_paused}})
+    if (value) out += fmt::format(",\"{}\":true", key);
+  return out + "}";
+}
+
+Result<ExecOptions> parse_exec_options(std::string_view text, std::string_view where) {
+  json::Document doc;
+  json::Object o;
+  if (std::string why; !doc.parse(text, &why) || !doc.root().get(o))
+    return ringc_error(Errc::bad_usage, fmt::format("{}: must be an object", where));
+  ExecOptions x;
+  auto str = [&](std::string_view key, std::string& out) -> Result<void> {
+    json::Value v = o[key];
+    std::string_view s;
+    if (v.is_null()) return outcome::success();
+    if (!v.get(s))
+      return ringc_error(Errc::bad_usage, fmt::format("{}/{}: must be a string", where, key));
+    out = s;
+    return outcome::success();
+  };
+  auto flag = [&](std::string_view key, bool& out) -> Result<void> {
+    json::Value v = o[key];
+    if (!v.is_null() && !v.get(out))
+      return ringc_error(Errc::bad_usage, fmt::format("{}/{}: must be true or false", where, key));
+    return outcome::success();
+  };
+  RINGC_TRY(str("id", x.id));
+  RINGC_TRY(x.args, get_strings(o, "args", where));
+  RINGC_TRY(x.env, get_strings(o, "env", where));
+  RINGC_TRY(x.caps, get_strings(o, "caps", where));
+  RINGC_TRY(x.cgroups, get_strings(o, "cgroups", where));
+  RINGC_TRY(str("process", x.process_file));
+  RINGC_TRY(str("cwd", x.cwd));
+  RINGC_TRY(str("user", x.user));
+  RINGC_TRY(str("apparmor", x.apparmor));
+  RINGC_TRY(str("console_socket", x.console_socket));
+  RINGC_TRY(str("pidfd_socket", x.pidfd_socket));
+  for (auto* path : {&x.process_file, &x.console_socket, &x.pidfd_socket})
+    if (!path->empty() && (*path)[0] != '/')
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("{}: \"{}\" must be an absolute path", where, *path));
+  if (json::Value v = o["additional_gids"]; !v.is_null()) {
+    json::Array a;
+    if (!v.get(a))
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("{}/additional_gids: must be an array", where));
+    for (json::Value g : a) {
+      uint64_t n;
+      if (!g.get(n) || n > UINT32_MAX)
+        return ringc_error(Errc::bad_usage,
+                           fmt::format("{}/additional_gids: must hold group ids", where));
+      x.additional_gids.push_back(gid_t(n));
+    }
+  }
+  RINGC_TRY(flag("no_new_privs", x.no_new_privs));
+  RINGC_TRY(flag("tty", x.tty));
+  RINGC_TRY(flag("detach", x.detach));
+  RINGC_TRY(flag("ignore_paused", x.ignore_paused));
+  return x;
+}
 
 Result<int> exec(Runtime& rt, const ExecOptions& o) {
   RINGC_TRY(auto rec, load_record(rt, o.id));
-  fsm::State now = observed_state(rec.view());
-  bool frozen = o.ignore_paused && now == fsm::State::paused;
-  RINGC_TRY(transition(o.id, now, o.ignore_paused ? fsm::Event::exec_frozen : fsm::Event::exec));
+  // Refused as the record and the kernel say it is now, before anything
+  // is taken over.
+  RINGC_TRY(transition(o.id, observed_state(rec.view()),
+                       o.ignore_paused ? fsm::Event::exec_frozen : fsm::Event::exec));
   RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
-  RINGC_TRY(auto proc, exec_process(o, spec));
-  RINGC_TRY(auto ends, console_ends(proc.terminal, o.console_socket, !o.detach,
-                                    "exec: --console-socket needs --tty",
-                                    "exec: --tty with --detach needs --console-socket"));
-  sys::UniqueFd console = std::move(ends.init_end), pty_end = std::move(ends.ringc_end);
-  sys::UniqueFd init(open_pidfd(rec.view()));
-  if (init.get() < 0)
-    return ringc_error(Errc::invalid_transition,
-                       fmt::format("container \"{}\" is not running", o.id));
-  RINGC_TRY(auto host, rt.cgroups());
-  RINGC_TRY(auto ring, rt.ring());
-  sigset_t fwd = forwarded_signals(), old;
-  if (!o.detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
-
-  RINGC_TRY(auto paths, exec_cgroups(*host, std::string(rec->cgroup()), o.cgroups));
-  ExecPlan plan{&spec, &proc, host, std::move(paths), init.get(), console.get(), o.preserve_fds};
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return sys_error(errno, "socketpair");
-  sys::UniqueFd sock(sv[0]);
-  // The v2 hierarchy, where there is one, comes first.
-  const std::string& v2_path = plan.cgroup_paths.empty() ? std::string() : plan.cgroup_paths[0];
-  auto v2 = cgroup::open_v2_dir(*host, v2_path);
-  if (!v2) return Error{v2.error(), "open cgroup " + v2_path};
-  sys::UniqueFd v2fd(v2.value());
-  int mid_pidfd = -1;
-  clone_args args{};
-  args.flags = CLONE_PIDFD | (v2fd.get() >= 0 ? CLONE_INTO_CGROUP : 0);
-  args.pidfd = reinterpret_cast<uint64_t>(&mid_pidfd);
-  args.exit_signal = SIGCHLD;
-  args.cgroup = v2fd.get() >= 0 ? uint64_t(v2fd.get()) : 0;
-  pid_t mid = sys::clone3(&args);
-  if (mid == 0) {
-    ::close(sv[0]);
-    middle(plan, sv[1]);
+  sys::UniqueFd pty_end;
+  RINGC_TRY(auto req,
+            exec_request(o, std::make_shared<const Spec>(std::move(spec)), !o.detach, &pty_end));
+  std::optional<BlockedSignals> sigs;
+  if (!o.detach) {
+    sigs.emplace();
+    if (sigs->fd() < 0) return sys_error(errno, "signalfd");
   }
-  ::close(sv[1]);
-  if (mid < 0) return neg_error(mid, "clone3");
-  sys::UniqueFd mid_fd(mid_pidfd);
-  console = sys::UniqueFd();
-  v2fd = sys::UniqueFd();
-
-  // In a frozen cgroup the setup reports only after a resume, which may
-  // never come: no deadline then, as under runc (a kill ends it).
-  std::chrono::milliseconds setup_deadline =
-      frozen ? std::chrono::hours(24 * 365 * 10) : rt.init_timeout;
-  auto first = await_message(*ring, sock.get(), setup_deadline, {MsgKind::pid});
-  (void)await_exit(*ring, mid_fd.get(), true, frozen ? setup_deadline : rt.kill_timeout);
-  if (!first) return first.error();
-  if (!first.value()) return ringc_error(Errc::init_failed, "exec: the setup process died");
-  pid_t pid = first.value()->pid;
-  sys::UniqueFd proc_fd(
-      sys::pidfd_open(pid));  // our child (CLONE_PARENT): not reaped by anyone else
-  if (proc_fd.get() < 0) return sys_error(errno, "pidfd_open");
-  // EOF: the process exec'd (its socket was close-on-exec) or died.
-  auto second = await_message(*ring, sock.get(), setup_deadline, {});
-  if (!second) {  // any message now: its setup failed, and it said why
-    if (!second.error().is(Errc::timed_out))
-      (void)await_exit(*ring, proc_fd.get(), true, rt.kill_timeout);
-    return second.error();
+  Engine engine(rt, one_shot(rt, true));
+  uint64_t handle = 0;
+  bool started = false, ended = false;
+  pid_t pid = -1;
+  int code = -1;
+  std::string error;
+  engine.on_exec = [&](const ExecNotice& n) {
+    if (n.handle != handle) return;
+    using enum fsm::ExecState;
+    if (n.state == running) started = true, pid = n.pid;
+    if (n.state == exited) ended = true, code = n.exit_code;
+    if (n.state == failed && !started) error = n.error, ended = true;
+  };
+  RINGC_TRY(engine.adopt(rec.view()));
+  RINGC_TRY(handle, engine.exec(o.id, std::move(req)));
+  while (!started && !ended) {
+    RINGC_TRY(engine.step());
   }
+  if (!error.empty()) return ringc_error(Errc::init_failed, error);
+  // The process runs: the container is not this command's to watch.
+  engine.forget(o.id);
   RINGC_TRY(write_pid_file(o.pid_file, pid));
-  RINGC_TRY(send_pidfd(o.pidfd_socket, proc_fd.get()));
   if (o.detach) return 0;
   sys::UniqueFd pty;
-  if (pty_end.get() >= 0) {
+  if (pty_end.get() >= 0) {  // sent before the exec that said it runs: queued
     RINGC_TRY(pty, receive_fd(pty_end.get()));
   }
-  sys::UniqueFd sfd(::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (sfd.get() < 0) return sys_error(errno, "signalfd");
-  auto code = await_exit_forwarding(*ring, proc_fd.get(), sfd.get(), pty.get());
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  RINGC_TRY(auto ring, engine.ring());
+  Forwarder f(*ring, sigs->fd(), pty.get(),
+              [&](int sig) { (void)engine.signal_exec(o.id, pid, sig); });
+  RINGC_TRY(forward_on_engine(engine, f, [&] { return ended; }));
   return code;
 }
 

@@ -5,12 +5,16 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/error.h"
 #include "core/base/runtime.h"
+#include "core/base/sys.h"
+#include "core/engine/engine.h"
 
 namespace ringc {
 
@@ -40,6 +44,20 @@ struct ExecOptions {
   std::vector<std::string> cgroups;
 };
 
+// What an engine's exec() takes (core/engine/engine.h): the config's
+// process with the options laid over it (runc's rules), or --process's;
+// its console: the caller's --console-socket, connected now, or with
+// `foreground` a pair whose other end (pty_end) receives the master.
+Result<ExecRequest> exec_request(const ExecOptions& o, std::shared_ptr<const Spec> spec,
+                                 bool foreground, sys::UniqueFd* pty_end);
+
+// The options as the daemon protocol carries them (a JSON object; paths
+// absolute), and back; the error names the field.
+std::string exec_options_json(const ExecOptions& o);
+Result<ExecOptions> parse_exec_options(std::string_view json, std::string_view where);
+
+// On an engine of one slot, as the daemon execs: the container taken
+// over from its record, the process started, the container let go.
 // Returns the process's exit code (128+N when killed by signal N), or 0
 // once it runs with detach.
 Result<int> exec(Runtime& rt, const ExecOptions& o);

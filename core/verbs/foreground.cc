@@ -8,6 +8,8 @@
 #include <string>
 
 #include "core/base/sys.h"
+#include "core/engine/engine.h"
+#include "core/verbs/container.h"
 #include "core/verbs/forwarder.h"
 #include "core/verbs/waits.h"
 #include "ring/ops.h"
@@ -139,6 +141,42 @@ void Forwarder::stop() {
 
 bool Forwarder::busy() const {
   return sig_pending_ || drain_timer_ || (in_ && in_->busy()) || (out_ && out_->busy());
+}
+
+BlockedSignals::BlockedSignals() {
+  sigset_t fwd = forwarded_signals();
+  ::sigprocmask(SIG_BLOCK, &fwd, &old_);
+  fd_ = ::signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+BlockedSignals::~BlockedSignals() {
+  if (fd_ >= 0) ::close(fd_);
+  ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+}
+
+// Every exit path leaves nothing of f's in flight: its buffers go with it.
+Result<void> forward_on_engine(Engine& engine, Forwarder& f, const std::function<bool()>& ended) {
+  engine.on_other = [&f](const ring::Completion& c) {
+    if (f.owns(c.user_data)) (void)f.on(c);
+  };
+  auto run = [&]() -> Result<void> {
+    RINGC_TRY(f.start());
+    while (!ended()) {
+      RINGC_TRY(engine.step());
+    }
+    RINGC_TRY(f.exited());
+    while (!f.drained()) {
+      RINGC_TRY(engine.step());
+    }
+    return outcome::success();
+  };
+  auto result = run();
+  f.stop();
+  while (f.busy()) {
+    if (!engine.step()) break;  // the ring itself failed: nothing more comes
+  }
+  engine.on_other = nullptr;
+  return result;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 // the ring's "other" range, which an engine hands to on_other).
 #pragma once
 
+#include <signal.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 
@@ -56,6 +57,27 @@ class Forwarder {
   termios saved_{};
   bool raw_ = false;
 };
+
+class Engine;
+
+// The signals a foreground command passes on, blocked (and read from a
+// signalfd) while it runs.
+class BlockedSignals {
+ public:
+  BlockedSignals();
+  ~BlockedSignals();
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  sigset_t old_;
+  int fd_ = -1;
+};
+
+// Runs the engine's ring with f's operations on it until `ended` (set by
+// the caller's notice handler), then drains the pty and stops f.
+Result<void> forward_on_engine(Engine& engine, Forwarder& f, const std::function<bool()>& ended);
 
 // The tags of the forwarder's operations, and of a caller's own exit
 // wait beside them.

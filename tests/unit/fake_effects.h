@@ -65,6 +65,33 @@ class FakeEffects final : public Effects {
     out.child = Spawned{pid, pidfd, sv[0]};
     return outcome::success();
   }
+  // An exec: the setup process exits at once; the "process" (a sleep) is
+  // forked here, so it is the engine's process's child as CLONE_PARENT
+  // makes it; the test holds the socket's other end (exec_end) to report
+  // its pid (exec_pid), an error, or the exec (by closing it).
+  Result<Spawned> clone_exec(const ExecPlan& plan) override {
+    calls.push_back("clone-exec " + (plan.proc->args.empty() ? "" : plan.proc->args[0]));
+    if (refuse_exec) return ringc_error(Errc::init_failed, "clone3: the fake says no");
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+      return sys_error(errno, "socketpair");
+    int setup_fd = -1, ignored = -1;
+    pid_t setup = sys::fork_pidfd(&setup_fd);
+    if (setup == 0) ::_exit(0);
+    pid_t proc = sys::fork_pidfd(&ignored);
+    if (proc == 0) {
+      ::execl("/bin/sleep", "sleep", "1000", nullptr);
+      ::_exit(127);
+    }
+    ::close(ignored);
+    children.push_back(proc);
+    exec_pid = proc;
+    exec_end = sv[1];
+    return Spawned{setup, setup_fd, sv[0]};
+  }
+  pid_t exec_pid = -1;
+  int exec_end = -1;
+  bool refuse_exec = false;
   bool mkdir_on_ring() const override { return false; }
   void signal(pid_t pid, int, int sig) override {
     calls.push_back(fmt::format("signal {}", sig));

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "fsm/exec.h"
 #include "fsm/lifecycle.h"
 #include "fsm/render.h"
 
@@ -149,4 +150,31 @@ TEST(Fsm, DocumentIsNotStale) {
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), render_document())
       << "docs/fsm.md is stale: run `ringc fsm --format markdown > docs/fsm.md`";
+}
+
+// The exec table (fsm/exec.h), every cell against this listing.
+TEST(ExecTable, EveryCellMatchesListing) {
+  using XS = ExecState;
+  using XE = ExecEvent;
+  using XA = ExecAction;
+  const std::map<std::pair<XS, XE>, std::pair<XS, XA>> listed = {
+      {{XS::setting_up, XE::pid_reported}, {XS::starting, XA::watch_exec}},
+      {{XS::setting_up, XE::setup_failed}, {XS::failed, XA::answer_failed}},
+      {{XS::starting, XE::exec_seen}, {XS::running, XA::answer_started}},
+      {{XS::starting, XE::setup_failed}, {XS::failed, XA::answer_failed}},
+      {{XS::running, XE::exited}, {XS::exited, XA::answer_exit}},
+      {{XS::failed, XE::exited}, {XS::failed, XA::none}},
+  };
+  for (int s = 0; s < kExecStateCount; ++s)
+    for (int e = 0; e < kExecEventCount; ++e) {
+      auto t = apply(XS(s), XE(e));
+      auto it = listed.find({XS(s), XE(e)});
+      if (it == listed.end()) {
+        EXPECT_FALSE(t) << name(XS(s)) << " + " << name(XE(e)) << " must be invalid";
+        continue;
+      }
+      ASSERT_TRUE(t) << name(XS(s)) << " + " << name(XE(e)) << " must be valid";
+      EXPECT_EQ(t->next, it->second.first) << name(XS(s)) << " + " << name(XE(e));
+      EXPECT_EQ(t->action, it->second.second) << name(XS(s)) << " + " << name(XE(e));
+    }
 }
