@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -173,6 +175,33 @@ Result<Handover> handover(Request& r, unsigned preserve, bool terminal, bool lis
                                                     kMaxSentFds - h.fds.size()));
   for (unsigned fd = 3; fd < 3 + r.fds; ++fd) h.fds.push_back(int(fd));
   return h;
+}
+
+ConsoleListener::~ConsoleListener() {
+  if (!dir_.empty()) {
+    ::unlink(path().c_str());
+    ::rmdir(dir_.c_str());
+  }
+}
+
+Result<void> ConsoleListener::open() {
+  char tmpl[] = "/tmp/ringc-console-XXXXXX";
+  if (!::mkdtemp(tmpl)) return sys_error(errno, "mkdtemp for the console socket");
+  dir_ = tmpl;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
+  fd_ = sys::UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      ::listen(fd_.get(), 1) < 0)
+    return sys_error(errno, "console socket " + path());
+  return outcome::success();
+}
+
+Result<sys::UniqueFd> ConsoleListener::master() {
+  sys::UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (conn.get() < 0) return sys_error(errno, "accept the daemon on the console socket");
+  return receive_fd(conn.get());
 }
 
 Result<int> remote_simple(Context& ctx, std::span<const std::string> argv, const char* op) {

@@ -30,6 +30,8 @@ class Connection {
   // The next line; "" at EOF (or once the daemon has exited, what it sent
   // before is read first).
   Result<std::string> line();
+  // What was read past the last line returned: the start of the next.
+  std::string take_buffered() { return std::move(buf_); }
 
  private:
   // A write the daemon refused by closing: the reason it sent first.
@@ -58,6 +60,26 @@ Result<int> remote_simple(Context& ctx, std::span<const std::string> argv, const
 Result<int> on_daemon_root(Context& ctx, std::span<const std::string> argv, Handler local);
 // create and run through a daemon (cli/run.cc).
 Result<int> remote_launch(Context& ctx, std::span<const std::string> argv, bool run);
+
+// A listening socket in a directory of its own, for a foreground
+// terminal through a daemon: the daemon's init (or exec'd process) sends
+// the pty master there.
+class ConsoleListener {
+ public:
+  ConsoleListener() = default;
+  ConsoleListener(const ConsoleListener&) = delete;
+  ConsoleListener& operator=(const ConsoleListener&) = delete;
+  ~ConsoleListener();
+  Result<void> open();
+  std::string path() const { return dir_ + "/console.sock"; }
+  // The master, once the process has sent it (the daemon connected before
+  // it cloned the process, and the process sent it before it said so).
+  Result<sys::UniqueFd> master();
+
+ private:
+  std::string dir_;
+  sys::UniqueFd fd_;
+};
 
 // A path the client gave, made absolute against its own directory: the
 // daemon resolves nothing relative to the client's.

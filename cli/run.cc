@@ -27,43 +27,6 @@ Result<int> cmd_run(Context& ctx, std::span<const std::string> argv) {
 }
 
 namespace {
-// A listening socket in a directory of its own, for a foreground
-// terminal: the daemon's init sends the pty master there.
-class ConsoleListener {
- public:
-  ~ConsoleListener() {
-    if (!dir_.empty()) {
-      ::unlink(path().c_str());
-      ::rmdir(dir_.c_str());
-    }
-  }
-  Result<void> open() {
-    char tmpl[] = "/tmp/ringc-console-XXXXXX";
-    if (!::mkdtemp(tmpl)) return sys_error(errno, "mkdtemp for the console socket");
-    dir_ = tmpl;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path().c_str());
-    fd_ = sys::UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (fd_.get() < 0 || ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-        ::listen(fd_.get(), 1) < 0)
-      return sys_error(errno, "console socket " + path());
-    return outcome::success();
-  }
-  std::string path() const { return dir_ + "/console.sock"; }
-  // The master, once the container is created: the daemon connected before
-  // it cloned the init, and the init sent it before it reported ready.
-  Result<sys::UniqueFd> master() {
-    sys::UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (conn.get() < 0) return sys_error(errno, "accept the daemon on the console socket");
-    return receive_fd(conn.get());
-  }
-
- private:
-  std::string dir_;
-  sys::UniqueFd fd_;
-};
-
 // The foreground of `run` through a daemon, as runc's: signals passed on
 // (a `kill` each), the pty copied, until the `wait` reply gives the code.
 Result<int> remote_foreground(Context& ctx, const std::string& id, int pty_master) {

@@ -100,6 +100,8 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
   for (auto& fd : req.fds) plan.passed.push_back(fd->get());
   plan.passed_stdio = req.stdio;
   if (!req.fds.empty()) plan.preserve_fds = unsigned(req.fds.size()) - (req.stdio ? 3 : 0);
+  // Room for both waits below: nothing is told before this returns.
+  if (!ring_->reserve(3)) return sys_error(EBUSY, "io_uring: no submission entry");
   RINGC_TRY(auto child, fx_.clone_exec(plan));
 
   uint32_t r;
@@ -124,11 +126,8 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
   ++x.pending;
   ring::prep_exit_wait(*ring_, exec_token(r, kExecSetupExit), x.setup_pidfd.get(), true,
                        &x.setup_info);
-  if (!arm_exec_message(r)) {
-    x.error = "io_uring: no submission entry";
-    fire_exec(r, fsm::ExecEvent::setup_failed);
-  }
-  fire(i, e);  // spawn_process: done above, with what the request carries
+  (void)arm_exec_message(r);  // reserved above
+  fire(i, e);                 // spawn_process: done above, with what the request carries
   return ring::Token{r, g, 0}.pack();
 }
 

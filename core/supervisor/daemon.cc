@@ -99,6 +99,7 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
   server_->on_line = [this](uint32_t c, std::string_view line) { on_line(c, line); };
   server_->on_close = [this](uint32_t c) { std::erase(subscribers_, c); };
   engine_.on_notice = [this](const Notice& n) { on_notice(n); };
+  engine_.on_exec = [this](const ExecNotice& n) { on_exec(n); };
 
   // SIGTERM and SIGINT end the daemon (containers keep running; the next
   // daemon adopts them), read through the ring like everything else.
@@ -183,6 +184,29 @@ void Daemon::on_notice(const Notice& n) {
   for (auto& b : batches_) b.batch->observe(n);
   if (!subscribers_.empty()) event_line(n);
   resolve(std::string(n.id), &n);
+}
+
+void Daemon::on_exec(const ExecNotice& n) {
+  auto it = exec_waiters_.find(n.handle);
+  if (it == exec_waiters_.end()) return;
+  ExecWaiter& w = it->second;
+  bool done = true;
+  switch (n.state) {
+    case fsm::ExecState::running:
+      server_->send(w.client, reply_ok(w.seq, fmt::format("\"pid\":{}", n.pid)));
+      done = !w.wait;
+      break;
+    case fsm::ExecState::exited:
+      server_->send(w.client, reply_ok(w.seq, fmt::format("\"pid\":{},\"exit_code\":{}", n.pid,
+                                                          n.exit_code)));
+      break;
+    case fsm::ExecState::failed:
+      server_->send(w.client, reply_error(w.seq, n.error));
+      break;
+    default:
+      done = false;
+  }
+  if (done) exec_waiters_.erase(it);
 }
 
 void Daemon::event_line(const Notice& n) {

@@ -35,6 +35,13 @@ class Daemon {
     std::string seq;
     Awaiting wait;
   };
+  // A client's exec, by the engine's handle: answered when the process
+  // runs and, with wait, again at its exit.
+  struct ExecWaiter {
+    uint32_t client;
+    std::string seq;
+    bool wait;
+  };
   struct PendingBatch {
     std::unique_ptr<Batch> batch;
     uint32_t client;
@@ -57,6 +64,7 @@ class Daemon {
   Result<void> op_kill(uint32_t client, const Request& r);
   Result<void> op_delete(uint32_t client, const Request& r);
   Result<void> op_update(uint32_t client, const Request& r);
+  Result<void> op_exec(uint32_t client, const Request& r);
   Result<void> op_wait(uint32_t client, const Request& r);
   Result<void> op_state(uint32_t client, const Request& r);
   Result<void> op_list(uint32_t client, const Request& r);
@@ -69,6 +77,7 @@ class Daemon {
   template <class F>
   Result<void> wait_for(uint32_t client, const Request& r, Until until, F&& act);
   void on_notice(const Notice& n);
+  void on_exec(const ExecNotice& n);
   void resolve(const std::string& id, const Notice* n);
   void event_line(const Notice& n);
   std::string stats_fields() const;
@@ -78,6 +87,7 @@ class Daemon {
   Engine engine_;
   std::unique_ptr<Server> server_;
   std::unordered_map<std::string, std::vector<Waiter>> waiters_;
+  std::unordered_map<uint64_t, ExecWaiter> exec_waiters_;
   std::vector<uint32_t> subscribers_;
   std::vector<PendingBatch> batches_;
   bool stop_ = false;

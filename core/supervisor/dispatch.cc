@@ -11,6 +11,7 @@
 #include "core/store/state_json.h"
 #include "core/supervisor/daemon.h"
 #include "core/verbs/container.h"
+#include "core/verbs/exec.h"
 
 namespace ringc {
 
@@ -53,6 +54,7 @@ const Daemon::OpEntry Daemon::kOps[] = {
     {"list", &Daemon::op_list, false},     {"subscribe", &Daemon::op_subscribe, false},
     {"stats", &Daemon::op_stats, false},   {"info", &Daemon::op_info, false},
     {"batch", &Daemon::op_batch, false},   {"update", &Daemon::op_update, true},
+    {"exec", &Daemon::op_exec, false},  // checks the id after taking the fds
 };
 
 namespace {
@@ -118,7 +120,9 @@ Result<void> Daemon::op_pause(uint32_t client, const Request& r) {
 Result<void> Daemon::op_kill(uint32_t client, const Request& r) {
   int sig = parse_signal(r.signal);
   if (sig < 0) return ringc_error(Errc::bad_usage, fmt::format("invalid signal \"{}\"", r.signal));
-  if (r.grace_ms) {
+  if (r.pid) {  // a process exec'd through this daemon
+    RINGC_TRY(engine_.signal_exec(r.id, pid_t(r.pid), sig));
+  } else if (r.grace_ms) {
     RINGC_TRY(engine_.request(r.id, fsm::Event::stop, sig, std::chrono::milliseconds(*r.grace_ms)));
   } else {
     RINGC_TRY(engine_.request(r.id, r.all ? fsm::Event::kill_all : fsm::Event::kill, sig));
@@ -144,6 +148,26 @@ Result<void> Daemon::op_update(uint32_t client, const Request& r) {
   RINGC_TRY(auto res, resources_from_json(r.resources, "request /resources"));
   RINGC_TRY(engine_.update(r.id, std::move(res)));
   server_->send(client, reply_ok(r.seq));
+  return outcome::success();
+}
+
+// The process starts on the engine; the reply comes when it runs (its
+// pid) and, with wait, at its exit (its code), or when it failed.
+Result<void> Daemon::op_exec(uint32_t client, const Request& r) {
+  InitFlags passed;
+  RINGC_TRY(take_fds(client, r, passed));  // first: a refused request takes its fds too
+  RINGC_TRY(need_id(r));
+  if (r.exec.empty()) return ringc_error(Errc::bad_usage, "request: /exec: missing");
+  RINGC_TRY(auto o, parse_exec_options(r.exec, "request: /exec"));
+  o.id = r.id;
+  RINGC_TRY(auto rec, rt_.store().read(r.id));
+  RINGC_TRY(auto spec, load_spec(std::string(rec->bundle())));
+  RINGC_TRY(auto req,
+            exec_request(o, std::make_shared<const Spec>(std::move(spec)), false, nullptr));
+  req.fds = std::move(passed.fds);
+  req.stdio = passed.stdio;
+  RINGC_TRY(uint64_t handle, engine_.exec(r.id, std::move(req)));
+  exec_waiters_[handle] = {client, r.seq, r.wait};
   return outcome::success();
 }
 

@@ -1,5 +1,7 @@
 #include "core/supervisor/protocol.h"
 
+#include <climits>
+
 #include <fmt/format.h>
 
 #include "core/spec/json.h"
@@ -83,6 +85,12 @@ Result<Request> parse_request(std::string_view line) {
     if (Object ro; !res.get(ro)) return bad("resources", "must be a LinuxResources object");
     r.resources = res.dump();
   }
+  if (Value ex = o["exec"]; !ex.absent()) {
+    if (Object eo; !ex.get(eo)) return bad("exec", "must be an object of exec's options");
+    r.exec = ex.dump();
+  }
+  RINGC_TRY(auto pid, int_field(o, "pid", 1, INT32_MAX));
+  r.pid = pid.value_or(0);
   RINGC_TRY(auto restart, str_field(o, "restart", "no"));
   auto policy = parse_restart(restart);
   if (!policy) return bad("restart", policy.error().what());
@@ -109,6 +117,8 @@ std::string request_json(const Request& r) {
   if (r.fds) out += fmt::format(",\"fds\":{}", r.fds);
   if (r.listen_fds) out += fmt::format(",\"listen_fds\":{}", r.listen_fds);
   if (!r.resources.empty()) out += ",\"resources\":" + r.resources;
+  if (!r.exec.empty()) out += ",\"exec\":" + r.exec;
+  if (r.pid) out += fmt::format(",\"pid\":{}", r.pid);
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

@@ -20,7 +20,7 @@ struct Request {
   std::string signal = "TERM";
   std::optional<int64_t> grace_ms;
   bool force = false, all = false, keep = false, rm = false;
-  bool wait = false;  // run: reply at the exit, with its code
+  bool wait = false;  // run: reply at the exit, with its code; exec: again at the exit
   uint64_t count = 0, parallel = 1;
   RestartPolicy restart;
   std::string console_socket, pidfd_socket;  // create, run: absolute
@@ -32,6 +32,11 @@ struct Request {
   uint64_t fds = 0, listen_fds = 0;
   // update: a LinuxResources object (JSON text), as `update -r` reads it.
   std::string resources;
+  // exec: the process's options (JSON text, core/verbs/exec.h's form); its
+  // fds come as create's do. With wait, a second reply at its exit.
+  std::string exec;
+  // kill: a process exec'd through this daemon, in place of the init.
+  int64_t pid = 0;
 };
 
 // Parses one request line; the error names the field.

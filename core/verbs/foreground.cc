@@ -186,9 +186,13 @@ namespace {
 template <class Exit>
 Result<int> forward_until_exit(ring::Ring& r, Exit& exit, int signal_fd, int pty_master) {
   Forwarder f(r, signal_fd, pty_master, [&exit](int sig) { exit.signal(sig); });
-  if (!exit.arm(r)) return no_sqe();
+  // The exit may be known already (a reply read with the one before it).
+  RINGC_TRY(std::optional<int> code, exit.early());
+  if (!code && !exit.arm(r)) return no_sqe();
   RINGC_TRY(f.start());
-  std::optional<int> code;
+  if (code) {
+    RINGC_TRY(f.exited());
+  }
   ring::Completion batch[8];
   auto next = [&]() -> Result<void> {
     if (auto w = r.wait(); !w) return Error{w.error(), "io_uring"};
@@ -219,46 +223,29 @@ Result<int> forward_until_exit(ring::Ring& r, Exit& exit, int signal_fd, int pty
   return *code;
 }
 
-// Our own child: waitid on its pidfd, signals sent to it.
-struct ChildExit {
-  explicit ChildExit(int fd) : pidfd(fd) {}
-  int pidfd;
-  siginfo_t info{};
-  bool arm(ring::Ring& r) { return ring::prep_exit_wait(r, kForwardExitTag, pidfd, true, &info); }
-  Result<std::optional<int>> on(ring::Ring& r, const ring::Completion& c) {
-    if (c.res < 0) return sys_error(-c.res, "wait for exit");
-    if (!r.features().waitid) {
-      if (int e = sys::waitid_nohang(pidfd, &info); e < 0) return neg_error(e, "waitid");
-    }
-    return std::optional<int>(exit_code(info));
-  }
-  void signal(int sig) { sys::pidfd_send_signal(pidfd, sig); }
-};
-
 // A daemon's container: the exit is the reply line on fd.
 struct ReplyExit {
-  explicit ReplyExit(const DaemonWait& d) : w(d) {}
+  explicit ReplyExit(const DaemonWait& d) : w(d), line(d.buffered) {}
   const DaemonWait& w;
   char buf[4096];
   std::string line;
   bool arm(ring::Ring& r) { return ring::prep_read(r, kForwardExitTag, w.fd, buf, sizeof buf); }
+  Result<std::optional<int>> early() { return code(); }
   Result<std::optional<int>> on(ring::Ring&, const ring::Completion& c) {
     if (c.res < 0) return sys_error(-c.res, "read from daemon");
     if (c.res == 0) return ringc_error(Errc::init_failed, "the daemon closed the connection");
     line.append(buf, size_t(c.res));
+    return code();
+  }
+  Result<std::optional<int>> code() {
     size_t nl = line.find('\n');
     if (nl == std::string::npos) return std::optional<int>();
-    RINGC_TRY(int code, w.exit_of(std::string_view(line).substr(0, nl)));
-    return std::optional<int>(code);
+    RINGC_TRY(int c, w.exit_of(std::string_view(line).substr(0, nl)));
+    return std::optional<int>(c);
   }
   void signal(int sig) { w.forward(sig); }
 };
 }  // namespace
-
-Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master) {
-  ChildExit exit(pidfd);
-  return forward_until_exit(r, exit, signal_fd, pty_master);
-}
 
 Result<int> await_reply_forwarding(ring::Ring& r, const DaemonWait& w, int signal_fd,
                                    int pty_master) {

@@ -20,32 +20,6 @@ int exit_code(const siginfo_t& info) {
   return 128 + info.si_status;
 }
 
-Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
-                                                  std::chrono::milliseconds deadline,
-                                                  std::initializer_list<MsgKind> expected) {
-  HandshakeMsg msg{};
-  auto ts = ring::to_timespec(deadline);
-  int res = -ECONNRESET;
-  // An init that failed and exited with one of our bytes unread (the
-  // v1-cgroups byte, say) makes the next read ECONNRESET, once; its
-  // error message is still queued behind that.
-  for (int tries = 0; res == -ECONNRESET && tries < 2; ++tries) {
-    if (!r.reserve(2) || !ring::prep_read(r, kOp, sock, &msg, sizeof msg) ||
-        !ring::link_timeout(r, &ts))
-      return sys_error(EBUSY, "io_uring: no submission entry");
-    auto c = r.await(kOp);
-    if (!c) return ring_error(c.error());
-    res = c.value().res;
-  }
-  if (res == -ECANCELED)
-    return ringc_error(Errc::timed_out,
-                       fmt::format("container init did not report within {} ms", deadline.count()));
-  if (res < 0) return sys_error(-res, "read from container init");
-  if (res == 0) return std::nullopt;
-  RINGC_TRY(check_message(msg, res, expected));
-  return msg;
-}
-
 Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline) {
   siginfo_t info{};
   auto ts = ring::to_timespec(deadline);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/base/error.h"
@@ -13,30 +14,18 @@
 
 namespace ringc {
 
-// One message of the `expected` kinds (check_message), with EOF (every
-// writer gone: exited, or exec'd with the socket close-on-exec) as
-// nullopt instead of an error.
-Result<std::optional<HandshakeMsg>> await_message(ring::Ring& r, int sock,
-                                                  std::chrono::milliseconds deadline,
-                                                  std::initializer_list<MsgKind> expected);
-
 // Waits for the process behind pidfd to exit. For our own child it is
 // reaped and the shell-style code returned (128+N for signal N); for
 // another's, -1 (the code belongs to its parent).
 Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline);
 
-// Like await_exit for our own child, forwarding every signal that arrives
-// on signal_fd (a signalfd) to it meanwhile: foreground `run`. With a pty
-// master (process.terminal), also copies stdin to it and it to stdout,
-// and turns SIGWINCH into a resize; the copy drains after the exit.
-// (core/verbs/foreground.cc)
-Result<int> await_exit_forwarding(ring::Ring& r, int pidfd, int signal_fd, int pty_master = -1);
-
-// The same for a container a daemon supervises: the exit is the reply to
-// a `wait` sent on fd (exit_of reads its code), and each signal goes
-// through forward (a `kill` request).
+// A foreground command through a daemon, forwarding every signal that
+// arrives on signal_fd (a signalfd) and copying the pty (a master, with
+// SIGWINCH a resize) until the exit: the reply to a `wait` (or exec) sent on fd (exit_of reads its
+// code), and each signal goes through forward (a `kill` request).
 struct DaemonWait {
   int fd = -1;
+  std::string buffered;  // read from fd already (the start of the reply)
   std::function<Result<int>(std::string_view reply)> exit_of;
   std::function<void(int sig)> forward;
 };

@@ -386,6 +386,46 @@ TEST_F(Daemon, ExecPsAndStatsRunAgainstTheDaemonsRoot) {
   EXPECT_EQ(via({"delete", "--force", c}).code, 0);
 }
 
+// exec is the daemon's: its engine clones the process (the daemon is its
+// parent), answers when it runs and again at its exit; the client passes
+// its stdio, forwards signals as kills of that pid, and exits with the
+// process's code, or 255 with why.
+TEST_F(Daemon, ExecRunsOnTheDaemonsEngine) {
+  std::string c = id("dx");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  Cmd e = via({"exec", "-e", "X=from-the-client", c, "sh", "-c", "echo $X; exit 5"});
+  EXPECT_EQ(e.code, 5) << e.err;
+  EXPECT_EQ(e.out, "from-the-client\n");
+
+  std::string pid_path = root_ + ".exec.pid";
+  Cmd d = via({"exec", "-d", "--pid-file", pid_path, c, "sleep", "1000"});
+  ASSERT_EQ(d.code, 0) << d.err;
+  pid_t pid = pid_t(std::atoi(slurp(pid_path).c_str()));
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(has(slurp("/proc/" + std::to_string(pid) + "/status"),
+                  "PPid:\t" + std::to_string(serving_pid()) + "\n"))
+      << "the exec'd process is not the daemon's child";
+  EXPECT_TRUE(has(slurp("/proc/" + std::to_string(pid) + "/cgroup"), c));
+  std::remove(pid_path.c_str());
+
+  // A signal to the client goes to the process (sh's exec'd sleep).
+  Running fg = ringc_async({"--daemon", sock_, "exec", c, "sh", "-c", "echo up; exec sleep 1000"});
+  EXPECT_EQ(fg.read_line(), "up");
+  ::kill(fg.pid, SIGTERM);
+  EXPECT_EQ(fg.wait(), 128 + SIGTERM);
+
+  Cmd bad = via({"exec", c, "/no/such/program"});
+  EXPECT_EQ(bad.code, 255);
+  EXPECT_TRUE(has(bad.err, "/no/such/program")) << bad.err;
+  ASSERT_EQ(via({"pause", c}).code, 0);
+  Cmd paused = via({"exec", c, "true"});
+  EXPECT_EQ(paused.code, 255);
+  EXPECT_TRUE(has(paused.err, "paused")) << paused.err;
+  ASSERT_EQ(via({"resume", c}).code, 0);
+  EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
+  EXPECT_EQ(via({"delete", "--force", c}).code, 0);
+}
+
 // update is the daemon's: its engine asks the table and writes the cgroup,
 // the client reads the file first (an error names it).
 TEST_F(Daemon, UpdateRunsOnTheDaemonsEngine) {
