@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/supervisor/protocol.h"
+#include "core/verbs/exec.h"
 
 namespace ringc::cli {
 namespace {
@@ -70,11 +71,59 @@ TEST(Protocol, BadRequestsNameTheField) {
       {R"({"op":"run","fds":251})", "/fds: must be a whole number"},
       {R"({"op":"run","fds":1,"listen_fds":2})", "/listen_fds: more than fds"},
       {R"({"op":"update","id":"x","resources":"64m"})", "/resources: must be a LinuxResources"},
+      {R"({"op":"exec","id":"x","exec":["sh"]})", "/exec: must be an object"},
+      {R"({"op":"kill","id":"x","pid":0})", "/pid: must be a whole number from 1"},
   };
   for (auto& c : cases) {
     auto r = parse_request(c.line);
     ASSERT_FALSE(r) << c.line;
     EXPECT_NE(r.error().what().find(c.error), std::string::npos) << r.error().what();
+  }
+}
+
+// exec's options travel as an object: what the CLI writes the daemon
+// reads back, and a wrong field is named.
+TEST(Protocol, ExecOptionsRoundTrip) {
+  ExecOptions o;
+  o.id = "web";
+  o.args = {"sh", "-c", "echo \"$X\""};
+  o.env = {"X=1"};
+  o.caps = {"CAP_NET_RAW"};
+  o.cgroups = {"memory:sub"};
+  o.cwd = "/tmp";
+  o.user = "1000:1000";
+  o.additional_gids = {5, 6};
+  o.console_socket = "/run/c.sock";
+  o.tty = o.no_new_privs = o.ignore_paused = true;
+  Request r;
+  r.op = "exec";
+  r.id = "web";
+  r.wait = true;
+  r.exec = exec_options_json(o);
+  auto back = parse_request(request_json(r));
+  ASSERT_TRUE(back) << back.error().what();
+  EXPECT_TRUE(back.value().wait);
+  auto x = parse_exec_options(back.value().exec, "request: /exec");
+  ASSERT_TRUE(x) << x.error().what();
+  EXPECT_EQ(x.value().id, "web");
+  EXPECT_EQ(x.value().args, o.args);
+  EXPECT_EQ(x.value().env, o.env);
+  EXPECT_EQ(x.value().caps, o.caps);
+  EXPECT_EQ(x.value().cgroups, o.cgroups);
+  EXPECT_EQ(x.value().cwd, "/tmp");
+  EXPECT_EQ(x.value().user, "1000:1000");
+  EXPECT_EQ(x.value().additional_gids, o.additional_gids);
+  EXPECT_EQ(x.value().console_socket, "/run/c.sock");
+  EXPECT_TRUE(x.value().tty && x.value().no_new_privs && x.value().ignore_paused);
+  EXPECT_FALSE(x.value().detach);
+  for (auto [text, error] :
+       {std::pair{R"({"args":"sh"})", "request: /exec/args: must be an array"},
+        {R"({"tty":1})", "request: /exec/tty: must be true or false"},
+        {R"({"process":"p.json"})", "must be an absolute path"},
+        {R"({"additional_gids":[-1]})", "/additional_gids: must hold group"}}) {
+    auto bad = parse_exec_options(text, "request: /exec");
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().what().find(error), std::string::npos) << bad.error().what();
   }
 }
 
