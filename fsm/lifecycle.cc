@@ -1,6 +1,7 @@
 #include "fsm/lifecycle.h"
 
 #include "fsm/exec.h"
+#include "fsm/teardown.h"
 
 namespace ringc::fsm {
 
@@ -59,6 +60,30 @@ std::string_view name(ExecEvent e) {
 }
 std::string_view name(ExecAction a) {
   return kExecActionNames[int(a)];
+}
+
+}  // namespace ringc::fsm
+
+namespace ringc::fsm {
+
+namespace {
+constexpr std::array<std::string_view, kTeardownStateCount> kTeardownStateNames = {
+    "waiting", "cgroups", "emptying", "store", "poststop", "done"};
+constexpr std::array<std::string_view, kTeardownEventCount> kTeardownEventNames = {
+    "settled", "cgroups_gone", "cgroup_busy", "busy_too_long",
+    "emptied", "store_gone",   "hooks_done"};
+constexpr std::array<std::string_view, kTeardownActionCount> kTeardownActionNames = {
+    "none", "remove_cgroups", "kill_stragglers", "remove_store", "run_poststop"};
+}  // namespace
+
+std::string_view name(TeardownState s) {
+  return kTeardownStateNames[int(s)];
+}
+std::string_view name(TeardownEvent e) {
+  return kTeardownEventNames[int(e)];
+}
+std::string_view name(TeardownAction a) {
+  return kTeardownActionNames[int(a)];
 }
 
 }  // namespace ringc::fsm

@@ -1,7 +1,10 @@
 #include "fsm/render.h"
 
+#include <initializer_list>
+
 #include "fsm/exec.h"
 #include "fsm/lifecycle.h"
+#include "fsm/teardown.h"
 
 namespace ringc::fsm {
 
@@ -16,6 +19,30 @@ void each_valid(F&& f) {
 }
 std::string str(std::string_view v) {
   return std::string(v);
+}
+
+// A second table (an exec'd process, a removal): a heading, its mermaid
+// diagram from the first state, and its cells.
+template <class St, class Ev>
+std::string render_section(std::string_view title, std::string_view intro, std::string_view entry,
+                           int states, int events, std::initializer_list<std::string_view> ends) {
+  std::string out = "\n## " + str(title) + "\n\n" + str(intro) +
+                    "\n\n```mermaid\nstateDiagram-v2\n    [*] --> " + str(name(St(0))) + ": " +
+                    str(entry) + "\n";
+  std::string rows;
+  for (int s = 0; s < states; ++s)
+    for (int e = 0; e < events; ++e) {
+      auto t = apply(St(s), Ev(e));
+      if (!t) continue;
+      std::string from = str(name(St(s))), to = str(name(t->next));
+      std::string ev = str(name(Ev(e))), act = str(name(t->action));
+      out += "    " + from + " --> " + to + ": " + ev;
+      if (act != "none") out += " / " + act;
+      out += "\n";
+      rows += "| " + from + " | " + ev + " | " + to + " | " + act + " |\n";
+    }
+  for (auto end : ends) out += "    " + str(end) + " --> [*]\n";
+  return out + "```\n\n| state | event | next state | action |\n|---|---|---|---|\n" + rows;
 }
 }  // namespace
 
@@ -56,28 +83,19 @@ std::string render_document() {
     out += "| " + str(name(s)) + " | " + str(name(e)) + " | " + str(name(t.next)) + " | " +
            str(name(t.action)) + " |\n";
   });
-  out +=
-      "\n## A process exec'd into a container\n\n"
+  out += render_section<ExecState, ExecEvent>(
+      "A process exec'd into a container",
       "`ringc exec` (and the daemon's `exec`) is allowed by the `exec` and "
       "`exec-ignore-paused` cells above; the process itself then follows the table in "
-      "`fsm/exec.h`, from the setup process the engine clones to its exit.\n\n"
-      "```mermaid\nstateDiagram-v2\n    [*] --> setting_up: exec\n";
-  std::string rows;
-  for (int s = 0; s < kExecStateCount; ++s)
-    for (int e = 0; e < kExecEventCount; ++e) {
-      auto t = apply(ExecState(s), ExecEvent(e));
-      if (!t) continue;
-      std::string from = str(name(ExecState(s))), to = str(name(t->next));
-      std::string ev = str(name(ExecEvent(e))), act = str(name(t->action));
-      out += "    " + from + " --> " + to + ": " + ev;
-      if (t->action != ExecAction::none) out += " / " + act;
-      out += "\n";
-      rows += "| " + from + " | " + ev + " | " + to + " | " + act + " |\n";
-    }
-  out +=
-      "    exited --> [*]\n    failed --> [*]\n```\n\n"
-      "| state | event | next state | action |\n|---|---|---|---|\n" +
-      rows;
+      "`fsm/exec.h`, from the setup process the engine clones to its exit.",
+      "exec", kExecStateCount, kExecEventCount, {"exited", "failed"});
+  out += render_section<TeardownState, TeardownEvent>(
+      "Removal, step by step",
+      "A container in `deleting` (the `destroy` and `kill_and_destroy` actions above) is "
+      "removed by the table in `fsm/teardown.h`: each event is made once what its step waits "
+      "for (the init's exit, the rmdirs and unlinks in flight, a retry's poll or timer, the "
+      "poststop hooks) has completed; at `done` the container is gone.",
+      "destroy", kTeardownStateCount, kTeardownEventCount, {"done"});
   return out;
 }
 

@@ -37,6 +37,7 @@
 #include "core/store/record.h"
 #include "fsm/exec.h"
 #include "fsm/lifecycle.h"
+#include "fsm/teardown.h"
 #include "ring/ring.h"
 
 namespace ringc {
@@ -284,9 +285,6 @@ class Engine {
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
   static constexpr uint16_t kSpawnerExit = ring::kOtherTagBase - 1;
   static constexpr uint16_t kReaperRead = ring::kOtherTagBase - 3;
-  // Teardown, through the ring: the cgroup in every hierarchy, then the
-  // state directory.
-  enum class Teardown : uint8_t { idle, cgroups, store, poststop, done };
 
   // The runtime's hooks at one point of the lifecycle, one process at a
   // time, each exit a completion (core/engine/engine_hooks.cc). Made only for a
@@ -341,7 +339,7 @@ class Engine {
     uint64_t oom_kills = 0;   // the cgroup's count when the init was killed
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
-    Teardown teardown = Teardown::idle;
+    fsm::TeardownState teardown = fsm::TeardownState::waiting;  // in deleting (fsm/teardown.h)
     sys::UniqueFd events_fd;   // cgroup.events while a pause or resume settles
     bool want_frozen = false;  // what that pause or resume asked for
     std::chrono::steady_clock::time_point freeze_until{};  // its deadline
@@ -429,6 +427,7 @@ class Engine {
   void on_reaper_read(int res);
   void reaped(pid_t pid, uint64_t start_time, int status);
   void advance_teardown(uint32_t i);
+  void fire_teardown(uint32_t i, fsm::TeardownEvent e);
   // A busy cgroup's next rmdir waits for cgroup.events to say it is empty;
   // false where nothing will tell (v1-only hosts), the caller's timer then.
   bool await_empty(uint32_t i);

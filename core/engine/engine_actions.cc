@@ -32,7 +32,8 @@ constexpr std::chrono::milliseconds kFreezeDeadline{10'000};  // as the CLI wait
 constexpr std::chrono::milliseconds kEmptyDeadline{1'000};
 
 // Backoff of cgroup rmdir retries (a killed container's tasks take a
-// moment to leave): 1, 2, 4 ... 100 ms, 30 tries.
+// moment to leave): 1, 2, 4 ... 100 ms, kRmdirTries tries.
+constexpr int kRmdirTries = 30;
 std::chrono::milliseconds rmdir_backoff(int attempt) {
   return std::chrono::milliseconds(std::min(1 << std::min(attempt, 7), 100));
 }
@@ -567,50 +568,84 @@ bool Engine::await_empty(uint32_t i) {
 
 // Runs after every completion of a deleting container: each step starts
 // when the one before has completed.
+// The removal's own table (fsm/teardown.h): its next event, once what
+// the step waits for has completed.
 void Engine::advance_teardown(uint32_t i) {
   Slot& s = slots_[i];
-  // Each step waits for the exit, a retry timer, unlinks and hooks in flight.
+  // Each step waits for the exit, a retry's poll or timer, unlinks and hooks in flight.
   if (!s.exited || s.timer != Timer::none || s.unlinks || s.hooks) return;
   auto t0 = Clock::now();
+  using TS = fsm::TeardownState;
+  using TE = fsm::TeardownEvent;
   switch (s.teardown) {
-    case Teardown::idle:
-      s.paths.clear();
-      s.paths.reserve(host_->hierarchies.size() + 2);
-      s.rmdir_busy = false;
-      s.teardown = Teardown::cgroups;
-      for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+    case TS::waiting:
+      fire_teardown(i, TE::settled);
       break;
-    case Teardown::cgroups:
-      if (s.rmdir_busy && s.rmdir_attempts < 30) {
-        // Tasks still leaving (or strays of a shared pid namespace), or
-        // sub-cgroups the container made: rare, so done here in place.
-        fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
-        cgroup::remove_descendants(*host_, s.cgroup);
-        s.teardown = Teardown::idle;
-        int attempt = s.rmdir_attempts++;
-        if (!await_empty(i)) arm(i, Timer::rmdir, rmdir_backoff(attempt));
-        break;
+    case TS::cgroups:
+      if (!s.rmdir_busy) {
+        fire_teardown(i, TE::cgroups_gone);
+      } else if (s.rmdir_attempts < kRmdirTries) {
+        fire_teardown(i, TE::cgroup_busy);
+      } else {
+        if (s.error.empty())
+          s.error =
+              fmt::format("remove cgroup {}: still busy after {} tries", s.cgroup, kRmdirTries);
+        fire_teardown(i, TE::busy_too_long);
       }
-      if (s.rmdir_busy && s.error.empty())
-        s.error = fmt::format("remove cgroup {}: still busy after {} tries", s.cgroup, 30);
-      s.paths.clear();
-      s.teardown = Teardown::store;
-      if (s.exec_fifo) unlink(i, kStoreGone, rt_.store().fifo(s.id), 0, true);
-      unlink(i, kStoreGone, rt_.store().dir(s.id) + "/state", 0, true);
-      unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
       break;
-    case Teardown::store:
-      s.teardown = Teardown::poststop;  // hooks_done moves it to done
-      if (!run_hooks(i, HookPoint::poststop)) s.teardown = Teardown::done;
+    case TS::emptying:
+      fire_teardown(i, TE::emptied);
       break;
-    case Teardown::poststop:  // hooks_done moves on
-    case Teardown::done:
+    case TS::store:
+      fire_teardown(i, TE::store_gone);
+      break;
+    case TS::poststop:  // the hooks fire hooks_done
+    case TS::done:
       break;
   }
   charge(Phase::teardown, t0);
-  if (s.teardown == Teardown::done && s.pending == 0) {
+  if (s.teardown == TS::done && s.pending == 0) {
     notify(i, s.state, fsm::Event::remove, true);
     release(i);
+  }
+}
+
+void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
+  Slot& s = slots_[i];
+  auto t = fsm::apply(s.teardown, e);
+  if (!t) {
+    ++stats_.refused;
+    return;
+  }
+  s.teardown = t->next;
+  using A = fsm::TeardownAction;
+  switch (t->action) {
+    case A::none:
+      return;
+    case A::remove_cgroups:
+      s.paths.clear();
+      s.paths.reserve(host_->hierarchies.size() + 2);
+      s.rmdir_busy = false;
+      for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      return;
+    case A::kill_stragglers: {
+      // Tasks still leaving (or strays of a shared pid namespace), or
+      // sub-cgroups the container made: rare, so done here in place.
+      fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
+      cgroup::remove_descendants(*host_, s.cgroup);
+      int attempt = s.rmdir_attempts++;
+      if (!await_empty(i)) arm(i, Timer::rmdir, rmdir_backoff(attempt));
+      return;
+    }
+    case A::remove_store:
+      s.paths.clear();
+      if (s.exec_fifo) unlink(i, kStoreGone, rt_.store().fifo(s.id), 0, true);
+      unlink(i, kStoreGone, rt_.store().dir(s.id) + "/state", 0, true);
+      unlink(i, kStoreGone, rt_.store().dir(s.id), AT_REMOVEDIR);
+      return;
+    case A::run_poststop:
+      if (!run_hooks(i, HookPoint::poststop)) fire_teardown(i, fsm::TeardownEvent::hooks_done);
+      return;
   }
 }
 

@@ -142,7 +142,7 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
       }
       // advance_teardown goes on: the caller's, when a hook could not even
       // start, or handle()'s after this completion.
-      s.teardown = Teardown::done;
+      fire_teardown(i, fsm::TeardownEvent::hooks_done);
       return;
   }
 }

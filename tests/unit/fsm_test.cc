@@ -10,6 +10,7 @@
 #include "fsm/exec.h"
 #include "fsm/lifecycle.h"
 #include "fsm/render.h"
+#include "fsm/teardown.h"
 
 using namespace ringc::fsm;
 using S = State;
@@ -176,5 +177,33 @@ TEST(ExecTable, EveryCellMatchesListing) {
       ASSERT_TRUE(t) << name(XS(s)) << " + " << name(XE(e)) << " must be valid";
       EXPECT_EQ(t->next, it->second.first) << name(XS(s)) << " + " << name(XE(e));
       EXPECT_EQ(t->action, it->second.second) << name(XS(s)) << " + " << name(XE(e));
+    }
+}
+
+// The removal's table (fsm/teardown.h), every cell against this listing.
+TEST(TeardownTable, EveryCellMatchesListing) {
+  using TS = TeardownState;
+  using TE = TeardownEvent;
+  using TA = TeardownAction;
+  const std::map<std::pair<TS, TE>, std::pair<TS, TA>> listed = {
+      {{TS::waiting, TE::settled}, {TS::cgroups, TA::remove_cgroups}},
+      {{TS::cgroups, TE::cgroups_gone}, {TS::store, TA::remove_store}},
+      {{TS::cgroups, TE::cgroup_busy}, {TS::emptying, TA::kill_stragglers}},
+      {{TS::cgroups, TE::busy_too_long}, {TS::store, TA::remove_store}},
+      {{TS::emptying, TE::emptied}, {TS::cgroups, TA::remove_cgroups}},
+      {{TS::store, TE::store_gone}, {TS::poststop, TA::run_poststop}},
+      {{TS::poststop, TE::hooks_done}, {TS::done, TA::none}},
+  };
+  for (int s = 0; s < kTeardownStateCount; ++s)
+    for (int e = 0; e < kTeardownEventCount; ++e) {
+      auto t = apply(TS(s), TE(e));
+      auto it = listed.find({TS(s), TE(e)});
+      if (it == listed.end()) {
+        EXPECT_FALSE(t) << name(TS(s)) << " + " << name(TE(e)) << " must be invalid";
+        continue;
+      }
+      ASSERT_TRUE(t) << name(TS(s)) << " + " << name(TE(e)) << " must be valid";
+      EXPECT_EQ(t->next, it->second.first) << name(TS(s)) << " + " << name(TE(e));
+      EXPECT_EQ(t->action, it->second.second) << name(TS(s)) << " + " << name(TE(e));
     }
 }
