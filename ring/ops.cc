@@ -97,6 +97,47 @@ bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
   return true;
 }
 
+unsigned prep_replace_file(Ring& r, uint64_t user_data, unsigned file, const char* tmp,
+                           const char* path, const char* dir, const void* buf, unsigned len,
+                           bool durable) {
+  const unsigned n = durable ? 8 : 4;
+  if (!r.reserve(n)) return 0;
+  auto next = [&](bool linked) {
+    io_uring_sqe* s = r.sqe();  // reserved: never null
+    return [s, user_data, linked](auto prep) {
+      prep(s);
+      io_uring_sqe_set_data64(s, user_data);
+      if (linked) s->flags |= IOSQE_IO_LINK;
+    };
+  };
+  next(true)([&](io_uring_sqe* s) {
+    io_uring_prep_openat_direct(s, AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, file);
+  });
+  next(true)([&](io_uring_sqe* s) {
+    io_uring_prep_write(s, int(file), buf, len, 0);
+    s->flags |= IOSQE_FIXED_FILE;
+  });
+  if (durable)
+    next(true)([&](io_uring_sqe* s) {
+      io_uring_prep_fsync(s, int(file), 0);
+      s->flags |= IOSQE_FIXED_FILE;
+    });
+  next(true)([&](io_uring_sqe* s) { io_uring_prep_close_direct(s, file); });
+  next(durable)(
+      [&](io_uring_sqe* s) { io_uring_prep_renameat(s, AT_FDCWD, tmp, AT_FDCWD, path, 0); });
+  if (durable) {
+    next(true)([&](io_uring_sqe* s) {
+      io_uring_prep_openat_direct(s, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0, file);
+    });
+    next(true)([&](io_uring_sqe* s) {
+      io_uring_prep_fsync(s, int(file), 0);
+      s->flags |= IOSQE_FIXED_FILE;
+    });
+    next(false)([&](io_uring_sqe* s) { io_uring_prep_close_direct(s, file); });
+  }
+  return n;
+}
+
 bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags) {
   io_uring_sqe* s = r.sqe();
   if (!s) return false;

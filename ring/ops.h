@@ -43,6 +43,18 @@ bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool 
 // SQE is submitted (the kernel copies it then).
 bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
+// A file replaced atomically, as one chain of linked operations through
+// direct descriptor `file` (< kFixedFiles; needs features().fixed_files):
+// open `tmp` (created, truncated), write `len` bytes, with `durable` fsync
+// it, close it, rename it over `path`; with `durable` also fsync `dir`
+// (opened into the same descriptor; a direct descriptor takes no
+// O_CLOEXEC: no process sees it). A failed step cancels the rest
+// (-ECANCELED). Every operation completes with user_data: the number of
+// them is returned (0: no room in the queue, nothing prepared). tmp,
+// path, dir and buf live until the last completion.
+unsigned prep_replace_file(Ring& r, uint64_t user_data, unsigned file, const char* tmp,
+                           const char* path, const char* dir, const void* buf, unsigned len,
+                           bool durable);
 // recvmsg(fd, msg, flags): msg and what it points to live until completion.
 bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags);
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts);

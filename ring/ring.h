@@ -22,8 +22,13 @@ using Result = outcome::result<T, std::error_code, outcome::policy::terminate>;
 // Opcodes that liburing 2.3's header does not name.
 inline constexpr uint8_t kOpWaitid = 50;
 
+// Direct descriptors registered at init (a sparse table): a chain of
+// linked file operations opens into one of them and writes through it.
+inline constexpr unsigned kFixedFiles = 256;
+
 struct Features {
   bool waitid = false;         // IORING_OP_WAITID (6.7+)
+  bool fixed_files = false;    // the sparse table of kFixedFiles took (5.19+)
   bool single_issuer = false;  // SETUP_SINGLE_ISSUER | DEFER_TASKRUN took
 };
 

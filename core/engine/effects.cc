@@ -44,6 +44,7 @@ class RealEffects final : public Effects {
                             const RecordFields& f) override {
     return store.write(id, f);
   }
+  bool records_on_ring() const override { return true; }
 };
 }  // namespace
 

@@ -46,8 +46,11 @@ class Effects {
   // New limits (update); the error names the file.
   virtual Result<void> apply(const cgroup::Host& host, const std::string& cg,
                              const cgroup::Resources& r) = 0;
+  // The record, written in this thread; with records_on_ring() the engine
+  // writes it through the ring instead where the ring can.
   virtual Result<void> write_record(const Store& store, std::string_view id,
                                     const RecordFields& f) = 0;
+  virtual bool records_on_ring() const = 0;
 };
 
 // The kernel's: what the engine does when nobody replaces it.

@@ -45,6 +45,26 @@ Engine::Engine(Runtime& rt, EngineOptions o)
 // running (batch --keep) may exit later into a reused mapping.
 Engine::~Engine() {
   if (!ring_) return;
+  // Record writes under way finish first (a rename cut short would leave
+  // the temporary file; their paths and bytes are in the slots), with
+  // what waits for them: a start byte, a reap. Nobody is told any more.
+  on_notice = nullptr;
+  on_exec = nullptr;
+  auto is_record = [](const ring::Completion& c) {
+    return c.user_data != ring::kIgnored && ring::Token::unpack(c.user_data).tag == kRecord;
+  };
+  while (!inline_done_.empty()) {
+    auto done = std::move(inline_done_);
+    inline_done_.clear();
+    for (const ring::Completion& c : done)
+      if (is_record(c)) handle(c);
+  }
+  ring::Completion batch[64];
+  while (ring_record_ops_ > 0 && ring_->wait()) {
+    unsigned n = ring_->reap(batch, 64);
+    for (unsigned k = 0; k < n; ++k)
+      if (is_record(batch[k])) handle(batch[k]);
+  }
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     const Slot& s = slots_[i];
     if (!s.used) continue;
@@ -71,6 +91,8 @@ Result<void> Engine::ready() {
   rt_.ring_entries = opts_.ring_entries;
   RINGC_TRY(host_, rt_.cgroups());
   RINGC_TRY(ring_, rt_.ring());
+  if (ring_->features().fixed_files && fx_.records_on_ring() && !opts_.inline_files)
+    for (unsigned f = ring::kFixedFiles; f-- > 0;) free_files_.push_back(uint16_t(f));
   if (opts_.spawner) start_spawner();
   return outcome::success();
 }
@@ -285,6 +307,9 @@ void Engine::handle(const ring::Completion& c) {
     case kEmptyPoll:  // emptied, or its deadline: the rmdirs again (below)
       s.timer = Timer::none;
       break;
+    case kRecord:
+      on_record(tok.slot, c.res);
+      break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
 }
@@ -358,8 +383,14 @@ void Engine::on_exit(uint32_t i, int res) {
       (void)sys::waitid_nohang(s.pidfd.get(), &s.info, true);
     s.exit_code = res < 0 ? -1 : exit_code(s.info);
     pid_t zombie = s.pid;
-    exited(i);  // the record has the status now (the slot may be gone)
-    sys::reap(zombie);
+    uint16_t g = s.generation;
+    exited(i);
+    // Reaped once the record has the status (the slot may be gone, or its
+    // record still on its way).
+    if (s.used && s.generation == g && s.record_ops > 0)
+      s.reap_after_record = zombie;
+    else
+      sys::reap(zombie);
   }
   charge(Phase::exit, t0);
 }
@@ -398,17 +429,40 @@ bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
   }
   fsm::State from = s.state;
   s.state = r.ok->next;
+  ++firing_;
   notify(i, from, e);
   act(i, r.ok->action, sig);
+  if (--firing_ == 0) flush_notices();
   return true;
 }
 
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
   if (!on_notice) return;
   const Slot& s = slots_[i];
-  Notice n{s.id,    from, s.state,     e,        s.exited ? s.exit_code : -1,
-           s.error, gone, s.oom_kills, s.warning};
-  on_notice(n);
+  QueuedNotice q{i, s.generation, {}, s.id, s.error, s.warning};
+  q.notice = Notice{{}, from, s.state, e, s.exited ? s.exit_code : -1, {}, gone, s.oom_kills, {}};
+  outbox_.push_back(std::move(q));
+  if (firing_ == 0) flush_notices();
+}
+
+void Engine::flush_notices() {
+  if (flushing_) return;  // the flush under way reaches what is queued meanwhile
+  flushing_ = true;
+  for (size_t k = 0; k < outbox_.size();) {
+    const QueuedNotice& q = outbox_[k];
+    const Slot& s = slots_[q.slot];
+    if (s.used && s.generation == q.generation && s.record_ops > 0) {
+      ++k;  // its record is on its way: told once it is written
+      continue;
+    }
+    QueuedNotice out = std::move(outbox_[k]);
+    outbox_.erase(outbox_.begin() + long(k));
+    out.notice.id = out.id;
+    out.notice.error = out.error;
+    out.notice.warning = out.warning;
+    if (on_notice) on_notice(out.notice);
+  }
+  flushing_ = false;
 }
 
 EngineStats Engine::stats() const {

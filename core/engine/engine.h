@@ -158,11 +158,11 @@ struct EngineOptions {
   // Inits cloned by a spawner process where the host has the cores for
   // one (core/spawn/spawner.h); a one-shot verb has no inits to clone.
   bool spawner = true;
-  // Teardown's rmdirs and unlinks made in this thread, their completions
-  // handled at the next step: for a one-shot verb, whose reactor serves no
-  // other container, starting and stopping an io-wq thread for a dozen
-  // calls cost 3 ms of a 9 ms delete.
-  bool inline_unlinks = false;
+  // Teardown's rmdirs and unlinks, and the records, written in this
+  // thread, their completions handled at the next step: for a one-shot
+  // verb, whose reactor serves no other container, starting and stopping
+  // an io-wq thread for a dozen calls cost 3 ms of a 9 ms delete.
+  bool inline_files = false;
   // An adopted init found exited has its code (where known) recorded; a
   // delete that is about to remove the record skips the write.
   bool record_adopted_exits = true;
@@ -280,6 +280,7 @@ class Engine {
     kExecSetupExit,  // the setup process's exit
     kExecMessage,    // its socket: the pid, an error, or EOF at the exec
     kExecExit,       // the process's exit
+    kRecord,         // one operation of a record's write (or the whole, written in this thread)
   };
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
@@ -354,6 +355,17 @@ class Engine {
     siginfo_t info{};
     HandshakeMsg msg{};
     __kernel_timespec ts{};
+    // The record's write in flight (a chain of ring operations, or one
+    // made in this thread with its completion queued) and what waits for
+    // it: the container's notices (a client told `created` finds the
+    // record), the start byte (the program runs once the record says so),
+    // the reaping of the init's zombie (its status recorded first).
+    uint8_t record_ops = 0;
+    bool record_again = false;        // the state moved on meanwhile: written again
+    bool start_after_record = false;  // release_init's start byte
+    pid_t reap_after_record = 0;
+    uint16_t record_file = 0xffff;  // its direct descriptor
+    std::string record_bytes, record_tmp, record_path, record_dir, record_error;
     std::unique_ptr<HookRun> hooks;  // while hooks run
     std::string warning;             // a poststop hook's failure, told with gone
   };
@@ -416,7 +428,15 @@ class Engine {
   void send_signal(uint32_t i, int sig);
   void arm(uint32_t i, Timer t, std::chrono::milliseconds d);
   void disarm(uint32_t i);
+  // Writes the slot's record (state, pid, exit) through the ring where it
+  // can; notices and the steps that need the record on disk wait for it.
   void write_record(uint32_t i);
+  void on_record(uint32_t i, int res);
+  // release_init's second half: the start byte (or the exec fifo's).
+  void send_start(uint32_t i);
+  // Notices go out in order once their container has no record write in
+  // flight (and a transition's once its action has run).
+  void flush_notices();
   void after_exit(uint32_t i);
   void take_fds(uint32_t i, unsigned passed, unsigned listen);
   // An adopted init's exit code, once something can tell it; nullopt: the
@@ -461,7 +481,19 @@ class Engine {
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
   HeldFds held_fds_;                           // clients' fds kept for restarts, one per open file
-  std::vector<ring::Completion> inline_done_;  // inline_unlinks' results, for step()
+  std::vector<ring::Completion> inline_done_;  // inline_files' results, for step()
+  std::vector<uint16_t> free_files_;           // direct descriptors for record writes
+  uint32_t ring_record_ops_ = 0;               // record operations in the kernel's hands
+  // Notices not yet told: a copy that owns its strings, and its slot.
+  struct QueuedNotice {
+    uint32_t slot;
+    uint16_t generation;
+    Notice notice;
+    std::string id, error, warning;
+  };
+  std::vector<QueuedNotice> outbox_;
+  int firing_ = 0;  // fire()s under way: their notices go once the outermost has acted
+  bool flushing_ = false;
   // The spawner (core/spawn/spawner.h) and the one reply being received.
   Spawner spawner_;
   SpawnReply reply_{};

@@ -305,32 +305,12 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       else
         write_record(i);
       return;
-    case A::release_init: {
+    case A::release_init:
       // The record first: once released, the program may already be asked
       // about (`state`, `pause`, `ps`) by whoever saw its output.
       write_record(i);
-      auto t0 = Clock::now();
-      if (s.sock.get() < 0 || s.exec_fifo) {  // made by `ringc create`: it waits on the exec fifo
-        auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
-        if (!r) {  // it stays created, and says why
-          s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
-          fire(i, fsm::Event::release_failed);
-          write_record(i);
-        }
-        charge(Phase::release, t0);
-        // No socket tells of the exec: the init execs as soon as it reads
-        // the byte (or fails and exits, which the exit wait reports).
-        if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
-        return;
-      }
-      if (!send_go(s.sock.get(), Go::start))
-        s.error = "container init is no longer waiting for start";
-      s.msg = {};
-      ++s.pending;
-      ring::prep_read(*ring_, token(i, kExecDone), s.sock.get(), &s.msg, sizeof s.msg);
-      charge(Phase::release, t0);
+      s.start_after_record = true;
       return;
-    }
     case A::signal:
       send_signal(i, sig);
       return;
@@ -482,8 +462,12 @@ void Engine::check_freeze(uint32_t i) {
 }
 
 void Engine::write_record(uint32_t i) {
-  auto t0 = Clock::now();
   Slot& s = slots_[i];
+  if (s.record_ops > 0) {  // one at a time: the next has the state as it is then
+    s.record_again = true;
+    return;
+  }
+  auto t0 = Clock::now();
   // Read from a zombie too: an init that has exited already is still ours
   // (not reaped before its status is recorded), its start time valid.
   if (s.start_time == 0 && !s.exited)
@@ -502,9 +486,91 @@ void Engine::write_record(uint32_t i) {
     f.passed_fds = uint16_t(passed);
     f.listen_fds = uint16_t(s.flags->listen_fds);
   }
-  if (auto r = fx_.write_record(rt_.store(), s.id, f); !r && s.error.empty())
-    s.error = r.error().what();
+  s.record_error.clear();
+  if (!free_files_.empty()) {
+    s.record_file = free_files_.back();
+    s.record_bytes = encode(f);
+    s.record_path = rt_.store().dir(s.id) + "/state";
+    s.record_tmp = s.record_path + ".tmp";
+    s.record_dir = rt_.store().dir(s.id);  // for its fsync
+    unsigned n =
+        ring::prep_replace_file(*ring_, token(i, kRecord), s.record_file, s.record_tmp.c_str(),
+                                s.record_path.c_str(), s.record_dir.c_str(), s.record_bytes.data(),
+                                unsigned(s.record_bytes.size()), rt_.store().durable());
+    if (n > 0) {
+      free_files_.pop_back();
+      s.record_ops = uint8_t(n);
+      s.pending = uint16_t(s.pending + n);
+      ring_record_ops_ += n;
+      charge(Phase::record, t0);
+      return;
+    }
+  }
+  // In this thread (a one-shot verb, a full queue, no direct descriptor
+  // left): written now, its completion handled at the next step.
+  if (auto r = fx_.write_record(rt_.store(), s.id, f); !r) s.record_error = r.error().what();
+  s.record_ops = 1;
+  ++s.pending;
+  inline_done_.push_back({token(i, kRecord), 0, 0});
   charge(Phase::record, t0);
+}
+
+void Engine::on_record(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  --s.record_ops;
+  const bool on_ring = s.record_file != 0xffff;
+  if (on_ring) --ring_record_ops_;
+  if (res < 0 && s.record_error.empty())
+    s.record_error = fmt::format("write {}: {}", s.record_path, std::strerror(-res));
+  if (s.record_ops > 0) return;
+  if (on_ring) {
+    free_files_.push_back(s.record_file);
+    s.record_file = 0xffff;
+    if (!s.record_error.empty()) (void)::unlink(s.record_tmp.c_str());  // rare: ENOSPC, EIO
+  }
+  if (!s.record_error.empty() && s.error.empty()) s.error = s.record_error;
+  if (s.record_again) {
+    s.record_again = false;
+    write_record(i);
+    return;  // what waits for the record waits for this one
+  }
+  if (s.reap_after_record > 0) {
+    sys::reap(s.reap_after_record);
+    s.reap_after_record = 0;
+  }
+  if (s.start_after_record) {
+    s.start_after_record = false;
+    send_start(i);
+  }
+  flush_notices();
+}
+
+// The start byte, once the record says running: on the handshake socket,
+// or on the exec fifo of an init made by `ringc create`.
+void Engine::send_start(uint32_t i) {
+  Slot& s = slots_[i];
+  // Stopped or deleted meanwhile: nothing to start. Paused meanwhile: the
+  // frozen init reads the byte once thawed.
+  if (s.state != fsm::State::running && s.state != fsm::State::paused) return;
+  auto t0 = Clock::now();
+  if (s.sock.get() < 0 || s.exec_fifo) {  // made by `ringc create`: it waits on the exec fifo
+    auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
+    if (!r) {  // it stays created, and says why
+      s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
+      fire(i, fsm::Event::release_failed);
+      write_record(i);
+    }
+    charge(Phase::release, t0);
+    // No socket tells of the exec: the init execs as soon as it reads
+    // the byte (or fails and exits, which the exit wait reports).
+    if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
+    return;
+  }
+  if (!send_go(s.sock.get(), Go::start)) s.error = "container init is no longer waiting for start";
+  s.msg = {};
+  ++s.pending;
+  ring::prep_read(*ring_, token(i, kExecDone), s.sock.get(), &s.msg, sizeof s.msg);
+  charge(Phase::release, t0);
 }
 
 void Engine::after_exit(uint32_t i) {
@@ -524,7 +590,7 @@ void Engine::unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_
   Slot& s = slots_[i];
   ++s.pending;
   ++s.unlinks;
-  if (opts_.inline_unlinks) {  // in order, so the hard link holds too
+  if (opts_.inline_files) {  // in order, so the hard link holds too
     int r = (flags & AT_REMOVEDIR) ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
     inline_done_.push_back({token(i, tag), r < 0 ? -errno : 0, 0});
     return;
@@ -573,7 +639,7 @@ bool Engine::await_empty(uint32_t i) {
 void Engine::advance_teardown(uint32_t i) {
   Slot& s = slots_[i];
   // Each step waits for the exit, a retry's poll or timer, unlinks and hooks in flight.
-  if (!s.exited || s.timer != Timer::none || s.unlinks || s.hooks) return;
+  if (!s.exited || s.timer != Timer::none || s.unlinks || s.hooks || s.record_ops) return;
   auto t0 = Clock::now();
   using TS = fsm::TeardownState;
   using TE = fsm::TeardownEvent;

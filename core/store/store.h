@@ -60,9 +60,12 @@ class Store {
   std::vector<std::string> list() const;
   // Removes the directory and everything in it. Missing is fine.
   Result<void> remove(std::string_view id) const;
+  // The root is on a filesystem that outlives a reboot: a record is
+  // fsynced, and its directory after the rename (write(), the engine's
+  // ring writes).
+  bool durable() const;
 
  private:
-  bool durable() const;  // the root is on a filesystem that outlives a reboot
   std::string root_;
   mutable int durable_ = -1;
 };

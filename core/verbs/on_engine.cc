@@ -21,7 +21,7 @@ constexpr std::chrono::milliseconds kAnswerDeadline{30'000};
 EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
   return {.ring_entries = rt.ring_entries,
           .spawner = false,
-          .inline_unlinks = true,
+          .inline_files = true,
           .record_adopted_exits = record_adopted_exits};
 }
 

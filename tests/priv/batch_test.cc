@@ -145,8 +145,10 @@ TEST_F(Priv, EngineGoneCancelsTheWaitsOfWhatItLeftRunning) {
     req.id = c;
     req.cgroup_path = p.value().cgroup_path;
     req.prepared = std::make_shared<const Prepared>(std::move(p).value());
+    bool runs = false;  // told once its record says so and the program exec'd
+    e.on_notice = [&](const Notice& n) { runs = runs || n.event == fsm::Event::exec_done; };
     ASSERT_TRUE(e.launch(std::move(req)));
-    while (!e.view(c) || e.view(c)->state != fsm::State::running) {
+    while (!runs) {
       auto s = e.step();
       ASSERT_TRUE(s) << s.error().what();
     }

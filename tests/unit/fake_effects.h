@@ -119,6 +119,7 @@ class FakeEffects final : public Effects {
     calls.push_back(fmt::format("record {}", fsm::name(f.status)));
     return store.write(id, f);
   }
+  bool records_on_ring() const override { return false; }
 };
 
 }  // namespace ringc::test

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +68,11 @@ class FakeEngine : public ::testing::Test {
     ASSERT_TRUE(step_until([&] { return seen(E::init_ready); }));
     await(Until::running);
     ASSERT_TRUE(engine_->request(id, E::start));
+    // The start byte follows the record that says running.
+    ASSERT_TRUE(step_until([&] {
+      char b;
+      return ::recv(init_end(id), &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+    }));
   }
   int init_end(const std::string& id) { return fx_.init_end.at(cg(id)); }
 
