@@ -50,6 +50,7 @@ Engine::~Engine() {
   // what waits for them: a start byte, a reap. Nobody is told any more.
   on_notice = nullptr;
   on_exec = nullptr;
+  for (uint32_t i = 0; i < slots_.size(); ++i) slots_[i].after_record.clear();
   auto is_record = [](const ring::Completion& c) {
     return c.user_data != ring::kIgnored && ring::Token::unpack(c.user_data).tag == kRecord;
   };
@@ -106,20 +107,7 @@ bool Engine::has(std::string_view id) const {
 }
 
 uint32_t Engine::alloc() {
-  uint32_t i;
-  if (!free_.empty()) {
-    i = free_.back();
-    free_.pop_back();
-  } else {
-    i = uint32_t(slots_.size());
-    slots_.emplace_back();
-    slots_[i].generation = epoch_;
-  }
-  uint16_t g = uint16_t(slots_[i].generation + 1);
-  slots_[i] = Slot{};
-  slots_[i].generation = g;
-  slots_[i].used = true;
-  return i;
+  return take(slots_, free_);
 }
 
 void Engine::release(uint32_t i) {
@@ -434,6 +422,13 @@ bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
   act(i, r.ok->action, sig);
   if (--firing_ == 0) flush_notices();
   return true;
+}
+
+void Engine::fire_recorded(uint32_t i, fsm::Event e, bool record) {
+  ++firing_;
+  fire(i, e);
+  if (record) write_record(i);
+  if (--firing_ == 0) flush_notices();
 }
 
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {

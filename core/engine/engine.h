@@ -243,6 +243,11 @@ class Engine {
   };
   std::optional<View> view(std::string_view id) const;
 
+  // Runs f once the record of container id says what the engine says of
+  // it (now, unless a write is on its way): an answer read from the
+  // record or the view (state, wait) is never older than the notices.
+  void after_record(std::string_view id, std::function<void()> f);
+
   size_t size() const { return by_id_.size(); }
   bool has(std::string_view id) const;
   EngineStats stats() const;
@@ -364,7 +369,8 @@ class Engine {
     bool record_again = false;        // the state moved on meanwhile: written again
     bool start_after_record = false;  // release_init's start byte
     pid_t reap_after_record = 0;
-    uint16_t record_file = 0xffff;  // its direct descriptor
+    uint16_t record_file = 0xffff;                    // its direct descriptor
+    std::vector<std::function<void()>> after_record;  // after_record()'s
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
     std::unique_ptr<HookRun> hooks;  // while hooks run
     std::string warning;             // a poststop hook's failure, told with gone
@@ -388,6 +394,39 @@ class Engine {
     std::string error;
   };
 
+  // The next free entry of a generation-counted table (slots, execs),
+  // reset, its generation bumped: a completion for what it held before is
+  // recognised as stale.
+  template <class T>
+  uint32_t take(NoForkArena<T>& table, std::vector<uint32_t>& free) {
+    uint32_t i;
+    if (!free.empty()) {
+      i = free.back();
+      free.pop_back();
+    } else {
+      i = uint32_t(table.size());
+      table.emplace_back();
+      table[i].generation = epoch_;
+    }
+    uint16_t g = uint16_t(table[i].generation + 1);
+    table[i] = T{};
+    table[i].generation = g;
+    table[i].used = true;
+    return i;
+  }
+  // One step of a second table (an exec's, a removal's): the state
+  // committed and its action, or nothing (counted as refused).
+  template <class St, class Ev>
+  auto advance(St& state, Ev e) -> std::optional<decltype(fsm::apply(state, e)->action)> {
+    auto t = fsm::apply(state, e);
+    if (!t) {
+      ++stats_.refused;
+      return std::nullopt;
+    }
+    state = t->next;
+    return t->action;
+  }
+
   Result<void> ready();
   uint64_t token(uint32_t slot, Tag tag) const;
   uint64_t exec_token(uint32_t run, Tag tag) const;
@@ -408,6 +447,10 @@ class Engine {
 
   // Drives slot i through the table; false when the cell is invalid.
   bool fire(uint32_t i, fsm::Event e, int sig = SIGTERM);
+  // A transition whose record is written after it (what the kernel
+  // reported: frozen, a refused freeze or start, an adopted init gone):
+  // its notice waits for that record.
+  void fire_recorded(uint32_t i, fsm::Event e, bool record = true);
   void act(uint32_t i, fsm::Action a, int sig);
   // Clones the init (begin_launch); v2_made: its v2 directory exists.
   Result<void> spawn_init(uint32_t i, bool v2_made = false, bool v2_existed = false);

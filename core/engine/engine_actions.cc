@@ -419,8 +419,7 @@ void Engine::freeze_failed(uint32_t i, std::string why) {
   if (s.want_frozen) (void)fx_.request_freeze(*host_, s.cgroup, false);
   s.want_frozen = !s.want_frozen;
   s.error = std::move(why);
-  fire(i, s.want_frozen ? fsm::Event::thaw_failed : fsm::Event::freeze_failed);
-  write_record(i);
+  fire_recorded(i, s.want_frozen ? fsm::Event::thaw_failed : fsm::Event::freeze_failed);
 }
 
 // A v1-frozen task does not die of SIGKILL until it is thawed.
@@ -440,8 +439,7 @@ void Engine::check_freeze(uint32_t i) {
   }
   auto now = fx_.is_frozen(*host_, s.cgroup);
   if (now && now.value() == s.want_frozen) {
-    fire(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
-    write_record(i);
+    fire_recorded(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
     return;
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s.freeze_until - Clock::now());
@@ -543,6 +541,17 @@ void Engine::on_record(uint32_t i, int res) {
     send_start(i);
   }
   flush_notices();
+  if (s.used && s.record_ops == 0 && !s.after_record.empty()) {
+    auto waiting = std::move(s.after_record);
+    s.after_record.clear();
+    for (auto& f : waiting) f();
+  }
+}
+
+void Engine::after_record(std::string_view id, std::function<void()> f) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end() || slots_[it->second].record_ops == 0) return f();
+  slots_[it->second].after_record.push_back(std::move(f));
 }
 
 // The start byte, once the record says running: on the handshake socket,
@@ -557,8 +566,7 @@ void Engine::send_start(uint32_t i) {
     auto r = release_by_fifo(rt_.store().fifo(s.id), s.id);
     if (!r) {  // it stays created, and says why
       s.error = fmt::format("cannot start container \"{}\": {}", s.id, r.error().what());
-      fire(i, fsm::Event::release_failed);
-      write_record(i);
+      fire_recorded(i, fsm::Event::release_failed);
     }
     charge(Phase::release, t0);
     // No socket tells of the exec: the init execs as soon as it reads
@@ -678,14 +686,10 @@ void Engine::advance_teardown(uint32_t i) {
 
 void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
   Slot& s = slots_[i];
-  auto t = fsm::apply(s.teardown, e);
-  if (!t) {
-    ++stats_.refused;
-    return;
-  }
-  s.teardown = t->next;
+  auto action = advance(s.teardown, e);
+  if (!action) return;
   using A = fsm::TeardownAction;
-  switch (t->action) {
+  switch (*action) {
     case A::none:
       return;
     case A::remove_cgroups:

@@ -77,12 +77,11 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
     // A zombie nobody reaped yet still tells.
     if (!removing && s.exit_code < 0)
       if (auto st = exit_status_of(s.pid, s.start_time, -1)) s.exit_code = exit_code_of_status(*st);
-    fire(i, fsm::Event::adopted_gone);
     // Stopped is what the record and the kernel say together already
     // (observed_state): the record is rewritten only for a code learned.
-    if (!removing && recorded != fsm::State::stopped && s.exit_code >= 0 &&
-        opts_.record_adopted_exits)
-      write_record(i);
+    fire_recorded(i, fsm::Event::adopted_gone,
+                  !removing && recorded != fsm::State::stopped && s.exit_code >= 0 &&
+                      opts_.record_adopted_exits);
     return removing ? fsm::State::deleting : fsm::State::stopped;
   }
   s.pidfd.reset(fd);

@@ -104,20 +104,9 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
   if (!ring_->reserve(3)) return sys_error(EBUSY, "io_uring: no submission entry");
   RINGC_TRY(auto child, fx_.clone_exec(plan));
 
-  uint32_t r;
-  if (!free_execs_.empty()) {
-    r = free_execs_.back();
-    free_execs_.pop_back();
-  } else {
-    r = uint32_t(execs_.size());
-    execs_.emplace_back();
-    execs_[r].generation = epoch_;
-  }
-  uint16_t g = uint16_t(execs_[r].generation + 1);
+  uint32_t r = take(execs_, free_execs_);
   ExecRun& x = execs_[r];
-  x = ExecRun{};
-  x.generation = g;
-  x.used = true;
+  uint16_t g = x.generation;
   x.id = std::string(id);
   x.frozen = req.ignore_paused && s.state == fsm::State::paused;
   x.pidfd_socket = std::move(req.pidfd_socket);
@@ -194,12 +183,8 @@ void Engine::handle_exec(uint32_t r, Tag tag, int res) {
 
 void Engine::fire_exec(uint32_t r, fsm::ExecEvent e) {
   ExecRun& x = execs_[r];
-  auto t = fsm::apply(x.state, e);
-  if (!t) {
-    ++stats_.refused;
-    return;
-  }
-  x.state = t->next;
+  auto action = advance(x.state, e);
+  if (!action) return;
   auto tell = [&] {
     if (on_exec)
       on_exec(ExecNotice{ring::Token{r, x.generation, 0}.pack(), x.id, x.state, x.pid, x.exit_code,
@@ -210,7 +195,7 @@ void Engine::fire_exec(uint32_t r, fsm::ExecEvent e) {
     ring::prep_exit_wait(*ring_, exec_token(r, kExecExit), x.pidfd.get(), true, &x.info);
   };
   using A = fsm::ExecAction;
-  switch (t->action) {
+  switch (*action) {
     case A::none:
       return;
     case A::watch_exec:
@@ -277,6 +262,9 @@ void Engine::forget(std::string_view id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
   uint32_t i = it->second;
+  // A record on its way through the ring reads the slot's buffers: the
+  // slot stays (a one-shot engine writes in its own thread, never here).
+  if (slots_[i].record_file != 0xffff) return;
   for (Tag t : {kExit, kHandshake, kExecDone, kHookExit, kFreezePoll, kEmptyPoll,
                 timer_tag(slots_[i].timer)})
     (void)ring::cancel_now(*ring_, token(i, t));

@@ -67,6 +67,7 @@ class Daemon {
   Result<void> op_exec(uint32_t client, const Request& r);
   Result<void> op_wait(uint32_t client, const Request& r);
   Result<void> op_state(uint32_t client, const Request& r);
+  Result<void> reply_state(uint32_t client, const std::string& seq, const std::string& id);
   Result<void> op_list(uint32_t client, const Request& r);
   Result<void> op_subscribe(uint32_t client, const Request& r);
   Result<void> op_stats(uint32_t client, const Request& r);

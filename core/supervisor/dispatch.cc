@@ -174,21 +174,38 @@ Result<void> Daemon::op_exec(uint32_t client, const Request& r) {
 Result<void> Daemon::op_wait(uint32_t client, const Request& r) {
   auto v = engine_.view(r.id);
   if (!v) return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", r.id));
-  if (v->state == fsm::State::stopped)
-    server_->send(client, reply_ok(r.seq, fmt::format("\"exit_code\":{}", v->exit_code)));
-  else
+  if (v->state != fsm::State::stopped) {
     waiters_[r.id].push_back({client, r.seq, {Until::exited, kNoExitYet, {}}});
+    return outcome::success();
+  }
+  // Stopped: answered once the record says so too (its write may be on
+  // its way), so that what the client reads next agrees.
+  engine_.after_record(r.id, [this, client, seq = r.seq, id = r.id] {
+    auto now = engine_.view(id);
+    server_->send(client,
+                  reply_ok(seq, fmt::format("\"exit_code\":{}", now ? now->exit_code : -1)));
+  });
   return outcome::success();
 }
 
+// Read from the record once a write of it on its way has landed.
 Result<void> Daemon::op_state(uint32_t client, const Request& r) {
-  RINGC_TRY(auto json, state(rt_, r.id, false));
-  auto v = engine_.view(r.id);
+  if (!engine_.has(r.id)) return reply_state(client, r.seq, r.id);
+  engine_.after_record(r.id, [this, client, seq = r.seq, id = r.id] {
+    if (auto sent = reply_state(client, seq, id); !sent)
+      server_->send(client, reply_error(seq, sent.error().what()));
+  });
+  return outcome::success();
+}
+
+Result<void> Daemon::reply_state(uint32_t client, const std::string& seq, const std::string& id) {
+  RINGC_TRY(auto json, state(rt_, id, false));
+  auto v = engine_.view(id);
   std::string extra =
       v ? fmt::format(",\"engine\":{{\"state\":\"{}\",\"exit_code\":{},\"restarts\":{}}}",
                       fsm::name(v->state), v->exit_code, v->restarts)
         : "";
-  server_->send(client, reply_ok(r.seq, "\"state\":" + json + extra));
+  server_->send(client, reply_ok(seq, "\"state\":" + json + extra));
   return outcome::success();
 }
 
