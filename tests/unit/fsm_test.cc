@@ -153,57 +153,53 @@ TEST(Fsm, DocumentIsNotStale) {
       << "docs/fsm.md is stale: run `ringc fsm --format markdown > docs/fsm.md`";
 }
 
-// The exec table (fsm/exec.h), every cell against this listing.
+// A second table (fsm/exec.h, fsm/teardown.h), every cell against a listing.
+template <class St, class Ev, class Act>
+void expect_cells(const std::map<std::pair<St, Ev>, std::pair<St, Act>>& listed, int states,
+                  int events) {
+  for (int s = 0; s < states; ++s)
+    for (int e = 0; e < events; ++e) {
+      auto t = apply(St(s), Ev(e));
+      auto it = listed.find({St(s), Ev(e)});
+      if (it == listed.end()) {
+        EXPECT_FALSE(t) << name(St(s)) << " + " << name(Ev(e)) << " must be invalid";
+        continue;
+      }
+      ASSERT_TRUE(t) << name(St(s)) << " + " << name(Ev(e)) << " must be valid";
+      EXPECT_EQ(t->next, it->second.first) << name(St(s)) << " + " << name(Ev(e));
+      EXPECT_EQ(t->action, it->second.second) << name(St(s)) << " + " << name(Ev(e));
+    }
+}
+
 TEST(ExecTable, EveryCellMatchesListing) {
   using XS = ExecState;
   using XE = ExecEvent;
   using XA = ExecAction;
-  const std::map<std::pair<XS, XE>, std::pair<XS, XA>> listed = {
-      {{XS::setting_up, XE::pid_reported}, {XS::starting, XA::watch_exec}},
-      {{XS::setting_up, XE::setup_failed}, {XS::failed, XA::answer_failed}},
-      {{XS::starting, XE::exec_seen}, {XS::running, XA::answer_started}},
-      {{XS::starting, XE::setup_failed}, {XS::failed, XA::answer_failed}},
-      {{XS::running, XE::exited}, {XS::exited, XA::answer_exit}},
-      {{XS::failed, XE::exited}, {XS::failed, XA::none}},
-  };
-  for (int s = 0; s < kExecStateCount; ++s)
-    for (int e = 0; e < kExecEventCount; ++e) {
-      auto t = apply(XS(s), XE(e));
-      auto it = listed.find({XS(s), XE(e)});
-      if (it == listed.end()) {
-        EXPECT_FALSE(t) << name(XS(s)) << " + " << name(XE(e)) << " must be invalid";
-        continue;
-      }
-      ASSERT_TRUE(t) << name(XS(s)) << " + " << name(XE(e)) << " must be valid";
-      EXPECT_EQ(t->next, it->second.first) << name(XS(s)) << " + " << name(XE(e));
-      EXPECT_EQ(t->action, it->second.second) << name(XS(s)) << " + " << name(XE(e));
-    }
+  expect_cells<XS, XE, XA>(
+      {
+          {{XS::setting_up, XE::pid_reported}, {XS::starting, XA::watch_exec}},
+          {{XS::setting_up, XE::setup_failed}, {XS::failed, XA::answer_failed}},
+          {{XS::starting, XE::exec_seen}, {XS::running, XA::answer_started}},
+          {{XS::starting, XE::setup_failed}, {XS::failed, XA::answer_failed}},
+          {{XS::running, XE::exited}, {XS::exited, XA::answer_exit}},
+          {{XS::failed, XE::exited}, {XS::failed, XA::none}},
+      },
+      kExecStateCount, kExecEventCount);
 }
 
-// The removal's table (fsm/teardown.h), every cell against this listing.
 TEST(TeardownTable, EveryCellMatchesListing) {
   using TS = TeardownState;
   using TE = TeardownEvent;
   using TA = TeardownAction;
-  const std::map<std::pair<TS, TE>, std::pair<TS, TA>> listed = {
-      {{TS::waiting, TE::settled}, {TS::cgroups, TA::remove_cgroups}},
-      {{TS::cgroups, TE::cgroups_gone}, {TS::store, TA::remove_store}},
-      {{TS::cgroups, TE::cgroup_busy}, {TS::emptying, TA::kill_stragglers}},
-      {{TS::cgroups, TE::busy_too_long}, {TS::store, TA::remove_store}},
-      {{TS::emptying, TE::emptied}, {TS::cgroups, TA::remove_cgroups}},
-      {{TS::store, TE::store_gone}, {TS::poststop, TA::run_poststop}},
-      {{TS::poststop, TE::hooks_done}, {TS::done, TA::none}},
-  };
-  for (int s = 0; s < kTeardownStateCount; ++s)
-    for (int e = 0; e < kTeardownEventCount; ++e) {
-      auto t = apply(TS(s), TE(e));
-      auto it = listed.find({TS(s), TE(e)});
-      if (it == listed.end()) {
-        EXPECT_FALSE(t) << name(TS(s)) << " + " << name(TE(e)) << " must be invalid";
-        continue;
-      }
-      ASSERT_TRUE(t) << name(TS(s)) << " + " << name(TE(e)) << " must be valid";
-      EXPECT_EQ(t->next, it->second.first) << name(TS(s)) << " + " << name(TE(e));
-      EXPECT_EQ(t->action, it->second.second) << name(TS(s)) << " + " << name(TE(e));
-    }
+  expect_cells<TS, TE, TA>(
+      {
+          {{TS::waiting, TE::settled}, {TS::cgroups, TA::remove_cgroups}},
+          {{TS::cgroups, TE::cgroups_gone}, {TS::store, TA::remove_store}},
+          {{TS::cgroups, TE::cgroup_busy}, {TS::emptying, TA::kill_stragglers}},
+          {{TS::cgroups, TE::busy_too_long}, {TS::store, TA::remove_store}},
+          {{TS::emptying, TE::emptied}, {TS::cgroups, TA::remove_cgroups}},
+          {{TS::store, TE::store_gone}, {TS::poststop, TA::run_poststop}},
+          {{TS::poststop, TE::hooks_done}, {TS::done, TA::none}},
+      },
+      kTeardownStateCount, kTeardownEventCount);
 }
