@@ -35,8 +35,13 @@ Result<void> Ring::init(unsigned entries) {
   // directories share cgroup_mutex).
   unsigned workers[2] = {1, 1};
   (void)io_uring_register_iowq_max_workers(&ring_, workers);
-  features_.fixed_files = io_uring_register_files_sparse(&ring_, kFixedFiles) == 0;
   return outcome::success();
+}
+
+bool Ring::register_files() {
+  if (!features_.fixed_files)
+    features_.fixed_files = io_uring_register_files_sparse(&ring_, kFixedFiles) == 0;
+  return features_.fixed_files;
 }
 
 io_uring_sqe* Ring::sqe() {

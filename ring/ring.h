@@ -22,13 +22,13 @@ using Result = outcome::result<T, std::error_code, outcome::policy::terminate>;
 // Opcodes that liburing 2.3's header does not name.
 inline constexpr uint8_t kOpWaitid = 50;
 
-// Direct descriptors registered at init (a sparse table): a chain of
+// Direct descriptors (a sparse table, register_files()): a chain of
 // linked file operations opens into one of them and writes through it.
 inline constexpr unsigned kFixedFiles = 256;
 
 struct Features {
   bool waitid = false;         // IORING_OP_WAITID (6.7+)
-  bool fixed_files = false;    // the sparse table of kFixedFiles took (5.19+)
+  bool fixed_files = false;    // register_files() took (5.19+)
   bool single_issuer = false;  // SETUP_SINGLE_ISSUER | DEFER_TASKRUN took
 };
 
@@ -54,6 +54,10 @@ class Ring {
   // Makes room for n entries in a row (an operation and its linked timeout
   // must not be split by a flush). False only if the kernel refuses.
   bool reserve(unsigned n);
+  // Registers the sparse table of kFixedFiles direct descriptors (once;
+  // a one-shot command's ring never pays for it). False where the kernel
+  // refuses (before 5.19).
+  bool register_files();
   // Hands queued entries to the kernel without waiting.
   Result<int> submit();
   // Submits and waits until at least one completion is there (or the

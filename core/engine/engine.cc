@@ -92,7 +92,7 @@ Result<void> Engine::ready() {
   rt_.ring_entries = opts_.ring_entries;
   RINGC_TRY(host_, rt_.cgroups());
   RINGC_TRY(ring_, rt_.ring());
-  if (ring_->features().fixed_files && fx_.records_on_ring() && !opts_.inline_files)
+  if (fx_.records_on_ring() && !opts_.inline_files && ring_->register_files())
     for (unsigned f = ring::kFixedFiles; f-- > 0;) free_files_.push_back(uint16_t(f));
   if (opts_.spawner) start_spawner();
   return outcome::success();
