@@ -1,6 +1,7 @@
 #include "fsm/lifecycle.h"
 
 #include "fsm/exec.h"
+#include "fsm/launch.h"
 #include "fsm/teardown.h"
 
 namespace ringc::fsm {
@@ -84,6 +85,24 @@ std::string_view name(TeardownEvent e) {
 }
 std::string_view name(TeardownAction a) {
   return kTeardownActionNames[int(a)];
+}
+
+}  // namespace ringc::fsm
+
+namespace ringc::fsm {
+
+namespace {
+constexpr std::array<std::string_view, kLaunchPhaseCount> kLaunchPhaseNames = {
+    "none", "cgroup", "spawning", "handshake", "create_hooks"};
+constexpr std::array<std::string_view, kLaunchEventCount> kLaunchEventNames = {
+    "cgroup_queued", "sent", "spawn_failed", "cloned", "hooks_asked", "hooks_ran", "settled"};
+}  // namespace
+
+std::string_view name(LaunchPhase p) {
+  return kLaunchPhaseNames[int(p)];
+}
+std::string_view name(LaunchEvent e) {
+  return kLaunchEventNames[int(e)];
 }
 
 }  // namespace ringc::fsm

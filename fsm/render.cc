@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "fsm/exec.h"
+#include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/teardown.h"
 
@@ -34,8 +35,14 @@ std::string render_section(std::string_view title, std::string_view intro, std::
     for (int e = 0; e < events; ++e) {
       auto t = apply(St(s), Ev(e));
       if (!t) continue;
-      std::string from = str(name(St(s))), to = str(name(t->next));
-      std::string ev = str(name(Ev(e))), act = str(name(t->action));
+      std::string from = str(name(St(s))), to, act = "none";
+      if constexpr (requires { t->action; }) {
+        to = str(name(t->next));
+        act = str(name(t->action));
+      } else {  // a table of steps whose work is the completions' (launch)
+        to = str(name(*t));
+      }
+      std::string ev = str(name(Ev(e)));
       out += "    " + from + " --> " + to + ": " + ev;
       if (act != "none") out += " / " + act;
       out += "\n";
@@ -89,6 +96,14 @@ std::string render_document() {
       "`exec-ignore-paused` cells above; the process itself then follows the table in "
       "`fsm/exec.h`, from the setup process the engine clones to its exit.",
       "exec", kExecStateCount, kExecEventCount, {"exited", "failed"});
+  out += render_section<LaunchPhase, LaunchEvent>(
+      "Creation, step by step",
+      "A container in `creating` is at one step of its launch, `fsm/launch.h`: each moved by "
+      "what completed (the v2 directory made through the ring, the init cloned by the engine "
+      "or by the spawner process, the init asking for its create hooks and the hooks done); "
+      "`settled` when the container leaves `creating`, except while the spawner has the "
+      "request, whose answer is awaited even for a container deleted meanwhile.",
+      "create", kLaunchPhaseCount, kLaunchEventCount, {"none"});
   out += render_section<TeardownState, TeardownEvent>(
       "Removal, step by step",
       "A container in `deleting` (the `destroy` and `kill_and_destroy` actions above) is "

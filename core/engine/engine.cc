@@ -325,6 +325,7 @@ void Engine::on_handshake(uint32_t i, int res) {
   }
   if (res > 0 && checked &&
       s.msg.kind == MsgKind::hooks) {  // prestart and createRuntime, then it goes on
+    step_launch(i, fsm::LaunchEvent::hooks_asked);
     if (!run_hooks(i, HookPoint::create)) hooks_done(i, HookPoint::create, {});
     return;
   }
@@ -417,6 +418,8 @@ bool Engine::fire(uint32_t i, fsm::Event e, int sig) {
   }
   fsm::State from = s.state;
   s.state = r.ok->next;
+  if (from == fsm::State::creating && s.state != fsm::State::creating)
+    step_launch(i, fsm::LaunchEvent::settled);
   ++firing_;
   notify(i, from, e);
   act(i, r.ok->action, sig);
@@ -429,6 +432,10 @@ void Engine::fire_recorded(uint32_t i, fsm::Event e, bool record) {
   fire(i, e);
   if (record) write_record(i);
   if (--firing_ == 0) flush_notices();
+}
+
+void Engine::step_launch(uint32_t i, fsm::LaunchEvent e) {
+  if (auto next = fsm::apply(slots_[i].launch, e)) slots_[i].launch = *next;
 }
 
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {

@@ -36,6 +36,7 @@
 #include "core/spawn/spawner.h"
 #include "core/store/record.h"
 #include "fsm/exec.h"
+#include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/teardown.h"
 #include "ring/ring.h"
@@ -240,6 +241,7 @@ class Engine {
     pid_t pid;
     int exit_code;  // -1 unless stopped with a known status
     int restarts;
+    fsm::LaunchPhase launch;  // where a container in creating is
   };
   std::optional<View> view(std::string_view id) const;
 
@@ -326,6 +328,7 @@ class Engine {
     uint16_t generation = 0;
     bool used = false;
     fsm::State state = fsm::State::creating;
+    fsm::LaunchPhase launch = fsm::LaunchPhase::none;  // in creating (fsm/launch.h)
     std::string id;
     std::shared_ptr<const Prepared> prepared;
     std::string cgroup;
@@ -334,7 +337,6 @@ class Engine {
     RestartPolicy restart;
     int restarts = 0;
     bool stop_requested = false;
-    bool spawning = false;               // a request is with the spawner
     std::chrono::milliseconds grace{0};  // of the stop under way
     pid_t pid = -1;
     sys::UniqueFd pidfd, sock;  // the init's, and our end of its handshake
@@ -489,6 +491,9 @@ class Engine {
   void arm_reaper();
   void on_reaper_read(int res);
   void reaped(pid_t pid, uint64_t start_time, int status);
+  // The launch's next step (fsm/launch.h); an event its table refuses
+  // changes nothing.
+  void step_launch(uint32_t i, fsm::LaunchEvent e);
   void advance_teardown(uint32_t i);
   void fire_teardown(uint32_t i, fsm::TeardownEvent e);
   // A busy cgroup's next rmdir waits for cgroup.events to say it is empty;

@@ -53,6 +53,7 @@ bool Engine::queue_cgroup(uint32_t i) {
   s.paths.push_back(v2->mount + s.cgroup);  // lives until the SQE is submitted
   if (!ring::prep_mkdir(*ring_, token(i, kCgroupMade), s.paths.back().c_str(), 0755)) return false;
   ++s.pending;
+  step_launch(i, fsm::LaunchEvent::cgroup_queued);
   charge(Phase::cgroup, t0);
   return true;
 }
@@ -136,7 +137,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
       ++s.pending;
-      s.spawning = true;
+      step_launch(i, fsm::LaunchEvent::sent);
       if (host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
       charge_phases(tl);
       drop_fds();
@@ -164,6 +165,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
 
 void Engine::attach(uint32_t i, const Spawned& child) {
   Slot& s = slots_[i];
+  step_launch(i, fsm::LaunchEvent::cloned);
   s.pid = child.pid;
   s.sock.reset(child.sock);
   s.exited = false;
@@ -240,7 +242,8 @@ void Engine::on_spawner_reply(int res) {
   auto tok = ring::Token::unpack(rep.token);
   bool ok = res == int(sizeof rep) && rep.version == kSpawnVersion && tok.tag == kSpawned &&
             tok.slot < slots_.size() && slots_[tok.slot].used &&
-            slots_[tok.slot].generation == tok.generation && slots_[tok.slot].spawning;
+            slots_[tok.slot].generation == tok.generation &&
+            slots_[tok.slot].launch == fsm::LaunchPhase::spawning;
   if (!ok) {  // cannot happen: a slot is not freed while its request is out
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
@@ -250,8 +253,8 @@ void Engine::on_spawner_reply(int res) {
   Slot& s = slots_[i];
   auto t0 = Clock::now();
   --s.pending;
-  s.spawning = false;
   if (rep.pid < 0 || fds[0] < 0 || fds[1] < 0) {
+    step_launch(i, fsm::LaunchEvent::spawn_failed);
     for (int fd : fds)
       if (fd >= 0) ::close(fd);
     if (rep.pid > 0) {           // cloned, but its fds did not arrive: end it, reap it
@@ -264,7 +267,10 @@ void Engine::on_spawner_reply(int res) {
     fire(i, fsm::Event::init_failed);
   } else {
     attach(i, Spawned{rep.pid, fds[0], fds[1]});
-    if (s.state != fsm::State::creating) send_signal(i, SIGKILL);  // deleted meanwhile
+    if (s.state != fsm::State::creating) {  // deleted meanwhile
+      step_launch(i, fsm::LaunchEvent::settled);
+      send_signal(i, SIGKILL);
+    }
   }
   charge(Phase::clone3, t0);
   if (s.used && s.state == fsm::State::deleting) advance_teardown(i);
@@ -277,8 +283,8 @@ void Engine::on_spawner_gone() {
   spawner_.stopped();
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
-    if (!s.used || !s.spawning) continue;
-    s.spawning = false;
+    if (!s.used || s.launch != fsm::LaunchPhase::spawning) continue;
+    step_launch(i, fsm::LaunchEvent::spawn_failed);
     --s.pending;
     s.exited = true;
     s.error = "the spawner exited before it answered";

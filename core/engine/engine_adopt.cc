@@ -237,7 +237,7 @@ std::optional<Engine::View> Engine::view(std::string_view id) const {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
   const Slot& s = slots_[it->second];
-  return View{s.state, s.pid, s.exited ? s.exit_code : -1, s.restarts};
+  return View{s.state, s.pid, s.exited ? s.exit_code : -1, s.restarts, s.launch};
 }
 
 }  // namespace ringc

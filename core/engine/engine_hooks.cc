@@ -115,6 +115,7 @@ void Engine::hooks_done(uint32_t i, HookPoint p, std::string error) {
       if (s.state != fsm::State::creating) return;  // deleted meanwhile: the init is killed
       if (error.empty()) {
         // The init goes on to pivot_root; its next message is ready, or why not.
+        step_launch(i, fsm::LaunchEvent::hooks_ran);
         if (send_go(s.sock.get(), Go::hooks_ran) && arm_handshake(i)) return;
         error = "container init is no longer waiting for its hooks";
       }

@@ -27,10 +27,12 @@ TEST_F(FakeEngine, ALaunchIsCreatedWhenItsInitReportsReady) {
   await(Until::created);
   ASSERT_TRUE(launch("c1"));
   EXPECT_TRUE(called("launch " + cg("c1")));
+  EXPECT_EQ(engine_->view("c1")->launch, fsm::LaunchPhase::handshake);  // cloned, awaited
   ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
   ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
   EXPECT_TRUE(answered_->ok) << answered_->error;
   EXPECT_EQ(engine_->view("c1")->state, S::created);
+  EXPECT_EQ(engine_->view("c1")->launch, fsm::LaunchPhase::none);  // settled
   EXPECT_TRUE(called("record created"));
   auto rec = rt_->store().read("c1");
   ASSERT_TRUE(rec);

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "fsm/exec.h"
+#include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/render.h"
 #include "fsm/teardown.h"
@@ -202,4 +203,34 @@ TEST(TeardownTable, EveryCellMatchesListing) {
           {{TS::poststop, TE::hooks_done}, {TS::done, TA::none}},
       },
       kTeardownStateCount, kTeardownEventCount);
+}
+
+TEST(LaunchTable, EveryCellMatchesListing) {
+  using P = LaunchPhase;
+  using LE = LaunchEvent;
+  const std::map<std::pair<P, LE>, P> listed = {
+      {{P::none, LE::cgroup_queued}, P::cgroup},
+      {{P::none, LE::sent}, P::spawning},
+      {{P::none, LE::cloned}, P::handshake},
+      {{P::cgroup, LE::sent}, P::spawning},
+      {{P::cgroup, LE::cloned}, P::handshake},
+      {{P::cgroup, LE::settled}, P::none},
+      {{P::spawning, LE::cloned}, P::handshake},
+      {{P::spawning, LE::spawn_failed}, P::none},
+      {{P::handshake, LE::hooks_asked}, P::create_hooks},
+      {{P::handshake, LE::settled}, P::none},
+      {{P::create_hooks, LE::hooks_ran}, P::handshake},
+      {{P::create_hooks, LE::settled}, P::none},
+  };
+  for (int p = 0; p < kLaunchPhaseCount; ++p)
+    for (int e = 0; e < kLaunchEventCount; ++e) {
+      auto t = apply(P(p), LE(e));
+      auto it = listed.find({P(p), LE(e)});
+      if (it == listed.end()) {
+        EXPECT_FALSE(t) << name(P(p)) << " + " << name(LE(e)) << " must be invalid";
+      } else {
+        ASSERT_TRUE(t) << name(P(p)) << " + " << name(LE(e)) << " must be valid";
+        EXPECT_EQ(*t, it->second) << name(P(p)) << " + " << name(LE(e));
+      }
+    }
 }
