@@ -90,23 +90,26 @@ class EngineTest : public ::testing::Test {
   }
 
   // Steps the engine until a notice with event `until` for id, or 10 s.
+  // The handler stays the engine's after this returns (later notices are
+  // recorded too): it holds nothing of this frame.
   bool step_until(Engine& e, E until) {
     seen_.clear();
-    bool got = false;
-    e.on_notice = [&](const Notice& n) {
+    until_ = until;
+    got_ = false;
+    e.on_notice = [this](const Notice& n) {
       seen_.push_back(n.event);
       errors_.push_back(std::string(n.error));
-      if (n.event == until) got = true;
+      if (n.event == until_) got_ = true;
     };
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!got && std::chrono::steady_clock::now() < deadline) {
+    while (!got_ && std::chrono::steady_clock::now() < deadline) {
       auto ts = ring::to_timespec(std::chrono::milliseconds(50));
       auto ring = e.ring();
       if (!ring) return false;
       ring::prep_timeout(*ring.value(), ring::kIgnored, &ts);  // wakes the wait
       if (!e.step()) return false;
     }
-    return got;
+    return got_;
   }
 
   std::string root_;
@@ -114,6 +117,8 @@ class EngineTest : public ::testing::Test {
   std::vector<pid_t> children_;
   std::vector<E> seen_;
   std::vector<std::string> errors_;
+  E until_ = E::exited;
+  bool got_ = false;
 };
 
 TEST_F(EngineTest, AnAdoptedInitsExitIsRecordedWithItsCode) {
