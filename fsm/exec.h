@@ -15,6 +15,8 @@
 #include <optional>
 #include <string_view>
 
+#include "fsm/table.h"
+
 namespace ringc::fsm {
 
 enum class ExecState : uint8_t { setting_up, starting, running, exited, failed };
@@ -42,20 +44,14 @@ struct ExecTransition {
   ExecAction action;
 };
 
-struct ExecCell {
-  bool valid;
-  ExecTransition to;
-};
-
 // rows: states in enum order; columns: events in enum order.
 // clang-format off
-inline constexpr std::array<std::array<ExecCell, kExecEventCount>, kExecStateCount> kExecTable = [] {
+inline constexpr auto kExecTable = [] {
   using S = ExecState;
   using E = ExecEvent;
   using A = ExecAction;
-  std::array<std::array<ExecCell, kExecEventCount>, kExecStateCount> t{};
-  for (auto& row : t) row.fill({false, {S::setting_up, A::none}});
-  auto set = [&](S s, E e, S next, A a) { t[int(s)][int(e)] = {true, {next, a}}; };
+  Table<S, E, ExecTransition, kExecStateCount, kExecEventCount> t;
+  auto set = [&](S s, E e, S next, A a) { t.set(s, e, {next, a}); };
   set(S::setting_up, E::pid_reported, S::starting, A::watch_exec);
   set(S::setting_up, E::setup_failed, S::failed,   A::answer_failed);
   set(S::starting,   E::exec_seen,    S::running,  A::answer_started);
@@ -68,9 +64,7 @@ inline constexpr std::array<std::array<ExecCell, kExecEventCount>, kExecStateCou
 // clang-format on
 
 constexpr std::optional<ExecTransition> apply(ExecState from, ExecEvent e) {
-  const ExecCell& c = kExecTable[int(from)][int(e)];
-  if (c.valid) return c.to;
-  return std::nullopt;
+  return kExecTable.at(from, e);
 }
 
 std::string_view name(ExecState s);

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string_view>
 
+#include "fsm/table.h"
+
 namespace ringc::fsm {
 
 enum class LaunchPhase : uint8_t { none, cgroup, spawning, handshake, create_hooks };
@@ -29,20 +31,13 @@ enum class LaunchEvent : uint8_t {
 };
 inline constexpr int kLaunchEventCount = 7;
 
-struct LaunchCell {
-  bool valid;
-  LaunchPhase next;
-};
-
 // rows: phases in enum order; columns: events in enum order.
 // clang-format off
-inline constexpr std::array<std::array<LaunchCell, kLaunchEventCount>, kLaunchPhaseCount>
-    kLaunchTable = [] {
+inline constexpr auto kLaunchTable = [] {
   using P = LaunchPhase;
   using E = LaunchEvent;
-  std::array<std::array<LaunchCell, kLaunchEventCount>, kLaunchPhaseCount> t{};
-  for (auto& row : t) row.fill({false, P::none});
-  auto set = [&](P p, E e, P next) { t[int(p)][int(e)] = {true, next}; };
+  Table<P, E, P, kLaunchPhaseCount, kLaunchEventCount> t;
+  auto set = [&](P p, E e, P next) { t.set(p, e, next); };
   set(P::none,         E::cgroup_queued, P::cgroup);
   set(P::none,         E::sent,          P::spawning);
   set(P::none,         E::cloned,        P::handshake);
@@ -62,9 +57,7 @@ inline constexpr std::array<std::array<LaunchCell, kLaunchEventCount>, kLaunchPh
 // clang-format on
 
 constexpr std::optional<LaunchPhase> apply(LaunchPhase from, LaunchEvent e) {
-  const LaunchCell& c = kLaunchTable[int(from)][int(e)];
-  if (c.valid) return c.next;
-  return std::nullopt;
+  return kLaunchTable.at(from, e);
 }
 
 std::string_view name(LaunchPhase p);

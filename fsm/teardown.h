@@ -12,6 +12,8 @@
 #include <optional>
 #include <string_view>
 
+#include "fsm/table.h"
+
 namespace ringc::fsm {
 
 enum class TeardownState : uint8_t { waiting, cgroups, emptying, store, poststop, done };
@@ -42,21 +44,14 @@ struct TeardownTransition {
   TeardownAction action;
 };
 
-struct TeardownCell {
-  bool valid;
-  TeardownTransition to;
-};
-
 // rows: states in enum order; columns: events in enum order.
 // clang-format off
-inline constexpr std::array<std::array<TeardownCell, kTeardownEventCount>, kTeardownStateCount>
-    kTeardownTable = [] {
+inline constexpr auto kTeardownTable = [] {
   using S = TeardownState;
   using E = TeardownEvent;
   using A = TeardownAction;
-  std::array<std::array<TeardownCell, kTeardownEventCount>, kTeardownStateCount> t{};
-  for (auto& row : t) row.fill({false, {S::waiting, A::none}});
-  auto set = [&](S s, E e, S next, A a) { t[int(s)][int(e)] = {true, {next, a}}; };
+  Table<S, E, TeardownTransition, kTeardownStateCount, kTeardownEventCount> t;
+  auto set = [&](S s, E e, S next, A a) { t.set(s, e, {next, a}); };
   set(S::waiting,  E::settled,       S::cgroups,  A::remove_cgroups);
   set(S::cgroups,  E::cgroups_gone,  S::store,    A::remove_store);
   set(S::cgroups,  E::cgroup_busy,   S::emptying, A::kill_stragglers);
@@ -69,9 +64,7 @@ inline constexpr std::array<std::array<TeardownCell, kTeardownEventCount>, kTear
 // clang-format on
 
 constexpr std::optional<TeardownTransition> apply(TeardownState from, TeardownEvent e) {
-  const TeardownCell& c = kTeardownTable[int(from)][int(e)];
-  if (c.valid) return c.to;
-  return std::nullopt;
+  return kTeardownTable.at(from, e);
 }
 
 std::string_view name(TeardownState s);
