@@ -120,10 +120,10 @@ std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
 class RoundRunner {
  public:
   RoundRunner(ring::Ring& ring, const Contestant& c, Workload w, const std::string& work,
-              const std::string& bundle, const std::string& rootfs, const cgroup::Host* host,
-              int round)
+              const std::string& roots, const std::string& bundle, const std::string& rootfs,
+              const cgroup::Host* host, int round)
       : ring_(ring), c_(c), w_(w), bundle_(bundle), rootfs_(rootfs), host_(host) {
-    root_ = fmt::format("{}/root-{}", work, c.name);
+    root_ = fmt::format("{}/root-{}", roots, c.name);
     prefix_ = fmt::format("b{}-{}-{}", round, name(w), c.name);
     tmp_ = work;
   }
@@ -321,9 +321,9 @@ class RoundRunner {
 
 // ringc's engine in this process: a batch of count, `parallel` in flight,
 // each timed from launch to nothing left.
-Result<Round> engine_round(const std::string& work, const std::string& bundle, int count,
+Result<Round> engine_round(const std::string& roots, const std::string& bundle, int count,
                            int parallel, int round) {
-  std::string root = work + "/root-engine";
+  std::string root = roots + "/root-engine";
   Runtime rt(root);
   BatchOptions bo;
   bo.bundle = bundle;
@@ -390,13 +390,21 @@ Result<std::vector<Summary>> run(const Options& o,
   char tmpl[] = "/tmp/ringc-bench.XXXXXX";
   if (!::mkdtemp(tmpl)) return sys_error(errno, "mkdtemp");
   std::string work = tmpl;
+  std::string roots = o.state_tmpfs ? work + "/state" : work;
   struct Remove {
-    std::string dir;
+    std::string dir, mounted;
     ~Remove() {
+      if (!mounted.empty()) (void)::umount2(mounted.c_str(), MNT_DETACH);
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
     }
-  } remove{work};
+  } remove{work, {}};
+  if (o.state_tmpfs) {
+    if (::mkdir(roots.c_str(), 0700) < 0) return sys_error(errno, "mkdir " + roots);
+    if (::mount("tmpfs", roots.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+      return sys_error(errno, "mount a tmpfs on " + roots);
+    remove.mounted = roots;
+  }
   std::string bundle = o.bundle;
   std::string idle_bundle = bundle;
   if (bundle.empty()) {
@@ -437,10 +445,10 @@ Result<std::vector<Summary>> run(const Options& o,
             continue;  // a lifecycle is a command line's
           Round round;
           if (c.kind == Contestant::Kind::engine) {
-            RINGC_TRY(round, engine_round(work, bundle, o.count, parallel, r));
+            RINGC_TRY(round, engine_round(roots, bundle, o.count, parallel, r));
           } else {
-            RoundRunner rr(ring, c, w, work, w == Workload::idle ? idle_bundle : bundle, rootfs,
-                           host, r);
+            RoundRunner rr(ring, c, w, work, roots, w == Workload::idle ? idle_bundle : bundle,
+                           rootfs, host, r);
             RINGC_TRY(round, rr.run(o.count, parallel, o.grace_ms));
           }
           rounds[size_t(i)].push_back(std::move(round));

@@ -47,6 +47,10 @@ struct Options {
   // crun refuses hybrid cgroups: with this the whole bench runs in a
   // private mount namespace with /sys/fs/cgroup/unified unmounted.
   bool hide_unified = false;
+  // The runtimes' --root folders on a tmpfs of the bench's own (as /run
+  // is on most hosts) instead of beside the bundle: ringc syncs its
+  // records where the root outlives a reboot (runc and crun do not).
+  bool state_tmpfs = false;
 };
 
 // One contestant, one workload, one round.

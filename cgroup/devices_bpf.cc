@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "core/base/sys.h"
 
@@ -112,6 +113,17 @@ int loaded_program(const std::vector<BpfInsn>& prog) {
   load.insn_cnt = uint32_t(prog.size());
   load.license = uint64_t(reinterpret_cast<uintptr_t>(license));
   int fd = sys::bpf(BPF_PROG_LOAD, &load, sizeof load);  // O_CLOEXEC
+  if (fd == -EAGAIN) {
+    // The verifier gives up when the calling thread has a signal or task
+    // work pending, and io_uring's io-wq queues task work on the thread
+    // that submitted (a worker to create): a busy reactor has some again
+    // by its next try. A thread of its own has none; tried a few times
+    // there, as libbpf tries.
+    std::thread([&] {
+      for (int tries = 0; tries < 5 && fd == -EAGAIN; ++tries)
+        fd = sys::bpf(BPF_PROG_LOAD, &load, sizeof load);
+    }).join();
+  }
   if (fd < 0) return fd;
   if (kept.size() == kKept) {
     ::close(kept.front().fd);  // attachments hold their own references

@@ -75,6 +75,7 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
   o.bundle = a.get("bundle");
   o.baseline = a.get("baseline");
   o.hide_unified = a.has("crun-hide-unified");
+  o.state_tmpfs = a.has("state-tmpfs");
   if (auto it = a.values.find("workload"); it != a.values.end()) {
     o.workloads.clear();
     for (auto& w : it->second) {

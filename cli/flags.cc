@@ -122,6 +122,8 @@ constexpr FlagSpec kBench[] = {
     {"baseline", "", true, "the runtime the others are compared with"},
     {"json", "", false, "print the results as JSON"},
     {"crun-hide-unified", "", false, "run crun in a mount namespace without the unified mount"},
+    {"state-tmpfs", "", false,
+     "keep every runtime's state root on a tmpfs, as under a /run that is one"},
     {"svg", "", true, "write a chart of the results to this file"},
     {"physical-limit", "", false, "add the kernel's floor (ringc-bare's child) as a contestant"},
     {"engine", "", false, "add ringc's engine (batch in-process) as a contestant"},

@@ -1,6 +1,7 @@
 #include "fsm/lifecycle.h"
 
 #include "fsm/exec.h"
+#include "fsm/freezer.h"
 #include "fsm/launch.h"
 #include "fsm/teardown.h"
 
@@ -19,9 +20,10 @@ constexpr std::array<std::string_view, kEventCount> kEventNames = {
     "release_failed", "grace_expired", "restart_due",   "adopted",
     "adopted_gone"};
 constexpr std::array<std::string_view, kActionCount> kActionNames = {
-    "none",    "record_created", "release_init", "signal",      "signal_all", "freeze",
-    "thaw",    "terminate",      "kill_now",     "record_exit", "destroy",    "kill_and_destroy",
-    "respawn", "set_resources",  "spawn_process"};
+    "none",         "record_created", "release_init",     "signal",   "signal_all",
+    "freeze",       "thaw",           "terminate",        "kill_now", "record_exit",
+    "record_stop",  "destroy",        "kill_and_destroy", "respawn",  "set_resources",
+    "spawn_process"};
 }  // namespace
 
 std::string_view name(State s) {
@@ -103,6 +105,30 @@ std::string_view name(LaunchPhase p) {
 }
 std::string_view name(LaunchEvent e) {
   return kLaunchEventNames[int(e)];
+}
+
+}  // namespace ringc::fsm
+
+namespace ringc::fsm {
+
+namespace {
+constexpr std::array<std::string_view, kFreezerStateCount> kFreezerStateNames = {
+    "thawed", "freezing", "frozen", "thawing"};
+constexpr std::array<std::string_view, kFreezerEventCount> kFreezerEventNames = {
+    "freeze", "thaw", "settled", "refused", "kill", "adopted"};
+constexpr std::array<std::string_view, kFreezerActionCount> kFreezerActionNames = {
+    "none",        "write_frozen", "write_thawed",    "tell_frozen",
+    "tell_thawed", "undo_freeze",  "tell_not_thawed", "thaw_for_kill"};
+}  // namespace
+
+std::string_view name(FreezerState s) {
+  return kFreezerStateNames[int(s)];
+}
+std::string_view name(FreezerEvent e) {
+  return kFreezerEventNames[int(e)];
+}
+std::string_view name(FreezerAction a) {
+  return kFreezerActionNames[int(a)];
 }
 
 }  // namespace ringc::fsm

@@ -59,14 +59,15 @@ enum class Action : uint8_t {
   thaw,              // thaw the cgroup
   terminate,         // SIGTERM now, arm the grace timer
   kill_now,          // SIGKILL (grace expired)
-  record_exit,       // persist the exit status
+  record_exit,       // persist the exit status (restarted as its policy says)
+  record_stop,       // persist the exit status of a stop: never restarted
   destroy,           // remove cgroup and state: nothing is left running
   kill_and_destroy,  // SIGKILL, wait for the exit, then destroy
   respawn,           // start the container's process again (restart policy)
   set_resources,     // write new limits into the cgroup
   spawn_process,     // start a process in the container's namespaces and cgroup
 };
-inline constexpr int kActionCount = 15;
+inline constexpr int kActionCount = 16;
 
 struct Transition {
   State next;
@@ -146,7 +147,7 @@ inline constexpr std::array<std::array<Cell, kEventCount>, kStateCount> kTable =
   set(State::stopping, E::kill,         go(State::stopping, signal));
   set(State::stopping, E::kill_all,     go(State::stopping, signal_all));
   set(State::stopping, E::grace_expired,go(State::stopping, kill_now));
-  set(State::stopping, E::exited,       go(State::stopped, record_exit));
+  set(State::stopping, E::exited,       go(State::stopped, record_stop));
   set(State::stopping, E::force_remove, go(State::deleting, kill_and_destroy));
 
   // containerd's shim sends `kill --all ID 9` after every exit: what is

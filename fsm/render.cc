@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "fsm/exec.h"
+#include "fsm/freezer.h"
 #include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/teardown.h"
@@ -104,6 +105,15 @@ std::string render_document() {
       "`settled` when the container leaves `creating`, except while the spawner has the "
       "request, whose answer is awaited even for a container deleted meanwhile.",
       "create", kLaunchPhaseCount, kLaunchEventCount, {"none"});
+  out += render_section<FreezerState, FreezerEvent>(
+      "Pause and resume, step by step",
+      "The `freeze` and `thaw` actions above are followed by the table in `fsm/freezer.h` "
+      "until the kernel has done what was asked (cgroup.events polled through the ring on "
+      "v2; on v1-only hosts, which notify nothing, freezer.state re-read on ring timers), "
+      "each outcome told to the container's table as `frozen`, `thawed`, `freeze_failed` "
+      "or `thaw_failed`. A v1-frozen task dies of SIGKILL only once thawed, so a kill "
+      "thaws what is frozen or freezing.",
+      "create", kFreezerStateCount, kFreezerEventCount, {});
   out += render_section<TeardownState, TeardownEvent>(
       "Removal, step by step",
       "A container in `deleting` (the `destroy` and `kill_and_destroy` actions above) is "

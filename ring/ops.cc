@@ -97,6 +97,14 @@ bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
   return true;
 }
 
+bool prep_fsync(Ring& r, uint64_t user_data, int fd) {
+  io_uring_sqe* s = r.sqe();
+  if (!s) return false;
+  io_uring_prep_fsync(s, fd, 0);
+  io_uring_sqe_set_data64(s, user_data);
+  return true;
+}
+
 unsigned prep_replace_file(Ring& r, uint64_t user_data, unsigned file, const char* tmp,
                            const char* path, const char* dir, const void* buf, unsigned len,
                            bool durable) {

@@ -43,6 +43,8 @@ bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool 
 // SQE is submitted (the kernel copies it then).
 bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode);
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd);
+// fsync(fd), run by io-wq; fd stays open until the completion.
+bool prep_fsync(Ring& r, uint64_t user_data, int fd);
 // A file replaced atomically, as one chain of linked operations through
 // direct descriptor `file` (< kFixedFiles; needs features().fixed_files):
 // open `tmp` (created, truncated), write `len` bytes, with `durable` fsync

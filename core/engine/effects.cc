@@ -45,6 +45,9 @@ class RealEffects final : public Effects {
     return store.write(id, f);
   }
   bool records_on_ring() const override { return true; }
+  Result<void> sync_claim(const Store& store, std::string_view id) override {
+    return store.sync_claim(id);
+  }
 };
 }  // namespace
 

@@ -51,6 +51,9 @@ class Effects {
   virtual Result<void> write_record(const Store& store, std::string_view id,
                                     const RecordFields& f) = 0;
   virtual bool records_on_ring() const = 0;
+  // The claim's record and directory entry synced (Store::sync_claim), in
+  // this thread; with records_on_ring() through the ring where it can.
+  virtual Result<void> sync_claim(const Store& store, std::string_view id) = 0;
 };
 
 // The kernel's: what the engine does when nobody replaces it.

@@ -146,7 +146,8 @@ Result<void> Engine::launch(LaunchRequest req) {
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
   RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty() || req.flags.console));
-  RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path)));
+  RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path),
+                              /*sync=*/false));
   charge(Phase::claim, t0);
 
   uint32_t i = alloc();
@@ -168,6 +169,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   notify(i, fsm::State::creating, fsm::Event::create);
 
   if (queue_cgroup(i)) {
+    sync_claim(i);
     charge(Phase::busy, t0);
     return outcome::success();
   }
@@ -182,7 +184,10 @@ Result<void> Engine::launch(LaunchRequest req) {
     }
     // The init exists: it is killed and reaped like any other.
     s.error = r.error().what();
+    sync_claim(i);
     fire(i, fsm::Event::init_failed);
+  } else {
+    sync_claim(i);
   }
   charge(Phase::busy, t0);
   return outcome::success();

@@ -36,6 +36,7 @@
 #include "core/spawn/spawner.h"
 #include "core/store/record.h"
 #include "fsm/exec.h"
+#include "fsm/freezer.h"
 #include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/teardown.h"
@@ -241,7 +242,8 @@ class Engine {
     pid_t pid;
     int exit_code;  // -1 unless stopped with a known status
     int restarts;
-    fsm::LaunchPhase launch;  // where a container in creating is
+    fsm::LaunchPhase launch;    // where a container in creating is
+    fsm::FreezerState freezer;  // where its pause or resume is
   };
   std::optional<View> view(std::string_view id) const;
 
@@ -336,7 +338,6 @@ class Engine {
     std::unique_ptr<InitFlags> flags;  // only when any is set; again for each run
     RestartPolicy restart;
     int restarts = 0;
-    bool stop_requested = false;
     std::chrono::milliseconds grace{0};  // of the stop under way
     pid_t pid = -1;
     sys::UniqueFd pidfd, sock;  // the init's, and our end of its handshake
@@ -348,9 +349,9 @@ class Engine {
     uint64_t start_time = 0;  // of the init, for the record (pid reuse check)
     int64_t created_ns = 0;   // first record write: OCI "created"
     fsm::TeardownState teardown = fsm::TeardownState::waiting;  // in deleting (fsm/teardown.h)
-    sys::UniqueFd events_fd;   // cgroup.events while a pause or resume settles
-    bool want_frozen = false;  // what that pause or resume asked for
-    std::chrono::steady_clock::time_point freeze_until{};  // its deadline
+    sys::UniqueFd events_fd;  // cgroup.events while a pause or resume settles
+    fsm::FreezerState freezer = fsm::FreezerState::thawed;  // (fsm/freezer.h)
+    std::chrono::steady_clock::time_point freeze_until{};   // its deadline
     __kernel_timespec events_ts{};   // the cgroup.events poll's linked timeout (freeze, emptying)
     uint8_t unlinks = 0;             // teardown unlinks in flight
     bool rmdir_busy = false;         // a cgroup directory still had tasks
@@ -374,8 +375,9 @@ class Engine {
     uint16_t record_file = 0xffff;                    // its direct descriptor
     std::vector<std::function<void()>> after_record;  // after_record()'s
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
-    std::unique_ptr<HookRun> hooks;  // while hooks run
-    std::string warning;             // a poststop hook's failure, told with gone
+    sys::UniqueFd claim_file, claim_dir;  // the claim's fsyncs in flight
+    std::unique_ptr<HookRun> hooks;       // while hooks run
+    std::string warning;                  // a poststop hook's failure, told with gone
   };
 
   // A process exec'd into a container (core/engine/engine_exec.cc).
@@ -477,12 +479,17 @@ class Engine {
   // can; notices and the steps that need the record on disk wait for it.
   void write_record(uint32_t i);
   void on_record(uint32_t i, int res);
+  // The claim made durable once the init is cloned, while it sets up
+  // (Store::claim): as a record write, what waits for records waits for it.
+  void sync_claim(uint32_t i);
   // release_init's second half: the start byte (or the exec fifo's).
   void send_start(uint32_t i);
   // Notices go out in order once their container has no record write in
   // flight (and a transition's once its action has run).
   void flush_notices();
-  void after_exit(uint32_t i);
+  // The exit recorded, or the container restarted or removed; a stop's
+  // exit (record_stop) is never restarted.
+  void after_exit(uint32_t i, bool stopped);
   void take_fds(uint32_t i, unsigned passed, unsigned listen);
   // An adopted init's exit code, once something can tell it; nullopt: the
   // reaper will (awaiting_reaper).
@@ -499,9 +506,12 @@ class Engine {
   // A busy cgroup's next rmdir waits for cgroup.events to say it is empty;
   // false where nothing will tell (v1-only hosts), the caller's timer then.
   bool await_empty(uint32_t i);
-  void freeze(uint32_t i, bool frozen);
+  // The freezer's next step (fsm/freezer.h) and its action.
+  void step_freezer(uint32_t i, fsm::FreezerEvent e);
+  void write_freezer(uint32_t i, bool frozen);
   void check_freeze(uint32_t i);
   void freeze_failed(uint32_t i, std::string why);
+  // A v1-frozen task dies of SIGKILL only once thawed: the freezer's kill.
   void thaw_for_kill(uint32_t i);
   void on_unlink(uint32_t i, Tag tag, int res);
   void unlink(uint32_t i, Tag tag, std::string path, int flags, bool hard_link = false);

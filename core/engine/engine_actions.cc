@@ -1,6 +1,7 @@
 // What each transition's action does in the engine: spawn, release,
-// signal, timers, records and teardown. Each submits its SQEs and
-// returns; the completions come back through Engine::handle.
+// signal, timers and teardown (the freezer's steps: engine_freezer.cc;
+// records: engine_records.cc). Each submits its SQEs and returns; the
+// completions come back through Engine::handle.
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -26,7 +27,6 @@ namespace ringc {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr std::chrono::milliseconds kFreezeDeadline{10'000};  // as the CLI waited
 // How long a busy cgroup's removal waits for it to empty before trying
 // again (killing what is left) anyway.
 constexpr std::chrono::milliseconds kEmptyDeadline{1'000};
@@ -303,7 +303,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       return;
     case A::freeze:
     case A::thaw:
-      freeze(i, a == A::freeze);
+      step_freezer(i, a == A::freeze ? fsm::FreezerEvent::freeze : fsm::FreezerEvent::thaw);
       return;
     case A::record_created:
       if (s.start)
@@ -327,7 +327,6 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       if (!s.cgroup.empty()) fx_.signal_cgroup(*host_, s.cgroup, sig);
       return;
     case A::terminate:
-      s.stop_requested = true;
       send_signal(i, sig);
       arm(i, Timer::grace, s.grace);
       return;
@@ -337,11 +336,11 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
       return;
     case A::record_exit:
-      after_exit(i);
+    case A::record_stop:
+      after_exit(i, a == A::record_stop);
       return;
     case A::destroy:
     case A::kill_and_destroy:
-      s.stop_requested = true;
       if (s.timer != Timer::none) disarm(i);
       if (s.events_fd.get() >= 0) ring::prep_cancel(*ring_, token(i, kFreezePoll));
       thaw_for_kill(i);
@@ -400,166 +399,6 @@ Engine::Tag Engine::timer_tag(Timer t) {
   return Tag(0);
 }
 
-// pause and resume: the request to the kernel now, the transition's
-// observation (frozen, thawed) when cgroup.events says so (a POLLPRI poll
-// through the ring), or on v1-only hosts when freezer.state does (re-read
-// on ring timers).
-void Engine::freeze(uint32_t i, bool frozen) {
-  Slot& s = slots_[i];
-  s.want_frozen = frozen;
-  if (s.events_fd.get() < 0) {
-    auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
-    s.events_fd.reset(fd ? fd.value() : -1);
-  }
-  s.freeze_until = Clock::now() + kFreezeDeadline;
-  if (auto r = fx_.request_freeze(*host_, s.cgroup, frozen); !r)
-    return freeze_failed(i, fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup,
-                                        r.error().message()));
-  check_freeze(i);
-}
-
-// A pause that failed goes back to running (what was frozen is thawed), a
-// resume to paused: the table's freeze_failed and thaw_failed, with why.
-void Engine::freeze_failed(uint32_t i, std::string why) {
-  Slot& s = slots_[i];
-  if (s.want_frozen) (void)fx_.request_freeze(*host_, s.cgroup, false);
-  s.want_frozen = !s.want_frozen;
-  s.error = std::move(why);
-  fire_recorded(i, s.want_frozen ? fsm::Event::thaw_failed : fsm::Event::freeze_failed);
-}
-
-// A v1-frozen task does not die of SIGKILL until it is thawed.
-void Engine::thaw_for_kill(uint32_t i) {
-  Slot& s = slots_[i];
-  if (!s.want_frozen || s.exited) return;
-  s.want_frozen = false;
-  (void)fx_.request_freeze(*host_, s.cgroup, false);
-}
-
-void Engine::check_freeze(uint32_t i) {
-  Slot& s = slots_[i];
-  if (s.state == fsm::State::deleting || s.exited) return;
-  if (s.events_fd.get() >= 0) {  // re-arm: POLLPRI again only after a read
-    char buf[256];
-    (void)::pread(s.events_fd.get(), buf, sizeof buf, 0);
-  }
-  auto now = fx_.is_frozen(*host_, s.cgroup);
-  if (now && now.value() == s.want_frozen) {
-    fire_recorded(i, s.want_frozen ? fsm::Event::frozen : fsm::Event::thawed);
-    return;
-  }
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s.freeze_until - Clock::now());
-  if (left.count() <= 0)
-    return freeze_failed(i,
-                         fmt::format("cgroup {} not {} after {} ms", s.cgroup,
-                                     s.want_frozen ? "frozen" : "thawed", kFreezeDeadline.count()));
-  if (s.events_fd.get() >= 0 && ring_->reserve(2)) {
-    ++s.pending;
-    s.events_ts = ring::to_timespec(left);
-    ring::prep_poll(*ring_, token(i, kFreezePoll), s.events_fd.get(), POLLPRI);
-    ring::link_timeout(*ring_, &s.events_ts);
-  } else {
-    // v1-only hosts: freezer.state has no notification; re-read on a timer
-    // (so too when the queue has no room for the pair).
-    arm(i, Timer::freeze, std::min(left, std::chrono::milliseconds(5)));
-  }
-}
-
-void Engine::write_record(uint32_t i) {
-  Slot& s = slots_[i];
-  if (s.record_ops > 0) {  // one at a time: the next has the state as it is then
-    s.record_again = true;
-    return;
-  }
-  auto t0 = Clock::now();
-  // Read from a zombie too: an init that has exited already is still ours
-  // (not reaped before its status is recorded), its start time valid.
-  if (s.start_time == 0 && !s.exited)
-    if (auto st = read_proc_stat(s.pid)) s.start_time = st->start_time;
-  RecordFields f = record_fields(*s.prepared, s.id, s.cgroup, s.pid, s.start_time, s.state);
-  if (s.created_ns == 0) s.created_ns = f.created_ns;
-  f.created_ns = s.created_ns;
-  f.exit_code = s.exited ? s.exit_code : -1;
-  f.restarts = uint32_t(s.restarts);
-  if (s.remove_on_exit) f.flags |= kRecordRemoveOnExit;
-  f.restart_kind = uint8_t(s.restart.kind);
-  f.restart_max = uint16_t(std::min(s.restart.max, 65535));
-  if (s.flags) {  // what a daemon started again takes back from the init
-    size_t passed =
-        s.flags->fds.size() - (s.flags->stdio ? std::min<size_t>(3, s.flags->fds.size()) : 0);
-    f.passed_fds = uint16_t(passed);
-    f.listen_fds = uint16_t(s.flags->listen_fds);
-  }
-  s.record_error.clear();
-  if (!free_files_.empty()) {
-    s.record_file = free_files_.back();
-    s.record_bytes = encode(f);
-    s.record_path = rt_.store().dir(s.id) + "/state";
-    s.record_tmp = s.record_path + ".tmp";
-    s.record_dir = rt_.store().dir(s.id);  // for its fsync
-    unsigned n =
-        ring::prep_replace_file(*ring_, token(i, kRecord), s.record_file, s.record_tmp.c_str(),
-                                s.record_path.c_str(), s.record_dir.c_str(), s.record_bytes.data(),
-                                unsigned(s.record_bytes.size()), rt_.store().durable());
-    if (n > 0) {
-      free_files_.pop_back();
-      s.record_ops = uint8_t(n);
-      s.pending = uint16_t(s.pending + n);
-      ring_record_ops_ += n;
-      charge(Phase::record, t0);
-      return;
-    }
-  }
-  // In this thread (a one-shot verb, a full queue, no direct descriptor
-  // left): written now, its completion handled at the next step.
-  if (auto r = fx_.write_record(rt_.store(), s.id, f); !r) s.record_error = r.error().what();
-  s.record_ops = 1;
-  ++s.pending;
-  inline_done_.push_back({token(i, kRecord), 0, 0});
-  charge(Phase::record, t0);
-}
-
-void Engine::on_record(uint32_t i, int res) {
-  Slot& s = slots_[i];
-  --s.record_ops;
-  const bool on_ring = s.record_file != 0xffff;
-  if (on_ring) --ring_record_ops_;
-  if (res < 0 && s.record_error.empty())
-    s.record_error = fmt::format("write {}: {}", s.record_path, std::strerror(-res));
-  if (s.record_ops > 0) return;
-  if (on_ring) {
-    free_files_.push_back(s.record_file);
-    s.record_file = 0xffff;
-    if (!s.record_error.empty()) (void)::unlink(s.record_tmp.c_str());  // rare: ENOSPC, EIO
-  }
-  if (!s.record_error.empty() && s.error.empty()) s.error = s.record_error;
-  if (s.record_again) {
-    s.record_again = false;
-    write_record(i);
-    return;  // what waits for the record waits for this one
-  }
-  if (s.reap_after_record > 0) {
-    sys::reap(s.reap_after_record);
-    s.reap_after_record = 0;
-  }
-  if (s.start_after_record) {
-    s.start_after_record = false;
-    send_start(i);
-  }
-  flush_notices();
-  if (s.used && s.record_ops == 0 && !s.after_record.empty()) {
-    auto waiting = std::move(s.after_record);
-    s.after_record.clear();
-    for (auto& f : waiting) f();
-  }
-}
-
-void Engine::after_record(std::string_view id, std::function<void()> f) {
-  auto it = by_id_.find(id);
-  if (it == by_id_.end() || slots_[it->second].record_ops == 0) return f();
-  slots_[it->second].after_record.push_back(std::move(f));
-}
-
 // The start byte, once the record says running: on the handshake socket,
 // or on the exec fifo of an init made by `ringc create`.
 void Engine::send_start(uint32_t i) {
@@ -587,10 +426,10 @@ void Engine::send_start(uint32_t i) {
   charge(Phase::release, t0);
 }
 
-void Engine::after_exit(uint32_t i) {
+void Engine::after_exit(uint32_t i, bool stopped) {
   Slot& s = slots_[i];
   s.start_time = 0;
-  auto delay = restart_delay(s.restart, s.exit_code, s.restarts, s.stop_requested);
+  auto delay = restart_delay(s.restart, s.exit_code, s.restarts, stopped);
   if (!delay && s.flags) s.flags->fds.clear();  // no run to come needs them
   if (!delay && s.remove_on_exit) {
     fire(i, fsm::Event::remove);

@@ -87,7 +87,8 @@ Result<fsm::State> Engine::adopt(const RecordView& r) {
   s.pidfd.reset(fd);
   if (restart.kind != RestartKind::no) take_fds(i, r.passed_fds(), r.listen_fds());
   if (reaper_fd_.get() >= 0 && live.ppid == ::getppid()) s.exit_source = ExitSource::reaper;
-  s.want_frozen = recorded == fsm::State::paused;  // a kill must thaw it (v1) to land
+  // A kill must thaw it (v1) to land.
+  if (recorded == fsm::State::paused) step_freezer(i, fsm::FreezerEvent::adopted);
   ++s.pending;
   ring::prep_exit_wait(*ring_, token(i, kExit), fd, false, &s.info);
   // A stop under way is finished; a half-made (its creator's handshake is
@@ -237,7 +238,7 @@ std::optional<Engine::View> Engine::view(std::string_view id) const {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
   const Slot& s = slots_[it->second];
-  return View{s.state, s.pid, s.exited ? s.exit_code : -1, s.restarts, s.launch};
+  return View{s.state, s.pid, s.exited ? s.exit_code : -1, s.restarts, s.launch, s.freezer};
 }
 
 }  // namespace ringc

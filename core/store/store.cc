@@ -51,8 +51,8 @@ void remove_tree(int dirfd, const char* name) {
 bool Store::durable() const {
   if (durable_ < 0) {
     struct statfs fs {};
-    durable_ =
-        ::statfs(root_.c_str(), &fs) == 0 && fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC;
+    if (::statfs(root_.c_str(), &fs) != 0) return false;  // no root yet: asked again once made
+    durable_ = fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC;
   }
   return durable_ == 1;
 }
@@ -78,7 +78,7 @@ void sync_dir(const std::string& dir) {
 }
 }  // namespace
 
-Result<void> Store::claim(std::string_view id, const RecordFields& intent) const {
+Result<void> Store::claim(std::string_view id, const RecordFields& intent, bool sync) const {
   std::string bytes = encode(intent);
   if (bytes.size() > kRecordMax)
     return ringc_error(Errc::bad_spec,
@@ -94,11 +94,23 @@ Result<void> Store::claim(std::string_view id, const RecordFields& intent) const
   }
   // Straight to its name: nothing older to replace, and a torn one still
   // names the id, whose default cgroup a forced delete then clears.
-  if (int e = write_file(d + "/state", bytes, O_EXCL, durable())) {
+  sync = sync && durable();
+  if (int e = write_file(d + "/state", bytes, O_EXCL, sync)) {
     ::rmdir(d.c_str());
     return sys_error(e, "write " + d + "/state");
   }
-  if (durable()) sync_dir(root_);
+  if (sync) sync_dir(root_);
+  return outcome::success();
+}
+
+Result<void> Store::sync_claim(std::string_view id) const {
+  std::string path = dir(id) + "/state";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error(errno, "open " + path);
+  int e = ::fsync(fd) < 0 ? errno : 0;
+  ::close(fd);
+  if (e) return sys_error(e, "fsync " + path);
+  sync_dir(root_);
   return outcome::success();
 }
 

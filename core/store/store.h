@@ -38,8 +38,15 @@ class Store {
   // (kRecordIntent, status creating, the cgroup path) is written in the
   // same step, before the caller makes anything a later `delete --force`
   // or recovery would have to find. A config whose record would be over
-  // kRecordMax is refused before the mkdir.
-  Result<void> claim(std::string_view id, const RecordFields& intent) const;
+  // kRecordMax is refused before the mkdir. Where the root is durable the
+  // record and the root are synced, unless `sync` is false: the caller
+  // syncs them (sync_claim(), or through its ring) while the init sets up,
+  // the claim's order against what it names kept by the page cache (a
+  // killed creator) and its sync needed only against a host crash, which
+  // takes every kernel object the record names with it.
+  Result<void> claim(std::string_view id, const RecordFields& intent, bool sync = true) const;
+  // The claim's record and the root's directory entry fsynced.
+  Result<void> sync_claim(std::string_view id) const;
   // Writes the record atomically (temporary file, then rename); where the
   // root is not tmpfs, the file and the directory are synced, so that a
   // host crash leaves the old record or the new, never a torn one.

@@ -137,6 +137,7 @@ Result<int> run_foreground(Runtime& rt, const CreateOptions& o) {
   });
   RINGC_TRY(forward_on_engine(engine, f, [&] { return finished.has_value(); }));
   rt.timeline.mark("run-until-exit");
+  note_phases(rt, engine);
   if (!finished->ok) return ringc_error(Errc::failed, finished->error);
   return finished->exit_code;
 }

@@ -25,6 +25,14 @@ EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits) {
           .record_adopted_exits = record_adopted_exits};
 }
 
+void note_phases(Runtime& rt, const Engine& engine) {
+  const EngineStats& st = engine.stats();
+  for (int p = 0; p < kPhaseCount; ++p)
+    if (st.phase_ns[p]) rt.timeline.add(name(Phase(p)).data(), uint32_t(st.phase_ns[p] / 1000));
+  for (int k = 0; k < kChildPhaseCount; ++k)
+    if (st.init_us[k]) rt.timeline.add(kChildPhases[k], st.init_us[k]);
+}
+
 Result<void> until_answered(Engine& engine, const std::optional<Answer>& answered,
                             std::string_view id, std::string_view what, bool deadline) {
   if (!deadline) {
@@ -60,6 +68,7 @@ Result<pid_t> launch_on_engine(Runtime& rt, LaunchRequest req, Until until) {
   };
   RINGC_TRY(engine.launch(std::move(req)));
   RINGC_TRY(until_answered(engine, answered, id, "create", false));
+  note_phases(rt, engine);
   if (!answered->ok) return ringc_error(Errc::failed, answered->error);
   auto v = engine.view(id);
   return v ? v->pid : pid_t(-1);
@@ -102,6 +111,7 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
   if (wait && !answered) {
     RINGC_TRY(until_answered(engine, answered, id, fsm::name(e)));
   }
+  note_phases(rt, engine);
   if (answered && !answered->ok) return ringc_error(Errc::failed, answered->error);
   return answered.value_or(Answer{});
 }

@@ -29,6 +29,9 @@ Result<Answer> on_engine(Runtime& rt, std::string_view id, fsm::Event e, int sig
 // An engine of one slot for a one-shot command: no spawner, unlinks made
 // in this thread (a one-shot run pays no io-wq start-up).
 EngineOptions one_shot(const Runtime& rt, bool record_adopted_exits);
+// The engine's phases (and its inits' own) added to the command's
+// timeline, which --debug prints: where a one-shot command's time went.
+void note_phases(Runtime& rt, const Engine& engine);
 // Runs the engine's ring until `answered` is set (by the caller's
 // on_notice), with a deadline: an init stuck in the kernel (D state)
 // never exits, and a verb must not hang for ever on it. A launch has

@@ -39,6 +39,22 @@ TEST_F(FakeEngine, ALaunchIsCreatedWhenItsInitReportsReady) {
   EXPECT_EQ(rec.value()->status(), S::created);
 }
 
+// Where the root outlives a reboot the claim is synced, but after the
+// init is cloned (it sets up meanwhile), and before the next record.
+TEST_F(FakeEngine, ADurableClaimIsSyncedAfterTheCloneBeforeTheNextRecord) {
+  await(Until::created);
+  ASSERT_TRUE(launch("c1"));
+  if (!rt_->store().durable()) GTEST_SKIP() << root_ << " is on a tmpfs: records are not synced";
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  auto at = [&](const std::string& c) {
+    return std::find(fx_.calls.begin(), fx_.calls.end(), c) - fx_.calls.begin();
+  };
+  ASSERT_TRUE(called("sync-claim"));
+  EXPECT_LT(at("launch " + cg("c1")), at("sync-claim"));
+  EXPECT_LT(at("sync-claim"), at("record created"));
+}
+
 // The init's own report of why it failed is the answer, given once
 // nothing of the container is left.
 TEST_F(FakeEngine, AnInitsErrorIsTheAnswerOnceNothingIsLeft) {
@@ -98,6 +114,7 @@ TEST_F(FakeEngine, StartPauseAndDeleteGoThroughTheEffects) {
   EXPECT_TRUE(answered_->ok) << answered_->error;
   EXPECT_TRUE(called("freeze 1"));
   EXPECT_TRUE(called("record paused"));
+  EXPECT_EQ(engine_->view("c1")->freezer, fsm::FreezerState::frozen);
   await(Until::gone);
   ASSERT_TRUE(engine_->request("c1", E::force_remove));
   ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
@@ -123,7 +140,75 @@ TEST_F(FakeEngine, APauseTheKernelRefusesGoesBackToRunning) {
   EXPECT_NE(answered_->error.find("freeze cgroup " + cg("c1")), std::string::npos)
       << answered_->error;
   EXPECT_EQ(engine_->view("c1")->state, S::running);
+  EXPECT_EQ(engine_->view("c1")->freezer, fsm::FreezerState::thawed);
   EXPECT_TRUE(seen(E::freeze_failed));
+}
+
+// The container is paused at once (its table), its freezer `freezing`
+// until the kernel says frozen; a kill meanwhile thaws it (a v1-frozen
+// task dies of SIGKILL only once thawed) and nothing is told of the
+// pause that will not settle.
+TEST_F(FakeEngine, APauseSettlesWhenTheKernelSaysAndAKillThawsIt) {
+  ASSERT_TRUE(launch("c1", true));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ::close(fx_.init_end.at(cg("c1")));
+  fx_.init_end.erase(cg("c1"));
+  ASSERT_TRUE(step_until([&] { return seen(E::exec_done); }));
+  fx_.kernel_slow = true;
+  ASSERT_TRUE(engine_->request("c1", E::pause));
+  EXPECT_EQ(engine_->view("c1")->state, S::paused);
+  EXPECT_EQ(engine_->view("c1")->freezer, fsm::FreezerState::freezing);
+  ASSERT_TRUE(step_until([&] { return fx_.calls.back() == "freeze 1"; }));
+  EXPECT_FALSE(seen(E::frozen));
+  fx_.kernel_frozen = true;  // the kernel is done: the next re-read sees it
+  ASSERT_TRUE(step_until([&] { return seen(E::frozen); }));
+  EXPECT_EQ(engine_->view("c1")->freezer, fsm::FreezerState::frozen);
+
+  fx_.kernel_slow = false;
+  await(Until::gone);
+  ASSERT_TRUE(engine_->request("c1", E::force_remove));
+  EXPECT_EQ(engine_->view("c1")->freezer, fsm::FreezerState::thawed);
+  EXPECT_FALSE(fx_.kernel_frozen);
+  ASSERT_TRUE(step_until([&] { return answered_.has_value(); }));
+  EXPECT_TRUE(answered_->ok) << answered_->error;
+  EXPECT_FALSE(seen(E::thawed));
+}
+
+// A restart policy starts an init that exited again, unless the exit was
+// a stop's (the table's record_stop): a killed one comes back, a stopped
+// one stays stopped.
+TEST_F(FakeEngine, AStoppedContainerIsNotRestartedAKilledOneIs) {
+  auto p = std::make_shared<Prepared>();
+  p->bundle = root_;
+  p->rootfs = root_;
+  p->cgroup_path = cg("c1");
+  LaunchRequest lr;
+  lr.id = "c1";
+  lr.cgroup_path = p->cgroup_path;
+  lr.prepared = std::move(p);
+  lr.start = true;
+  lr.restart = RestartPolicy{RestartKind::always, 0};
+  ASSERT_TRUE(engine_->launch(std::move(lr)));
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return seen(E::exec_done) || seen(E::init_ready); }));
+
+  ASSERT_TRUE(engine_->request("c1", E::kill, SIGKILL));
+  ASSERT_TRUE(step_until([&] { return engine_->view("c1")->restarts == 1; }));
+  ASSERT_EQ(std::count(fx_.calls.begin(), fx_.calls.end(), "launch " + cg("c1")), 2);
+  ASSERT_TRUE(send_message(init_end("c1"), message(MsgKind::ready)));
+  ASSERT_TRUE(step_until([&] { return engine_->view("c1")->state == S::running; }));
+
+  events_.clear();
+  ASSERT_TRUE(engine_->request("c1", E::stop, SIGTERM, std::chrono::milliseconds(10'000)));
+  ASSERT_TRUE(step_until([&] { return seen(E::exited); }));
+  EXPECT_EQ(engine_->view("c1")->state, S::stopped);
+  // A restart would be due in 100 ms or so (the policy's first delay):
+  // stepping well past it starts nothing.
+  auto until = std::chrono::steady_clock::now() + 4 * kRestartFirst;
+  step_until([&] { return std::chrono::steady_clock::now() > until; });
+  EXPECT_EQ(engine_->view("c1")->restarts, 1);
+  EXPECT_EQ(std::count(fx_.calls.begin(), fx_.calls.end(), "launch " + cg("c1")), 2);
+  EXPECT_EQ(engine_->view("c1")->state, S::stopped);
 }
 
 // Race: the spawner process (which clones inits where the host has the

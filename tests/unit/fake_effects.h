@@ -38,6 +38,7 @@ class FakeEffects final : public Effects {
   std::vector<pid_t> children;
   bool refuse_launch = false, refuse_freeze = false;
   bool kernel_frozen = false;  // what is_frozen answers
+  bool kernel_slow = false;    // a request leaves kernel_frozen as it was (the test settles it)
 
   Result<void> launch(const cgroup::Host&, const Prepared&, const std::string& cg,
                       const std::string&, const InitOptions&, Launch& out,
@@ -104,7 +105,7 @@ class FakeEffects final : public Effects {
                                       bool frozen) override {
     calls.push_back(fmt::format("freeze {}", frozen ? 1 : 0));
     if (refuse_freeze) return std::make_error_code(std::errc::device_or_resource_busy);
-    kernel_frozen = frozen;
+    if (!kernel_slow) kernel_frozen = frozen;
     return outcome::success();
   }
   cgroup::Result<bool> is_frozen(const cgroup::Host&, const std::string&) override {
@@ -120,6 +121,10 @@ class FakeEffects final : public Effects {
     return store.write(id, f);
   }
   bool records_on_ring() const override { return false; }
+  Result<void> sync_claim(const Store& store, std::string_view id) override {
+    calls.push_back("sync-claim");
+    return store.sync_claim(id);
+  }
 };
 
 }  // namespace ringc::test

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "fsm/exec.h"
+#include "fsm/freezer.h"
 #include "fsm/launch.h"
 #include "fsm/lifecycle.h"
 #include "fsm/render.h"
@@ -50,7 +51,7 @@ const std::map<std::pair<S, E>, std::pair<S, A>>& expected() {
       {{S::paused, E::force_remove}, {S::deleting, A::kill_and_destroy}},
       {{S::stopping, E::kill}, {S::stopping, A::signal}},
       {{S::stopping, E::grace_expired}, {S::stopping, A::kill_now}},
-      {{S::stopping, E::exited}, {S::stopped, A::record_exit}},
+      {{S::stopping, E::exited}, {S::stopped, A::record_stop}},
       {{S::stopping, E::force_remove}, {S::deleting, A::kill_and_destroy}},
       {{S::stopped, E::remove}, {S::deleting, A::destroy}},
       {{S::stopped, E::force_remove}, {S::deleting, A::destroy}},
@@ -186,6 +187,29 @@ TEST(ExecTable, EveryCellMatchesListing) {
           {{XS::failed, XE::exited}, {XS::failed, XA::none}},
       },
       kExecStateCount, kExecEventCount);
+}
+
+TEST(FreezerTable, EveryCellMatchesListing) {
+  using FS = FreezerState;
+  using FE = FreezerEvent;
+  using FA = FreezerAction;
+  expect_cells<FS, FE, FA>(
+      {
+          {{FS::thawed, FE::freeze}, {FS::freezing, FA::write_frozen}},
+          {{FS::thawed, FE::kill}, {FS::thawed, FA::none}},
+          {{FS::thawed, FE::adopted}, {FS::frozen, FA::none}},
+          {{FS::freezing, FE::settled}, {FS::frozen, FA::tell_frozen}},
+          {{FS::freezing, FE::refused}, {FS::thawed, FA::undo_freeze}},
+          {{FS::freezing, FE::thaw}, {FS::thawing, FA::write_thawed}},
+          {{FS::freezing, FE::kill}, {FS::thawed, FA::thaw_for_kill}},
+          {{FS::frozen, FE::thaw}, {FS::thawing, FA::write_thawed}},
+          {{FS::frozen, FE::kill}, {FS::thawed, FA::thaw_for_kill}},
+          {{FS::thawing, FE::settled}, {FS::thawed, FA::tell_thawed}},
+          {{FS::thawing, FE::refused}, {FS::frozen, FA::tell_not_thawed}},
+          {{FS::thawing, FE::freeze}, {FS::freezing, FA::write_frozen}},
+          {{FS::thawing, FE::kill}, {FS::thawing, FA::none}},
+      },
+      kFreezerStateCount, kFreezerEventCount);
 }
 
 TEST(TeardownTable, EveryCellMatchesListing) {
