@@ -1,5 +1,7 @@
 #include "cli/args.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 namespace ringc::cli {
@@ -7,6 +9,18 @@ namespace ringc::cli {
 std::string Args::get(std::string_view name, std::string fallback) const {
   auto it = values.find(name);
   return it == values.end() || it->second.empty() ? fallback : it->second.back();
+}
+
+Result<uint64_t> Args::number(std::string_view flag, uint64_t fallback, uint64_t min) const {
+  if (!has(flag)) return fallback;
+  std::string v = get(flag);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < min)
+    return ringc_error(
+        Errc::bad_usage,
+        fmt::format("--{}: want a whole number of at least {}, got \"{}\"", flag, min, v));
+  return n;
 }
 
 Result<Args> parse(std::span<const std::string> argv, std::span<const FlagSpec> spec,

@@ -26,6 +26,8 @@ struct Args {
 
   bool has(std::string_view name) const { return values.find(name) != values.end(); }
   std::string get(std::string_view name, std::string fallback = {}) const;
+  // A whole number of at least `min` (fallback when the flag is absent).
+  Result<uint64_t> number(std::string_view flag, uint64_t fallback, uint64_t min) const;
 };
 
 // Parses args after the command name. Unknown flags are a usage error

@@ -19,21 +19,6 @@
 
 namespace ringc::cli {
 
-namespace {
-Result<uint64_t> number(const Args& a, std::string_view flag, uint64_t fallback, uint64_t min) {
-  if (!a.has(flag)) return fallback;
-  std::string v = a.get(flag);
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size() || n < min)
-    return ringc_error(
-        Errc::bad_usage,
-        fmt::format("--{}: want a whole number of at least {}, got \"{}\"", flag, min, v));
-  return n;
-}
-
-}  // namespace
-
 std::string batch_summary(const BatchReport& r, bool keep) {
   std::string out = fmt::format(
       "batch: {} containers, {} ok, {} failed in {:.2f} s: {:.0f} containers/s\n"
@@ -51,6 +36,11 @@ std::string batch_summary(const BatchReport& r, bool keep) {
           ? fmt::format("; spawner {:.0f} µs CPU", r.spawner_cpu_us_per_container)
           : "",
       r.peak_rss_kib);
+  const NetnsPoolStats& np = r.engine.netns;
+  if (np.hits + np.misses > 0)
+    out += fmt::format("  network namespaces: {} warm, {} made, {} recycled, {} discarded{}\n",
+                       np.hits, np.misses, np.recycled, np.discarded,
+                       np.last_discard.empty() ? "" : " (last: " + np.last_discard + ")");
   for (auto& f : r.failures) out += "  failed: " + f + "\n";
   return out;
 }
@@ -84,11 +74,13 @@ Result<BatchOptions> batch_options(const Args& a) {
   if (!a.has("count")) return ringc_error(Errc::bad_usage, "\"batch\" requires --count N");
   BatchOptions o;
   o.bundle = a.get("bundle", ".");
-  RINGC_TRY(o.count, number(a, "count", 0, 1));
-  RINGC_TRY(auto par, number(a, "parallel", 1, 1));
+  RINGC_TRY(o.count, a.number("count", 0, 1));
+  RINGC_TRY(auto par, a.number("parallel", 1, 1));
   o.parallel = unsigned(std::min<uint64_t>(par, 1u << 20));
   o.prefix = a.get("id-prefix", "batch");
   o.keep = a.has("keep");
+  RINGC_TRY(auto pool, a.number("pool-netns", 0, 0));
+  o.netns_pool = unsigned(std::min<uint64_t>(pool, 4096));
   return o;
 }
 
@@ -107,6 +99,14 @@ BatchReport parse_batch_report(std::string_view text) {
   take(e["reactor_cpu_us_per_container"], r.reactor_cpu_us_per_container);
   take(e["spawner_cpu_us_per_container"], r.spawner_cpu_us_per_container);
   take(e["peak_rss_kib"], r.peak_rss_kib);
+  if (json::Value np = e["netns_pool"]; !np.is_null()) {
+    take(np["hits"], r.engine.netns.hits);
+    take(np["misses"], r.engine.netns.misses);
+    take(np["recycled"], r.engine.netns.recycled);
+    take(np["discarded"], r.engine.netns.discarded);
+    std::string_view why;
+    if (np["last_discard"].get(why)) r.engine.netns.last_discard = why;
+  }
   if (json::Value sub = e["create_to_running"]; !sub.is_null()) r.to_running = percentiles_of(sub);
   if (json::Value sub = e["exit_to_deleted"]; !sub.is_null()) r.to_deleted = percentiles_of(sub);
   if (json::Array failures; e["failures"].get(failures))
@@ -142,6 +142,10 @@ Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
 Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
   RINGC_TRY(auto o, batch_options(a));
+  if (o.netns_pool)
+    return ringc_error(Errc::bad_usage,
+                       "batch --pool-netns: a daemon's engine has its own pool "
+                       "(ringc daemon --pool-netns N)");
   Request r;
   r.op = "batch";
   r.bundle = absolute_path(o.bundle);

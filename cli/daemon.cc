@@ -2,6 +2,7 @@
 // run under its reaper (core/supervisor/reaper.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -38,7 +39,8 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   }
   ::close(lock);
   o.locked = true;
-  Daemon d(ctx.runtime);
+  RINGC_TRY(uint64_t pool, a.number("pool-netns", 0, 0));
+  Daemon d(ctx.runtime, unsigned(std::min<uint64_t>(pool, 4096)));
   RINGC_TRY(d.serve(std::move(o), a.get("pid-file"), role.reaper_fd));
   return 0;
 }

@@ -110,6 +110,8 @@ constexpr FlagSpec kBatch[] = {
     {"id-prefix", "", true, "container ids are PREFIX-N (default: batch)"},
     {"keep", "", false, "leave the containers running for the usual verbs"},
     {"json", "", false, "print the report as JSON"},
+    {"pool-netns", "", true,
+     "keep N network namespaces warm and reuse those given back clean (default 0)"},
 };
 constexpr FlagSpec kBench[] = {
     {"runtime", "", true,
@@ -133,6 +135,8 @@ constexpr FlagSpec kDaemon[] = {
     {"socket", "s", true, "the unix socket to serve (required)"},
     {"pid-file", "", true, "write the daemon's pid to this file"},
     {"allow-uid", "", true, "a uid besides root's that may connect, repeatable"},
+    {"pool-netns", "", true,
+     "keep N network namespaces warm and reuse those given back clean (default 0)"},
 };
 
 struct Entry {

@@ -203,6 +203,10 @@ BatchReport Batch::report() const {
   r.engine.completions -= engine0_.completions;
   for (int k = 0; k < kChildPhaseCount; ++k) r.engine.init_us[k] -= engine0_.init_us[k];
   r.engine.inits_ready -= engine0_.inits_ready;
+  r.engine.netns.hits -= engine0_.netns.hits;
+  r.engine.netns.misses -= engine0_.netns.misses;
+  r.engine.netns.recycled -= engine0_.netns.recycled;
+  r.engine.netns.discarded -= engine0_.netns.discarded;
   if (r.count) {
     double n = double(r.count);
     r.reactor_us_per_container = double(r.engine.phase_ns[int(Phase::busy)]) / 1e3 / n;
@@ -233,7 +237,7 @@ Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
   sys::UniqueFd sfd(::signalfd(-1, &stop, SFD_CLOEXEC));
   if (sfd.get() < 0) return sys_error(errno, "signalfd");
   signalfd_siginfo si{};
-  Engine engine(rt);
+  Engine engine(rt, EngineOptions{.netns_pool = o.netns_pool});
   RINGC_TRY(auto ring, engine.ring());
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };

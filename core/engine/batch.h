@@ -20,10 +20,16 @@ struct BatchOptions {
   unsigned parallel = 1;
   std::string prefix = "batch";
   bool keep = false;  // leave them running: done once each has exec'd
+  // Warm network namespaces (EngineOptions::netns_pool) for a local
+  // batch; a daemon's engine has its own.
+  unsigned netns_pool = 0;
   // A daemon client's stdin, stdout and stderr, every container's (empty:
   // they inherit the engine's, as a local batch's inherit the CLI's).
   std::vector<SharedFd> stdio;
 };
+
+// The pool's counters as JSON (batch reports, the daemon's stats).
+std::string netns_pool_json(const NetnsPoolStats& s);
 
 struct Percentiles {
   double p50 = 0, p95 = 0, p99 = 0, max = 0;  // milliseconds

@@ -11,9 +11,8 @@
 #include "cgroup/stats.h"
 #include "core/base/id.h"
 #include "core/base/sys.h"
+#include "core/engine/transition.h"
 #include "core/init/console.h"
-#include "core/verbs/container.h"
-#include "core/verbs/waits.h"
 #include "ring/ops.h"
 #include "ring/token.h"
 
@@ -94,7 +93,12 @@ Result<void> Engine::ready() {
   RINGC_TRY(ring_, rt_.ring());
   if (fx_.records_on_ring() && !opts_.inline_files && ring_->register_files())
     for (unsigned f = ring::kFixedFiles; f-- > 0;) free_files_.push_back(uint16_t(f));
-  if (opts_.spawner) start_spawner();
+  if (opts_.netns_pool) {
+    netns_pool_ = std::make_unique<NetnsPool>(opts_.netns_pool);
+    RINGC_TRY(netns_pool_->fill());
+  } else if (opts_.spawner) {
+    start_spawner();
+  }
   return outcome::success();
 }
 
@@ -159,6 +163,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.remove_on_exit = req.remove_on_exit;
   s.exec_fifo = req.exec_fifo;
   s.restart = req.restart;
+  s.poolable = netns_pool_ && !unpoolable(s.prepared->spec);
   // Fds kept for restarts are held once per open file, however many
   // containers share it.
   if (req.restart.kind != RestartKind::no)
@@ -392,6 +397,9 @@ void Engine::on_exit(uint32_t i, int res) {
 void Engine::exited(uint32_t i) {
   Slot& s = slots_[i];
   s.exited = true;
+  // Its processes are gone (a pid namespace of its own): the network
+  // namespace goes back to the pool if nothing of them is left in it.
+  if (s.netns.get() >= 0) netns_pool_->give(std::move(s.netns));
   // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
   // small read, only for these exits, charged to the exit phase).
   if ((s.exit_code == 128 + SIGKILL || s.exit_source != ExitSource::own_child) && host_)
@@ -474,6 +482,7 @@ void Engine::flush_notices() {
 
 EngineStats Engine::stats() const {
   EngineStats st = stats_;
+  if (netns_pool_) st.netns = netns_pool_->stats();
   slots_.each([&](const Slot& s) {
     if (!s.used) return;
     ++st.by_state[int(s.state)];

@@ -31,6 +31,7 @@
 #include "core/engine/effects.h"
 #include "core/engine/held_fds.h"
 #include "core/engine/restart.h"
+#include "core/pool/netns_pool.h"
 #include "core/spawn/launch.h"
 #include "core/spawn/spawn.h"
 #include "core/spawn/spawner.h"
@@ -153,6 +154,7 @@ struct EngineStats {
   // the kernel costs a container on its own core.
   std::array<uint64_t, kChildPhaseCount> init_us{};
   uint64_t inits_ready = 0;
+  NetnsPoolStats netns;  // with EngineOptions::netns_pool
 };
 
 struct EngineOptions {
@@ -171,6 +173,11 @@ struct EngineOptions {
   // What it does outside its ring (core/engine/effects.h); nullptr: the
   // kernel's. Tests pass a recording fake.
   Effects* effects = nullptr;
+  // Warm network namespaces kept for containers whose spec may share one
+  // (core/pool/netns_pool.h), made when the engine starts and taken back
+  // from those that exited clean; 0: none. With any, inits are cloned by
+  // the engine itself (a spawner would need each namespace's fd sent).
+  unsigned netns_pool = 0;
 };
 
 class Engine {
@@ -376,6 +383,8 @@ class Engine {
     std::vector<std::function<void()>> after_record;  // after_record()'s
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
     sys::UniqueFd claim_file, claim_dir;  // the claim's fsyncs in flight
+    bool poolable = false;                // its spec may share a warm network namespace
+    sys::UniqueFd netns;                  // the warm one its init joined
     std::unique_ptr<HookRun> hooks;       // while hooks run
     std::string warning;                  // a poststop hook's failure, told with gone
   };
@@ -539,6 +548,7 @@ class Engine {
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
   HeldFds held_fds_;                           // clients' fds kept for restarts, one per open file
+  std::unique_ptr<NetnsPool> netns_pool_;      // with EngineOptions::netns_pool
   std::vector<ring::Completion> inline_done_;  // inline_files' results, for step()
   std::vector<uint16_t> free_files_;           // direct descriptors for record writes
   uint32_t ring_record_ops_ = 0;               // record operations in the kernel's hands

@@ -20,7 +20,6 @@
 #include "core/engine/engine.h"
 #include "core/init/console.h"
 #include "core/store/observe.h"
-#include "core/verbs/waits.h"
 #include "ring/ops.h"
 
 namespace ringc {
@@ -120,6 +119,12 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
       s.flags->console.reset();
     }
   };
+  if (s.poolable) {  // a warm network namespace, or one made now
+    auto netns = netns_pool_->take();
+    if (!netns) return netns.error();
+    s.netns = std::move(netns.value());
+    init.netns_fd = s.netns.get();
+  }
   std::string fifo;
   if (s.exec_fifo) {
     fifo = rt_.store().fifo(s.id);

@@ -11,8 +11,8 @@
 #include "cgroup/manager.h"
 #include "core/base/sys.h"
 #include "core/engine/engine.h"
+#include "core/engine/reaped_exit.h"
 #include "core/store/observe.h"
-#include "core/supervisor/reaper.h"
 #include "ring/ops.h"
 
 namespace ringc {

@@ -14,9 +14,8 @@
 
 #include "cgroup/manager.h"
 #include "core/engine/engine.h"
+#include "core/engine/transition.h"
 #include "core/init/console.h"
-#include "core/verbs/container.h"
-#include "core/verbs/waits.h"
 #include "ring/ops.h"
 
 namespace ringc {

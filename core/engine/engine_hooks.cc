@@ -13,7 +13,6 @@
 #include "core/base/sys.h"
 #include "core/engine/engine.h"
 #include "core/hooks/hooks.h"
-#include "core/verbs/waits.h"
 #include "ring/ops.h"
 
 namespace ringc {

@@ -29,8 +29,9 @@ namespace ringc {
 namespace {
 // Namespaces by path are joined; new ones are unshared here, on the
 // child's core (DESIGN: the reactor must not pay for CLONE_NEWNET). The
-// cgroup namespace waits for join_cgroups.
-Result<void> enter_namespaces(const Spec& spec) {
+// cgroup namespace waits for join_cgroups. A warm network namespace
+// (netns_fd) is joined instead of a new one, and closed.
+Result<void> enter_namespaces(const Spec& spec, int& netns_fd) {
   int unshare_flags = 0;
   // pid and user: clone3 made them; cgroup: after the cgroups are joined.
   // The mount namespace comes after those whose paths it might hide.
@@ -38,6 +39,13 @@ Result<void> enter_namespaces(const Spec& spec) {
     const Namespace* ns = spec.linux_cfg.find(type);
     if (!ns) continue;
     int flag = ns_clone_flag(type);
+    if (type == NsType::network && ns->path.empty() && netns_fd >= 0) {
+      if (::setns(netns_fd, CLONE_NEWNET) < 0)
+        return sys_error(errno, "join the warm network namespace");
+      ::close(netns_fd);
+      netns_fd = -1;
+      continue;
+    }
     if (ns->path.empty()) {
       unshare_flags |= flag;
       continue;
@@ -167,9 +175,10 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // (an exit status aside, the client reads what the init writes).
   int console_fd = plan.init.console_fd;
   int device_prog = plan.device_prog;             // attached in join_cgroups, closed before start
+  int netns_fd = plan.init.netns_fd;              // joined, then closed, in enter_namespaces
   std::vector<int> bind_trees = plan.bind_trees;  // closed at exec
-  std::vector<int*> ours{&sock, &console_fd, &device_prog};
-  std::vector<int> keep{sock, console_fd, plan.fifo_fd, device_prog};
+  std::vector<int*> ours{&sock, &console_fd, &device_prog, &netns_fd};
+  std::vector<int> keep{sock, console_fd, plan.fifo_fd, device_prog, netns_fd};
   for (int& t : bind_trees) ours.push_back(&t);
   RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, ours));
   keep.insert(keep.end(), bind_trees.begin(), bind_trees.end());
@@ -178,7 +187,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   close_fds_from(3 + int(plan.init.preserve_fds), std::move(keep));
 
   const pid_t pid_on_host = spec.hooks.any() ? host_pid() : 0;
-  if (auto r = enter_namespaces(spec); !r) return r.error();
+  if (auto r = enter_namespaces(spec, netns_fd); !r) return r.error();
   RINGC_TRY(write_time_offsets(spec.linux_cfg));
   if (!plan.init.no_new_keyring) {
     RINGC_TRY(join_session_keyring(plan.init.id));

@@ -28,6 +28,9 @@ struct InitOptions {
   // first, then those for fds 3.. (preserve_fds counts them).
   std::vector<int> passed;
   bool passed_stdio = false;
+  // A warm network namespace (core/pool/netns_pool.h) the init joins
+  // instead of making its own, or -1.
+  int netns_fd = -1;
 };
 
 // Everything the child needs, prepared by the parent before clone3 so the
@@ -67,6 +70,9 @@ struct Spawned {
 // written its id maps and placed it in its v1 cgroups. Otherwise the child
 // makes and joins its v1 cgroups itself, on its own core.
 Result<Spawned> spawn(const SpawnPlan& plan);
+
+// Exit code from a waitid() siginfo: the status, or 128+signal.
+int exit_code(const siginfo_t& info);
 
 // In the child: the whole setup, ending in the wait for start and execve.
 // Returns only on failure, and the error goes on `sock` (which it may

@@ -175,9 +175,9 @@ std::string Daemon::stats_fields() const {
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
       "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
-      "\"peak_rss_kib\":{}",
+      "\"peak_rss_kib\":{},\"netns_pool\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
-      server_->clients(), st.held_fds, current_rss_kib(), rss_kib());
+      server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns));
 }
 
 void Daemon::on_notice(const Notice& n) {

@@ -22,7 +22,9 @@ namespace ringc {
 
 class Daemon {
  public:
-  explicit Daemon(Runtime& rt) : rt_(rt), engine_(rt) {}
+  // netns_pool: warm network namespaces (EngineOptions::netns_pool).
+  explicit Daemon(Runtime& rt, unsigned netns_pool = 0)
+      : rt_(rt), engine_(rt, EngineOptions{.netns_pool = netns_pool}) {}
 
   // Serves until SIGTERM or SIGINT: listens, takes over the containers the
   // records name (after the reaper's early exits, reaper_fd: -1 for none),

@@ -19,15 +19,9 @@
 
 #include <cstdint>
 
-namespace ringc {
+#include "core/engine/reaped_exit.h"
 
-// One orphan's exit, as the reaper writes it on the daemon's socket.
-struct ReapedExit {
-  int32_t pid;
-  int32_t status;  // as waitpid gives it
-  uint64_t start_time;
-};
-static_assert(sizeof(ReapedExit) == 16);
+namespace ringc {
 
 struct ReaperRole {
   bool daemon = false;  // this process is the daemon: serve, with reaper_fd

@@ -13,6 +13,7 @@
 #include "cgroup/resources.h"
 #include "core/base/error.h"
 #include "core/base/runtime.h"
+#include "core/engine/transition.h"
 #include "fsm/lifecycle.h"
 
 namespace ringc {
@@ -28,10 +29,6 @@ struct CreateOptions {
   bool no_new_keyring = false;
   bool keep = false;  // run: leave the stopped container for `delete` (runc's --keep)
 };
-
-// The FSM's answer for a container, or the user-facing refusal:
-// `cannot start container "web" in state running`.
-Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e);
 
 Result<void> create(Runtime& rt, const CreateOptions& o);
 Result<void> start(Runtime& rt, std::string_view id);

@@ -56,22 +56,6 @@ int parse_signal(std::string_view s) {
   return -1;
 }
 
-Result<fsm::Transition> transition(std::string_view id, fsm::State from, fsm::Event e) {
-  auto r = fsm::apply(from, e);
-  if (r) return *r.ok;
-  // runc's words, which containerd's shim matches to know the exit is in.
-  if (e == fsm::Event::kill && from >= fsm::State::stopped)
-    return ringc_error(Errc::invalid_transition,
-                       fmt::format("cannot kill container \"{}\": container not running", id));
-  if (e == fsm::Event::exec && from == fsm::State::paused)
-    return ringc_error(Errc::invalid_transition,
-                       fmt::format("cannot exec in paused container \"{}\" (use --ignore-paused "
-                                   "to override)",
-                                   id));
-  return ringc_error(Errc::invalid_transition, fmt::format("cannot {} container \"{}\" in state {}",
-                                                           fsm::name(e), id, fsm::name(from)));
-}
-
 // start, kill and delete are requests to an engine of one slot.
 Result<void> start(Runtime& rt, std::string_view id) {
   RINGC_TRY(on_engine(rt, id, fsm::Event::start, SIGTERM, Until::running));

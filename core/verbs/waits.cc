@@ -15,11 +15,6 @@ Error ring_error(std::error_code ec) {
 }
 }  // namespace
 
-int exit_code(const siginfo_t& info) {
-  if (info.si_code == CLD_EXITED) return info.si_status;
-  return 128 + info.si_status;
-}
-
 Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline) {
   siginfo_t info{};
   auto ts = ring::to_timespec(deadline);

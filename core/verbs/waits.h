@@ -32,7 +32,4 @@ struct DaemonWait {
 Result<int> await_reply_forwarding(ring::Ring& r, const DaemonWait& w, int signal_fd,
                                    int pty_master = -1);
 
-// Exit code from a waitid() siginfo: the status, or 128+signal.
-int exit_code(const siginfo_t& info);
-
 }  // namespace ringc
