@@ -10,6 +10,8 @@
 #include "core/spec/spec.h"
 #include "core/store/record.h"
 #include "fsm/lifecycle.h"
+#include "ring/ops.h"
+#include "ring/ring.h"
 #include "ring/token.h"
 
 using namespace ringc;

@@ -7,7 +7,7 @@
 
 #include "cli/log.h"
 #include "core/base/error.h"
-#include "core/base/runtime.h"
+#include "core/engine/runtime.h"
 
 namespace ringc {
 struct BatchReport;

@@ -11,8 +11,8 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "core/base/host_command.h"
 #include "core/verbs/container.h"
+#include "core/verbs/host_command.h"
 
 namespace ringc::cli {
 

@@ -9,6 +9,7 @@
 #include "cgroup/manager.h"
 #include "cgroup/resources.h"
 #include "cgroup/stats.h"
+#include "core/base/exit.h"
 #include "core/base/id.h"
 #include "core/base/sys.h"
 #include "core/engine/transition.h"

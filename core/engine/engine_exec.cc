@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "cgroup/manager.h"
+#include "core/base/exit.h"
 #include "core/engine/engine.h"
 #include "core/engine/transition.h"
 #include "core/init/console.h"

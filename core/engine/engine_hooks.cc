@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/base/exit.h"
 #include "core/base/sys.h"
 #include "core/engine/engine.h"
 #include "core/hooks/hooks.h"

@@ -10,16 +10,13 @@
 #include <chrono>
 #include <csignal>
 
+#include "core/base/exit.h"
+#include "core/base/json_quote.h"
 #include "core/base/sys.h"
-#include "core/store/state_json.h"
-#include "core/verbs/waits.h"
 
 namespace ringc {
 
 namespace {
-constexpr std::string_view kKeys[kHookKinds] = {
-    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
-
 std::vector<char*> cstrings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
@@ -86,20 +83,6 @@ Result<void> hook_result(HookKind k, size_t index, const Hook& h, int code, bool
     return failed(k, index, h,
                   fmt::format("timed out after {} s, killed", h.timeout_s.value_or(0)));
   return check_code(k, index, h, code);
-}
-
-std::string_view hook_key(HookKind k) {
-  return kKeys[int(k)];
-}
-
-bool Hooks::any() const {
-  for (auto& v : of)
-    if (!v.empty()) return true;
-  return false;
-}
-
-bool Hooks::after_create() const {
-  return !(*this)[HookKind::poststart].empty() || !(*this)[HookKind::poststop].empty();
 }
 
 std::string hook_state(std::string_view oci_version, std::string_view id, std::string_view status,

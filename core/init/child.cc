@@ -17,11 +17,13 @@
 #include "cgroup/manager.h"
 #include "core/base/sys.h"
 #include "core/base/timeline.h"
+#include "core/hooks/hooks.h"
+#include "core/init/cgroups.h"
 #include "core/init/console.h"
+#include "core/init/handshake.h"
+#include "core/init/plan.h"
 #include "core/init/process_setup.h"
 #include "core/init/rootfs.h"
-#include "core/spawn/launch.h"
-#include "core/spawn/spawn.h"
 #include "core/spec/seccomp.h"
 
 namespace ringc {

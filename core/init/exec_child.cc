@@ -12,9 +12,9 @@
 #include "cgroup/manager.h"
 #include "core/base/sys.h"
 #include "core/init/console.h"
+#include "core/init/handshake.h"
 #include "core/init/process_setup.h"
 #include "core/init/rootfs.h"
-#include "core/spawn/handshake.h"
 #include "core/spec/seccomp.h"
 
 namespace ringc {

@@ -15,7 +15,7 @@
 
 #include "cgroup/layout.h"
 #include "core/base/error.h"
-#include "core/spawn/spawn.h"
+#include "core/init/plan.h"
 #include "core/spec/spec.h"
 
 namespace ringc {

@@ -12,7 +12,7 @@
 
 #include "core/base/error.h"
 #include "core/base/sys.h"
-#include "core/spawn/spawn.h"
+#include "core/init/plan.h"
 
 namespace ringc {
 

@@ -12,6 +12,7 @@
 #include "cgroup/manager.h"
 #include "core/base/error.h"
 #include "core/base/timeline.h"
+#include "core/init/cgroups.h"
 #include "core/spawn/spawn.h"
 #include "core/spec/spec.h"
 #include "core/store/record.h"
@@ -27,18 +28,6 @@ struct Prepared {
 // Validates the id, reads <bundle>/config.json, resolves the rootfs and
 // the container's cgroup path.
 Result<Prepared> prepare(std::string_view id, const std::string& bundle);
-
-// Writes the spec's linux.resources into the `part` hierarchies of cg.
-// Limits are in place before anything of the container runs: the init
-// writes its v2 ones first thing, or its creator does (a user namespace).
-// device_prog: as cgroup::apply takes it.
-Result<void> apply_limits(const cgroup::Host& host, const Spec& spec, const std::string& cg,
-                          cgroup::Part part, std::optional<int> device_prog = std::nullopt);
-
-// The v1 directories of cg, with the spec's limits written: by the init
-// itself, by the parent of a CLI create while the init sets up, or for an
-// init in a user namespace of its own.
-Result<void> make_v1_cgroups(const cgroup::Host& host, const Spec& spec, const std::string& cg);
 
 // The record of a container whose init is `pid` (started at start_time,
 // clock ticks after boot), in state s.

@@ -80,9 +80,4 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   return Spawned{pid, pidfd, sv[0]};
 }
 
-int exit_code(const siginfo_t& info) {
-  if (info.si_code == CLD_EXITED) return info.si_status;
-  return 128 + info.si_status;
-}
-
 }  // namespace ringc

@@ -14,7 +14,7 @@
 
 #include "cgroup/resources.h"
 #include "core/base/error.h"
-#include "core/hooks/hooks.h"
+#include "core/spec/hook_spec.h"
 #include "core/spec/json.h"
 #include "core/spec/seccomp.h"
 

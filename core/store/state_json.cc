@@ -5,43 +5,9 @@
 #include <ctime>
 
 #include "core/base/error.h"
-#include "core/engine/restart.h"
+#include "core/spec/restart.h"
 
 namespace ringc {
-
-void json_escape(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += char(c);
-    }
-  }
-}
-
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  json_escape(out, s);
-  out += '"';
-  return out;
-}
 
 std::string format_created(int64_t ns) {
   time_t secs = time_t(ns / 1'000'000'000);

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/base/json_quote.h"
 #include "core/store/record.h"
 #include "fsm/lifecycle.h"
 
@@ -16,9 +17,6 @@ namespace ringc {
 std::string state_json(const RecordView& r, fsm::State status, bool pretty, bool owner_name,
                        uint64_t oom_kills = 0);
 std::string format_created(int64_t ns);
-// Appends s as the inside of a JSON string; json_quote adds the quotes.
-void json_escape(std::string& out, std::string_view s);
-std::string json_quote(std::string_view s);
 std::string owner_name(uint32_t uid);
 // The pid shown to users: 0 once the process has stopped, as runc does.
 int shown_pid(const RecordView& r, fsm::State status);

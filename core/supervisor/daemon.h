@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "core/base/error.h"
-#include "core/base/runtime.h"
 #include "core/engine/answer.h"
 #include "core/engine/batch.h"
 #include "core/engine/engine.h"
+#include "core/engine/runtime.h"
 #include "core/supervisor/protocol.h"
 #include "core/supervisor/server.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/base/error.h"
-#include "core/engine/restart.h"
+#include "core/spec/restart.h"
 
 namespace ringc {
 

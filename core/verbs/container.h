@@ -12,7 +12,7 @@
 
 #include "cgroup/resources.h"
 #include "core/base/error.h"
-#include "core/base/runtime.h"
+#include "core/engine/runtime.h"
 #include "core/engine/transition.h"
 #include "fsm/lifecycle.h"
 

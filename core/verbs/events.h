@@ -8,7 +8,7 @@
 
 #include "cgroup/stats.h"
 #include "core/base/error.h"
-#include "core/base/runtime.h"
+#include "core/engine/runtime.h"
 
 namespace ringc {
 

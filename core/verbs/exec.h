@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/base/error.h"
-#include "core/base/runtime.h"
 #include "core/base/sys.h"
 #include "core/engine/engine.h"
+#include "core/engine/runtime.h"
 
 namespace ringc {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "core/base/error.h"
-#include "core/base/runtime.h"
 #include "core/engine/answer.h"
+#include "core/engine/runtime.h"
 #include "fsm/lifecycle.h"
 
 namespace ringc {

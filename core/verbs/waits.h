@@ -9,15 +9,11 @@
 #include <string_view>
 
 #include "core/base/error.h"
+#include "core/base/exit.h"
 #include "core/spawn/spawn.h"
 #include "ring/ring.h"
 
 namespace ringc {
-
-// Waits for the process behind pidfd to exit. For our own child it is
-// reaped and the shell-style code returned (128+N for signal N); for
-// another's, -1 (the code belongs to its parent).
-Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline);
 
 // A foreground command through a daemon, forwarding every signal that
 // arrives on signal_fd (a signalfd) and copying the pty (a master, with

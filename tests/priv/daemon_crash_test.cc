@@ -1,4 +1,5 @@
 // The daemon when it is killed: what it adopts, what it still reports.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>

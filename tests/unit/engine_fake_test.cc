@@ -16,7 +16,7 @@
 
 #include "core/engine/answer.h"
 #include "core/engine/engine.h"
-#include "core/spawn/handshake.h"
+#include "core/init/handshake.h"
 #include "ring/ops.h"
 #include "tests/unit/fake_engine.h"
 

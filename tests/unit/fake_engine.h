@@ -17,7 +17,7 @@
 
 #include "core/engine/answer.h"
 #include "core/engine/engine.h"
-#include "core/spawn/handshake.h"
+#include "core/init/handshake.h"
 #include "ring/ops.h"
 #include "tests/unit/fake_effects.h"
 

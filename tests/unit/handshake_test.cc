@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/spawn/handshake.h"
+#include "core/init/handshake.h"
 #include "core/spawn/spawner.h"
 
 namespace ringc {

@@ -2,7 +2,7 @@
 // logic the engine arms its ring timers with).
 #include <gtest/gtest.h>
 
-#include "core/engine/restart.h"
+#include "core/spec/restart.h"
 
 namespace ringc {
 namespace {

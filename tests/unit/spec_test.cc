@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/hooks/hooks.h"
 #include "core/spec/spec.h"
 
 using namespace ringc;

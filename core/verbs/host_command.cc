@@ -1,4 +1,4 @@
-#include "core/base/host_command.h"
+#include "core/verbs/host_command.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "core/spawn/handshake.h"
+#include "core/init/handshake.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
-#include "core/verbs/waits.h"
+#include "core/base/exit.h"
 
-#include <fmt/format.h>
+#include <cerrno>
 
 #include "core/base/sys.h"
 #include "ring/ops.h"
@@ -9,11 +9,12 @@ namespace ringc {
 
 namespace {
 constexpr uint64_t kOp = 1;
-
-Error ring_error(std::error_code ec) {
-  return Error{ec, "io_uring"};
-}
 }  // namespace
+
+int exit_code(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return info.si_status;
+  return 128 + info.si_status;
+}
 
 Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::milliseconds deadline) {
   siginfo_t info{};
@@ -22,7 +23,7 @@ Result<int> await_exit(ring::Ring& r, int pidfd, bool child, std::chrono::millis
       !ring::link_timeout(r, &ts))
     return sys_error(EBUSY, "io_uring: no submission entry");
   auto c = r.await(kOp);
-  if (!c) return ring_error(c.error());
+  if (!c) return Error{c.error(), "io_uring"};
   int res = c.value().res;
   if (res == -ECANCELED) return ringc_error(Errc::timed_out, "process did not exit in time");
   if (res < 0) return sys_error(-res, "wait for exit");

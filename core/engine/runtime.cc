@@ -1,4 +1,4 @@
-#include "core/base/runtime.h"
+#include "core/engine/runtime.h"
 
 namespace ringc {
 

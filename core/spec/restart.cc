@@ -1,4 +1,4 @@
-#include "core/engine/restart.h"
+#include "core/spec/restart.h"
 
 #include <charconv>
 

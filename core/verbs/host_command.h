@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/base/error.h"
-#include "core/base/runtime.h"
+#include "core/engine/runtime.h"
 
 namespace ringc {
 
