@@ -324,12 +324,15 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       return;
     case A::signal:
       send_signal(i, sig);
+      if (sig == SIGKILL) thaw_for_kill(i);  // as runc: a frozen task dies only once thawed
       return;
     case A::signal_all:
       // The init first (its exit may not be handled yet), then the rest;
-      // a cgroup already removed has nothing left to signal.
+      // a cgroup already removed has nothing left to signal. A SIGKILL is
+      // sent while they are frozen (none can fork meanwhile), then thawed.
       send_signal(i, sig);
       if (!s.cgroup.empty()) fx_.signal_cgroup(*host_, s.cgroup, sig);
+      if (sig == SIGKILL) thaw_for_kill(i);
       return;
     case A::terminate:
       send_signal(i, sig);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 
 #include "cgroup/freezer.h"
 #include "tests/priv/harness.h"
@@ -64,6 +65,32 @@ TEST_F(Priv, DeleteForceOfPausedContainer) {
   EXPECT_EQ(d.err, "ringc: cannot delete container \"" + c + "\" in state paused\n");
   Cmd f = ringc({"delete", "--force", c});
   EXPECT_EQ(f.code, 0) << f.err;
+}
+
+// As runc: a SIGKILL to a paused container lands (a task frozen in v1
+// dies only once thawed): the init exits and the container is stopped,
+// by `kill` and by containerd's `kill --all`.
+TEST_F(Priv, KillNineOfAPausedContainerStopsIt) {
+  for (bool all : {false, true}) {
+    std::string b = bundle({"sleep", "1000"});
+    std::string c = id(all ? "pausekillall" : "pausekill");
+    ASSERT_EQ(ringc({"run", "-d", "-b", b, c}).code, 0);
+    ASSERT_EQ(ringc({"pause", c}).code, 0);
+    std::string st = ringc({"state", c}).out;
+    size_t at = st.find("\"pid\": ");
+    ASSERT_NE(at, std::string::npos) << st;
+    pid_t pid = std::atoi(st.c_str() + at + 7);
+    ASSERT_GT(pid, 0) << st;
+    std::vector<std::string> kill = {"kill"};
+    if (all) kill.push_back("--all");
+    kill.insert(kill.end(), {c, "9"});
+    Cmd k = ringc(kill);
+    ASSERT_EQ(k.code, 0) << k.err;
+    wait_gone(pid);
+    EXPECT_TRUE(has_status(ringc({"state", c}).out, "stopped")) << ringc({"state", c}).out;
+    Cmd d = ringc({"delete", c});
+    EXPECT_EQ(d.code, 0) << d.err;
+  }
 }
 
 TEST_F(Priv, PsListsEveryProcess) {
