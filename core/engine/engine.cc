@@ -174,26 +174,20 @@ Result<void> Engine::launch(LaunchRequest req) {
   ++stats_.launches;
   notify(i, fsm::State::creating, fsm::Event::create);
 
-  if (queue_cgroup(i)) {
-    sync_claim(i);
+  Result<void> spawned = outcome::success();
+  if (!queue_cgroup(i)) spawned = spawn_init(i);
+  if (!spawned && s.pid < 0) {
+    // Nothing runs: undo here, and the caller hears the error.
+    (void)cgroup::destroy(*host_, s.cgroup);
+    (void)rt_.store().remove(s.id);
+    release(i);
     charge(Phase::busy, t0);
-    return outcome::success();
+    return spawned.error();
   }
-  if (auto r = spawn_init(i); !r) {
-    if (s.pid < 0) {
-      // Nothing runs: undo here, and the caller hears the error.
-      (void)cgroup::destroy(*host_, s.cgroup);
-      (void)rt_.store().remove(s.id);
-      release(i);
-      charge(Phase::busy, t0);
-      return r.error();
-    }
-    // The init exists: it is killed and reaped like any other.
-    s.error = r.error().what();
-    sync_claim(i);
+  sync_claim(i);   // while the init sets up (or its cgroup is made)
+  if (!spawned) {  // the init exists: it is killed and reaped like any other
+    s.error = spawned.error().what();
     fire(i, fsm::Event::init_failed);
-  } else {
-    sync_claim(i);
   }
   charge(Phase::busy, t0);
   return outcome::success();
