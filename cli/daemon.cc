@@ -41,6 +41,16 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   o.locked = true;
   RINGC_TRY(uint64_t pool, a.number("pool-netns", 0, 0));
   Daemon d(ctx.runtime, unsigned(std::min<uint64_t>(pool, 4096)));
+  for (auto& v : a.values["pool"]) {
+    size_t eq = v.rfind('=');
+    unsigned n = 0;
+    const char* end = v.data() + v.size();
+    if (eq == std::string::npos || eq == 0 ||
+        std::from_chars(v.data() + eq + 1, end, n).ptr != end || n > 4096)
+      return ringc_error(Errc::bad_usage,
+                         fmt::format("--pool: expected BUNDLE=N (N up to 4096), got \"{}\"", v));
+    d.add_pool(v.substr(0, eq), n);
+  }
   RINGC_TRY(d.serve(std::move(o), a.get("pid-file"), role.reaper_fd));
   return 0;
 }

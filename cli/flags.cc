@@ -137,6 +137,8 @@ constexpr FlagSpec kDaemon[] = {
     {"allow-uid", "", true, "a uid besides root's that may connect, repeatable"},
     {"pool-netns", "", true,
      "keep N network namespaces warm and reuse those given back clean (default 0)"},
+    {"pool", "", true,
+     "BUNDLE=N: keep N inits of the bundle parked, set up, for runs of it, repeatable"},
 };
 
 struct Entry {

@@ -165,6 +165,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.exec_fifo = req.exec_fifo;
   s.restart = req.restart;
   s.poolable = netns_pool_ && !unpoolable(s.prepared->spec);
+  s.parked = launching_parked_;
   // Fds kept for restarts are held once per open file, however many
   // containers share it.
   if (req.restart.kind != RestartKind::no)
@@ -243,6 +244,7 @@ Result<void> Engine::step() {
   ring::Completion batch[128];
   while (unsigned n = ring_->reap(batch, 128))
     for (unsigned k = 0; k < n; ++k) handle(batch[k]);
+  if (parked_dirty_) tend_parked();
   charge(Phase::busy, t0);
   return outcome::success();
 }
@@ -447,6 +449,7 @@ void Engine::step_launch(uint32_t i, fsm::LaunchEvent e) {
 }
 
 void Engine::notify(uint32_t i, fsm::State from, fsm::Event e, bool gone) {
+  if (slots_[i].parked >= 0 || slots_[i].taken_from >= 0) parked_notice(i, from, e, gone);
   if (!on_notice) return;
   const Slot& s = slots_[i];
   QueuedNotice q{i, s.generation, {}, s.id, s.error, s.warning};
@@ -478,6 +481,10 @@ void Engine::flush_notices() {
 EngineStats Engine::stats() const {
   EngineStats st = stats_;
   if (netns_pool_) st.netns = netns_pool_->stats();
+  for (const ParkedPool& p : parked_) {
+    st.parked.push_back(p.st);
+    st.parked.back().ready = unsigned(p.ready.size());
+  }
   slots_.each([&](const Slot& s) {
     if (!s.used) return;
     ++st.by_state[int(s.state)];

@@ -141,6 +141,22 @@ enum class Phase : uint8_t {
 inline constexpr int kPhaseCount = 8;
 std::string_view name(Phase p);
 
+// A pool of parked inits (core/engine/engine_parked.cc): containers of one
+// bundle made ahead and set up, waiting for start under ids of their own
+// (kParkedPrefix), so that a run of that bundle takes one: its state
+// directory is renamed to the run's id and its start byte sent (with the
+// client's stdio). A taken one is replaced in the background.
+inline constexpr std::string_view kParkedPrefix = "ringc-parked-";
+struct ParkedStats {
+  std::string bundle;
+  unsigned size = 0, ready = 0, making = 0;
+  uint64_t hits = 0;    // runs that took a parked init
+  uint64_t misses = 0;  // runs of the bundle that found none ready (started cold)
+  uint64_t made = 0;    // parked inits that came to wait for start
+  uint64_t failed = 0;  // ones that failed or died before they were taken
+  std::string last_error;
+};
+
 struct EngineStats {
   std::array<uint64_t, fsm::kStateCount> by_state{};
   std::array<uint64_t, kPhaseCount> phase_ns{};
@@ -155,6 +171,7 @@ struct EngineStats {
   std::array<uint64_t, kChildPhaseCount> init_us{};
   uint64_t inits_ready = 0;
   NetnsPoolStats netns;  // with EngineOptions::netns_pool
+  std::vector<ParkedStats> parked;
 };
 
 struct EngineOptions {
@@ -192,6 +209,20 @@ class Engine {
   // Claims the id and brings the init to life; the rest (ready, start,
   // exit) comes as notices. An error here means nothing was made.
   Result<void> launch(LaunchRequest req);
+  // Keeps `size` inits of the bundle parked (0: none; those parked are
+  // removed). Refused for what a parked init cannot serve: hooks (they see
+  // the parked id) and a terminal.
+  Result<void> park(std::shared_ptr<const Prepared> p, unsigned size);
+  // A run (req.start) of bundle from a parked init, when one is ready and
+  // the request asks nothing set up at create (a console, fds beyond
+  // stdio, no_pivot, no_new_keyring, a pidfd socket): true, and the rest
+  // comes as notices under req.id; false: none (a miss where the bundle
+  // has a pool), the caller launches it.
+  Result<bool> take_parked(const std::string& bundle, LaunchRequest& req);
+  bool parks(const std::string& bundle) const;
+  // Every pool's size set to 0: their parked inits are removed (a daemon
+  // that stops).
+  void unpark();
   // What the engine cannot do for a bundle, refused by name before
   // anything is made: a terminal with no console socket to hand it to
   // (or a console socket and no terminal, as runc refuses).
@@ -384,6 +415,10 @@ class Engine {
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
     sys::UniqueFd claim_file, claim_dir;  // the claim's fsyncs in flight
     bool poolable = false;                // its spec may share a warm network namespace
+    int16_t parked = -1;                  // its pool while made for one or waiting in it
+    int16_t taken_from = -1;              // the pool it was taken from, until it runs
+    bool record_inline = false;           // its next record written in this thread (a warm start)
+    bool stdio_with_start = false;        // flags->fds' first three go with the start byte
     sys::UniqueFd netns;                  // the warm one its init joined
     std::unique_ptr<HookRun> hooks;       // while hooks run
     std::string warning;                  // a poststop hook's failure, told with gone
@@ -549,6 +584,20 @@ class Engine {
   std::unordered_set<std::string> v2_parents_;
   HeldFds held_fds_;                           // clients' fds kept for restarts, one per open file
   std::unique_ptr<NetnsPool> netns_pool_;      // with EngineOptions::netns_pool
+  struct ParkedPool {
+    std::shared_ptr<const Prepared> prepared;
+    ParkedStats st;
+    std::vector<uint32_t> ready;  // slots in created, oldest first
+    bool held = false;            // one failed: no more made until the next take
+    unsigned starting = 0;        // taken ones not running yet: refills wait for them
+  };
+  std::vector<ParkedPool> parked_;
+  uint64_t parked_seq_ = 0;
+  int16_t launching_parked_ = -1;         // the pool of the launch under way
+  std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
+  bool parked_dirty_ = false;  // tend_parked() at the end of the step
+  void tend_parked();
+  void parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone);
   std::vector<ring::Completion> inline_done_;  // inline_files' results, for step()
   std::vector<uint16_t> free_files_;           // direct descriptors for record writes
   uint32_t ring_record_ops_ = 0;               // record operations in the kernel's hands

@@ -119,6 +119,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
       s.flags->console.reset();
     }
   };
+  init.parked = s.parked >= 0;
   if (s.poolable) {  // a warm network namespace, or one made now
     auto netns = netns_pool_->take();
     if (!netns) return netns.error();
@@ -427,7 +428,16 @@ void Engine::send_start(uint32_t i) {
     if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
     return;
   }
-  if (!send_go(s.sock.get(), Go::start)) s.error = "container init is no longer waiting for start";
+  bool sent;
+  if (s.stdio_with_start) {  // a parked init: the run's client's stdio comes with the byte
+    s.stdio_with_start = false;
+    int stdio[3] = {s.flags->fds[0]->get(), s.flags->fds[1]->get(), s.flags->fds[2]->get()};
+    sent = send_start_with_stdio(s.sock.get(), stdio);
+    if (s.restart.kind == RestartKind::no) s.flags->fds.clear();  // the init has its copies
+  } else {
+    sent = send_go(s.sock.get(), Go::start);
+  }
+  if (!sent) s.error = "container init is no longer waiting for start";
   s.msg = {};
   ++s.pending;
   ring::prep_read(*ring_, token(i, kExecDone), s.sock.get(), &s.msg, sizeof s.msg);

@@ -155,6 +155,10 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   };
   // Die with the creating ringc until we report ready.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (plan.init.parked) {
+    sched_param idle{};
+    (void)::sched_setscheduler(0, SCHED_IDLE, &idle);
+  }
   // Until execve (which resets it) nobody else may open our /proc/<pid>/
   // exe, cwd or fds: they lead to ringc's binary and the host
   // (CVE-2019-5736, CVE-2024-21626). The host's cgroup directory fd was
@@ -276,7 +280,12 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     (void)::write(2, msg.data(), msg.size());
     ::_exit(127);
   };
-  if (auto r = await_go(go_fd, Go::start); !r) die(r.error());
+  if (auto r = await_start(go_fd); !r) die(r.error());
+  // Leaving SCHED_IDLE for SCHED_OTHER needs no privilege (sched(7)).
+  if (plan.init.parked && !proc.scheduler) {
+    sched_param other{};
+    (void)::sched_setscheduler(0, SCHED_OTHER, &other);
+  }
   // With no_new_privs the filter comes before the startContainer hooks,
   // which then run under it, as runc's do.
   if (filter && proc.no_new_privileges) {

@@ -67,11 +67,18 @@ Result<void> check_message(HandshakeMsg& m, ssize_t res, std::initializer_list<M
 // blocking. false: the other side is gone (or not reading).
 bool send_message(int sock, const HandshakeMsg& m);
 bool send_go(int fd, Go g);
+// Go::start with the stdio a run through the daemon brings to a parked
+// init (set up before the client came): stdin, stdout and stderr as
+// SCM_RIGHTS on the byte's message.
+bool send_start_with_stdio(int sock, const int (&stdio)[3]);
 
 // In the init: blocks for the Go byte `want`. EOF (the runtime gave up)
 // or a read error: _exit(127), as there is nobody to tell. Another byte:
 // the error, naming both.
 Result<void> await_go(int fd, Go want);
+// await_go(fd, Go::start), and where the byte brings stdio (a socket,
+// send_start_with_stdio) those become fds 0, 1 and 2.
+Result<void> await_start(int fd);
 
 // Starts the init of a container that `ringc create` made: Go::start into
 // its exec fifo without blocking (the init holds it open for reading;

@@ -31,6 +31,11 @@ struct InitOptions {
   // A warm network namespace (core/pool/netns_pool.h) the init joins
   // instead of making its own, or -1.
   int netns_fd = -1;
+  // Parked (a pool's, engine_parked.cc): set up as SCHED_IDLE, so that a
+  // refill never delays a run's start on the same cores, and back to
+  // SCHED_OTHER when its start comes (the spec's process.scheduler, if
+  // any, is applied during setup as ever and kept).
+  bool parked = false;
 };
 
 // Everything the child needs, prepared by the parent before clone3 so the

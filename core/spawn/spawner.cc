@@ -66,6 +66,7 @@ Result<void> parse(const char* buf, size_t n, std::span<const int> fds, Request&
   r.init.no_pivot = head.bits & Head::kNoPivot;
   r.init.no_new_keyring = head.bits & Head::kNoNewKeyring;
   r.init.passed_stdio = head.bits & Head::kPassedStdio;
+  r.init.parked = head.bits & Head::kParked;
   r.init.preserve_fds = head.preserve_fds;
   size_t want = console + head.preserve_fds + (r.init.passed_stdio ? 3 : 0);
   if (fds.size() != want) return bad(fmt::format("{} fds came, {} expected", fds.size(), want));
@@ -202,7 +203,8 @@ bool Spawner::send(uint64_t token, std::string_view bundle, std::string_view cgr
   head.token = token;
   head.bits = uint8_t(
       (init.no_pivot ? Head::kNoPivot : 0) | (init.no_new_keyring ? Head::kNoNewKeyring : 0) |
-      (init.passed_stdio ? Head::kPassedStdio : 0) | (init.console_fd >= 0 ? Head::kConsole : 0));
+      (init.passed_stdio ? Head::kPassedStdio : 0) | (init.console_fd >= 0 ? Head::kConsole : 0) |
+      (init.parked ? Head::kParked : 0));
   head.env_count = uint16_t(init.extra_env.size());
   head.preserve_fds = init.preserve_fds;
   std::string msg(reinterpret_cast<const char*>(&head), sizeof head);

@@ -27,7 +27,13 @@ inline constexpr uint8_t kSpawnVersion = 1;
 // entries of extra environment, each NUL-terminated; the console fd (with
 // kConsole) and the passed fds go along as SCM_RIGHTS.
 struct SpawnRequestHead {
-  enum Bits : uint8_t { kNoPivot = 1, kNoNewKeyring = 2, kPassedStdio = 4, kConsole = 8 };
+  enum Bits : uint8_t {
+    kNoPivot = 1,
+    kNoNewKeyring = 2,
+    kPassedStdio = 4,
+    kConsole = 8,
+    kParked = 16
+  };
   uint8_t version = kSpawnVersion;
   uint8_t bits = 0;
   uint16_t env_count = 0;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/manager.h"
+#include "core/base/json_quote.h"
 #include "core/base/sys.h"
 #include "core/store/observe.h"
 #include "core/store/state_json.h"
@@ -39,6 +40,16 @@ uint64_t current_rss_kib() {
   int n = std::fscanf(f, "%lu %lu", &size, &resident);
   std::fclose(f);
   return n == 2 ? uint64_t(resident) * uint64_t(::sysconf(_SC_PAGESIZE)) / 1024 : 0;
+}
+std::string parked_json(const std::vector<ParkedStats>& pools) {
+  std::string out;
+  for (const ParkedStats& p : pools)
+    out += fmt::format(
+        "{}{{\"bundle\":{},\"size\":{},\"ready\":{},\"making\":{},\"hits\":{},"
+        "\"misses\":{},\"made\":{},\"failed\":{},\"last_error\":{}}}",
+        out.empty() ? "" : ",", json_quote(p.bundle), p.size, p.ready, p.making, p.hits, p.misses,
+        p.made, p.failed, json_quote(p.last_error));
+  return out;
 }
 }  // namespace
 
@@ -67,6 +78,13 @@ Result<void> Daemon::recover() {
       continue;
     auto st = engine_.adopt(rec.value().view());
     if (!st) continue;
+    // A parked init of a daemon before this one (killed before it could
+    // remove them): no run will take it.
+    if (id.starts_with(kParkedPrefix) && st.value() != fsm::State::deleting) {
+      (void)engine_.request(id, fsm::Event::force_remove);
+      ++removed;
+      continue;
+    }
     if (st.value() == fsm::State::stopped)
       ++stopped;
     else if (st.value() == fsm::State::deleting)
@@ -96,6 +114,9 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
   }
   RINGC_TRY(recover());
   engine_.forget_early_exits();
+  for (auto [bundle, count] : std::exchange(pools_, {})) {
+    RINGC_TRY(park(bundle, count));
+  }
   server_->on_line = [this](uint32_t c, std::string_view line) { on_line(c, line); };
   server_->on_close = [this](uint32_t c) { std::erase(subscribers_, c); };
   engine_.on_notice = [this](const Notice& n) { on_notice(n); };
@@ -141,6 +162,8 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
       batches_.erase(batches_.begin() + long(i));
     }
   }
+  // Parked inits go (no run will take them), with the deletions under way.
+  engine_.unpark();
   // Deletions under way are finished (a record gone with its cgroup still
   // there would be lost to the next daemon); running containers stay.
   // A ring timer wakes each wait, so that a deletion stuck in the kernel
@@ -175,9 +198,10 @@ std::string Daemon::stats_fields() const {
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
       "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
-      "\"peak_rss_kib\":{},\"netns_pool\":{}",
+      "\"peak_rss_kib\":{},\"netns_pool\":{},\"parked\":[{}]",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
-      server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns));
+      server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns),
+      parked_json(st.parked));
 }
 
 void Daemon::on_notice(const Notice& n) {

@@ -25,6 +25,11 @@ class Daemon {
   // netns_pool: warm network namespaces (EngineOptions::netns_pool).
   explicit Daemon(Runtime& rt, unsigned netns_pool = 0)
       : rt_(rt), engine_(rt, EngineOptions{.netns_pool = netns_pool}) {}
+  // Inits of bundle kept parked from the start (ringc daemon --pool);
+  // a `pool` request declares one later.
+  void add_pool(std::string bundle, unsigned count) {
+    pools_.emplace_back(std::move(bundle), count);
+  }
 
   // Serves until SIGTERM or SIGINT: listens, takes over the containers the
   // records name (after the reaper's early exits, reaper_fd: -1 for none),
@@ -75,6 +80,10 @@ class Daemon {
   Result<void> op_stats(uint32_t client, const Request& r);
   Result<void> op_info(uint32_t client, const Request& r);
   Result<void> op_batch(uint32_t client, const Request& r);
+  Result<void> op_pool(uint32_t client, const Request& r);
+  Result<void> park(const std::string& bundle, unsigned count);
+  // A run of a bundle with parked inits takes one (true) unless none is ready.
+  Result<bool> run_parked(const Request& r, LaunchRequest& lr);
   Result<void> take_fds(uint32_t client, const Request& r, InitFlags& f);
   // Registers the waiter first: the engine may settle it before it returns.
   template <class F>
@@ -94,6 +103,7 @@ class Daemon {
   std::vector<uint32_t> subscribers_;
   std::vector<PendingBatch> batches_;
   bool stop_ = false;
+  std::vector<std::pair<std::string, unsigned>> pools_;  // --pool's, parked once recovered
 };
 
 }  // namespace ringc

@@ -1,6 +1,7 @@
 // The daemon's requests: one table of operations, one handler each.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -55,6 +56,7 @@ const Daemon::OpEntry Daemon::kOps[] = {
     {"stats", &Daemon::op_stats, false},   {"info", &Daemon::op_info, false},
     {"batch", &Daemon::op_batch, false},   {"update", &Daemon::op_update, true},
     {"exec", &Daemon::op_exec, false},  // checks the id after taking the fds
+    {"pool", &Daemon::op_pool, false},
 };
 
 namespace {
@@ -87,10 +89,7 @@ Result<void> Daemon::op_launch(uint32_t client, const Request& r) {
   LaunchRequest lr;
   RINGC_TRY(take_fds(client, r, lr.flags));  // first: a refused request takes its fds too
   RINGC_TRY(need_id(r));
-  RINGC_TRY(auto p, prepare(r.id, r.bundle.empty() ? std::string(".") : r.bundle));
   lr.id = r.id;
-  lr.cgroup_path = p.cgroup_path;
-  lr.prepared = std::make_shared<const Prepared>(std::move(p));
   lr.start = r.op == "run";
   lr.remove_on_exit = r.rm;
   lr.restart = r.restart;
@@ -102,7 +101,44 @@ Result<void> Daemon::op_launch(uint32_t client, const Request& r) {
                 : !r.wait        ? Until::running
                 : r.rm           ? Until::removed
                                  : Until::exited;
-  return wait_for(client, r, until, [&] { return engine_.launch(std::move(lr)); });
+  return wait_for(client, r, until, [&]() -> Result<void> {
+    RINGC_TRY(bool taken, run_parked(r, lr));
+    if (taken) return outcome::success();
+    RINGC_TRY(auto p, prepare(r.id, r.bundle.empty() ? std::string(".") : r.bundle));
+    lr.cgroup_path = p.cgroup_path;
+    lr.prepared = std::make_shared<const Prepared>(std::move(p));
+    return engine_.launch(std::move(lr));
+  });
+}
+
+Result<bool> Daemon::run_parked(const Request& r, LaunchRequest& lr) {
+  if (!lr.start || pools_.empty() || r.bundle.empty()) return false;
+  char abs[PATH_MAX];
+  if (!::realpath(r.bundle.c_str(), abs) || !engine_.parks(abs)) return false;
+  return engine_.take_parked(abs, lr);
+}
+
+Result<void> Daemon::park(const std::string& bundle, unsigned count) {
+  RINGC_TRY(auto p, prepare("parked", bundle));
+  std::string key = p.bundle;
+  RINGC_TRY(engine_.park(std::make_shared<const Prepared>(std::move(p)), count));
+  auto it = std::find_if(pools_.begin(), pools_.end(), [&](auto& e) { return e.first == key; });
+  if (it == pools_.end())
+    pools_.emplace_back(key, count);
+  else
+    it->second = count;
+  return outcome::success();
+}
+
+// A pool of parked inits for a bundle (docs/pools.md), answered at once;
+// they are made in the background.
+Result<void> Daemon::op_pool(uint32_t client, const Request& r) {
+  if (r.bundle.empty() || r.bundle[0] != '/')
+    return ringc_error(Errc::bad_usage, "request: /bundle: an absolute path is needed");
+  if (!r.size) return ringc_error(Errc::bad_usage, "request: /size: missing");
+  RINGC_TRY(park(r.bundle, unsigned(*r.size)));
+  server_->send(client, reply_ok(r.seq));
+  return outcome::success();
 }
 
 Result<void> Daemon::op_start(uint32_t client, const Request& r) {

@@ -79,6 +79,8 @@ Result<Request> parse_request(std::string_view line) {
   if (r.listen_fds > r.fds) return bad("listen_fds", "more than fds");
   RINGC_TRY(auto count, int_field(o, "count", 1, 10'000'000));
   r.count = uint64_t(count.value_or(0));
+  RINGC_TRY(auto size, int_field(o, "size", 0, 4096));
+  if (size) r.size = uint64_t(*size);
   RINGC_TRY(auto parallel, int_field(o, "parallel", 1, 1'000'000));
   r.parallel = uint64_t(parallel.value_or(1));
   if (Value res = o["resources"]; !res.absent()) {
@@ -119,6 +121,7 @@ std::string request_json(const Request& r) {
   if (!r.resources.empty()) out += ",\"resources\":" + r.resources;
   if (!r.exec.empty()) out += ",\"exec\":" + r.exec;
   if (r.pid) out += fmt::format(",\"pid\":{}", r.pid);
+  if (r.size) out += fmt::format(",\"size\":{}", *r.size);
   if (r.op == "batch")
     out += fmt::format(",\"count\":{},\"parallel\":{},\"prefix\":{}", r.count, r.parallel,
                        json_quote(r.prefix));

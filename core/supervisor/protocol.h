@@ -22,6 +22,7 @@ struct Request {
   bool force = false, all = false, keep = false, rm = false;
   bool wait = false;  // run: reply at the exit, with its code; exec: again at the exit
   uint64_t count = 0, parallel = 1;
+  std::optional<uint64_t> size;  // pool: how many inits of the bundle to keep parked
   RestartPolicy restart;
   std::string console_socket, pidfd_socket;  // create, run: absolute
   bool no_pivot = false, no_new_keyring = false;
