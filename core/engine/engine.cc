@@ -2,6 +2,7 @@
 // The actions each transition asks for are in engine_actions.cc.
 #include "core/engine/engine.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <cstring>
@@ -483,7 +484,10 @@ EngineStats Engine::stats() const {
   if (netns_pool_) st.netns = netns_pool_->stats();
   for (const ParkedPool& p : parked_) {
     st.parked.push_back(p.st);
-    st.parked.back().ready = unsigned(p.ready.size());
+    // Ready: its created record written (one still being written is not
+    // taken: the rename would pull the directory from under the write).
+    st.parked.back().ready = unsigned(std::count_if(
+        p.ready.begin(), p.ready.end(), [&](uint32_t i) { return slots_[i].record_ops == 0; }));
   }
   slots_.each([&](const Slot& s) {
     if (!s.used) return;

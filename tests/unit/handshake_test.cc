@@ -1,6 +1,8 @@
 // The typed messages between the runtime, a container's init and the
 // spawner: what a reader that gets the wrong message says.
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -77,6 +79,44 @@ TEST(Handshake, GoBytesAreTyped) {
   auto j = await_go(p.fd[1], Go::start);
   ASSERT_FALSE(j);
   EXPECT_EQ(j.error().what(), "handshake: expected start from the runtime, got byte 0x78");
+}
+
+// A parked init's start brings the run's stdio: in a child (await_start
+// puts it over fds 0-2), what the child writes to 1 and 2 reaches the
+// pipe sent, and a start with no fds leaves its stdio as it was.
+TEST(Handshake, AStartMayBringStdio) {
+  Pair p;
+  int out[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(p.fd[0]);
+    bool ok = bool(await_start(p.fd[1]));
+    (void)!::write(1, ok ? "one" : "bad", 3);
+    (void)!::write(2, "two", 3);
+    ::_exit(0);
+  }
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int stdio[3] = {devnull, out[1], out[1]};
+  ASSERT_TRUE(send_start_with_stdio(p.fd[0], stdio));
+  ::close(out[1]);
+  ::close(devnull);
+  std::string got;
+  char buf[16];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) got.append(buf, size_t(n));
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(got, "onetwo");
+
+  // The fifo's byte (a read, no socket) is a start too.
+  int fifo[2];
+  ASSERT_EQ(::pipe2(fifo, O_CLOEXEC), 0);
+  char s = char(Go::start);
+  ASSERT_EQ(::write(fifo[1], &s, 1), 1);
+  EXPECT_TRUE(await_start(fifo[0]));
+  ::close(fifo[0]);
+  ::close(fifo[1]);
 }
 
 TEST(Handshake, MessagesCrossTheSocketWhole) {

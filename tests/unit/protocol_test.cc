@@ -34,6 +34,16 @@ TEST(Protocol, RequestRoundTrip) {
   EXPECT_TRUE(back.value().stdio);
   EXPECT_EQ(back.value().fds, 3u);
   EXPECT_EQ(back.value().listen_fds, 1u);
+  EXPECT_FALSE(back.value().size);
+
+  Request pool;
+  pool.op = "pool";
+  pool.bundle = "/b";
+  pool.size = 0;  // 0 is a size: the pool's inits removed
+  auto p = parse_request(request_json(pool));
+  ASSERT_TRUE(p) << p.error().what();
+  ASSERT_TRUE(p.value().size);
+  EXPECT_EQ(*p.value().size, 0u);
 }
 
 TEST(Protocol, UpdateCarriesItsResourcesObject) {
@@ -73,6 +83,7 @@ TEST(Protocol, BadRequestsNameTheField) {
       {R"({"op":"update","id":"x","resources":"64m"})", "/resources: must be a LinuxResources"},
       {R"({"op":"exec","id":"x","exec":["sh"]})", "/exec: must be an object"},
       {R"({"op":"kill","id":"x","pid":0})", "/pid: must be a whole number from 1"},
+      {R"({"op":"pool","bundle":"/b","size":4097})", "/size: must be a whole number from 0"},
   };
   for (auto& c : cases) {
     auto r = parse_request(c.line);

@@ -1,0 +1,175 @@
+// Parked inits (docs/pools.md): a daemon's pool of containers of a bundle,
+// set up and waiting for start, taken by runs of that bundle. A run from
+// the pool reads as any run (its id, its stdio, its exit code, nothing of
+// it left after), the pool refills, nothing a run leaves in its container
+// reaches the next, and parked inits never outlive their daemon.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "tests/priv/daemon_fixture.h"
+
+namespace ringc::test {
+namespace {
+
+class Parked : public Daemon {
+ protected:
+  // Asks for a pool of n and waits (20 s) until n of it are ready.
+  void park(const std::string& b, int n) {
+    Client c(sock_);
+    ASSERT_TRUE(c.connected());
+    std::string r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":{}}})", b, n));
+    ASSERT_TRUE(has(r, "\"ok\":true")) << r;
+    ASSERT_TRUE(ready(b, n)) << stats();
+  }
+  // The pool of b says `n` ready within 20 s (it refills in the background).
+  bool ready(const std::string& b, int n) {
+    std::string want = fmt::format("\"bundle\":\"{}\",\"size\":{},\"ready\":{},", b, n, n);
+    for (int i = 0; i < 2000; ++i) {
+      if (has(stats(), want)) return true;
+      ::usleep(10'000);
+    }
+    return false;
+  }
+  std::string stats() {
+    Client c(sock_);
+    return c.call(R"({"op":"stats"})");
+  }
+  // The ids ringc list shows, one per line.
+  std::string ids() { return ringc({"list", "-q"}).out; }
+  int parked_count() {
+    std::string l = ids();
+    int n = 0;
+    for (size_t at = 0; (at = l.find("ringc-parked-", at)) != std::string::npos; ++at) ++n;
+    return n;
+  }
+};
+
+TEST_F(Parked, ARunOfTheBundleTakesOneWithItsIdStdioAndExitCode) {
+  std::string b = bundle({"sh", "-c", "echo out; read x; echo got-$x; echo err >&2; exit 3"});
+  park(b, 2);
+  EXPECT_EQ(parked_count(), 2) << ids();
+
+  std::string c = id("warm");
+  std::string in = root_ + ".stdin";
+  {
+    FILE* f = std::fopen(in.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("hi\n", f);
+    std::fclose(f);
+  }
+  Cmd r = ringc_with({"--daemon", sock_, "run", "-b", b, c}, [&] {
+    int fd = ::open(in.c_str(), O_RDONLY);
+    ::dup2(fd, 0);
+  });
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "out\ngot-hi\n");
+  EXPECT_EQ(r.err, "err\n");
+  std::string st = stats();
+  EXPECT_TRUE(has(st, "\"hits\":1,\"misses\":0")) << st;
+  // Deleted after its exit as any foreground run; the pool is full again.
+  EXPECT_FALSE(has(ids(), c));
+  EXPECT_FALSE(cgroup_exists(c));
+  EXPECT_TRUE(ready(b, 2)) << stats();
+  EXPECT_EQ(parked_count(), 2) << ids();
+}
+
+TEST_F(Parked, ADetachedRunIsAContainerLikeAnyOther) {
+  std::string b = bundle({"sleep", "1000"});
+  park(b, 1);
+  std::string parked = ids();
+  parked.pop_back();  // its id, for the check that it is gone under that name
+  std::string c = id("warm-d");
+  ASSERT_EQ(via({"run", "-d", "-b", b, c}).code, 0);
+  Cmd s = ringc({"state", c});  // the record, read without the daemon
+  EXPECT_TRUE(has(s.out, "\"status\": \"running\"")) << s.out;
+  EXPECT_TRUE(has(s.out, "\"id\": \"" + c + "\"")) << s.out;
+  EXPECT_NE(ringc({"state", parked}).code, 0);  // renamed, not copied
+  EXPECT_EQ(via({"kill", c, "KILL"}).code, 0);
+  EXPECT_EQ(via({"wait", c}).out, "137\n");
+  EXPECT_EQ(via({"delete", c}).code, 0);
+  EXPECT_FALSE(has(ids(), c));
+  // A second run of the bundle while the pool refills may find none ready:
+  // then it starts cold, and says so in the stats.
+  std::string again = id("warm-2");
+  ASSERT_EQ(via({"run", "-d", "-b", b, again}).code, 0);
+  EXPECT_TRUE(has(ringc({"state", again}).out, "\"status\": \"running\""));
+  EXPECT_EQ(via({"delete", "--force", again}).code, 0);
+  std::string st = stats();
+  EXPECT_TRUE(has(st, "\"hits\":2,\"misses\":0") || has(st, "\"hits\":1,\"misses\":1")) << st;
+}
+
+// Nothing a run leaves in its container reaches the next run from the
+// pool: each parked init has namespaces, tmpfs mounts and a cgroup of its
+// own. The first leaves files in /dev and /dev/shm and a listening socket,
+// and stays; the next (of another pool, made meanwhile) looks for them.
+TEST_F(Parked, NothingOneRunLeavesReachesTheNext) {
+  std::string b = bundle({"sh", "-c", "touch /dev/left /dev/shm/left; nc -l -p 7777"});
+  std::string b2 = bundle(
+      {"sh", "-c", "ls /dev/left /dev/shm/left 2>/dev/null; netstat -ltn | grep -c 7777; true"});
+  park(b, 1);
+  park(b2, 1);
+  std::string first = id("leaver");
+  ASSERT_EQ(via({"run", "-d", "-b", b, first}).code, 0);
+  bool listening = false;
+  for (int i = 0; i < 200 && !listening; ++i) {
+    listening = has(via({"exec", first, "netstat", "-ltn"}).out, ":7777");
+    if (!listening) ::usleep(50'000);
+  }
+  ASSERT_TRUE(listening);
+  EXPECT_EQ(via({"exec", first, "ls", "/dev/shm"}).out, "left\n");
+  Cmd look = via({"run", "-b", b2, id("looker")});
+  EXPECT_EQ(look.code, 0) << look.err;
+  EXPECT_EQ(look.out, "0\n") << look.err;  // no file listed, no listener
+  EXPECT_TRUE(has(stats(), "\"hits\":1")) << stats();
+  EXPECT_EQ(via({"delete", "--force", first}).code, 0);
+}
+
+TEST_F(Parked, WhatAParkedInitCannotServeIsRefusedByName) {
+  Client c(sock_);
+  std::string hooks = bundle({"true"}, [](std::string& j) {
+    replace(j, "\"linux\": {", R"("hooks": {"prestart": [{"path": "/bin/true"}]}, "linux": {)");
+  });
+  std::string r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":1}})", hooks));
+  EXPECT_TRUE(has(r, "/hooks: a parked init cannot run hooks")) << r;
+  std::string cg = bundle({"true"}, [](std::string& j) {
+    replace(j, "\"linux\": {", R"("linux": {"cgroupsPath": "/fixed",)");
+  });
+  r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":1}})", cg));
+  EXPECT_TRUE(has(r, "/linux/cgroupsPath: every parked init needs a cgroup")) << r;
+  r = c.call(R"({"op":"pool","bundle":"relative","size":1})");
+  EXPECT_TRUE(has(r, "/bundle: an absolute path is needed")) << r;
+  r = c.call(R"({"op":"pool","bundle":"/nonexistent/bundle"})");
+  EXPECT_TRUE(has(r, "/size: missing")) << r;
+  EXPECT_EQ(ids(), "");
+}
+
+// A daemon that stops removes its parked inits; one killed before it could
+// leaves them to the daemon after it, which removes them.
+TEST_F(Parked, ParkedInitsDoNotOutliveTheirDaemon) {
+  std::string b = bundle({"true"});
+  park(b, 2);
+  pid_t d = serving_pid();
+  ASSERT_EQ(kill(d, SIGKILL), 0);
+  pid_t next = restarted_after(d);
+  ASSERT_GT(next, 0);
+  for (int i = 0; i < 2000 && parked_count() > 0; ++i) ::usleep(10'000);
+  EXPECT_EQ(parked_count(), 0) << ids();
+
+  park(b, 2);
+  std::string parked = ids();
+  ASSERT_EQ(kill(daemon_.pid, SIGTERM), 0);
+  EXPECT_EQ(daemon_.wait(), 0);
+  daemon_.pid = -1;
+  EXPECT_EQ(ids(), "");
+  for (size_t at = 0, nl; (nl = parked.find('\n', at)) != std::string::npos; at = nl + 1)
+    EXPECT_FALSE(cgroup_exists(parked.substr(at, nl - at))) << parked.substr(at, nl - at);
+}
+
+}  // namespace
+}  // namespace ringc::test
