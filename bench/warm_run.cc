@@ -75,26 +75,36 @@ int main(int argc, char** argv) {
   int count = 200, pool = 0, interval_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--socket") socket = v;
-    else if (k == "--bundle") bundle = v;
-    else if (k == "--count") count = std::atoi(v.c_str());
-    else if (k == "--pool") pool = std::atoi(v.c_str());
-    else if (k == "--prefix") prefix = v;
-    else if (k == "--interval-ms") interval_ms = std::atoi(v.c_str());
-    else fail("unknown option " + k);
+    if (k == "--socket")
+      socket = v;
+    else if (k == "--bundle")
+      bundle = v;
+    else if (k == "--count")
+      count = std::atoi(v.c_str());
+    else if (k == "--pool")
+      pool = std::atoi(v.c_str());
+    else if (k == "--prefix")
+      prefix = v;
+    else if (k == "--interval-ms")
+      interval_ms = std::atoi(v.c_str());
+    else
+      fail("unknown option " + k);
   }
   if (socket.empty() || bundle.empty() || bundle[0] != '/' || count < 1)
     fail("usage: --socket S --bundle /ABS [--count N] [--pool N] [--prefix P]");
   Client c(socket);
   if (pool > 0) {
-    std::string r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":{}}})" "\n", bundle, pool));
+    std::string r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":{}}})"
+                                       "\n",
+                                       bundle, pool));
     if (r.find("\"ok\":true") == std::string::npos) fail("pool: " + r);
     // Filled in the background: wait until the stats say so.
     for (int tries = 0;; ++tries) {
       std::string st = c.call("{\"op\":\"stats\"}\n");
       if (st.find(fmt::format("\"ready\":{},", pool)) != std::string::npos) break;
       if (tries > 1000) fail("the pool did not fill: " + st);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a client's poll, not the daemon's
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(10));  // a client's poll, not the daemon's
     }
   }
   std::vector<double> ms;
@@ -107,7 +117,8 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_until(next);
       next += std::chrono::milliseconds(interval_ms);
     }
-    std::string req = fmt::format(R"({{"op":"run","id":"{}-{}","bundle":"{}","rm":true}})" "\n",
+    std::string req = fmt::format(R"({{"op":"run","id":"{}-{}","bundle":"{}","rm":true}})"
+                                  "\n",
                                   prefix, i, bundle);
     auto s = Clock::now();
     std::string r = c.call(req);
@@ -123,10 +134,12 @@ int main(int argc, char** argv) {
   std::string st = c.call("{\"op\":\"stats\"}\n");
   size_t at = st.find("\"parked\":");
   std::printf(
-      "{\"count\":%d,\"interval_ms\":%d,\"failed\":%d,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,"
+      "{\"count\":%d,\"interval_ms\":%d,\"failed\":%d,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%."
+      "3f,"
       "\"runs_per_second\":%.1f,\"last_error\":\"%s\",%s\n",
-      count, interval_ms, failed, pct(ms, 0.5), pct(ms, 0.95), pct(ms, 0.99), double(count - failed) / secs,
-      failed ? "see stderr" : "", at == std::string::npos ? "\"parked\":[]}" : st.c_str() + at);
+      count, interval_ms, failed, pct(ms, 0.5), pct(ms, 0.95), pct(ms, 0.99),
+      double(count - failed) / secs, failed ? "see stderr" : "",
+      at == std::string::npos ? "\"parked\":[]}" : st.c_str() + at);
   if (failed) std::fprintf(stderr, "last error: %s\n", last_error.c_str());
   return failed ? 1 : 0;
 }

@@ -2,8 +2,8 @@
 // The actions each transition asks for are in engine_actions.cc.
 #include "core/engine/engine.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <cstring>
 

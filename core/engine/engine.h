@@ -582,8 +582,8 @@ class Engine {
   // v2 parent cgroups made (and delegated) by an earlier launch: the next
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
-  HeldFds held_fds_;                           // clients' fds kept for restarts, one per open file
-  std::unique_ptr<NetnsPool> netns_pool_;      // with EngineOptions::netns_pool
+  HeldFds held_fds_;                       // clients' fds kept for restarts, one per open file
+  std::unique_ptr<NetnsPool> netns_pool_;  // with EngineOptions::netns_pool
   struct ParkedPool {
     std::shared_ptr<const Prepared> prepared;
     ParkedStats st;
@@ -595,7 +595,7 @@ class Engine {
   uint64_t parked_seq_ = 0;
   int16_t launching_parked_ = -1;         // the pool of the launch under way
   std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
-  bool parked_dirty_ = false;  // tend_parked() at the end of the step
+  bool parked_dirty_ = false;             // tend_parked() at the end of the step
   void tend_parked();
   void parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone);
   std::vector<ring::Completion> inline_done_;  // inline_files' results, for step()

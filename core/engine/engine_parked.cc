@@ -26,15 +26,17 @@ Result<void> Engine::park(std::shared_ptr<const Prepared> p, unsigned size) {
   const std::string where = p->bundle + "/config.json";
   if (p->spec.hooks.any())
     return ringc_error(Errc::bad_usage,
-                       where + ": /hooks: a parked init cannot run hooks (they would see its "
-                               "parked id, not the run's)");
+                       where +
+                           ": /hooks: a parked init cannot run hooks (they would see its "
+                           "parked id, not the run's)");
   if (p->spec.process.terminal)
     return ringc_error(Errc::bad_usage,
                        where + ": /process/terminal: a parked init has no console to send");
   if (!p->spec.linux_cfg.cgroups_path.empty())
     return ringc_error(Errc::bad_usage,
-                       where + ": /linux/cgroupsPath: every parked init needs a cgroup of its "
-                               "own (the default, under /ringc)");
+                       where +
+                           ": /linux/cgroupsPath: every parked init needs a cgroup of its "
+                           "own (the default, under /ringc)");
   auto it = std::find_if(parked_.begin(), parked_.end(),
                          [&](const ParkedPool& q) { return q.st.bundle == p->bundle; });
   if (it == parked_.end()) {
@@ -99,8 +101,7 @@ void Engine::parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone)
   Slot& s = slots_[i];
   // A taken one is `running` from the request on; it has started once its
   // program exec'd (or it stopped, or went, trying).
-  if (s.taken_from >= 0 &&
-      (gone || e == fsm::Event::exec_done || s.state != fsm::State::running)) {
+  if (s.taken_from >= 0 && (gone || e == fsm::Event::exec_done || s.state != fsm::State::running)) {
     --parked_[size_t(s.taken_from)].starting;
     s.taken_from = -1;
     parked_dirty_ = true;
@@ -129,9 +130,8 @@ void Engine::parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone)
 
 Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) {
   RINGC_TRY(ready());
-  auto pool = std::find_if(parked_.begin(), parked_.end(), [&](const ParkedPool& q) {
-    return q.st.size && q.st.bundle == bundle;
-  });
+  auto pool = std::find_if(parked_.begin(), parked_.end(),
+                           [&](const ParkedPool& q) { return q.st.size && q.st.bundle == bundle; });
   if (pool == parked_.end()) return false;
   const InitFlags& f = req.flags;
   // What an init gets at create: a parked one was made without it.

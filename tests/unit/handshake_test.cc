@@ -2,8 +2,8 @@
 // spawner: what a reader that gets the wrong message says.
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
