@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "bench/bare_child.h"
 #include "cgroup/layout.h"
@@ -100,6 +102,7 @@ std::vector<std::vector<std::string>> steps(const Contestant& c, Workload w,
                                             const std::string& id, const std::string& pid_file,
                                             int phase = 0) {
   std::vector<std::string> base = {c.path, "--root", root};
+  if (c.kind == Contestant::Kind::daemon) base = {c.path, "--daemon", c.socket};
   auto cmd = [&](std::initializer_list<std::string> rest) {
     std::vector<std::string> v = base;
     v.insert(v.end(), rest);
@@ -293,7 +296,10 @@ class RoundRunner {
   void cleanup() {
     constexpr uint64_t kCleanup = ~uint64_t(0) - 1;
     for (auto& i : failed_ids_) {
-      auto p = spawn({c_.path, "--root", root_, "delete", "--force", i}, tmp_ + "/err-cleanup");
+      std::vector<std::string> del = {c_.path, "--root", root_, "delete", "--force", i};
+      if (c_.kind == Contestant::Kind::daemon)
+        del = {c_.path, "--daemon", c_.socket, "delete", "--force", i};
+      auto p = spawn(del, tmp_ + "/err-cleanup");
       if (!p) continue;
       if (ring::prep_poll_in(ring_, kCleanup, p.value().pidfd)) (void)ring_.await(kCleanup);
       int status;
@@ -301,7 +307,7 @@ class RoundRunner {
       ::close(p.value().pidfd);
     }
     std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
+    if (c_.kind != Contestant::Kind::daemon) std::filesystem::remove_all(root_, ec);
     if (c_.kind == Contestant::Kind::physical_limit) (void)cgroup::destroy(*host_, "/ringc-limit");
   }
 
@@ -381,8 +387,67 @@ Result<void> hide_unified() {
 }
 }  // namespace
 
-Result<std::vector<Summary>> run(const Options& o,
+// A `ringc daemon` for a daemon contestant, on a root of its own, with its
+// pool of the bundle: started before the rounds (its "listening" line
+// awaited through the ring), stopped (TERM, its exit awaited) after them.
+class DaemonUnderTest {
+ public:
+  ~DaemonUnderTest() { stop(); }
+  Result<void> start(ring::Ring& ring, Contestant& c, const std::string& roots,
+                     const std::string& work, const std::string& bundle) {
+    ring_ = &ring;
+    c.socket = fmt::format("{}/{}.sock", work, c.name);
+    std::vector<std::string> argv = {c.path,   "--root",   roots + "/root-" + c.name,
+                                     "daemon", "--socket", c.socket};
+    if (c.pool) {
+      argv.push_back("--pool");
+      argv.push_back(fmt::format("{}={}", bundle, std::min(c.pool, 4096u)));
+    }
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+    std::vector<char*> a;
+    for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    pid_ = sys::fork_pidfd(&pidfd_);
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::execv(a[0], a.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    sys::UniqueFd r(out[0]);
+    if (pid_ < 0) return neg_error(pid_, "start the daemon");
+    std::string line;
+    constexpr uint64_t kRead = ~uint64_t(0) - 2;
+    while (line.find('\n') == std::string::npos) {
+      if (!ring::prep_poll_in(ring, kRead, r.get())) return sys_error(EBUSY, "io_uring");
+      (void)ring.await(kRead);
+      char buf[256];
+      ssize_t n = ::read(r.get(), buf, sizeof buf);
+      if (n <= 0) return ringc_error(Errc::init_failed, "bench: the daemon did not start: " + line);
+      line.append(buf, size_t(n));
+    }
+    return outcome::success();
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    constexpr uint64_t kExit = ~uint64_t(0) - 3;
+    if (ring::prep_poll_in(*ring_, kExit, pidfd_)) (void)ring_->await(kExit);
+    ::waitpid(pid_, nullptr, 0);  // exited: reaps at once
+    ::close(pidfd_);
+    pid_ = -1;
+  }
+
+ private:
+  ring::Ring* ring_ = nullptr;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+};
+
+Result<std::vector<Summary>> run(const Options& o_in,
                                  const std::function<void(std::string_view)>& progress) {
+  Options o = o_in;  // daemon contestants get their sockets
   if (o.runtimes.empty()) return ringc_error(Errc::bad_usage, "bench: no runtime to measure");
   if (o.hide_unified) {
     RINGC_TRY(hide_unified());
@@ -426,6 +491,12 @@ Result<std::vector<Summary>> run(const Options& o,
   std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : bundle + "/" + spec.root_path;
   ring::Ring ring;
   if (auto r = ring.init(64); !r) return Error{r.error(), "io_uring setup"};
+  std::vector<std::unique_ptr<DaemonUnderTest>> daemons;
+  for (auto& c : o.runtimes)
+    if (c.kind == Contestant::Kind::daemon) {
+      daemons.push_back(std::make_unique<DaemonUnderTest>());
+      RINGC_TRY(daemons.back()->start(ring, c, roots, work, bundle));
+    }
   std::vector<Summary> out;
   for (Workload w : o.workloads) {
     // burst: each K asked for; idle: its stops and starts at the largest;
@@ -441,7 +512,8 @@ Result<std::vector<Summary>> run(const Options& o,
           if (progress)
             progress(
                 fmt::format("{} {} K={} round {}/{}", c.name, name(w), parallel, r + 1, o.rounds));
-          if (c.kind != Contestant::Kind::cli && (w == Workload::lifecycle || w == Workload::idle))
+          if ((c.kind == Contestant::Kind::engine || c.kind == Contestant::Kind::physical_limit) &&
+              (w == Workload::lifecycle || w == Workload::idle))
             continue;  // a lifecycle is a command line's
           Round round;
           if (c.kind == Contestant::Kind::engine) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/base/error.h"
@@ -19,9 +20,14 @@ struct Contestant {
     cli,             // an OCI runtime's command line at `path`
     physical_limit,  // no runtime: clone3 with the namespaces, a cgroup, pivot_root, exec, reap
     engine,          // ringc's engine in this process (`ringc batch`)
+    daemon,          // ringc's command line through a `ringc daemon` the bench starts
   };
+  Contestant(std::string n, std::string p, Kind k = Kind::cli, unsigned parked = 0)
+      : name(std::move(n)), path(std::move(p)), kind(k), pool(parked) {}
   std::string name, path;
   Kind kind = Kind::cli;
+  unsigned pool = 0;   // daemon: inits of the bundle kept parked (--pool)
+  std::string socket;  // daemon: where it listens (set by run())
 };
 
 enum class Workload {

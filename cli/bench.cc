@@ -105,6 +105,16 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
   if (a.has("physical-limit"))
     o.runtimes.push_back({"limit", "", bench::Contestant::Kind::physical_limit});
   if (a.has("engine")) o.runtimes.push_back({"engine", "", bench::Contestant::Kind::engine});
+  if (a.has("daemon") || a.has("daemon-pool")) {
+    char self[PATH_MAX] = {};
+    if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0)
+      return sys_error(errno, "bench: readlink /proc/self/exe");
+    if (a.has("daemon")) o.runtimes.push_back({"daemon", self, bench::Contestant::Kind::daemon});
+    if (a.has("daemon-pool")) {
+      RINGC_TRY(uint64_t n, a.number("daemon-pool", 8, 1));
+      o.runtimes.push_back({"warm", self, bench::Contestant::Kind::daemon, unsigned(n)});
+    }
+  }
   bool crun = false;
   for (auto& r : o.runtimes) crun |= r.name == "crun";
   if (crun && !o.hide_unified && hybrid_host())

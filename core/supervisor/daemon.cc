@@ -170,8 +170,13 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
   // cannot hold the daemon past the deadline.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   auto tick = ring::to_timespec(std::chrono::milliseconds(100));
-  while (engine_.stats().by_state[int(fsm::State::deleting)] &&
-         std::chrono::steady_clock::now() < deadline) {
+  // Creates under way settle too (a parked init being made is removed
+  // once made; a client's stays created, adopted by the next daemon).
+  auto busy = [this] {
+    EngineStats st = engine_.stats();
+    return st.by_state[int(fsm::State::deleting)] + st.by_state[int(fsm::State::creating)] > 0;
+  };
+  while (busy() && std::chrono::steady_clock::now() < deadline) {
     ring::prep_timeout(*ring, ring::kIgnored, &tick);
     RINGC_TRY(engine_.step());
   }
