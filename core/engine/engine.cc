@@ -207,6 +207,9 @@ Result<void> Engine::request(std::string_view id, fsm::Event e, int sig,
   if (e == fsm::Event::exec || e == fsm::Event::exec_frozen)
     return ringc_error(Errc::bad_usage, "exec: the engine's exec() takes the process");
   RINGC_TRY(transition(id, slots_[i].state, e));
+  if (e == fsm::Event::start || e == fsm::Event::pause || e == fsm::Event::resume) {
+    RINGC_TRY(not_parked(i, e == fsm::Event::start ? "started" : "paused or resumed"));
+  }
   auto t0 = std::chrono::steady_clock::now();
   // A request is judged on its own: why an earlier one failed (a poststart
   // hook, a freeze) was that one's answer, and must not fail a later delete.
@@ -224,6 +227,7 @@ Result<void> Engine::update(std::string_view id, cgroup::Resources r) {
     return ringc_error(Errc::not_found, fmt::format("container \"{}\" does not exist", id));
   uint32_t i = it->second;
   RINGC_TRY(transition(id, slots_[i].state, fsm::Event::update));
+  RINGC_TRY(not_parked(i, "updated"));
   r.devices.clear();
   if (auto why = cgroup::unsupported(*host_, r))
     return ringc_error(Errc::bad_spec, fmt::format("update: resources{}", *why));

@@ -597,6 +597,9 @@ class Engine {
   std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
   bool parked_dirty_ = false;             // tend_parked() at the end of the step
   void tend_parked();
+  // Refused for a parked init (start, pause, update, exec: what would
+  // change it for the run that takes it); kill and delete drop it.
+  Result<void> not_parked(uint32_t i, std::string_view what) const;
   void parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone);
   std::vector<ring::Completion> inline_done_;  // inline_files' results, for step()
   std::vector<uint16_t> free_files_;           // direct descriptors for record writes

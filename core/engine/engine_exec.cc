@@ -73,6 +73,7 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
   Slot& s = slots_[i];
   fsm::Event e = req.ignore_paused ? fsm::Event::exec_frozen : fsm::Event::exec;
   RINGC_TRY(transition(id, s.state, e));
+  RINGC_TRY(not_parked(i, "exec'd into"));
   // Our own child's pidfd is closed where the ring waits by pid.
   sys::UniqueFd init(s.pidfd.get() >= 0 ? ::dup(s.pidfd.get())
                                         : (s.exited ? -1 : sys::pidfd_open(s.pid)));

@@ -50,6 +50,15 @@ Result<void> Engine::park(std::shared_ptr<const Prepared> p, unsigned size) {
   return outcome::success();
 }
 
+Result<void> Engine::not_parked(uint32_t i, std::string_view what) const {
+  const Slot& s = slots_[i];
+  if (s.parked < 0) return outcome::success();
+  return ringc_error(Errc::bad_usage,
+                     fmt::format("container \"{}\" is parked for runs of {}: it cannot be {} (a "
+                                 "run of the bundle takes it; kill or delete it to drop it)",
+                                 s.id, parked_[size_t(s.parked)].st.bundle, what));
+}
+
 void Engine::unpark() {
   for (ParkedPool& p : parked_) p.st.size = 0;
   tend_parked();

@@ -42,6 +42,12 @@ class Parked : public Daemon {
   }
   // The ids ringc list shows, one per line.
   std::string ids() { return ringc({"list", "-q"}).out; }
+  // The first parked init's id ("" when none).
+  std::string parked_id() {
+    std::string l = ids();
+    size_t at = l.find("ringc-parked-");
+    return at == std::string::npos ? "" : l.substr(at, l.find('\n', at) - at);
+  }
   int parked_count() {
     std::string l = ids();
     int n = 0;
@@ -90,6 +96,17 @@ TEST_F(Parked, ADetachedRunIsAContainerLikeAnyOther) {
   EXPECT_TRUE(has(s.out, "\"status\": \"running\"")) << s.out;
   EXPECT_TRUE(has(s.out, "\"id\": \"" + c + "\"")) << s.out;
   EXPECT_NE(ringc({"state", parked}).code, 0);  // renamed, not copied
+  // What would change a parked init for the run that takes it is refused.
+  ASSERT_TRUE(ready(b, 1)) << stats();
+  std::string next = parked_id();
+  // (A pause the table refuses already: created.)
+  EXPECT_NE(via({"pause", next}).code, 0);
+  for (auto verb : std::vector<std::vector<std::string>>{
+           {"start", next}, {"exec", next, "true"}, {"update", "--pids-limit", "9", next}}) {
+    Cmd r = via(verb);
+    EXPECT_NE(r.code, 0) << verb[0];
+    EXPECT_TRUE(has(r.err, "is parked for runs of " + b)) << verb[0] << ": " << r.err;
+  }
   EXPECT_EQ(via({"kill", c, "KILL"}).code, 0);
   EXPECT_EQ(via({"wait", c}).out, "137\n");
   EXPECT_EQ(via({"delete", c}).code, 0);
