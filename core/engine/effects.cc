@@ -40,9 +40,9 @@ class RealEffects final : public Effects {
       return Error{w.error().code, "update: write " + w.error().file};
     return outcome::success();
   }
-  Result<void> write_record(const Store& store, std::string_view id,
-                            const RecordFields& f) override {
-    return store.write(id, f);
+  Result<void> write_record(const Store& store, std::string_view id, const RecordFields& f,
+                            bool sync) override {
+    return store.write(id, f, sync);
   }
   bool records_on_ring() const override { return true; }
   Result<void> sync_claim(const Store& store, std::string_view id) override {

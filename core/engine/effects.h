@@ -48,8 +48,8 @@ class Effects {
                              const cgroup::Resources& r) = 0;
   // The record, written in this thread; with records_on_ring() the engine
   // writes it through the ring instead where the ring can.
-  virtual Result<void> write_record(const Store& store, std::string_view id,
-                                    const RecordFields& f) = 0;
+  virtual Result<void> write_record(const Store& store, std::string_view id, const RecordFields& f,
+                                    bool sync) = 0;
   virtual bool records_on_ring() const = 0;
   // The claim's record and directory entry synced (Store::sync_claim), in
   // this thread; with records_on_ring() through the ring where it can.

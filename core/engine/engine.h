@@ -413,15 +413,17 @@ class Engine {
     uint16_t record_file = 0xffff;                    // its direct descriptor
     std::vector<std::function<void()>> after_record;  // after_record()'s
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
-    sys::UniqueFd claim_file, claim_dir;  // the claim's fsyncs in flight
-    bool poolable = false;                // its spec may share a warm network namespace
-    int16_t parked = -1;                  // its pool while made for one or waiting in it
-    int16_t taken_from = -1;              // the pool it was taken from, until it runs
-    bool record_inline = false;           // its next record written in this thread (a warm start)
-    bool stdio_with_start = false;        // flags->fds' first three go with the start byte
-    sys::UniqueFd netns;                  // the warm one its init joined
-    std::unique_ptr<HookRun> hooks;       // while hooks run
-    std::string warning;                  // a poststop hook's failure, told with gone
+    std::vector<sys::UniqueFd>
+        syncing;                     // what the fsyncs in flight name (the claim's, a warm start's)
+    bool start_now = false;          // the record is written, its sync behind: start at once
+    bool poolable = false;           // its spec may share a warm network namespace
+    int16_t parked = -1;             // its pool while made for one or waiting in it
+    int16_t taken_from = -1;         // the pool it was taken from, until it runs
+    bool record_inline = false;      // its next record written in this thread (a warm start)
+    bool stdio_with_start = false;   // flags->fds' first three go with the start byte
+    sys::UniqueFd netns;             // the warm one its init joined
+    std::unique_ptr<HookRun> hooks;  // while hooks run
+    std::string warning;             // a poststop hook's failure, told with gone
   };
 
   // A process exec'd into a container (core/engine/engine_exec.cc).
@@ -597,6 +599,9 @@ class Engine {
   std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
   bool parked_dirty_ = false;             // tend_parked() at the end of the step
   void tend_parked();
+  // fsyncs of these files and directories through the ring, counted as
+  // the record's operations; false (nothing queued) where the ring cannot.
+  bool fsync_on_ring(uint32_t i, std::initializer_list<std::string> paths);
   // Refused for a parked init (start, pause, update, exec: what would
   // change it for the run that takes it); kill and delete drop it.
   Result<void> not_parked(uint32_t i, std::string_view what) const;

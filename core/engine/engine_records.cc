@@ -50,8 +50,8 @@ void Engine::write_record(uint32_t i) {
   // A run taken from a parked init waits for this write alone: where the
   // root is not synced (a tmpfs) it costs the thread tens of µs, less than
   // the ring's three hops through io-wq.
-  bool inline_write = std::exchange(s.record_inline, false) && !rt_.store().durable();
-  if (!free_files_.empty() && !inline_write) {
+  bool warm = std::exchange(s.record_inline, false);
+  if (!free_files_.empty() && !warm) {
     s.record_file = free_files_.back();
     s.record_bytes = encode(f);
     s.record_path = rt_.store().dir(s.id) + "/state";
@@ -71,12 +71,45 @@ void Engine::write_record(uint32_t i) {
     }
   }
   // In this thread (a one-shot verb, a full queue, no direct descriptor
-  // left): written now, its completion handled at the next step.
-  if (auto r = fx_.write_record(rt_.store(), s.id, f); !r) s.record_error = r.error().what();
+  // left, a warm start): written now, its completion handled at the next
+  // step. A warm start's on a durable root is synced behind it, through
+  // the ring, and its start byte need not wait for that: only a host
+  // crash could lose the record, and it takes the process with it.
+  bool behind = warm && rt_.store().durable() && fx_.records_on_ring() && !opts_.inline_files;
+  if (auto r = fx_.write_record(rt_.store(), s.id, f, !behind); !r)
+    s.record_error = r.error().what();
   s.record_ops = 1;
   ++s.pending;
   inline_done_.push_back({token(i, kRecord), 0, 0});
+  if (behind && s.record_error.empty()) {
+    const std::string dir = rt_.store().dir(s.id);
+    // The record, its rename in the directory, the directory's rename
+    // in the root (take_parked's).
+    if (fsync_on_ring(i, {dir + "/state", dir, rt_.store().root()}))
+      s.start_now = true;
+    else if (auto r = fx_.write_record(rt_.store(), s.id, f, true); !r)
+      s.record_error = r.error().what();
+  }
   charge(Phase::record, t0);
+}
+
+bool Engine::fsync_on_ring(uint32_t i, std::initializer_list<std::string> paths) {
+  Slot& s = slots_[i];
+  if (!fx_.records_on_ring() || opts_.inline_files || !ring_->reserve(unsigned(paths.size())))
+    return false;
+  std::vector<sys::UniqueFd> fds;
+  for (const std::string& p : paths) {
+    fds.emplace_back(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fds.back().get() < 0) return false;
+  }
+  for (auto& fd : fds) {
+    (void)ring::prep_fsync(*ring_, token(i, kRecord), fd.get());
+    s.syncing.push_back(std::move(fd));
+  }
+  s.record_ops = uint8_t(s.record_ops + paths.size());
+  s.pending = uint16_t(s.pending + paths.size());
+  s.record_path = *paths.begin();  // for an error's words
+  return true;
 }
 
 void Engine::sync_claim(uint32_t i) {
@@ -84,19 +117,9 @@ void Engine::sync_claim(uint32_t i) {
   if (!rt_.store().durable()) return;
   auto t0 = Clock::now();
   std::string path = rt_.store().dir(s.id) + "/state";
-  if (fx_.records_on_ring() && !opts_.inline_files) {
-    s.claim_file = sys::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    s.claim_dir =
-        sys::UniqueFd(::open(rt_.store().root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (s.claim_file.get() >= 0 && s.claim_dir.get() >= 0 && ring_->reserve(2)) {
-      (void)ring::prep_fsync(*ring_, token(i, kRecord), s.claim_file.get());
-      (void)ring::prep_fsync(*ring_, token(i, kRecord), s.claim_dir.get());
-      s.record_ops = uint8_t(s.record_ops + 2);
-      s.pending = uint16_t(s.pending + 2);
-      s.record_path = path;  // for an error's words
-      charge(Phase::record, t0);
-      return;
-    }
+  if (fsync_on_ring(i, {path, rt_.store().root()})) {
+    charge(Phase::record, t0);
+    return;
   }
   if (auto r = fx_.sync_claim(rt_.store(), s.id); !r) s.record_error = r.error().what();
   ++s.record_ops;
@@ -113,8 +136,7 @@ void Engine::on_record(uint32_t i, int res) {
   if (res < 0 && s.record_error.empty())
     s.record_error = fmt::format("write {}: {}", s.record_path, std::strerror(-res));
   if (s.record_ops > 0) return;
-  s.claim_file.reset();
-  s.claim_dir.reset();
+  s.syncing.clear();
   if (on_ring) {
     free_files_.push_back(s.record_file);
     s.record_file = 0xffff;

@@ -114,11 +114,11 @@ Result<void> Store::sync_claim(std::string_view id) const {
   return outcome::success();
 }
 
-Result<void> Store::write(std::string_view id, const RecordFields& f) const {
+Result<void> Store::write(std::string_view id, const RecordFields& f, bool sync_it) const {
   std::string bytes = encode(f);
   std::string final_path = dir(id) + "/state";
   std::string tmp = fmt::format("{}.tmp.{}", final_path, ::getpid());
-  bool sync = durable();
+  bool sync = sync_it && durable();
   int e = write_file(tmp, bytes, O_TRUNC, sync);
   if (e == 0 && ::rename(tmp.c_str(), final_path.c_str()) < 0) e = errno;
   if (e) {

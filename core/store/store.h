@@ -50,7 +50,9 @@ class Store {
   // Writes the record atomically (temporary file, then rename); where the
   // root is not tmpfs, the file and the directory are synced, so that a
   // host crash leaves the old record or the new, never a torn one.
-  Result<void> write(std::string_view id, const RecordFields& f) const;
+  // With `sync` false the caller syncs them (the engine, through its ring,
+  // behind a warm start: Engine::fsync_on_ring).
+  Result<void> write(std::string_view id, const RecordFields& f, bool sync = true) const;
   // Reads and validates; Errc::not_found when there is no such container.
   Result<LoadedRecord> read(std::string_view id) const;
   // The record file's bytes, unchecked (empty when unreadable): for what a

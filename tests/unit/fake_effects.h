@@ -115,10 +115,10 @@ class FakeEffects final : public Effects {
     calls.push_back("apply");
     return outcome::success();
   }
-  Result<void> write_record(const Store& store, std::string_view id,
-                            const RecordFields& f) override {
+  Result<void> write_record(const Store& store, std::string_view id, const RecordFields& f,
+                            bool sync) override {
     calls.push_back(fmt::format("record {}", fsm::name(f.status)));
-    return store.write(id, f);
+    return store.write(id, f, sync);
   }
   bool records_on_ring() const override { return false; }
   Result<void> sync_claim(const Store& store, std::string_view id) override {
