@@ -310,6 +310,9 @@ void Engine::handle(const ring::Completion& c) {
     case kRecord:
       on_record(tok.slot, c.res);
       break;
+    case kRecordSync:
+      on_record_sync(tok.slot, c.res);
+      break;
   }
   if (s.used && s.state == fsm::State::deleting) advance_teardown(tok.slot);
 }

@@ -328,6 +328,7 @@ class Engine {
     kExecMessage,    // its socket: the pid, an error, or EOF at the exec
     kExecExit,       // the process's exit
     kRecord,         // one operation of a record's write (or the whole, written in this thread)
+    kRecordSync,     // an fsync behind a record written (the claim's, a warm start's)
   };
   // Engine-wide completions (no slot): the spawner's replies and its exit.
   static constexpr uint16_t kSpawnerReply = ring::kOtherTagBase - 2;
@@ -413,9 +414,12 @@ class Engine {
     uint16_t record_file = 0xffff;                    // its direct descriptor
     std::vector<std::function<void()>> after_record;  // after_record()'s
     std::string record_bytes, record_tmp, record_path, record_dir, record_error;
-    std::vector<sys::UniqueFd>
-        syncing;                     // what the fsyncs in flight name (the claim's, a warm start's)
-    bool start_now = false;          // the record is written, its sync behind: start at once
+    // fsyncs behind a record written (the claim's, a warm start's): what
+    // they name, and how many are in flight. Nothing waits for them (only
+    // a host crash could lose what they keep, and it takes every process
+    // the record names with it).
+    std::vector<sys::UniqueFd> syncing;
+    uint8_t sync_ops = 0;
     bool poolable = false;           // its spec may share a warm network namespace
     int16_t parked = -1;             // its pool while made for one or waiting in it
     int16_t taken_from = -1;         // the pool it was taken from, until it runs
@@ -599,9 +603,10 @@ class Engine {
   std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
   bool parked_dirty_ = false;             // tend_parked() at the end of the step
   void tend_parked();
-  // fsyncs of these files and directories through the ring, counted as
-  // the record's operations; false (nothing queued) where the ring cannot.
+  // fsyncs of these files and directories through the ring, behind the
+  // record (sync_ops); false (nothing queued) where the ring cannot.
   bool fsync_on_ring(uint32_t i, std::initializer_list<std::string> paths);
+  void on_record_sync(uint32_t i, int res);
   // Refused for a parked init (start, pause, update, exec: what would
   // change it for the run that takes it); kill and delete drop it.
   Result<void> not_parked(uint32_t i, std::string_view what) const;

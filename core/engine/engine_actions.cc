@@ -11,7 +11,6 @@
 
 #include <csignal>
 #include <cstring>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -322,10 +321,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       // The record first: once released, the program may already be asked
       // about (`state`, `pause`, `ps`) by whoever saw its output.
       write_record(i);
-      if (std::exchange(s.start_now, false))
-        send_start(i);  // a warm start: written, its sync behind it
-      else
-        s.start_after_record = true;
+      s.start_after_record = true;
       return;
     case A::signal:
       send_signal(i, sig);

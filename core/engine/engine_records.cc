@@ -72,24 +72,22 @@ void Engine::write_record(uint32_t i) {
   }
   // In this thread (a one-shot verb, a full queue, no direct descriptor
   // left, a warm start): written now, its completion handled at the next
-  // step. A warm start's on a durable root is synced behind it, through
-  // the ring, and its start byte need not wait for that: only a host
-  // crash could lose the record, and it takes the process with it.
+  // step. A warm start's on a durable root is synced behind it through
+  // the ring (the record, its rename in the directory, the directory's
+  // rename in the root: take_parked's), which neither the start byte nor
+  // the reply waits for.
   bool behind = warm && rt_.store().durable() && fx_.records_on_ring() && !opts_.inline_files;
   if (auto r = fx_.write_record(rt_.store(), s.id, f, !behind); !r)
     s.record_error = r.error().what();
+  if (behind && s.record_error.empty()) {
+    const std::string dir = rt_.store().dir(s.id);
+    if (!fsync_on_ring(i, {dir + "/state", dir, rt_.store().root()}))
+      if (auto r = fx_.write_record(rt_.store(), s.id, f, true); !r)
+        s.record_error = r.error().what();
+  }
   s.record_ops = 1;
   ++s.pending;
   inline_done_.push_back({token(i, kRecord), 0, 0});
-  if (behind && s.record_error.empty()) {
-    const std::string dir = rt_.store().dir(s.id);
-    // The record, its rename in the directory, the directory's rename
-    // in the root (take_parked's).
-    if (fsync_on_ring(i, {dir + "/state", dir, rt_.store().root()}))
-      s.start_now = true;
-    else if (auto r = fx_.write_record(rt_.store(), s.id, f, true); !r)
-      s.record_error = r.error().what();
-  }
   charge(Phase::record, t0);
 }
 
@@ -103,13 +101,20 @@ bool Engine::fsync_on_ring(uint32_t i, std::initializer_list<std::string> paths)
     if (fds.back().get() < 0) return false;
   }
   for (auto& fd : fds) {
-    (void)ring::prep_fsync(*ring_, token(i, kRecord), fd.get());
+    (void)ring::prep_fsync(*ring_, token(i, kRecordSync), fd.get());
     s.syncing.push_back(std::move(fd));
   }
-  s.record_ops = uint8_t(s.record_ops + paths.size());
+  s.sync_ops = uint8_t(s.sync_ops + paths.size());
   s.pending = uint16_t(s.pending + paths.size());
-  s.record_path = *paths.begin();  // for an error's words
   return true;
+}
+
+void Engine::on_record_sync(uint32_t i, int res) {
+  Slot& s = slots_[i];
+  --s.sync_ops;
+  if (res < 0 && s.error.empty())
+    s.error = fmt::format("fsync the record of {}: {}", s.id, std::strerror(-res));
+  if (s.sync_ops == 0) s.syncing.clear();
 }
 
 void Engine::sync_claim(uint32_t i) {
@@ -136,7 +141,6 @@ void Engine::on_record(uint32_t i, int res) {
   if (res < 0 && s.record_error.empty())
     s.record_error = fmt::format("write {}: {}", s.record_path, std::strerror(-res));
   if (s.record_ops > 0) return;
-  s.syncing.clear();
   if (on_ring) {
     free_files_.push_back(s.record_file);
     s.record_file = 0xffff;
