@@ -2,10 +2,10 @@
 // waiting for start under ids of their own, taken by a run of that bundle
 // (docs/pools.md).
 #include <fcntl.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -42,6 +42,12 @@ Result<void> Engine::park(std::shared_ptr<const Prepared> p, unsigned size) {
   if (it == parked_.end()) {
     it = parked_.insert(parked_.end(), ParkedPool{});
     it->st.bundle = p->bundle;
+  }
+  // Declared again: config.json as it reads now. Those parked from the
+  // old one go (a run gets what a cold run of the bundle would).
+  for (uint32_t i : std::exchange(it->ready, {})) {
+    slots_[i].parked = -1;
+    (void)request(slots_[i].id, fsm::Event::force_remove);
   }
   it->prepared = std::move(p);
   it->st.size = size;

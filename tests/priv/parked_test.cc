@@ -147,6 +147,26 @@ TEST_F(Parked, NothingOneRunLeavesReachesTheNext) {
   EXPECT_EQ(via({"delete", "--force", first}).code, 0);
 }
 
+// A pool declared again reads config.json anew: the next run is the new
+// config's, not an init parked from the old one.
+TEST_F(Parked, APoolDeclaredAgainServesTheConfigAsItIsNow) {
+  std::string b = bundle({"echo", "old"});
+  park(b, 2);
+  std::string config = slurp(b + "/config.json");
+  replace(config, "\"old\"", "\"new\"");
+  {
+    FILE* f = std::fopen((b + "/config.json").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(config.c_str(), f);
+    std::fclose(f);
+  }
+  park(b, 2);
+  Cmd r = via({"run", "-b", b, id("again")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "new\n");
+  EXPECT_TRUE(has(stats(), "\"hits\":1")) << stats();
+}
+
 TEST_F(Parked, WhatAParkedInitCannotServeIsRefusedByName) {
   Client c(sock_);
   std::string hooks = bundle({"true"}, [](std::string& j) {
