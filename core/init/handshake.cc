@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "core/init/console.h"
 
 namespace ringc {
 
@@ -95,61 +98,8 @@ bool send_go(int fd, Go g) {
 }
 
 bool send_start_with_stdio(int sock, const int (&stdio)[3]) {
-  auto b = char(Go::start);
-  iovec iov{&b, 1};
-  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof stdio)] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = ctl;
-  m.msg_controllen = sizeof ctl;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof stdio);
-  std::memcpy(CMSG_DATA(c), stdio, sizeof stdio);
-  return ::sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
-}
-
-namespace {
-// The Go byte; on a socket (recvmsg) with the fds it carries, if any.
-Result<void> check_go(char b, Go want);
-}  // namespace
-
-Result<void> await_go(int fd, Go want) {
-  char b = 0;
-  ssize_t n;
-  do n = ::read(fd, &b, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) ::_exit(127);
-  return check_go(b, want);
-}
-
-Result<void> await_start(int fd) {
-  char b = 0;
-  iovec iov{&b, 1};
-  alignas(cmsghdr) char ctl[CMSG_SPACE(3 * sizeof(int))] = {};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = ctl;
-  m.msg_controllen = sizeof ctl;
-  ssize_t n;
-  do n = ::recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == ENOTSOCK) return await_go(fd, Go::start);  // the exec fifo
-  if (n != 1) ::_exit(127);
-  RINGC_TRY(check_go(b, Go::start));
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
-    return outcome::success();
-  int stdio[3];
-  std::memcpy(stdio, CMSG_DATA(c), sizeof stdio);
-  for (int k = 0; k < 3; ++k) {
-    if (::dup2(stdio[k], k) < 0) return sys_error(errno, "take the client's stdio");
-    if (stdio[k] > 2) ::close(stdio[k]);
-  }
-  return outcome::success();
+  const char b = char(Go::start);
+  return bool(send_fds(sock, stdio, {&b, 1}, "start", MSG_DONTWAIT));
 }
 
 namespace {
@@ -163,6 +113,33 @@ Result<void> check_go(char b, Go want) {
       fmt::format("handshake: expected {} from the runtime, got {}", name(want), got));
 }
 }  // namespace
+
+Result<void> await_go(int fd, Go want) {
+  char b = 0;
+  ssize_t n;
+  do n = ::read(fd, &b, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(127);
+  return check_go(b, want);
+}
+
+Result<void> await_start(int fd) {
+  char b = 0;
+  std::vector<int> stdio;
+  ssize_t n = recv_with_fds(fd, &b, 1, stdio);
+  if (n == -ENOTSOCK) return await_go(fd, Go::start);  // the exec fifo
+  if (n != 1) ::_exit(127);
+  RINGC_TRY(check_go(b, Go::start));
+  if (stdio.size() != 3) {
+    for (int f : stdio) ::close(f);
+    return outcome::success();
+  }
+  for (int k = 0; k < 3; ++k) {
+    if (::dup2(stdio[size_t(k)], k) < 0) return sys_error(errno, "take the client's stdio");
+    if (stdio[size_t(k)] > 2) ::close(stdio[size_t(k)]);
+  }
+  return outcome::success();
+}
 
 Result<void> release_by_fifo(const std::string& fifo, std::string_view id) {
   int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
