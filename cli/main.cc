@@ -156,6 +156,8 @@ int run_main(std::span<const std::string> argv) {
     }
   }
   auto r = handler(ctx, argv.subspan(ci + 1));
+  if (const ring::Features* f = runtime.ring_features())
+    log_debug(log, fmt::format("{} reactor: {}", word, ring::describe(*f)));
   log_debug(log, fmt::format("{} phases: {}", word, runtime.timeline.summary()));
   if (!r) {
     log_error(log, r.error().what());

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ring/poller.h"
+
 namespace ringc::ring {
 
 namespace {
@@ -20,10 +22,32 @@ void prep_waitid_raw(io_uring_sqe* s, idtype_t type, int id, siginfo_t* info, un
   s->file_index = options;
   s->addr2 = reinterpret_cast<uint64_t>(info);
 }
+
+using Kind = Poller::Kind;
+
+// Under the epoll backend an operation is queued there instead of in an SQE.
+bool queue(Ring& r, Poller::Op op) {
+  r.poller()->queue(std::move(op));
+  return true;
+}
+
+Poller::Op op(uint64_t user_data, Kind kind, int fd = -1) {
+  Poller::Op o;
+  o.user_data = user_data;
+  o.kind = kind;
+  o.fd = fd;
+  return o;
+}
+
+Poller::Clock::time_point after(const __kernel_timespec& ts) {
+  return Poller::Clock::now() + std::chrono::seconds(ts.tv_sec) +
+         std::chrono::nanoseconds(ts.tv_nsec);
+}
 }  // namespace
 
 bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info,
                     bool keep_zombie) {
+  if (r.poller()) return prep_poll(r, user_data, pidfd, POLLIN);  // features().waitid is false
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   if (child && r.features().waitid) {
@@ -37,6 +61,7 @@ bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_
 
 bool prep_child_exit_wait(Ring& r, uint64_t user_data, pid_t pid, siginfo_t* info,
                           bool keep_zombie) {
+  if (r.poller()) return false;  // needs features().waitid, which epoll never has
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   prep_waitid_raw(s, P_PID, pid, info, WEXITED | (keep_zombie ? WNOWAIT : 0));
@@ -49,6 +74,11 @@ bool prep_poll_in(Ring& r, uint64_t user_data, int fd) {
 }
 
 bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kPoll, fd);
+    o.events = events;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_poll_add(s, fd, events);
@@ -57,6 +87,12 @@ bool prep_poll(Ring& r, uint64_t user_data, int fd, unsigned events) {
 }
 
 bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kRead, fd);
+    o.buf = buf;
+    o.len = len;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_read(s, fd, buf, len, uint64_t(-1));
@@ -65,6 +101,12 @@ bool prep_read(Ring& r, uint64_t user_data, int fd, void* buf, unsigned len) {
 }
 
 bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kWrite, fd);
+    o.buf = const_cast<void*>(buf);
+    o.len = len;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_write(s, fd, buf, len, uint64_t(-1));
@@ -73,6 +115,12 @@ bool prep_write(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned l
 }
 
 bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned len) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kSend, fd);
+    o.buf = const_cast<void*>(buf);
+    o.len = len;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_send(s, fd, buf, len, MSG_NOSIGNAL);
@@ -81,6 +129,12 @@ bool prep_send(Ring& r, uint64_t user_data, int fd, const void* buf, unsigned le
 }
 
 bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool hard_link) {
+  if (r.poller()) {  // done in order at submission: the link holds
+    Poller::Op o = op(user_data, Kind::kUnlink);
+    o.path = path;
+    o.flags = flags;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_unlinkat(s, AT_FDCWD, path, flags);
@@ -90,6 +144,12 @@ bool prep_unlink(Ring& r, uint64_t user_data, const char* path, int flags, bool 
 }
 
 bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kMkdir);
+    o.path = path;
+    o.flags = int(mode);
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_mkdirat(s, AT_FDCWD, path, mode);
@@ -98,6 +158,7 @@ bool prep_mkdir(Ring& r, uint64_t user_data, const char* path, mode_t mode) {
 }
 
 bool prep_fsync(Ring& r, uint64_t user_data, int fd) {
+  if (r.poller()) return queue(r, op(user_data, Kind::kFsync, fd));
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_fsync(s, fd, 0);
@@ -109,6 +170,17 @@ unsigned prep_replace_file(Ring& r, uint64_t user_data, unsigned file, const cha
                            const char* path, const char* dir, const void* buf, unsigned len,
                            bool durable) {
   const unsigned n = durable ? 8 : 4;
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kReplace);
+    o.path = tmp;
+    o.path2 = path;
+    o.dir = dir ? dir : "";
+    o.buf = const_cast<void*>(buf);
+    o.len = len;
+    o.durable = durable;
+    queue(r, std::move(o));
+    return n;
+  }
   if (!r.reserve(n)) return 0;
   auto next = [&](bool linked) {
     io_uring_sqe* s = r.sqe();  // reserved: never null
@@ -147,6 +219,12 @@ unsigned prep_replace_file(Ring& r, uint64_t user_data, unsigned file, const cha
 }
 
 bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned flags) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kRecvmsg, fd);
+    o.msg = msg;
+    o.events = flags;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_recvmsg(s, fd, msg, flags);
@@ -155,6 +233,7 @@ bool prep_recvmsg(Ring& r, uint64_t user_data, int fd, msghdr* msg, unsigned fla
 }
 
 bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
+  if (r.poller()) return queue(r, op(user_data, Kind::kAccept, listen_fd));
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_accept(s, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -163,6 +242,11 @@ bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
 }
 
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts) {
+  if (r.poller()) {
+    Poller::Op o = op(user_data, Kind::kTimeout);
+    o.deadline = after(*ts);
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_timeout(s, ts, 0, 0);
@@ -171,6 +255,11 @@ bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts) {
 }
 
 bool prep_cancel(Ring& r, uint64_t target_user_data) {
+  if (r.poller()) {
+    Poller::Op o = op(kIgnored, Kind::kCancel);
+    o.target = target_user_data;
+    return queue(r, std::move(o));
+  }
   io_uring_sqe* s = r.sqe();
   if (!s) return false;
   io_uring_prep_cancel64(s, target_user_data, 0);
@@ -179,6 +268,10 @@ bool prep_cancel(Ring& r, uint64_t target_user_data) {
 }
 
 bool cancel_now(Ring& r, uint64_t user_data) {
+  if (r.poller()) {
+    r.poller()->cancel_all(user_data);
+    return true;
+  }
   io_uring_sync_cancel_reg reg{};
   reg.addr = user_data;
   reg.flags = IORING_ASYNC_CANCEL_ALL;
@@ -190,6 +283,7 @@ bool cancel_now(Ring& r, uint64_t user_data) {
 }
 
 bool link_timeout(Ring& r, __kernel_timespec* ts) {
+  if (r.poller()) return r.poller()->link_timeout(*ts);
   // The previous SQE must still be the ring's tail: take ours right after it.
   io_uring_sqe* prev = &r.raw()->sq.sqes[(r.raw()->sq.sqe_tail - 1) & *r.raw()->sq.kring_mask];
   io_uring_sqe* s = io_uring_get_sqe(r.raw());

@@ -7,6 +7,8 @@
 #include <liburing.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <system_error>
 
 #include <boost/outcome.hpp>
@@ -26,7 +28,17 @@ inline constexpr uint8_t kOpWaitid = 50;
 // linked file operations opens into one of them and writes through it.
 inline constexpr unsigned kFixedFiles = 256;
 
+// Which backend runs the ring's operations: io_uring wherever it is
+// allowed and has every opcode ringc uses, else epoll (ring/poller.h).
+enum class Backend : uint8_t { kIoUring, kEpoll };
+
 struct Features {
+  Backend backend = Backend::kIoUring;
+  // Why the epoll backend runs: io_uring_setup's errno (ENOSYS, EPERM…),
+  // the first opcode the kernel lacks, or RINGC_BACKEND=epoll.
+  int setup_errno = 0;
+  int missing_opcode = -1;
+  bool forced = false;
   bool waitid = false;         // IORING_OP_WAITID (6.7+)
   bool fixed_files = false;    // register_files() took (5.19+)
   bool single_issuer = false;  // SETUP_SINGLE_ISSUER | DEFER_TASKRUN took
@@ -38,18 +50,30 @@ struct Completion {
   uint32_t flags;
 };
 
+class Poller;
+
+// "io_uring", or "epoll (io_uring_setup: Operation not permitted)".
+std::string describe(const Features& f);
+
 class Ring {
  public:
-  Ring() = default;
+  Ring();
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
   ~Ring();
 
-  // Sets the ring up, preferring SINGLE_ISSUER|DEFER_TASKRUN, and probes opcodes.
+  // Sets the ring up, preferring SINGLE_ISSUER|DEFER_TASKRUN, and probes
+  // opcodes. Where io_uring is refused or lacks an opcode ringc uses, the
+  // epoll backend takes over (not when RINGC_BACKEND=io_uring asks for
+  // io_uring only); RINGC_BACKEND=epoll chooses it outright.
   [[nodiscard]] Result<void> init(unsigned entries);
 
-  // A free submission entry. A full queue is normal: it is flushed to the
-  // kernel and the entry taken again; nullptr only if the kernel refuses.
+  // The epoll backend, or nullptr under io_uring: the operation helpers
+  // (ring/ops.h) hand it their operations.
+  Poller* poller() { return poller_.get(); }
+
+  // A free submission entry (io_uring only: nullptr under epoll). A full queue is normal: it is
+  // flushed to the kernel and the entry taken again; nullptr only if the kernel refuses.
   io_uring_sqe* sqe();
   // Makes room for n entries in a row (an operation and its linked timeout
   // must not be split by a flush). False only if the kernel refuses.
@@ -76,8 +100,11 @@ class Ring {
   io_uring* raw() { return &ring_; }
 
  private:
+  [[nodiscard]] Result<void> use_epoll();
+
   io_uring ring_{};
   bool ready_ = false;
+  std::unique_ptr<Poller> poller_;
   Features features_;
   uint64_t queue_full_ = 0;
 };

@@ -21,6 +21,8 @@ class Runtime {
 
   const Store& store() const { return store_; }
   Result<ring::Ring*> ring();
+  // The ring's features once it is made (which backend runs it), else null.
+  const ring::Features* ring_features() const { return ring_ready_ ? &ring_.features() : nullptr; }
   Result<const cgroup::Host*> cgroups();
 
   // Submission entries of the ring when it is made (the engine wants more).

@@ -12,6 +12,7 @@
 #include "core/spec/seccomp.h"
 #include "core/spec/spec.h"
 #include "core/store/state_json.h"
+#include "ring/ring.h"
 
 namespace ringc {
 
@@ -33,6 +34,12 @@ std::vector<std::string_view> names(const SeccompName<T> (&table)[N]) {
   std::vector<std::string_view> out;
   for (auto& n : table) out.push_back(n.name);
   return out;
+}
+// Which backend a ring made now would run on (ring/poller.h).
+std::string reactor() {
+  ring::Ring r;
+  if (auto ok = r.init(4); !ok) return "none (" + ok.error().message() + ")";
+  return ring::describe(r.features());
 }
 }  // namespace
 
@@ -82,6 +89,7 @@ std::string features_json() {
   }},
   "annotations": {{
     "io.github.seccomp.libseccomp.version": "{}.{}.{}",
+    "org.ringc.reactor": {},
     "org.opencontainers.runc.checkpoint.enabled": "false"
   }}
 }}
@@ -90,7 +98,7 @@ std::string features_json() {
                      list(namespaces, 4), list(capability_names(), 4),
                      list(names(kSeccompActions), 6), list(names(kSeccompOps), 6),
                      list(kSeccompArches, 6), list(flags, 6), list(flags, 6), v->major, v->minor,
-                     v->micro);
+                     v->micro, json_quote(reactor()));
 }
 
 }  // namespace ringc

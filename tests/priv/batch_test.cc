@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "core/engine/engine.h"
+#include "ring/ops.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
@@ -156,12 +157,18 @@ TEST_F(Priv, EngineGoneCancelsTheWaitsOfWhatItLeftRunning) {
   auto ring = rt.ring();
   ASSERT_TRUE(ring);
   // The cancelled wait's completion is posted when the ring is next
-  // entered (DEFER_TASKRUN): a NOP behind it flushes it out.
+  // entered (DEFER_TASKRUN): a NOP behind it flushes it out (under epoll
+  // it is there already; a timeout of zero marks the end).
   constexpr uint64_t kNop = 0x7e57;
-  io_uring_sqe* nop_sqe = ring.value()->sqe();
-  ASSERT_NE(nop_sqe, nullptr);
-  io_uring_prep_nop(nop_sqe);
-  io_uring_sqe_set_data64(nop_sqe, kNop);
+  __kernel_timespec zero{};
+  if (ring.value()->poller()) {
+    ASSERT_TRUE(ring::prep_timeout(*ring.value(), kNop, &zero));
+  } else {
+    io_uring_sqe* nop_sqe = ring.value()->sqe();
+    ASSERT_NE(nop_sqe, nullptr);
+    io_uring_prep_nop(nop_sqe);
+    io_uring_sqe_set_data64(nop_sqe, kNop);
+  }
   std::vector<uint16_t> tags;
   for (bool nop = false; !nop;) {
     ASSERT_TRUE(ring.value()->wait());

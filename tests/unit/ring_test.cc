@@ -80,6 +80,7 @@ TEST(Ring, ProbeReportsWaitid) {
 TEST(Ring, FullQueueIsFlushedNotFatal) {
   ring::Ring r;
   ASSERT_TRUE(r.init(4));
+  if (r.poller()) GTEST_SKIP() << "the epoll backend's queue has no fixed size";
   __kernel_timespec ts{0, 1000};
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(ring::prep_timeout(r, 100 + i, &ts));
   EXPECT_GT(r.queue_full_count(), 0u);
