@@ -40,8 +40,9 @@ struct Proc {
 };
 
 // Starts argv, stdout to /dev/null, stderr to err_file (for the reason
-// of a failure).
-Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_file) {
+// of a failure), with env (NAME=VALUE, or empty) added to its environment.
+Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_file,
+                   const std::string& env) {
   std::vector<char*> a;
   for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
   a.push_back(nullptr);
@@ -53,6 +54,7 @@ Result<Proc> spawn(const std::vector<std::string>& argv, const std::string& err_
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(err >= 0 ? err : null, 2);
+    if (!env.empty()) ::putenv(const_cast<char*>(env.c_str()));
     ::execv(a[0], a.data());
     ::_exit(127);
   }
@@ -219,7 +221,7 @@ class RoundRunner {
       return outcome::success();
     }
     auto cmds = steps(c_, w_, root_, bundle_, id(s.container), pid_file(slot), phase_);
-    RINGC_TRY(s.proc, spawn(cmds[s.step], err_file(slot)));
+    RINGC_TRY(s.proc, spawn(cmds[s.step], err_file(slot), c_.env));
     if (!ring::prep_poll_in(ring_, slot * 2, s.proc.pidfd))
       return sys_error(EBUSY, "io_uring: no submission entry");
     return outcome::success();
@@ -299,7 +301,7 @@ class RoundRunner {
       std::vector<std::string> del = {c_.path, "--root", root_, "delete", "--force", i};
       if (c_.kind == Contestant::Kind::daemon)
         del = {c_.path, "--daemon", c_.socket, "delete", "--force", i};
-      auto p = spawn(del, tmp_ + "/err-cleanup");
+      auto p = spawn(del, tmp_ + "/err-cleanup", c_.env);
       if (!p) continue;
       if (ring::prep_poll_in(ring_, kCleanup, p.value().pidfd)) (void)ring_.await(kCleanup);
       int status;

@@ -27,6 +27,7 @@ struct Contestant {
   std::string name, path;
   Kind kind = Kind::cli;
   unsigned pool = 0;   // daemon: inits of the bundle kept parked (--pool)
+  std::string env;     // NAME=VALUE in its commands' environment (RINGC_BACKEND=epoll)
   std::string socket;  // daemon: where it listens (set by run())
 };
 

@@ -102,6 +102,14 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
     for (const char* other : {"runc", "crun"})
       if (auto p = in_path(other); !p.empty()) o.runtimes.push_back({other, p});
   }
+  if (a.has("epoll")) {  // ringc again, on the reactor's epoll backend (ring/poller.h)
+    char self[PATH_MAX] = {};
+    if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0)
+      return sys_error(errno, "bench: readlink /proc/self/exe");
+    bench::Contestant epoll("epoll", self);
+    epoll.env = "RINGC_BACKEND=epoll";
+    o.runtimes.push_back(std::move(epoll));
+  }
   if (a.has("physical-limit"))
     o.runtimes.push_back({"limit", "", bench::Contestant::Kind::physical_limit});
   if (a.has("engine")) o.runtimes.push_back({"engine", "", bench::Contestant::Kind::engine});

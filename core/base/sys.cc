@@ -1,5 +1,7 @@
 #include "core/base/sys.h"
 
+#include "core/base/compat.h"
+
 #include <linux/kcmp.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -19,10 +21,22 @@ namespace {
 long ret(long r) {
   return r < 0 ? -errno : r;
 }
+
+// Where a call is missing (ENOSYS) or refused by a seccomp profile
+// (EPERM), core/base/compat.h stands in for it.
+bool refused(long r) {
+  return r == -ENOSYS || r == -EPERM;
+}
 }  // namespace
 
 pid_t clone3(clone_args* args) {
-  return pid_t(ret(syscall(SYS_clone3, args, sizeof(*args))));
+  static bool missing = false;  // ENOSYS once: clone from then on
+  if (!missing) {
+    long r = ret(syscall(SYS_clone3, args, sizeof(*args)));
+    if (!refused(r)) return pid_t(r);
+    missing = r == -ENOSYS;
+  }
+  return compat::clone(args);
 }
 pid_t fork_pidfd(int* pidfd) {
   clone_args a{};
@@ -51,10 +65,13 @@ void reap(pid_t pid) {
   (void)::waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG);
 }
 int close_range_cloexec(unsigned first) {
-  return int(ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC)));
+  long r = ret(syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC));
+  // EINVAL: the flag is newer (5.11) than the call (5.9).
+  return refused(r) || r == -EINVAL ? compat::close_range(first, ~0U, true) : int(r);
 }
 int close_range(unsigned first, unsigned last) {
-  return int(ret(syscall(SYS_close_range, first, last, 0U)));
+  long r = ret(syscall(SYS_close_range, first, last, 0U));
+  return refused(r) ? compat::close_range(first, last, false) : int(r);
 }
 int pidfd_getfd(int pidfd, int fd) {
   return int(ret(syscall(SYS_pidfd_getfd, pidfd, fd, 0)));
@@ -68,7 +85,9 @@ int openat2(int dirfd, const char* path, int flags, uint64_t resolve) {
   open_how how{};
   how.flags = uint64_t(flags);
   how.resolve = resolve;
-  return int(ret(syscall(SYS_openat2, dirfd, path, &how, sizeof how)));
+  long r = ret(syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+  if (refused(r) && (resolve & RESOLVE_IN_ROOT)) return compat::open_in_root(dirfd, path, flags);
+  return int(r);
 }
 int seccomp_set_filter(unsigned flags, const sock_fprog* prog) {
   return int(ret(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog)));

@@ -126,10 +126,17 @@ Result<void> on_mounted(int rootfd, std::string_view dest, bool file, F&& f) {
 // with the read-only, nosuid, nodev and noexec of `flags` set on it
 // (mount_setattr) before it is attached anywhere. The fd, or -errno;
 // -ENOSYS on a kernel without mount_setattr (before 5.12).
+// The mount API refused by a seccomp profile (EPERM) is taken for missing
+// (-ENOSYS): the callers' mount(2) fallback then runs, and fails with a
+// clear error if mounting is refused altogether.
+int mount_api_error() {
+  return errno == EPERM ? -ENOSYS : -errno;
+}
+
 int detached_clone(int dirfd, const char* path, unsigned long flags, bool recursive) {
   int tree = ::open_tree(dirfd, path,
                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
-  if (tree < 0) return -errno;
+  if (tree < 0) return mount_api_error();
   mount_attr attr{};
   if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
   if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
@@ -137,9 +144,9 @@ int detached_clone(int dirfd, const char* path, unsigned long flags, bool recurs
   if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
   if (attr.attr_set && ::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
                                        &attr, sizeof attr) < 0) {
-    int e = errno;
+    int e = mount_api_error();
     ::close(tree);
-    return -e;
+    return e;
   }
   return tree;
 }
@@ -156,7 +163,7 @@ int attach_tree(int dirfd, const std::string& name, const std::string& source,
   if (tree < 0) return tree;
   sys::UniqueFd guard(tree);
   unsigned move = MOVE_MOUNT_F_EMPTY_PATH | (name.empty() ? MOVE_MOUNT_T_EMPTY_PATH : 0);
-  if (::move_mount(tree, "", dirfd, name.c_str(), move) < 0) return -errno;
+  if (::move_mount(tree, "", dirfd, name.c_str(), move) < 0) return mount_api_error();
   return 0;
 }
 
@@ -299,8 +306,14 @@ Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::
     if (is_bind(m, o) && m.type != "cgroup") {
       std::string source = bind_source(m, bundle);
       fd = detached_clone(AT_FDCWD, source.c_str(), 0, o.flags & MS_REC);
-      if (fd < 0 && fd != -ENOSYS)
-        return sys_error(-fd, fmt::format("mount {}: source {}", m.destination, source));
+      // The tree is taken here, where the host's root can reach the
+      // source; a path mounted from inside the user namespace may not be
+      // reachable there, so there is no mount(2) fallback.
+      if (fd == -ENOSYS)
+        return sys_error(ENOSYS, fmt::format("mount {}: a bind mount into a user namespace needs "
+                                             "open_tree (Linux 5.2)",
+                                             m.destination));
+      if (fd < 0) return sys_error(-fd, fmt::format("mount {}: source {}", m.destination, source));
     }
     trees.emplace_back(fd);
   }
@@ -355,7 +368,8 @@ Result<void> mount_one(const SpawnPlan& plan, int rootfd, const Mount& m, int tr
       attr.attr_clr = o.rec_clear;
       if (::mount_setattr(AT_FDCWD, t.c_str(), AT_RECURSIVE, &attr, sizeof attr) < 0)
         return sys_error(errno,
-                         fmt::format("mount {}: recursive options (mount_setattr)", m.destination));
+                         fmt::format("mount {}: recursive options need mount_setattr (Linux 5.12)",
+                                     m.destination));
     }
     if (o.propagation) return do_mount(nullptr, t, nullptr, o.propagation, nullptr, m.destination);
     return outcome::success();

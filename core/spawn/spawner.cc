@@ -1,5 +1,7 @@
 #include "core/spawn/spawner.h"
 
+#include "core/base/sys.h"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -185,7 +187,7 @@ Result<void> Spawner::start() {
       if (::dup3(sock, 3, O_CLOEXEC) < 0) ::_exit(1);
       sock = 3;
     }
-    ::close_range(4, ~0U, 0);
+    sys::close_range(4, ~0U);
     serve(sock);
   }
   ::close(sv[1]);
