@@ -166,6 +166,7 @@ void Poller::arm(Op op) {
   }
   a.op = std::move(op);
   a.live = true;
+  by_data_.emplace(a.op.user_data, index);
   a.timer = a.op.deadline == Clock::time_point::max() ? timers_.end()
                                                       : timers_.emplace(a.op.deadline, index);
   ++armed_count_;
@@ -178,6 +179,12 @@ void Poller::finish(uint32_t index, int res) {
     ::close(a.op.fd);
   }
   if (a.timer != timers_.end()) timers_.erase(a.timer);
+  auto [first, last] = by_data_.equal_range(a.op.user_data);
+  for (auto it = first; it != last; ++it)
+    if (it->second == index) {
+      by_data_.erase(it);
+      break;
+    }
   a.timer = timers_.end();
   a.live = false;
   done(a.op.user_data, res);
@@ -211,9 +218,8 @@ void Poller::set_timer() {
 
 bool Poller::cancel_one(uint64_t user_data, bool all) {
   bool found = false;
-  for (uint32_t i = 0; i < armed_.size(); ++i) {
-    if (!armed_[i].live || armed_[i].op.user_data != user_data) continue;
-    finish(i, -ECANCELED);
+  for (auto it = by_data_.find(user_data); it != by_data_.end(); it = by_data_.find(user_data)) {
+    finish(it->second, -ECANCELED);  // erases it
     found = true;
     if (!all) break;
   }

@@ -23,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ring/ring.h"
@@ -118,6 +119,7 @@ class Poller {
   std::vector<uint32_t> free_;
   size_t armed_count_ = 0;
   std::multimap<Clock::time_point, uint32_t> timers_;
+  std::unordered_multimap<uint64_t, uint32_t> by_data_;  // user_data → armed index
 };
 
 }  // namespace ringc::ring

@@ -106,6 +106,7 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
   // Clients' sockets and the fds held for restarts: up to the hard limit.
   sys::raise_fd_limit();
   RINGC_TRY(auto ring, engine_.ring());
+  reactor_ = ring::describe(ring->features());
   server_ = std::make_unique<Server>(*ring);
   std::string path = o.path;
   RINGC_TRY(server_->listen(std::move(o)));
@@ -145,7 +146,7 @@ Result<void> Daemon::serve(ServerOptions o, const std::string& pid_file, int rea
     std::fputs(text.c_str(), f);
     std::fclose(f);
   }
-  std::printf("ringc daemon: listening on %s\n", path.c_str());
+  std::printf("ringc daemon: listening on %s (reactor: %s)\n", path.c_str(), reactor_.c_str());
   std::fflush(stdout);
   while (!stop_) {
     RINGC_TRY(engine_.step());
@@ -203,10 +204,10 @@ std::string Daemon::stats_fields() const {
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
       "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
-      "\"peak_rss_kib\":{},\"netns_pool\":{},\"parked\":[{}]",
+      "\"peak_rss_kib\":{},\"netns_pool\":{},\"parked\":[{}],\"reactor\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
       server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns),
-      parked_json(st.parked));
+      parked_json(st.parked), json_quote(reactor_));
 }
 
 void Daemon::on_notice(const Notice& n) {

@@ -104,6 +104,7 @@ class Daemon {
   std::vector<PendingBatch> batches_;
   bool stop_ = false;
   std::vector<std::pair<std::string, unsigned>> pools_;  // --pool's, parked once recovered
+  std::string reactor_;  // the ring's backend (ring::describe), for stats
 };
 
 }  // namespace ringc
