@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "core/base/compat.h"
 #include "core/verbs/features.h"
 
 namespace ringc::cli {
@@ -143,6 +144,14 @@ int run_main(std::span<const std::string> argv) {
   if (!cmd) {
     log_error(log, fmt::format("unknown command \"{}\" (try ringc --help)", word));
     return 1;
+  }
+  // The kernel's floor (pidfds), said once here rather than as a
+  // container that seems to have stopped.
+  if (word != "spec" && word != "features" && word != "fsm") {
+    if (std::string missing = compat::missing_floor(); !missing.empty()) {
+      log_error(log, missing);
+      return 1;
+    }
   }
   Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
   Context ctx{runtime, log, ga.has("systemd-cgroup"), ga.get("daemon")};

@@ -11,9 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -179,6 +181,31 @@ int open_in_root(int root, const char* path, int flags) {
     return -ENOTDIR;
   }
   return fd;
+}
+
+std::string missing_floor() {
+  int fd = int(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  if (fd < 0) {
+    std::string why = std::strerror(errno);
+    if (!why.empty()) why[0] = char(std::tolower(static_cast<unsigned char>(why[0])));
+    return "pidfd_open: " + why +
+           ": ringc holds every process by a pidfd and needs Linux 5.3 or later";
+  }
+  // Signal 0 through it: a profile may refuse this one alone (5.1).
+  if (::syscall(SYS_pidfd_send_signal, fd, 0, nullptr, 0) < 0 &&
+      (errno == ENOSYS || errno == EPERM)) {
+    std::string why = errno == ENOSYS ? "function not implemented" : "operation not permitted";
+    ::close(fd);
+    return "pidfd_send_signal: " + why +
+           ": ringc signals every process by its pidfd and needs Linux 5.1 or later";
+  }
+  siginfo_t info{};
+  int r = ::waitid(idtype_t(3) /* P_PIDFD */, id_t(fd), &info, WEXITED | WNOHANG);
+  int e = errno;
+  ::close(fd);
+  if (r < 0 && e == EINVAL)
+    return "waitid(P_PIDFD): invalid argument: ringc waits on pidfds and needs Linux 5.4 or later";
+  return {};
 }
 
 }  // namespace ringc::compat

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 namespace ringc::compat {
 
@@ -33,5 +34,11 @@ int close_range(unsigned first, unsigned last, bool cloexec);
 // O_PATH opens: path resolved as if root were "/". The fd or -errno
 // (ELOOP for a magic link or too many links, EINVAL without O_PATH).
 int open_in_root(int root, const char* path, int flags);
+
+// What ringc cannot do without and nothing stands in for: pidfds
+// (pidfd_open, 5.3), signalling through them (pidfd_send_signal, 5.1)
+// and waiting on them (waitid P_PIDFD, 5.4). Empty where
+// the kernel has them, else what is missing and the kernel that has it.
+std::string missing_floor();
 
 }  // namespace ringc::compat

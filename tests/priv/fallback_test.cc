@@ -88,3 +88,21 @@ TEST_F(Priv, WithoutTheMountApiRecursiveOptionsSayWhatTheyNeed) {
   r = ringc_with({"run", "-b", plain, id("nomountapi")}, refusing("mount-api", ENOSYS));
   EXPECT_EQ(r.code, 0) << r.err;
 }
+
+// pidfds have no stand-in: without them ringc says so before it touches a
+// container, instead of taking a running one for stopped.
+TEST_F(Priv, WithoutPidfdsRingcNamesTheKernelItNeeds) {
+  for (int err : {ENOSYS, EPERM}) {
+    Cmd r = ringc_with({"list"}, refusing("pidfd_open", err));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("ringc holds every process by a pidfd and needs Linux 5.3 or later"),
+              std::string::npos)
+        << r.err;
+  }
+  Cmd r = ringc_with({"list"}, refusing("pidfd_send_signal", EPERM));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("pidfd_send_signal: operation not permitted: ringc signals every process"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(ringc_with({"spec", "--help"}, refusing("pidfd_open", ENOSYS)).code, 0);
+}
