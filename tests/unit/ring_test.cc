@@ -48,6 +48,16 @@ class Ring : public ::testing::TestWithParam<std::string> {
     return c ? c.value().res : -EIO;
   }
 };
+// A pipe closed at the end of the test (an end set to -1 is left alone).
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() { EXPECT_EQ(::pipe2(fd, O_CLOEXEC), 0); }
+  ~Pipe() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+};
+
 INSTANTIATE_TEST_SUITE_P(Backends, Ring, ::testing::Values("io_uring", "epoll"),
                          [](const auto& info) { return info.param; });
 
@@ -123,43 +133,37 @@ TEST_P(Ring, FullQueueIsFlushedNotFatal) {
 
 TEST_P(Ring, ReadWaitsForDataThenCompletes) {
   MAKE_RING(r, 8);
-  int p[2];
-  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  Pipe p;
   char buf[16];
-  ASSERT_TRUE(ring::prep_read(r, 1, p[0], buf, sizeof buf));
+  ASSERT_TRUE(ring::prep_read(r, 1, p.fd[0], buf, sizeof buf));
   ASSERT_TRUE(r.submit());
   ring::Completion c[4];
   EXPECT_EQ(r.reap(c, 4), 0u);  // nothing to read yet
-  ASSERT_EQ(::write(p[1], "hello", 5), 5);
+  ASSERT_EQ(::write(p.fd[1], "hello", 5), 5);
   EXPECT_EQ(res_of(r, 1), 5);
   EXPECT_EQ(std::string(buf, 5), "hello");
-  ::close(p[0]);
-  ::close(p[1]);
 }
 
 // io_uring holds the file while an operation waits: closing the caller's
 // fd neither cancels it nor loses its event (the epoll backend holds a dup).
 TEST_P(Ring, AWaitOutlivesTheCallersFd) {
   MAKE_RING(r, 8);
-  int p[2];
-  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
-  ASSERT_TRUE(ring::prep_poll_in(r, 2, p[0]));
+  Pipe p;
+  ASSERT_TRUE(ring::prep_poll_in(r, 2, p.fd[0]));
   ASSERT_TRUE(r.submit());
-  ::close(p[0]);
-  int other[2];  // takes the closed number: its events must not count
-  ASSERT_EQ(::pipe2(other, O_CLOEXEC), 0);
-  ASSERT_EQ(::write(other[1], "x", 1), 1);
-  ASSERT_EQ(::write(p[1], "y", 1), 1);
+  ::close(p.fd[0]);
+  p.fd[0] = -1;
+  Pipe other;  // takes the closed number: its events must not count
+  ASSERT_EQ(::write(other.fd[1], "x", 1), 1);
+  ASSERT_EQ(::write(p.fd[1], "y", 1), 1);
   EXPECT_TRUE(res_of(r, 2) & POLLIN);
-  for (int fd : {p[1], other[0], other[1]}) ::close(fd);
 }
 
 TEST_P(Ring, CancelNowEndsAWaitAtOnce) {
   MAKE_RING(r, 8);
-  int p[2];
-  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  Pipe p;
   char buf[8];
-  ASSERT_TRUE(ring::prep_read(r, 3, p[0], buf, sizeof buf));
+  ASSERT_TRUE(ring::prep_read(r, 3, p.fd[0], buf, sizeof buf));
   ASSERT_TRUE(r.submit());
   ASSERT_TRUE(ring::cancel_now(r, 3));
   EXPECT_EQ(res_of(r, 3), -ECANCELED);
@@ -169,8 +173,6 @@ TEST_P(Ring, CancelNowEndsAWaitAtOnce) {
   ASSERT_TRUE(r.submit());
   ASSERT_TRUE(ring::prep_cancel(r, 4));
   EXPECT_EQ(res_of(r, 4), -ECANCELED);
-  ::close(p[0]);
-  ::close(p[1]);
 }
 
 TEST_P(Ring, SocketsSendRecvmsgAccept) {
