@@ -80,7 +80,9 @@ constexpr FlagSpec kPs[] = {
 };
 constexpr FlagSpec kSpec[] = {
     {"bundle", "b", true, "write config.json into this directory"},
-    {"rootless", "", false, "accepted for runc's callers; the root spec is written"},
+    {"rootless", "", false,
+     "runc's rootless config for the calling user (user namespace mapping it to root, no network "
+     "namespace, /sys bound, no resources)"},
 };
 constexpr FlagSpec kUpdate[] = {
     {"resources", "r", true, "path to a linux.resources JSON file (- for stdin)"},

@@ -168,8 +168,14 @@ Result<Process> load_process(const std::string& path);
 // Reads and parses <bundle>/config.json.
 Result<Spec> load_spec(const std::string& bundle);
 
-// The config `ringc spec` writes: runc's default, with args as given.
+// The config `ringc spec` writes: runc's default; with rootless, runc's
+// rootless one for the calling user (rootless_spec_json(euid, egid)).
 std::string default_spec_json(bool rootless = false);
+std::string root_spec_json();
+// runc's `spec --rootless` for host ids uid and gid: a user namespace
+// mapping them to 0 (and no network namespace), /sys bound from the host
+// instead of mounted, no uid=/gid= mount options, no resources.
+std::string rootless_spec_json(unsigned uid, unsigned gid);
 
 // Capability name ("CAP_KILL") to number, or -1.
 int capability_number(std::string_view name);

@@ -1,6 +1,7 @@
 // Name tables of the spec and the config `ringc spec` writes.
 #include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <array>
 
@@ -103,7 +104,7 @@ int rlimit_number(std::string_view name) {
   return -1;
 }
 
-std::string default_spec_json(bool /*rootless*/) {
+std::string root_spec_json() {
   return R"({
 	"ociVersion": "1.0.2-dev",
 	"process": {
@@ -283,6 +284,10 @@ std::string default_spec_json(bool /*rootless*/) {
 	}
 }
 )";
+}
+
+std::string default_spec_json(bool rootless) {
+  return rootless ? rootless_spec_json(::geteuid(), ::getegid()) : root_spec_json();
 }
 
 }  // namespace ringc

@@ -81,6 +81,36 @@ TEST(Spec, ParsesOwnDefault) {
   EXPECT_TRUE(r.value().linux_cfg.find(NsType::cgroup));
 }
 
+// `spec --rootless` was accepted and ignored (issue 23): it now writes
+// runc's rootless config, each of runc's changes made.
+TEST(Spec, RootlessIsRuncsRootlessConfig) {
+  std::string text = rootless_spec_json(1000, 1001);
+  auto r = parse_spec(text);
+  ASSERT_TRUE(r) << r.error().what();
+  const auto& l = r.value().linux_cfg;
+  EXPECT_TRUE(l.find(NsType::user));
+  EXPECT_FALSE(l.find(NsType::network));
+  EXPECT_TRUE(l.find(NsType::cgroup));
+  ASSERT_EQ(l.uid_mappings.size(), 1u);
+  EXPECT_EQ(l.uid_mappings[0].container_id, 0u);
+  EXPECT_EQ(l.uid_mappings[0].host_id, 1000u);
+  EXPECT_EQ(l.uid_mappings[0].size, 1u);
+  ASSERT_EQ(l.gid_mappings.size(), 1u);
+  EXPECT_EQ(l.gid_mappings[0].host_id, 1001u);
+  bool sys = false;
+  for (const Mount& m : r.value().mounts) {
+    for (const std::string& o : m.options) EXPECT_NE(o.rfind("gid=", 0), 0u) << m.destination;
+    if (m.destination != "/sys") continue;
+    sys = true;
+    EXPECT_EQ(m.type, "none");
+    EXPECT_EQ(m.source, "/sys");
+    EXPECT_EQ(m.options.front(), "rbind");
+  }
+  EXPECT_TRUE(sys);
+  EXPECT_EQ(text.find("\"resources\""), std::string::npos);
+  EXPECT_EQ(default_spec_json(false), root_spec_json());
+}
+
 TEST(Spec, NotJson) {
   EXPECT_NE(error_of("{").find("config.json: not valid JSON"), std::string::npos);
   EXPECT_NE(error_of("[]").find("config.json: /: must be an object"), std::string::npos);
