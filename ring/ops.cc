@@ -38,11 +38,6 @@ Poller::Op op(uint64_t user_data, Kind kind, int fd = -1) {
   o.fd = fd;
   return o;
 }
-
-Poller::Clock::time_point after(const __kernel_timespec& ts) {
-  return Poller::Clock::now() + std::chrono::seconds(ts.tv_sec) +
-         std::chrono::nanoseconds(ts.tv_nsec);
-}
 }  // namespace
 
 bool prep_exit_wait(Ring& r, uint64_t user_data, int pidfd, bool child, siginfo_t* info,
@@ -244,7 +239,7 @@ bool prep_accept(Ring& r, uint64_t user_data, int listen_fd) {
 bool prep_timeout(Ring& r, uint64_t user_data, __kernel_timespec* ts) {
   if (r.poller()) {
     Poller::Op o = op(user_data, Kind::kTimeout);
-    o.deadline = after(*ts);
+    o.deadline = Poller::after(*ts);
     return queue(r, std::move(o));
   }
   io_uring_sqe* s = r.sqe();

@@ -89,8 +89,7 @@ Result<void> Poller::init() {
 
 bool Poller::link_timeout(const __kernel_timespec& ts) {
   if (queued_.empty()) return false;
-  queued_.back().deadline =
-      Clock::now() + std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  queued_.back().deadline = after(ts);
   return true;
 }
 
@@ -169,7 +168,6 @@ void Poller::arm(Op op) {
   by_data_.emplace(a.op.user_data, index);
   a.timer = a.op.deadline == Clock::time_point::max() ? timers_.end()
                                                       : timers_.emplace(a.op.deadline, index);
-  ++armed_count_;
 }
 
 void Poller::finish(uint32_t index, int res) {
@@ -190,7 +188,6 @@ void Poller::finish(uint32_t index, int res) {
   done(a.op.user_data, res);
   a.op = Op{};
   free_.push_back(index);
-  --armed_count_;
 }
 
 void Poller::on_ready(uint32_t index, uint32_t events) {

@@ -71,7 +71,12 @@ class Poller {
 
   [[nodiscard]] Result<void> init();
 
-  // Queued until the next submit(); returns false only when out of memory.
+  // When ts (a relative timeout, as io_uring takes it) passes from now.
+  static Clock::time_point after(const __kernel_timespec& ts) {
+    return Clock::now() + std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  }
+
+  // Queued until the next submit().
   void queue(Op op) { queued_.push_back(std::move(op)); }
   // A deadline for the operation queued just before (io_uring's linked
   // timeout): once ts passes, that operation completes with -ECANCELED.
@@ -86,9 +91,6 @@ class Poller {
   // there or a signal interrupts.
   [[nodiscard]] Result<void> wait();
   unsigned reap(Completion* out, unsigned max);
-
-  // Operations armed and waiting (for tests).
-  size_t armed() const { return armed_count_; }
 
  private:
   struct Armed {
@@ -117,7 +119,6 @@ class Poller {
   std::deque<Completion> done_;
   std::vector<Armed> armed_;
   std::vector<uint32_t> free_;
-  size_t armed_count_ = 0;
   std::multimap<Clock::time_point, uint32_t> timers_;
   std::unordered_multimap<uint64_t, uint32_t> by_data_;  // user_data → armed index
 };
