@@ -319,8 +319,9 @@ void Engine::handle(const ring::Completion& c) {
 
 void Engine::on_handshake(uint32_t i, int res) {
   Slot& s = slots_[i];
-  auto checked = res > 0 ? check_message(s.msg, res, {MsgKind::ready, MsgKind::hooks})
-                         : Result<void>(outcome::success());
+  auto checked = res > 0
+                     ? check_message(s.msg, res, {MsgKind::ready, MsgKind::hooks, MsgKind::seccomp})
+                     : Result<void>(outcome::success());
   if (res > 0 && checked && s.msg.kind == MsgKind::ready) {
     for (int k = 0; k < kChildPhaseCount; ++k) stats_.init_us[k] += s.msg.phase_us[k];
     ++stats_.inits_ready;
@@ -336,6 +337,17 @@ void Engine::on_handshake(uint32_t i, int res) {
       }
     }
     fire(i, fsm::Event::init_ready);
+    return;
+  }
+  if (res > 0 && checked && s.msg.kind == MsgKind::seccomp) {  // its listener, for the agent
+    sys::UniqueFd fd(s.pidfd.get() >= 0 ? ::dup(s.pidfd.get()) : sys::pidfd_open(s.pid));
+    auto given = fd.get() < 0 ? sys_error(errno, "pidfd_open")
+                 : s.prepared ? give_listener(i, s.prepared->spec, fd.get(), s.pid, s.msg.fd,
+                                              "creating", s.sock.get())
+                              : ringc_error(Errc::init_failed, "seccomp: no config");
+    if (given && arm_handshake(i)) return;
+    s.error = given ? "io_uring: no submission entry" : given.error().what();
+    fire(i, fsm::Event::init_failed);
     return;
   }
   if (res > 0 && checked &&

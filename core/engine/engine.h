@@ -446,6 +446,8 @@ class Engine {
     uint8_t pending = 0;
     int exit_code = -1;
     std::string error;
+    std::shared_ptr<const Spec> spec;  // for the seccomp agent
+    int listener = -1;  // reported before the pid (the process raced its setup's message)
   };
 
   // The next free entry of a generation-counted table (slots, execs),
@@ -516,6 +518,14 @@ class Engine {
   void attach(uint32_t i, const Spawned& child);
   // The next message of the init, its timeout linked; false: no entry.
   bool arm_handshake(uint32_t i);
+  // A process of container i whose seccomp filter notifies reported its
+  // listener (fd `fd` in process `pid`, held by `pidfd`): a copy goes to
+  // the profile's agent with the state (`status` the container's), and
+  // the process hears Go::seccomp_taken on `sock` (engine_seccomp.cc).
+  Result<void> give_listener(uint32_t i, const Spec& spec, int pidfd, pid_t pid, int fd,
+                             std::string_view status, int sock);
+  // An exec'd process's listener, once its pid is known (else nothing).
+  Result<void> give_exec_listener(uint32_t r);
   void charge_phases(const Timeline& tl);  // begin_launch's cgroup and clone3 phases
   void start_spawner();
   void arm_spawner_reply();

@@ -111,6 +111,7 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
   x.id = std::string(id);
   x.frozen = req.ignore_paused && s.state == fsm::State::paused;
   x.pidfd_socket = std::move(req.pidfd_socket);
+  x.spec = req.spec;
   x.setup_pidfd.reset(child.pidfd);
   x.sock.reset(child.sock);
   ++x.pending;
@@ -145,7 +146,17 @@ void Engine::handle_exec(uint32_t r, Tag tag, int res) {
     x.setup_pidfd.reset();
   } else if (tag == kExecMessage) {
     using enum fsm::ExecState;
-    if (x.state == setting_up && res > 0) {
+    if ((x.state == setting_up || x.state == starting) && res > 0 &&
+        x.msg.kind == MsgKind::seccomp && check_message(x.msg, res, {MsgKind::seccomp})) {
+      // Its listener, for the agent; before its pid it is kept until then.
+      x.listener = x.msg.fd;
+      auto given = x.state == starting ? give_exec_listener(r) : Result<void>(outcome::success());
+      if (!given) x.error = given.error().what();
+      if (!given || !arm_exec_message(r)) {
+        if (given) x.error = "io_uring: no submission entry";
+        fire_exec(r, fsm::ExecEvent::setup_failed);
+      }
+    } else if (x.state == setting_up && res > 0) {
       if (auto ok = check_message(x.msg, res, {MsgKind::pid}); !ok) {
         x.error = ok.error().what();
         fire_exec(r, fsm::ExecEvent::setup_failed);
@@ -207,6 +218,10 @@ void Engine::fire_exec(uint32_t r, fsm::ExecEvent e) {
         x.error = fmt::format("exec: pidfd_open: {}", std::strerror(errno));
         return fire_exec(r, fsm::ExecEvent::setup_failed);
       }
+      if (auto given = give_exec_listener(r); !given) {
+        x.error = given.error().what();
+        return fire_exec(r, fsm::ExecEvent::setup_failed);
+      }
       if (!arm_exec_message(r)) {
         x.error = "io_uring: no submission entry";
         return fire_exec(r, fsm::ExecEvent::setup_failed);
@@ -235,6 +250,16 @@ void Engine::fire_exec(uint32_t r, fsm::ExecEvent e) {
     case A::answer_exit:
       return tell();
   }
+}
+
+Result<void> Engine::give_exec_listener(uint32_t r) {
+  ExecRun& x = execs_[r];
+  if (x.listener < 0) return outcome::success();
+  auto it = by_id_.find(x.id);
+  if (it == by_id_.end())
+    return ringc_error(Errc::not_found, fmt::format("container \"{}\" is gone", x.id));
+  int fd = std::exchange(x.listener, -1);
+  return give_listener(it->second, *x.spec, x.pidfd.get(), x.pid, fd, "running", x.sock.get());
 }
 
 void Engine::release_exec(uint32_t r) {

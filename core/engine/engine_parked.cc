@@ -29,6 +29,11 @@ Result<void> Engine::park(std::shared_ptr<const Prepared> p, unsigned size) {
                        where +
                            ": /hooks: a parked init cannot run hooks (they would see its "
                            "parked id, not the run's)");
+  if (p->spec.linux_cfg.seccomp && p->spec.linux_cfg.seccomp->notifies())
+    return ringc_error(Errc::bad_usage,
+                       where +
+                           ": /linux/seccomp/listenerPath: a parked init's seccomp agent would "
+                           "see its parked id, not the run's");
   if (p->spec.process.terminal)
     return ringc_error(Errc::bad_usage,
                        where + ": /process/terminal: a parked init has no console to send");

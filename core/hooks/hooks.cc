@@ -102,6 +102,12 @@ std::string hook_state(std::string_view oci_version, std::string_view id, std::s
   return s + "}";
 }
 
+std::string container_process_state(std::string_view oci_version, pid_t pid,
+                                    std::string_view metadata, std::string_view state) {
+  return fmt::format(R"({{"ociVersion":{},"fds":["seccompFd"],"pid":{},"metadata":{},"state":{}}})",
+                     json_quote(oci_version), pid, json_quote(metadata), state);
+}
+
 Result<void> run_hooks(ring::Ring& r, const Hooks& hooks, HookKind k, const std::string& state) {
   size_t i = 0;
   for (auto& h : hooks[k]) {

@@ -29,6 +29,13 @@ std::string hook_state(std::string_view oci_version, std::string_view id, std::s
                        pid_t pid, std::string_view bundle,
                        const std::vector<std::pair<std::string, std::string>>& annotations);
 
+// What a seccomp agent reads with a process's listener (the runtime-spec's
+// ContainerProcessState): ociVersion, fds ["seccompFd"], the process's
+// pid, the profile's listenerMetadata, and the container's state (as
+// hook_state).
+std::string container_process_state(std::string_view oci_version, pid_t pid,
+                                    std::string_view metadata, std::string_view state);
+
 // The pieces of one hook's run, for callers that wait on their own (the
 // engine's reactor): start_hook clones it with the state on its stdin and
 // returns its pidfd; hook_result judges its exit code (or its timeout),

@@ -249,12 +249,14 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // The filter is built now so that a profile libseccomp refuses fails
   // create. Without no_new_privs, loading it needs CAP_SYS_ADMIN, which
   // the user's identity may drop: load it first. With no_new_privs, load
-  // it after `start`, right before execve, so setup runs unfiltered.
+  // it after `start`, right before execve, so setup runs unfiltered; one
+  // that notifies is loaded before ready instead (its listener goes to
+  // the agent while the runtime is still there to take it), as runc does.
   SeccompFilter filter;
   if (spec.linux_cfg.seccomp) {
     RINGC_TRY(filter, SeccompFilter::build(*spec.linux_cfg.seccomp));
     if (!proc.no_new_privileges) {
-      RINGC_TRY(filter.load());
+      RINGC_TRY(load_seccomp(filter, sock));
     }
   }
   RINGC_TRY(apply_scheduling(proc));
@@ -264,6 +266,9 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   auto exe = find_executable(proc);
   if (!exe) return exe.error();
 
+  if (filter && proc.no_new_privileges && filter.notifies()) {
+    RINGC_TRY(load_seccomp(filter, sock));
+  }
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (!send_message(sock, ready)) return sys_error(errno, "send ready");
@@ -288,7 +293,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   }
   // With no_new_privs the filter comes before the startContainer hooks,
   // which then run under it, as runc's do.
-  if (filter && proc.no_new_privileges) {
+  if (filter && proc.no_new_privileges && !filter.notifies()) {
     if (auto r = filter.load(); !r) die(r.error());
   }
   if (!spec.hooks[HookKind::start_container].empty()) {

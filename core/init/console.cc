@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace ringc {
 
 namespace {
@@ -28,16 +30,26 @@ struct FdMessage {
 };
 }  // namespace
 
-Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
+Result<sys::UniqueFd> connect_unix(const std::string& path, std::string_view what, int flags) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return sys_error(ENAMETOOLONG, "console socket " + path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  sys::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return sys_error(errno, "console socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    return sys_error(errno, "connect console socket " + path);
+  if (path.size() >= sizeof addr.sun_path)
+    return sys_error(ENAMETOOLONG, fmt::format("{} {}", what, path));
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  socklen_t len = socklen_t(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  if (!path.empty() && path[0] == '@') {  // abstract, as Go's net.Dial reads it
+    addr.sun_path[0] = '\0';
+    --len;
+  }
+  sys::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0));
+  if (fd.get() < 0) return sys_error(errno, std::string(what));
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) < 0)
+    return sys_error(errno, fmt::format("connect {} {}", what, path));
   return fd;
+}
+
+Result<sys::UniqueFd> connect_console_socket(const std::string& path) {
+  return connect_unix(path, "console socket");
 }
 
 Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
@@ -105,7 +117,7 @@ size_t received_fds(const msghdr& msg, std::span<int> out) {
 
 Result<void> send_pidfd(const std::string& socket_path, int pidfd) {
   if (socket_path.empty()) return outcome::success();
-  RINGC_TRY(auto sock, connect_console_socket(socket_path));
+  RINGC_TRY(auto sock, connect_unix(socket_path, "pidfd socket"));
   return send_fd(sock.get(), pidfd, "pidfd", "send pidfd to " + socket_path);
 }
 

@@ -32,6 +32,10 @@ struct ConsoleEnds {
 Result<ConsoleEnds> console_ends(bool tty, const std::string& socket, bool foreground,
                                  std::string_view no_pty, std::string_view nowhere);
 
+// A stream connection to a unix socket ("@name": abstract); `flags`
+// (SOCK_NONBLOCK) go to socket(2); errors say `what` and the path.
+Result<sys::UniqueFd> connect_unix(const std::string& path, std::string_view what, int flags = 0);
+
 // The kernel's limit on fds in one message (SCM_MAX_FD).
 inline constexpr size_t kMaxSentFds = 253;
 // Up to kMaxSentFds fds over a unix socket (SCM_RIGHTS, none when empty)

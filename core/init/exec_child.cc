@@ -53,11 +53,13 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
     ::close(console_fd);
   }
   RINGC_TRY(pass_fds(plan.preserve_fds, {sock}));
+  // As in the init (child.cc): loaded before the identity drops
+  // CAP_SYS_ADMIN, or last with no_new_privs; a listener goes to the agent.
   SeccompFilter filter;
   if (plan.spec->linux_cfg.seccomp) {
     RINGC_TRY(filter, SeccompFilter::build(*plan.spec->linux_cfg.seccomp));
     if (!proc.no_new_privileges) {
-      RINGC_TRY(filter.load());
+      RINGC_TRY(load_seccomp(filter, sock));
     }
   }
   RINGC_TRY(apply_scheduling(proc));
@@ -67,7 +69,7 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
   auto argv = cstrings(proc.args);
   auto envp = cstrings(proc.env);
   if (filter && proc.no_new_privileges) {
-    RINGC_TRY(filter.load());
+    RINGC_TRY(load_seccomp(filter, sock));
   }
   ::execve(exe.c_str(), argv.data(), envp.data());
   return sys_error(errno, "exec " + exe);

@@ -24,6 +24,8 @@ std::string_view name(MsgKind k) {
       return "hooks";
     case MsgKind::pid:
       return "pid";
+    case MsgKind::seccomp:
+      return "seccomp";
   }
   return "unknown";
 }
@@ -36,6 +38,8 @@ std::string_view name(Go g) {
       return "hooks-ran";
     case Go::start:
       return "start";
+    case Go::seccomp_taken:
+      return "seccomp-taken";
   }
   return "unknown";
 }
@@ -106,7 +110,7 @@ namespace {
 Result<void> check_go(char b, Go want) {
   if (b == char(want)) return outcome::success();
   std::string got = fmt::format("byte {:#04x}", uint8_t(b));
-  for (Go g : {Go::mapped, Go::hooks_ran, Go::start})
+  for (Go g : {Go::mapped, Go::hooks_ran, Go::start, Go::seccomp_taken})
     if (b == char(g)) got = std::string(name(g));
   return ringc_error(
       Errc::init_failed,
@@ -121,6 +125,16 @@ Result<void> await_go(int fd, Go want) {
   while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(127);
   return check_go(b, want);
+}
+
+Result<void> hand_over_listener(int sock, int listener) {
+  HandshakeMsg m = message(MsgKind::seccomp);
+  m.fd = listener;
+  if (::write(sock, &m, sizeof m) != ssize_t(sizeof m))
+    return sys_error(errno, "hand the seccomp listener to the runtime");
+  RINGC_TRY(await_go(sock, Go::seccomp_taken));
+  ::close(listener);
+  return outcome::success();
 }
 
 Result<void> await_start(int fd) {

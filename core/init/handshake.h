@@ -6,7 +6,9 @@
 // or error (why setup failed), then closes. With prestart or
 // createRuntime hooks it first sends hooks (set up, before pivot_root)
 // and waits for Go::hooks_ran. exec's middle process sends pid: the
-// process it cloned into the container.
+// process it cloned into the container. A process whose seccomp filter
+// notifies sends seccomp (its listener's fd number) right after loading
+// it and waits for Go::seccomp_taken (docs/seccomp-notify.md).
 //
 // Runtime → init: one Go byte, on the pair or (start of a container that
 // `ringc create` made) on the exec fifo. A byte of another kind than the
@@ -26,13 +28,14 @@ namespace ringc {
 
 // Bumped when a message's layout or meaning changes: an init of another
 // build (a daemon upgraded under a running create) is refused by name.
-inline constexpr uint8_t kHandshakeVersion = 1;
+inline constexpr uint8_t kHandshakeVersion = 2;
 
-enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4 };
+enum class MsgKind : uint8_t { ready = 1, error = 2, hooks = 3, pid = 4, seccomp = 5 };
 enum class Go : uint8_t {
-  mapped = 'm',     // the user namespace's id maps are written
-  hooks_ran = 'h',  // prestart and createRuntime ran: go on to pivot_root
-  start = 's',      // exec the container's process
+  mapped = 'm',         // the user namespace's id maps are written
+  hooks_ran = 'h',      // prestart and createRuntime ran: go on to pivot_root
+  start = 's',          // exec the container's process
+  seccomp_taken = 'n',  // the runtime holds the listener: close yours
 };
 std::string_view name(MsgKind k);
 std::string_view name(Go g);
@@ -47,6 +50,7 @@ struct HandshakeMsg {
   MsgKind kind{};
   int32_t err = 0;                           // errno for error, 0 otherwise
   int32_t pid = 0;                           // with pid
+  int32_t fd = -1;                           // with seccomp: the listener, in the sender
   uint32_t phase_us[kChildPhaseCount] = {};  // with ready
   char text[480] = {};                       // NUL-terminated message for error
 };
@@ -79,6 +83,14 @@ Result<void> await_go(int fd, Go want);
 // await_go(fd, Go::start), and where the byte brings stdio (a socket,
 // send_start_with_stdio) those become fds 0, 1 and 2.
 Result<void> await_start(int fd);
+
+// In a container's process, right after its filter is loaded with a
+// listener: tells the runtime the listener's number with write(2) (the
+// one call no notify rule may name: nobody could answer it yet), waits
+// until the runtime has taken a copy (pidfd_getfd) for the agent, then
+// closes its own, so that nothing in the container can answer its
+// syscalls. Calls the filter notifies meanwhile wait for the agent.
+Result<void> hand_over_listener(int sock, int listener);
 
 // Starts the init of a container that `ringc create` made: Go::start into
 // its exec fifo without blocking (the init holds it open for reading;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/base/sys.h"
+#include "core/init/handshake.h"
 
 namespace ringc {
 
@@ -218,6 +219,12 @@ Result<std::string> find_executable(const Process& p) {
   }
   if (denied) return exec_error(prog, EACCES, "permission denied in $PATH");
   return exec_error(prog, ENOENT, "executable file not found in $PATH");
+}
+
+Result<void> load_seccomp(const SeccompFilter& filter, int sock) {
+  RINGC_TRY(int listener, filter.load());
+  if (listener >= 0) return hand_over_listener(sock, listener);
+  return outcome::success();
 }
 
 }  // namespace ringc

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/error.h"
+#include "core/spec/seccomp.h"
 #include "core/spec/spec.h"
 
 namespace ringc {
@@ -23,6 +24,9 @@ Result<void> apply_identity(const Process& p);
 // process.cwd entered before apply_identity and, where that is refused,
 // again after it (runc's order).
 Result<void> enter_cwd_and_identity(const Process& p);
+// Loads the filter; a listener it makes goes to the runtime on `sock`
+// (hand_over_listener), for the seccomp agent.
+Result<void> load_seccomp(const SeccompFilter& filter, int sock);
 // args[0] resolved against PATH from the process env (like execvp, but the
 // error text says which: "executable file not found in $PATH").
 Result<std::string> find_executable(const Process& p);

@@ -37,6 +37,8 @@ uint32_t action(SeccompAction a, uint32_t err) {
       return SCMP_ACT_ALLOW;
     case SeccompAction::log:
       return SCMP_ACT_LOG;
+    case SeccompAction::notify:
+      return SCMP_ACT_NOTIFY;
   }
   return SCMP_ACT_KILL_PROCESS;
 }
@@ -132,6 +134,18 @@ Result<SeccompFilter> SeccompFilter::build(const Seccomp& s) {
         return neg_error(
             r, fmt::format("seccomp: /linux/seccomp/syscalls/{}: rule for {}", i - 1, name));
       };
+      if (rule.action == SeccompAction::notify && !f.notifies_) {
+        // Level 5: the kernel's listener (5.0) and libseccomp's (2.5);
+        // with TSYNC also the kernel's TSYNC_ESRCH (5.7), level 6.
+        int level = int(seccomp_api_get());
+        if (level < (s.flag_tsync ? 6 : 5))
+          return ringc_error(
+              Errc::bad_spec,
+              fmt::format("seccomp: SCMP_ACT_NOTIFY needs seccomp API level {}, this host has {} "
+                          "(Linux 5.0, 5.7 with SECCOMP_FILTER_FLAG_TSYNC; libseccomp 2.5)",
+                          s.flag_tsync ? 6 : 5, level));
+        f.notifies_ = true;
+      }
       std::vector<scmp_arg_cmp> conds;
       for (auto& a : rule.args) conds.push_back(cmp(a));
       if (!repeats_an_index(rule.args)) {
@@ -146,17 +160,21 @@ Result<SeccompFilter> SeccompFilter::build(const Seccomp& s) {
   return f;
 }
 
-Result<void> SeccompFilter::load() const {
+Result<int> SeccompFilter::load() const {
   if (enosys_above_ >= 0) return load_with_enosys_stub();
   if (int r = seccomp_load(ctx_); r < 0) return neg_error(r, "seccomp: load the filter");
-  return outcome::success();
+  if (!notifies_) return -1;
+  // libseccomp asked for the listener when it saw a notify rule.
+  int fd = seccomp_notify_fd(ctx_);
+  if (fd < 0) return neg_error(fd, "seccomp: the filter's listener");
+  return fd;
 }
 
 // libseccomp's program with a few instructions in front: on the native
 // architecture, a syscall number above the newest the profile names (and
 // not an x32 one) returns ENOSYS. Jumps in libseccomp's program are
 // relative, so it runs unchanged after them.
-Result<void> SeccompFilter::load_with_enosys_stub() const {
+Result<int> SeccompFilter::load_with_enosys_stub() const {
   sys::UniqueFd mem(::memfd_create("ringc-seccomp", MFD_CLOEXEC));
   if (mem.get() < 0) return sys_error(errno, "seccomp: memfd for the filter");
   if (int r = seccomp_export_bpf(ctx_, mem.get()); r < 0)
@@ -179,9 +197,13 @@ Result<void> SeccompFilter::load_with_enosys_stub() const {
     return sys_error(errno, "seccomp: read the exported filter");
   if (prog.size() > BPF_MAXINSNS) return sys_error(E2BIG, "seccomp: filter with its ENOSYS stub");
   sock_fprog fprog{uint16_t(prog.size()), prog.data()};
-  if (int r = sys::seccomp_set_filter(flags_, &fprog); r < 0)
-    return sys_error(-r, "seccomp: load the filter");
-  return outcome::success();
+  unsigned flags = flags_;
+  if (notifies_)
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER |
+             (flags & SECCOMP_FILTER_FLAG_TSYNC ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0);
+  int r = sys::seccomp_set_filter(flags, &fprog);
+  if (r < 0) return sys_error(-r, "seccomp: load the filter");
+  return notifies_ ? r : -1;  // with NEW_LISTENER, the listener's fd
 }
 
 }  // namespace ringc

@@ -20,6 +20,7 @@ enum class SeccompAction : uint8_t {
   trace,
   allow,
   log,
+  notify,  // SCMP_ACT_NOTIFY: the syscall waits for the seccomp agent's answer
 };
 
 enum class SeccompOp : uint8_t { ne, lt, le, eq, ge, gt, masked_eq };
@@ -43,6 +44,12 @@ struct Seccomp {
   std::vector<std::string> architectures;  // libseccomp's names: "x86_64", "x86"
   bool flag_tsync = false, flag_log = false, flag_spec_allow = false;
   std::vector<SeccompRule> syscalls;
+  // The seccomp agent (runc's protocol, docs/seccomp-notify.md): a unix
+  // socket ("@name": abstract) that gets the listener fd of every process
+  // started under this profile, with the state; only used when a rule
+  // notifies.
+  std::string listener_path, listener_metadata;
+  bool notifies() const;
 };
 
 // Names as config.json spells them, for parsing and for `ringc features`.
@@ -59,7 +66,8 @@ inline constexpr SeccompName<SeccompAction> kSeccompActions[] = {
     {"SCMP_ACT_ERRNO", SeccompAction::errno_ret},
     {"SCMP_ACT_TRACE", SeccompAction::trace},
     {"SCMP_ACT_ALLOW", SeccompAction::allow},
-    {"SCMP_ACT_LOG", SeccompAction::log}};
+    {"SCMP_ACT_LOG", SeccompAction::log},
+    {"SCMP_ACT_NOTIFY", SeccompAction::notify}};
 inline constexpr SeccompName<SeccompOp> kSeccompOps[] = {
     {"SCMP_CMP_NE", SeccompOp::ne},
     {"SCMP_CMP_LT", SeccompOp::lt},
@@ -87,17 +95,22 @@ class SeccompFilter {
   SeccompFilter(SeccompFilter&& o) noexcept
       : skipped(o.skipped), ctx_(o.ctx_), enosys_above_(o.enosys_above_), flags_(o.flags_) {
     o.ctx_ = nullptr;
+    notifies_ = o.notifies_;
   }
   SeccompFilter& operator=(SeccompFilter&& o) noexcept {
     std::swap(ctx_, o.ctx_);
     skipped = o.skipped;
     enosys_above_ = o.enosys_above_;
     flags_ = o.flags_;
+    notifies_ = o.notifies_;
     return *this;
   }
   ~SeccompFilter();
   explicit operator bool() const { return ctx_ != nullptr; }
-  Result<void> load() const;
+  // Loads the filter into this process: its listener fd (for the seccomp
+  // agent) when a rule notifies, else -1.
+  Result<int> load() const;
+  bool notifies() const { return notifies_; }
 
   // Unknown syscall names are skipped, as runc does; their count is kept
   // for --debug.
@@ -110,8 +123,9 @@ class SeccompFilter {
   int enosys_above() const { return enosys_above_; }
 
  private:
-  Result<void> load_with_enosys_stub() const;
+  Result<int> load_with_enosys_stub() const;
   void* ctx_ = nullptr;
+  bool notifies_ = false;
   int enosys_above_ = -1;
   unsigned flags_ = 0;  // SECCOMP_FILTER_FLAG_*, for the stubbed load
 };

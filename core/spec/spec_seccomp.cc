@@ -18,8 +18,6 @@ Result<T> lookup(const Reader& r, const SeccompName<T> (&table)[N], element e,
   RINGC_TRY(auto name, r.str(e, ptr));
   for (auto& n : table)
     if (n.name == name) return n.value;
-  if (name == "SCMP_ACT_NOTIFY")
-    return r.fail(ptr, "SCMP_ACT_NOTIFY needs a seccomp agent, which ringc does not support");
   return r.fail(ptr, fmt::format("unknown {} \"{}\"", what, name));
 }
 
@@ -56,12 +54,22 @@ Result<std::vector<SeccompArg>> parse_args(const Reader& r, element e, const std
 }
 }  // namespace
 
+bool Seccomp::notifies() const {
+  for (auto& rule : syscalls)
+    if (rule.action == SeccompAction::notify) return true;
+  return false;
+}
+
 Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, spec_detail::object o) {
   const std::string base = "/linux/seccomp";
   Seccomp s;
   auto def = Reader::field(o, "defaultAction");
   if (!def) return r.fail(base + "/defaultAction", "is required");
   RINGC_TRY(s.default_action, lookup(r, kSeccompActions, *def, base + "/defaultAction", "action"));
+  // As under runc: the default would catch the write that hands the
+  // listener to the runtime.
+  if (s.default_action == SeccompAction::notify)
+    return r.fail(base + "/defaultAction", "SCMP_ACT_NOTIFY cannot be used as default action");
   RINGC_TRY(s.default_errno, errno_ret(r, o, base, "defaultErrnoRet"));
   if (auto e = Reader::field(o, "architectures")) {
     RINGC_TRY(auto names, r.strings(*e, base + "/architectures"));
@@ -88,8 +96,12 @@ Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, spec_detail::object 
         return r.fail(base + "/flags", fmt::format("unsupported flag \"{}\"", f));
     }
   }
-  if (auto e = Reader::field(o, "listenerPath"))
-    return r.fail(base + "/listenerPath", "seccomp agents are not supported by ringc");
+  if (auto e = Reader::field(o, "listenerPath")) {
+    RINGC_TRY(s.listener_path, r.str(*e, base + "/listenerPath"));
+  }
+  if (auto e = Reader::field(o, "listenerMetadata")) {
+    RINGC_TRY(s.listener_metadata, r.str(*e, base + "/listenerMetadata"));
+  }
   if (auto e = Reader::field(o, "syscalls")) {
     RINGC_TRY(auto a, r.arr(*e, base + "/syscalls"));
     size_t i = 0;
@@ -104,12 +116,22 @@ Result<Seccomp> parse_seccomp(const spec_detail::Reader& r, spec_detail::object 
       if (!action) return r.fail(p + "/action", "is required");
       RINGC_TRY(rule.action, lookup(r, kSeccompActions, *action, p + "/action", "action"));
       RINGC_TRY(rule.errno_ret, errno_ret(r, so, p, "errnoRet"));
+      // The process hands its listener over with write(2) before anyone
+      // could answer for it (runc's rule and words).
+      if (rule.action == SeccompAction::notify)
+        for (auto& name : rule.names)
+          if (name == "write")
+            return r.fail(p + "/names", "SCMP_ACT_NOTIFY cannot be used for the write syscall");
       if (auto args = Reader::field(so, "args")) {
         RINGC_TRY(rule.args, parse_args(r, *args, p + "/args"));
       }
       s.syscalls.push_back(std::move(rule));
     }
   }
+  if (s.notifies() && s.listener_path.empty())
+    return r.fail(base + "/listenerPath",
+                  "is required when a rule's action is SCMP_ACT_NOTIFY (the seccomp agent's "
+                  "socket)");
   return s;
 }
 

@@ -179,6 +179,13 @@ TEST_F(Parked, WhatAParkedInitCannotServeIsRefusedByName) {
   });
   r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":1}})", cg));
   EXPECT_TRUE(has(r, "/linux/cgroupsPath: every parked init needs a cgroup")) << r;
+  std::string notify = bundle({"true"}, [](std::string& j) {
+    replace(j, "\"linux\": {",
+            R"("linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/a.sock",
+               "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]},)");
+  });
+  r = c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":1}})", notify));
+  EXPECT_TRUE(has(r, "/linux/seccomp/listenerPath: a parked init's seccomp agent")) << r;
   r = c.call(R"({"op":"pool","bundle":"relative","size":1})");
   EXPECT_TRUE(has(r, "/bundle: an absolute path is needed")) << r;
   r = c.call(R"({"op":"pool","bundle":"/nonexistent/bundle"})");

@@ -78,8 +78,14 @@ TEST_F(Priv, SeccompErrorsNameTheField) {
       {R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
           "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_XX"}]}]})",
        "/linux/seccomp/syscalls/0/args/0/op: unknown operator \"SCMP_CMP_XX\""},
-      {R"({"defaultAction": "SCMP_ACT_NOTIFY"})",
-       "SCMP_ACT_NOTIFY needs a seccomp agent, which ringc does not support"},
+      {R"({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"})",
+       "/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be used as default action"},
+      {R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
+          "syscalls": [{"names": ["mkdir", "write"], "action": "SCMP_ACT_NOTIFY"}]})",
+       "/linux/seccomp/syscalls/0/names: SCMP_ACT_NOTIFY cannot be used for the write syscall"},
+      {R"({"defaultAction": "SCMP_ACT_ALLOW",
+          "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]})",
+       "/linux/seccomp/listenerPath: is required when a rule's action is SCMP_ACT_NOTIFY"},
   };
   for (auto& c : cases) {
     std::string b = bundle({"true"}, with_seccomp(c.profile));

@@ -53,9 +53,13 @@ TEST(Features, EveryListedNameIsAccepted) {
     auto known = mount_option_names();
     EXPECT_NE(std::find(known.begin(), known.end(), opt), known.end()) << opt;
   }
+  // Each as a rule's action (SCMP_ACT_NOTIFY cannot be the default).
   for (auto& act : strings(doc, "/linux/seccomp/actions")) {
-    auto r = parse_spec(
-        with("\"linux\": {", "\"linux\": {\"seccomp\": {\"defaultAction\": \"" + act + "\"},"));
+    auto r = parse_spec(with("\"linux\": {",
+                             "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+                             "\"listenerPath\": \"/run/agent.sock\", \"syscalls\": [{\"names\": "
+                             "[\"kill\"], \"action\": \"" +
+                                 act + "\"}]},"));
     EXPECT_TRUE(r) << act << ": " << r.error().what();
   }
   for (auto& op : strings(doc, "/linux/seccomp/operators")) {

@@ -272,6 +272,38 @@ TEST(Spec, HookStateJson) {
             R"("annotations":{"k":"v"}})");
 }
 
+// runc's ContainerProcessState, as the seccomp agent reads it.
+TEST(Spec, ContainerProcessStateJson) {
+  EXPECT_EQ(container_process_state("1.2.0", 7, "m\"d", R"({"id":"c"})"),
+            R"({"ociVersion":"1.2.0","fds":["seccompFd"],"pid":7,"metadata":"m\"d",)"
+            R"("state":{"id":"c"}})");
+}
+
+// The agent's socket and metadata are kept; a notifying profile builds a
+// filter that says so (its load hands a listener over).
+TEST(Spec, SeccompNotifyProfile) {
+  auto r = parse_spec(edit("\"linux\": {",
+                           "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+                           "\"listenerPath\": \"@agent\", \"listenerMetadata\": \"md\", "
+                           "\"syscalls\": [{\"names\": [\"mkdir\", \"no_such\"], "
+                           "\"action\": \"SCMP_ACT_NOTIFY\"}]},"));
+  ASSERT_TRUE(r) << r.error().what();
+  const Seccomp& s = *r.value().linux_cfg.seccomp;
+  EXPECT_EQ(s.listener_path, "@agent");
+  EXPECT_EQ(s.listener_metadata, "md");
+  EXPECT_TRUE(s.notifies());
+  auto f = SeccompFilter::build(s);
+  ASSERT_TRUE(f) << f.error().what();
+  EXPECT_TRUE(f.value().notifies());
+  EXPECT_EQ(f.value().skipped, 1);
+  // Only unknown names notify: no listener to hand over.
+  Seccomp unknown = s;
+  unknown.syscalls[0].names = {"no_such"};
+  auto g = SeccompFilter::build(unknown);
+  ASSERT_TRUE(g) << g.error().what();
+  EXPECT_FALSE(g.value().notifies());
+}
+
 TEST(Spec, SchedulerPersonalityTimeOffsetsAreChecked) {
   EXPECT_EQ(error_of(edit("\"noNewPrivileges\": true",
                           "\"noNewPrivileges\": true, \"scheduler\": {\"policy\": \"SCHED_OTHER\", "
