@@ -356,6 +356,8 @@ void Engine::on_handshake(uint32_t i, int res) {
     if (!run_hooks(i, HookPoint::create)) hooks_done(i, HookPoint::create, {});
     return;
   }
+  // Failed already (a launch step after the clone): that error stays.
+  if (s.state != fsm::State::creating && !s.error.empty()) return;
   if (res == -ECANCELED)
     s.error = fmt::format("container init did not report within {} ms", rt_.init_timeout.count());
   else if (res < 0)

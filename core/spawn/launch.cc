@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 
 #include "cgroup/freezer.h"
@@ -32,9 +35,37 @@ Result<std::string> real_dir(const std::string& path, std::string_view what) {
   return std::string(buf);
 }
 
+// The id maps of a user namespace the init joined, as the host reads
+// them, against those config.json gives (CRI runtimes give both): the
+// same set, or an error naming the field.
+Result<void> check_joined_maps(const char* file, const std::vector<IdMapping>& given,
+                               const Spawned& child, const std::string& ns) {
+  if (given.empty()) return outcome::success();
+  std::string path = fmt::format("/proc/{}/{}", child.pid, file);
+  RINGC_TRY(auto text, read_file(path));
+  std::vector<std::string> have, want;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    unsigned long a, b, n;
+    if (std::sscanf(text.c_str() + at, "%lu %lu %lu", &a, &b, &n) == 3)
+      have.push_back(fmt::format("{} {} {}", a, b, n));
+    at = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  for (auto& m : given) want.push_back(fmt::format("{} {} {}", m.container_id, m.host_id, m.size));
+  std::sort(have.begin(), have.end());
+  std::sort(want.begin(), want.end());
+  if (have == want) return outcome::success();
+  std::string field = std::string_view(file) == "uid_map" ? "uidMappings" : "gidMappings";
+  return ringc_error(Errc::bad_spec,
+                     fmt::format("config.json: /linux/{}: does not match the user namespace {} "
+                                 "it joins (its {}: {})",
+                                 field, ns, file, fmt::join(have, ", ")));
+}
+
 // A child in a user namespace of its own has no say over the host: the
 // parent writes its id maps, makes its v1 cgroups with their limits and
-// moves it in, then lets it go on.
+// moves it in, then lets it go on. One that joined a user namespace by
+// path has its maps already; given ones must be the same.
 Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std::string& cg,
                            const Spawned& child) {
   auto write_map = [&](const char* file, const std::vector<IdMapping>& maps) -> Result<void> {
@@ -50,8 +81,14 @@ Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std
       return sys_error(n < 0 ? e : EIO, fmt::format("write linux.{}", file));
     return outcome::success();
   };
-  RINGC_TRY(write_map("uid_map", spec.linux_cfg.uid_mappings));
-  RINGC_TRY(write_map("gid_map", spec.linux_cfg.gid_mappings));
+  const Namespace* user = spec.linux_cfg.find(NsType::user);
+  if (user && !user->path.empty()) {
+    RINGC_TRY(check_joined_maps("uid_map", spec.linux_cfg.uid_mappings, child, user->path));
+    RINGC_TRY(check_joined_maps("gid_map", spec.linux_cfg.gid_mappings, child, user->path));
+  } else {
+    RINGC_TRY(write_map("uid_map", spec.linux_cfg.uid_mappings));
+    RINGC_TRY(write_map("gid_map", spec.linux_cfg.gid_mappings));
+  }
   RINGC_TRY(make_v1_cgroups(host, spec, cg));
   if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
     return neg_error(r, "move the init into cgroup " + cg);

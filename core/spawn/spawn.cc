@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -36,6 +37,60 @@ class PidNsForChildren {
  private:
   int target_ = -1, self_ = -1;
 };
+[[noreturn]] void run_init(const SpawnPlan& plan, int sock) {
+  Error e = child_main(plan, sock);
+  (void)send_message(sock, error_message(e));
+  ::_exit(1);
+}
+
+// A user namespace given by path (a Kubernetes pod's): clone3 can only
+// make one, and setns into one is for good, so a short-lived process
+// joins it and clones the init from there (CLONE_PARENT: still our child,
+// its exit ours to wait for), the pid namespace then owned by the joined
+// one, as CLONE_NEWUSER|CLONE_NEWPID would have it. That process reports
+// the init's pid (or -errno) on a pipe and exits; both are waited for
+// here, a few hundred microseconds.
+Result<Spawned> spawn_in_user_ns(const SpawnPlan& plan, const std::string& path, uint64_t flags,
+                                 int sv[2]) {
+  sys::UniqueFd ours(sv[0]), theirs(sv[1]);
+  sys::UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (ns.get() < 0) return sys_error(errno, "open user namespace " + path);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  sys::UniqueFd report_r(report[0]), report_w(report[1]);
+  clone_args outer{};
+  outer.flags = flags & CLONE_INTO_CGROUP;  // the init is cloned in its cgroup
+  outer.exit_signal = SIGCHLD;
+  outer.cgroup = plan.cgroup_v2_fd >= 0 ? uint64_t(plan.cgroup_v2_fd) : 0;
+  pid_t middle = sys::clone3(&outer);
+  if (middle < 0) return neg_error(middle, "clone3");
+  if (middle == 0) {
+    ::close(sv[0]);
+    int32_t got = ::setns(ns.get(), CLONE_NEWUSER) < 0 ? -errno : 0;
+    if (got == 0) {
+      clone_args args{};
+      args.flags = (flags & ~(CLONE_PIDFD | CLONE_INTO_CGROUP | CLONE_NEWUSER)) | CLONE_PARENT;
+      got = sys::clone3(&args);
+      if (got == 0) run_init(plan, sv[1]);
+    }
+    (void)!::write(report[1], &got, sizeof got);
+    ::_exit(0);
+  }
+  report_w.reset();
+  theirs.reset();
+  int32_t got = 0;
+  ssize_t n;
+  do n = ::read(report_r.get(), &got, sizeof got);
+  while (n < 0 && errno == EINTR);
+  siginfo_t info{};
+  (void)::waitid(P_PID, id_t(middle), &info, WEXITED);
+  if (n != ssize_t(sizeof got)) return sys_error(EIO, "clone the init in user namespace " + path);
+  if (got < 0) return neg_error(got, "join user namespace " + path);
+  // Our child, not reaped: the pid is its own until we wait for it.
+  int pidfd = sys::pidfd_open(got);
+  if (pidfd < 0) return sys_error(errno, "pidfd_open");
+  return Spawned{got, pidfd, ours.release()};
+}
 }  // namespace
 
 Result<Spawned> spawn(const SpawnPlan& plan) {
@@ -54,8 +109,11 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   if (plan.cgroup_v2_fd >= 0) flags |= CLONE_INTO_CGROUP;
   // With the pid namespace in the same clone3, the user namespace owns it:
   // the container can mount its own /proc.
-  if (plan.userns) flags |= CLONE_NEWUSER;
+  if (plan.userns) flags |= CLONE_NEWUSER;  // a new one: spawn_in_user_ns joins one
   if (plan.as_sibling) flags |= CLONE_PARENT;
+
+  const Namespace* user = plan.spec->linux_cfg.find(NsType::user);
+  if (user && !user->path.empty()) return spawn_in_user_ns(plan, user->path, flags, sv);
 
   int pidfd = -1;
   clone_args args{};
@@ -71,10 +129,7 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   }
   if (pid == 0) {
     ::close(sv[0]);
-    int sock = sv[1];  // child_main may move it
-    Error e = child_main(plan, sock);
-    (void)send_message(sock, error_message(e));
-    ::_exit(1);
+    run_init(plan, sv[1]);
   }
   ::close(sv[1]);
   return Spawned{pid, pidfd, sv[0]};

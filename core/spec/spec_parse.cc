@@ -395,10 +395,10 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
     RINGC_TRY(check_sysctls(r, s.linux_cfg));
   }
   const Namespace* user = s.linux_cfg.find(NsType::user);
-  if (user && !user->path.empty())
-    return r.fail("/linux/namespaces", "joining a user namespace by path is not supported yet");
   bool mapped = !s.linux_cfg.uid_mappings.empty() || !s.linux_cfg.gid_mappings.empty();
-  if (user && (s.linux_cfg.uid_mappings.empty() || s.linux_cfg.gid_mappings.empty()))
+  // One joined by path has its maps; given ones are checked against them.
+  if (user && user->path.empty() &&
+      (s.linux_cfg.uid_mappings.empty() || s.linux_cfg.gid_mappings.empty()))
     return r.fail("/linux/uidMappings", "a user namespace needs uidMappings and gidMappings");
   if (!user && mapped)
     return r.fail("/linux/uidMappings", "id mappings need a user namespace in linux.namespaces");

@@ -76,9 +76,9 @@ TEST_F(Priv, UserNamespaceConfigErrors) {
        "/linux/uidMappings: id mappings need a user namespace in linux.namespaces"},
       {[](std::string& c) {
          replace(c, "\"namespaces\": [",
-                 "\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"},");
+                 "\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/self/ns/net\"},");
        },
-       "/linux/namespaces: joining a user namespace by path is not supported yet"},
+       "join user namespace /proc/self/ns/net: invalid argument"},
   };
   for (auto& k : cases) {
     Cmd r = ringc({"run", "-b", bundle({"true"}, k.tweak), id("usererr")});
@@ -138,6 +138,65 @@ TEST_F(Priv, UserNamespaceBindsASourceOnlyTheHostReaches) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "hi\n1\n");
   std::system(("rm -rf " + secret).c_str());
+}
+
+}  // namespace ringc::test
+
+namespace ringc::test {
+
+// A user namespace given by path (as CRI runtimes give a pod's): the init
+// joins it and is root there, its pid namespace owned by it (so /proc
+// mounts); the maps are the namespace's, and maps in config.json must be
+// the same. Through the CLI and the daemon; exec joins it too.
+TEST_F(Priv, UserNamespaceJoinedByPath) {
+  std::string holder = id("userns-holder");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, userns), holder}).code, 0);
+  Cmd st = ringc({"state", holder});
+  int pid = std::atoi(st.out.substr(st.out.find("\"pid\": ") + 7).c_str());
+  ASSERT_GT(pid, 0) << st.out;
+  std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
+  char link[64] = {};
+  ASSERT_GT(::readlink(ns.c_str(), link, sizeof link - 1), 0);
+  auto joining = [&](const std::string& maps) {
+    return [&, maps](std::string& c) {
+      replace(c, "\"namespaces\": [",
+              "\"namespaces\": [{\"type\": \"user\", \"path\": \"" + ns + "\"},");
+      if (!maps.empty()) replace(c, "\"linux\": {", "\"linux\": {" + maps);
+    };
+  };
+  const char* script =
+      "id; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; readlink "
+      "/proc/self/ns/user; ls /proc/1/ns/user >/dev/null && echo proc-ok";
+  const std::string want = "uid=0(root) gid=0(root)\n 0 100000 65536\n 0 200000 65536\n" +
+                           std::string(link) + "\nproc-ok\n";
+  int n = 0;
+  for (auto way : ways()) {
+    Cmd r = ringc_via(way, {"run", "-b", bundle({"sh", "-c", script}, joining("")),
+                            id("joined" + std::to_string(n++))});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, want);
+  }
+  const std::string same =
+      "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}], "
+      "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}],";
+  Cmd r = ringc({"run", "-b", bundle({"sh", "-c", script}, joining(same)), id("joined-same")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, want);
+  std::string other = same;
+  replace(other, "200000", "300000");
+  r = ringc({"run", "-b", bundle({"true"}, joining(other)), id("joined-other")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/linux/gidMappings: does not match the user namespace " + ns +
+                       " it joins (its gid_map: 0 200000 65536)"),
+            std::string::npos)
+      << r.err;
+  std::string c = id("joined-exec");
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, joining("")), c}).code, 0);
+  r = ringc({"exec", c, "sh", "-c", "id -u; readlink /proc/self/ns/user"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\n" + std::string(link) + "\n");
+  EXPECT_EQ(ringc({"delete", "--force", c}).code, 0);
+  EXPECT_EQ(ringc({"delete", "--force", holder}).code, 0);
 }
 
 }  // namespace ringc::test
