@@ -16,6 +16,7 @@
 
 #include "core/base/sys.h"
 #include "core/init/copyup.h"
+#include "core/init/idmap.h"
 
 namespace ringc {
 
@@ -297,25 +298,48 @@ bool is_bind(const Mount& m, const MountOptions& o) {
 }
 }  // namespace
 
-Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle) {
+Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle,
+                                                   bool all) {
   std::vector<sys::UniqueFd> trees;
   trees.reserve(spec.mounts.size());
+  sys::UniqueFd container_ns;  // made (or opened) once, for "idmap" alone
   for (auto& m : spec.mounts) {
     MountOptions o = parse_mount_options(m.options);
     int fd = -1;
-    if (is_bind(m, o) && m.type != "cgroup") {
+    if (is_bind(m, o) && m.type != "cgroup" && (all || m.idmap)) {
       std::string source = bind_source(m, bundle);
       fd = detached_clone(AT_FDCWD, source.c_str(), 0, o.flags & MS_REC);
       // The tree is taken here, where the host's root can reach the
       // source; a path mounted from inside the user namespace may not be
       // reachable there, so there is no mount(2) fallback.
       if (fd == -ENOSYS)
-        return sys_error(ENOSYS, fmt::format("mount {}: a bind mount into a user namespace needs "
-                                             "open_tree (Linux 5.2)",
-                                             m.destination));
+        return sys_error(
+            ENOSYS,
+            fmt::format("mount {}: {} needs open_tree (Linux 5.2)", m.destination,
+                        m.idmap ? "an id-mapped mount" : "a bind mount into a user namespace"));
       if (fd < 0) return sys_error(-fd, fmt::format("mount {}: source {}", m.destination, source));
     }
     trees.emplace_back(fd);
+    if (fd < 0 || !m.idmap) continue;
+    sys::UniqueFd own;
+    int ns = -1;
+    if (!m.uid_mappings.empty()) {
+      RINGC_TRY(own, mapping_user_ns(m.uid_mappings, m.gid_mappings));
+      ns = own.get();
+    } else {
+      if (container_ns.get() < 0) {
+        const Namespace* user = spec.linux_cfg.find(NsType::user);
+        if (user && !user->path.empty()) {
+          container_ns = sys::UniqueFd(::open(user->path.c_str(), O_RDONLY | O_CLOEXEC));
+          if (container_ns.get() < 0) return sys_error(errno, "open user namespace " + user->path);
+        } else {
+          RINGC_TRY(container_ns,
+                    mapping_user_ns(spec.linux_cfg.uid_mappings, spec.linux_cfg.gid_mappings));
+        }
+      }
+      ns = container_ns.get();
+    }
+    RINGC_TRY(idmap_tree(fd, ns, m.idmap_recursive, m));
   }
   return trees;
 }
@@ -466,7 +490,7 @@ Result<void> write_sysctl(const std::string& key, const std::string& value) {
 }  // namespace
 
 std::vector<std::string_view> mount_option_names() {
-  std::vector<std::string_view> out = {"bind", "rbind", "tmpcopyup"};
+  std::vector<std::string_view> out = {"bind", "rbind", "tmpcopyup", "idmap", "ridmap"};
   for (auto& f : kFlags) out.push_back(f.name);
   for (auto& f : kPropagation) out.push_back(f.name);
   for (auto& f : kRecursive) out.push_back(f.name);
@@ -480,6 +504,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
       o.copy_up = true;
       continue;
     }
+    if (opt == "idmap" || opt == "ridmap") continue;  // Mount::idmap: the parent's part
     if (opt == "bind" || opt == "rbind") {
       o.bind = true;
       o.flags |= MS_BIND | (opt == "rbind" ? MS_REC : 0);

@@ -40,9 +40,12 @@ Result<int> open_in_root(int rootfd, std::string_view path, bool file);
 Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 
 // The parent's part of SpawnPlan::bind_trees: a detached clone of each
-// bind source of the spec (recursive for "rbind"), -1 for other mounts.
-// Bundle-relative sources are taken from `bundle`.
-Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle);
+// bind source of the spec (recursive for "rbind"; only the id-mapped ones
+// unless `all`), -1 for other mounts. Bundle-relative sources are taken
+// from `bundle`. An id-mapped one gets MOUNT_ATTR_IDMAP: its own maps, or
+// those of the container's user namespace (joined by path, or its maps).
+Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle,
+                                                  bool all = true);
 
 // What setup_rootfs leaves for finish_rootfs, across pivot_root.
 struct RootfsCarry {

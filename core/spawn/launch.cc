@@ -19,6 +19,7 @@
 #include "cgroup/resources.h"
 #include "core/base/id.h"
 #include "core/base/sys.h"
+#include "core/init/idmap.h"
 #include "core/init/process_setup.h"
 #include "core/init/rootfs.h"
 #include "core/store/observe.h"
@@ -68,26 +69,13 @@ Result<void> check_joined_maps(const char* file, const std::vector<IdMapping>& g
 // path has its maps already; given ones must be the same.
 Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std::string& cg,
                            const Spawned& child) {
-  auto write_map = [&](const char* file, const std::vector<IdMapping>& maps) -> Result<void> {
-    std::string text;
-    for (auto& m : maps) text += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
-    std::string path = fmt::format("/proc/{}/{}", child.pid, file);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return sys_error(errno, "open " + path);
-    ssize_t n = ::write(fd, text.data(), text.size());
-    int e = errno;
-    ::close(fd);
-    if (n != ssize_t(text.size()))
-      return sys_error(n < 0 ? e : EIO, fmt::format("write linux.{}", file));
-    return outcome::success();
-  };
   const Namespace* user = spec.linux_cfg.find(NsType::user);
   if (user && !user->path.empty()) {
     RINGC_TRY(check_joined_maps("uid_map", spec.linux_cfg.uid_mappings, child, user->path));
     RINGC_TRY(check_joined_maps("gid_map", spec.linux_cfg.gid_mappings, child, user->path));
   } else {
-    RINGC_TRY(write_map("uid_map", spec.linux_cfg.uid_mappings));
-    RINGC_TRY(write_map("gid_map", spec.linux_cfg.gid_mappings));
+    RINGC_TRY(write_id_map(child.pid, "uid_map", spec.linux_cfg.uid_mappings));
+    RINGC_TRY(write_id_map(child.pid, "gid_map", spec.linux_cfg.gid_mappings));
   }
   RINGC_TRY(make_v1_cgroups(host, spec, cg));
   if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
@@ -202,7 +190,11 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
     RINGC_TRY(apply_limits(host, p.spec, cg, cgroup::Part::v2));
   }
   mark("cgroup-create");
-  if (lo.defer_spawn && !plan.userns && fifo.empty()) {
+  // Bind sources the parent opens (open_tree): all of them for a user
+  // namespace, id-mapped ones in any case.
+  bool trees = plan.userns || std::any_of(p.spec.mounts.begin(), p.spec.mounts.end(),
+                                          [](const Mount& m) { return m.idmap; });
+  if (lo.defer_spawn && !trees && fifo.empty()) {
     out.deferred = true;  // the spawner loads the device program for its inits
     return outcome::success();
   }
@@ -218,8 +210,8 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   plan.cgroup_path = cg;
   plan.init = init;
   std::vector<sys::UniqueFd> bind_trees;
-  if (plan.userns) {
-    RINGC_TRY(bind_trees, open_bind_trees(p.spec, p.bundle));
+  if (trees) {
+    RINGC_TRY(bind_trees, open_bind_trees(p.spec, p.bundle, plan.userns));
     for (auto& t : bind_trees) plan.bind_trees.push_back(t.get());
   }
   auto v2 = cgroup::open_v2_dir(host, cg);

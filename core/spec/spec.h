@@ -20,9 +20,18 @@
 
 namespace ringc {
 
+struct IdMapping {
+  uint32_t container_id, host_id, size;
+};
+
 struct Mount {
   std::string destination, type, source;
   std::vector<std::string> options;
+  // An id-mapped bind (runtime-spec 1.2, runc 1.2): the mount's own maps,
+  // or, with the "idmap"/"ridmap" option alone, the container's user
+  // namespace's. idmap_recursive: "ridmap", every submount too.
+  std::vector<IdMapping> uid_mappings, gid_mappings;
+  bool idmap = false, idmap_recursive = false;
 };
 
 enum class NsType : uint8_t { pid, network, mount, ipc, uts, user, cgroup, time };
@@ -33,10 +42,6 @@ int ns_clone_flag(NsType t);         // CLONE_NEWPID, CLONE_NEWNET, ...
 struct Namespace {
   NsType type;
   std::string path;  // empty: create a new one
-};
-
-struct IdMapping {
-  uint32_t container_id, host_id, size;
 };
 
 struct Rlimit {

@@ -146,6 +146,46 @@ Result<Process> parse_process(const Reader& r, object o) {
   return p;
 }
 
+Result<std::vector<IdMapping>> parse_idmap(const Reader& r, element e, std::string_view ptr) {
+  RINGC_TRY(auto a, r.arr(e, ptr));
+  std::vector<IdMapping> out;
+  size_t i = 0;
+  for (element x : a) {
+    std::string p = fmt::format("{}/{}", ptr, i++);
+    RINGC_TRY(auto o, r.obj(x, p));
+    IdMapping m{};
+    const char* keys[] = {"containerID", "hostID", "size"};
+    uint32_t* dst[] = {&m.container_id, &m.host_id, &m.size};
+    for (int k = 0; k < 3; ++k) {
+      auto f = Reader::field(o, keys[k]);
+      if (!f) return r.fail(p + "/" + keys[k], "is required");
+      RINGC_TRY(auto v, r.integer(*f, p + "/" + keys[k], 0, UINT32_MAX));
+      *dst[k] = uint32_t(v);
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+// An id-mapped mount is a bind with both maps, or the idmap option alone
+// (the container's maps, checked with linux below), as runc 1.2 takes it.
+Result<void> check_idmapped(const Reader& r, Mount& m, const std::string& ptr) {
+  bool bind = m.type == "bind";
+  for (auto& o : m.options) {
+    bind |= o == "bind" || o == "rbind";
+    m.idmap_recursive |= o == "ridmap";
+    m.idmap |= o == "idmap" || o == "ridmap";
+  }
+  bool uids = !m.uid_mappings.empty(), gids = !m.gid_mappings.empty();
+  m.idmap |= uids || gids;
+  if (!m.idmap) return outcome::success();
+  if (!bind) return r.fail(ptr + "/options", "id-mapped mounts are only supported for bind mounts");
+  if (uids != gids)
+    return r.fail(ptr + (uids ? "/gidMappings" : "/uidMappings"),
+                  "an id-mapped mount needs both uidMappings and gidMappings");
+  return outcome::success();
+}
+
 Result<std::vector<Mount>> parse_mounts(const Reader& r, array a) {
   std::vector<Mount> out;
   size_t i = 0;
@@ -167,28 +207,14 @@ Result<std::vector<Mount>> parse_mounts(const Reader& r, array a) {
     if (auto e = Reader::field(mo, "options")) {
       RINGC_TRY(m.options, r.strings(*e, ptr + "/options"));
     }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-Result<std::vector<IdMapping>> parse_idmap(const Reader& r, element e, std::string_view ptr) {
-  RINGC_TRY(auto a, r.arr(e, ptr));
-  std::vector<IdMapping> out;
-  size_t i = 0;
-  for (element x : a) {
-    std::string p = fmt::format("{}/{}", ptr, i++);
-    RINGC_TRY(auto o, r.obj(x, p));
-    IdMapping m{};
-    const char* keys[] = {"containerID", "hostID", "size"};
-    uint32_t* dst[] = {&m.container_id, &m.host_id, &m.size};
-    for (int k = 0; k < 3; ++k) {
-      auto f = Reader::field(o, keys[k]);
-      if (!f) return r.fail(p + "/" + keys[k], "is required");
-      RINGC_TRY(auto v, r.integer(*f, p + "/" + keys[k], 0, UINT32_MAX));
-      *dst[k] = uint32_t(v);
+    if (auto e = Reader::field(mo, "uidMappings")) {
+      RINGC_TRY(m.uid_mappings, parse_idmap(r, *e, ptr + "/uidMappings"));
     }
-    out.push_back(m);
+    if (auto e = Reader::field(mo, "gidMappings")) {
+      RINGC_TRY(m.gid_mappings, parse_idmap(r, *e, ptr + "/gidMappings"));
+    }
+    RINGC_TRY(check_idmapped(r, m, ptr));
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -402,6 +428,11 @@ Result<Spec> parse_spec(std::string_view json, std::string_view file) {
     return r.fail("/linux/uidMappings", "a user namespace needs uidMappings and gidMappings");
   if (!user && mapped)
     return r.fail("/linux/uidMappings", "id mappings need a user namespace in linux.namespaces");
+  for (size_t i = 0; i < s.mounts.size(); ++i)
+    if (s.mounts[i].idmap && s.mounts[i].uid_mappings.empty() && !user)
+      return r.fail(fmt::format("/mounts/{}/options", i),
+                    "\"idmap\" without the mount's own uidMappings and gidMappings maps ids as "
+                    "the container's user namespace does, and it has none");
   if ((!s.hostname.empty() || !s.domainname.empty()) && !s.linux_cfg.find(NsType::uts))
     return r.fail("/hostname", "needs a new uts namespace (linux.namespaces has none)");
   return s;

@@ -83,7 +83,7 @@ std::string features_json() {
     }},
     "mountExtensions": {{
       "idmap": {{
-        "enabled": false
+        "enabled": true
       }}
     }}
   }},

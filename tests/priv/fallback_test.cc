@@ -79,6 +79,21 @@ TEST_F(Priv, WithoutTheMountApiRecursiveOptionsSayWhatTheyNeed) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(cgroup_exists(c));
+  // Nor can a bind be id-mapped without the mount API.
+  std::string idmapped = bundle({"true"}, [&](std::string& t) {
+    replace(
+        t, "\"mounts\": [",
+        "\"mounts\": [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"" + src +
+            "\", \"options\": [\"bind\"], \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, "
+            "\"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]},");
+  });
+  c = id("nomountapi-idmap");
+  r = ringc_with({"run", "-b", idmapped, c}, refusing("mount-api", ENOSYS));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("mount /data: an id-mapped mount needs open_tree (Linux 5.2)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(cgroup_exists(c));
   // Without the recursive option the same bind falls back to mount(2).
   std::string plain = bundle({"true"}, [&](std::string& t) {
     replace(t, "\"mounts\": [",

@@ -272,6 +272,30 @@ TEST(Spec, HookStateJson) {
             R"("annotations":{"k":"v"}})");
 }
 
+// A mount's uidMappings/gidMappings and the idmap/ridmap options.
+TEST(Spec, IdMappedMounts) {
+  auto r = parse_spec(edit(
+      "\"mounts\": [",
+      "\"mounts\": [{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", "
+      "\"options\": [\"rbind\", \"ridmap\"], \"uidMappings\": [{\"containerID\": 0, "
+      "\"hostID\": 5, \"size\": 2}], \"gidMappings\": [{\"containerID\": 1, \"hostID\": 6, "
+      "\"size\": 3}]}, {\"destination\": \"/b\", \"source\": \"/s\", \"options\": [\"bind\"]},"));
+  ASSERT_TRUE(r) << r.error().what();
+  const Mount& a = r.value().mounts[0];
+  EXPECT_TRUE(a.idmap);
+  EXPECT_TRUE(a.idmap_recursive);
+  ASSERT_EQ(a.uid_mappings.size(), 1u);
+  EXPECT_EQ(a.uid_mappings[0].host_id, 5u);
+  EXPECT_EQ(a.gid_mappings[0].size, 3u);
+  EXPECT_FALSE(r.value().mounts[1].idmap);
+  EXPECT_EQ(error_of(edit("\"mounts\": [",
+                          "\"mounts\": [{\"destination\": \"/a\", \"source\": \"/s\", "
+                          "\"options\": [\"bind\"], \"gidMappings\": [{\"containerID\": 0, "
+                          "\"hostID\": 5, \"size\": 2}]},")),
+            "config.json: /mounts/0/uidMappings: an id-mapped mount needs both uidMappings and "
+            "gidMappings");
+}
+
 // runc's ContainerProcessState, as the seccomp agent reads it.
 TEST(Spec, ContainerProcessStateJson) {
   EXPECT_EQ(container_process_state("1.2.0", 7, "m\"d", R"({"id":"c"})"),

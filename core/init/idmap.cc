@@ -1,0 +1,78 @@
+#include "core/init/idmap.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+namespace ringc {
+
+Result<void> write_id_map(pid_t pid, const char* file, const std::vector<IdMapping>& maps) {
+  std::string text;
+  for (auto& m : maps) text += fmt::format("{} {} {}\n", m.container_id, m.host_id, m.size);
+  std::string path = fmt::format("/proc/{}/{}", pid, file);
+  sys::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.get() < 0) return sys_error(errno, "open " + path);
+  ssize_t n = ::write(fd.get(), text.data(), text.size());
+  if (n != ssize_t(text.size()))
+    return sys_error(n < 0 ? errno : EIO, fmt::format("write linux.{}", file));
+  return outcome::success();
+}
+
+Result<sys::UniqueFd> mapping_user_ns(const std::vector<IdMapping>& uids,
+                                      const std::vector<IdMapping>& gids) {
+  // The child waits for EOF on the pipe, then exits: it only has to exist
+  // while its namespace is mapped and opened.
+  int hold[2];
+  if (::pipe2(hold, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  sys::UniqueFd hold_r(hold[0]), hold_w(hold[1]);
+  clone_args args{};
+  args.flags = CLONE_NEWUSER;
+  args.exit_signal = SIGCHLD;
+  pid_t pid = sys::clone3(&args);
+  if (pid < 0) return neg_error(pid, "clone3 a user namespace for an id-mapped mount");
+  if (pid == 0) {
+    char b;
+    ::close(hold[1]);
+    while (::read(hold[0], &b, 1) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }
+  hold_r.reset();
+  auto reap = [pid] {
+    siginfo_t info{};
+    (void)::waitid(P_PID, id_t(pid), &info, WEXITED);
+  };
+  Result<void> mapped = write_id_map(pid, "uid_map", uids);
+  if (mapped) mapped = write_id_map(pid, "gid_map", gids);
+  sys::UniqueFd ns;
+  if (mapped) {
+    ns = sys::UniqueFd(::open(fmt::format("/proc/{}/ns/user", pid).c_str(), O_RDONLY | O_CLOEXEC));
+    if (ns.get() < 0) mapped = sys_error(errno, "open the id-mapped mount's user namespace");
+  }
+  hold_w.reset();
+  reap();
+  if (!mapped) return mapped.error();
+  return ns;
+}
+
+Result<void> idmap_tree(int tree, int user_ns, bool recursive, const Mount& m) {
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = uint64_t(user_ns);
+  if (::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                      sizeof attr) == 0)
+    return outcome::success();
+  int e = errno;
+  const char* why = e == ENOSYS || e == EPERM ? " (id-mapped mounts need mount_setattr, Linux 5.12)"
+                    : e == EINVAL             ? " (can its filesystem be id-mapped?)"
+                                              : "";
+  return sys_error(e, fmt::format("mount {}: id-map {}{}", m.destination, m.source, why));
+}
+
+}  // namespace ringc
