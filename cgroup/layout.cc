@@ -101,6 +101,10 @@ Result<const Host*> detect() {
     std::string text = read_text("/proc/self/mountinfo", &err);
     if (err < 0) return std::error_code(-err, std::generic_category());
     host = parse_mountinfo(text);
+    // Another user than root (a rootless ringc) has no cgroup it may
+    // make under the hierarchies' roots: its containers run without
+    // cgroups, as runc's do there (docs/rootless.md).
+    if (::geteuid() != 0) host.hierarchies.clear();
     done = true;
   }
   return &host;

@@ -295,6 +295,16 @@ bool Resources::empty() const {
 }
 
 std::optional<std::string> unsupported(const Host& host, const Resources& r) {
+  // No cgroups at all (a rootless ringc): the device rules have nothing to
+  // guard (no mknod in a user namespace), anything else cannot be applied.
+  if (host.hierarchies.empty()) {
+    Resources limits = r;
+    limits.devices.clear();
+    if (!limits.empty())
+      return std::string(
+          ": a rootless ringc runs containers without cgroups, so it cannot apply limits (run "
+          "it as root, or drop linux.resources but for devices)");
+  }
   if (!r.unified.empty() && host.layout != Layout::unified)
     return std::string("/unified: needs a cgroup v2 host; this one is ") +
            (host.layout == Layout::hybrid ? "hybrid (v1 controllers)" : "cgroup v1");

@@ -9,7 +9,9 @@ namespace ringc::cli {
 
 namespace {
 constexpr FlagSpec kGlobal[] = {
-    {"root", "", true, "root directory for container state (default: /run/ringc)"},
+    {"root", "", true,
+     "root directory for container state (default: /run/ringc; $XDG_RUNTIME_DIR/ringc for another "
+     "user than root)"},
     {"log", "", true, "write errors and debug lines to this file instead of stderr"},
     {"log-format", "", true, "text or json (default: text)"},
     {"debug", "", false, "log debug output (each command's phases)"},

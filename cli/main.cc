@@ -153,7 +153,7 @@ int run_main(std::span<const std::string> argv) {
       return 1;
     }
   }
-  Runtime runtime(ga.get("root", std::string(kDefaultRoot)));
+  Runtime runtime(ga.get("root", default_root()));
   Context ctx{runtime, log, ga.has("systemd-cgroup"), ga.get("daemon")};
   runtime.warn = [&log](std::string_view msg) { log_line(log, "warning", msg); };
   Handler handler = cmd->run;

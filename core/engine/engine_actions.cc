@@ -560,6 +560,8 @@ void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
       s.paths.reserve(host_->hierarchies.size() + 2);
       s.rmdir_busy = false;
       for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      // No cgroups (a rootless ringc): nothing in flight will move it on.
+      if (host_->hierarchies.empty()) fire_teardown(i, fsm::TeardownEvent::cgroups_gone);
       return;
     case A::kill_stragglers: {
       // Tasks still leaving (or strays of a shared pid namespace), or

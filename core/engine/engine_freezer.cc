@@ -63,6 +63,10 @@ void Engine::write_freezer(uint32_t i, bool frozen) {
     s.events_fd.reset(fd ? fd.value() : -1);
   }
   s.freeze_until = Clock::now() + kFreezeDeadline;
+  if (host_->hierarchies.empty())
+    return freeze_failed(i, fmt::format("{}: the container has no cgroup to freeze (a rootless "
+                                        "ringc runs its containers without cgroups)",
+                                        frozen ? "pause" : "resume"));
   if (auto r = fx_.request_freeze(*host_, s.cgroup, frozen); !r)
     return freeze_failed(i, fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup,
                                         r.error().message()));

@@ -163,11 +163,15 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // exe, cwd or fds: they lead to ringc's binary and the host
   // (CVE-2019-5736, CVE-2024-21626). The host's cgroup directory fd was
   // for clone3 only: it must not be open while anything is resolved.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // In a new user namespace that waits for its maps, only once they are
+  // written: an unprivileged parent (a rootless ringc) may only write
+  // them to a dumpable child. Nothing of the container runs before.
   if (plan.cgroup_v2_fd >= 0) ::close(plan.cgroup_v2_fd);
+  if (!plan.userns) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (plan.userns) {
     // Wait for the parent to map us, then be root of our namespace.
     RINGC_TRY(await_go(sock, Go::mapped));
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
       return sys_error(errno, "become root of the user namespace (is id 0 mapped?)");
   }

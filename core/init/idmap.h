@@ -17,6 +17,14 @@ namespace ringc {
 // linux.<file>.
 Result<void> write_id_map(pid_t pid, const char* file, const std::vector<IdMapping>& maps);
 
+// Maps the user namespace of process pid. As root: both files written.
+// As another user (rootless): a map of just the caller's own uid (gid) is
+// written, setgroups denied first as the kernel asks; any other map goes
+// through newuidmap/newgidmap (shadow's uidmap package, /etc/subuid and
+// /etc/subgid), an error naming them where they are missing.
+Result<void> map_user_ns(pid_t pid, const std::vector<IdMapping>& uids,
+                         const std::vector<IdMapping>& gids);
+
 // A user namespace with these maps, held by its fd: a child made for it
 // in one clone3 (CLONE_NEWUSER) lives only until the fd is open.
 Result<sys::UniqueFd> mapping_user_ns(const std::vector<IdMapping>& uids,

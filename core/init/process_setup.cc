@@ -88,8 +88,15 @@ Result<void> apply_identity(const Process& p) {
         return sys_error(errno, fmt::format("drop capability {} from the bounding set", c));
   }
   const User& u = p.user;
-  if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0)
-    return sys_error(errno, "setgroups");
+  // EPERM with no groups asked for: setgroups is denied in this user
+  // namespace (a rootless ringc mapped its own gid), as under runc.
+  if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0 &&
+      !(errno == EPERM && u.additional_gids.empty()))
+    return sys_error(errno,
+                     u.additional_gids.empty() || errno != EPERM
+                         ? std::string("setgroups")
+                         : "setgroups: user.additionalGids: setgroups is denied in this user "
+                           "namespace (rootless: map groups with newgidmap)");
   if (::setresgid(u.gid, u.gid, u.gid) < 0)
     return sys_error(errno, fmt::format("setgid {}", u.gid));
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error(errno, "keepcaps");

@@ -74,8 +74,7 @@ Result<void> map_and_place(const cgroup::Host& host, const Spec& spec, const std
     RINGC_TRY(check_joined_maps("uid_map", spec.linux_cfg.uid_mappings, child, user->path));
     RINGC_TRY(check_joined_maps("gid_map", spec.linux_cfg.gid_mappings, child, user->path));
   } else {
-    RINGC_TRY(write_id_map(child.pid, "uid_map", spec.linux_cfg.uid_mappings));
-    RINGC_TRY(write_id_map(child.pid, "gid_map", spec.linux_cfg.gid_mappings));
+    RINGC_TRY(map_user_ns(child.pid, spec.linux_cfg.uid_mappings, spec.linux_cfg.gid_mappings));
   }
   RINGC_TRY(make_v1_cgroups(host, spec, cg));
   if (int r = cgroup::join_self_v1(host, cg, child.pid); r < 0)
@@ -192,8 +191,17 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   mark("cgroup-create");
   // Bind sources the parent opens (open_tree): all of them for a user
   // namespace, id-mapped ones in any case.
-  bool trees = plan.userns || std::any_of(p.spec.mounts.begin(), p.spec.mounts.end(),
-                                          [](const Mount& m) { return m.idmap; });
+  // A rootless ringc clones no trees (open_tree needs CAP_SYS_ADMIN where
+  // it runs): the init binds what its user can reach, as runc's does.
+  const bool rootless = ::geteuid() != 0;
+  bool idmapped = std::any_of(p.spec.mounts.begin(), p.spec.mounts.end(),
+                              [](const Mount& m) { return m.idmap; });
+  if (idmapped && rootless)
+    return ringc_error(Errc::bad_spec,
+                       p.bundle +
+                           "/config.json: /mounts: id-mapped mounts are not supported for "
+                           "rootless containers (they need CAP_SYS_ADMIN on the host)");
+  bool trees = (plan.userns && !rootless) || idmapped;
   if (lo.defer_spawn && !trees && fifo.empty()) {
     out.deferred = true;  // the spawner loads the device program for its inits
     return outcome::success();

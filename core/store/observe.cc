@@ -60,8 +60,10 @@ std::optional<uint64_t> process_cpu_ticks(pid_t pid) {
 
 bool is_alive(const RecordView& r) {
   if (r.pid() <= 0) return false;
-  auto st = process_start_time(r.pid());
-  return st && *st == r.start_time();
+  // A zombie nobody has reaped yet (an orphaned init waits for the host's
+  // pid 1) has ended: not alive.
+  auto st = read_proc_stat(r.pid());
+  return st && !st->exited() && st->start_time == r.start_time();
 }
 
 fsm::State observed_state(const RecordView& r) {

@@ -10,10 +10,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cgroup/manager.h"
 
 namespace ringc {
+
+std::string default_root() {
+  if (::geteuid() == 0) return std::string(kDefaultRoot);
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::string(xdg) + "/ringc";
+  return "/run/user/" + std::to_string(::geteuid()) + "/ringc";
+}
 
 namespace {
 Result<void> mkdir_p(const std::string& path, mode_t mode) {

@@ -12,6 +12,10 @@
 namespace ringc {
 
 inline constexpr std::string_view kDefaultRoot = "/run/ringc";
+// --root when none is given: kDefaultRoot for root; for another user (a
+// rootless ringc), $XDG_RUNTIME_DIR/ringc, as runc takes
+// $XDG_RUNTIME_DIR/runc, or /run/user/<uid>/ringc without it.
+std::string default_root();
 
 // A record read from disk: owns the bytes, views into them.
 class LoadedRecord {
