@@ -237,6 +237,14 @@ void replace(std::string& text, const std::string& from, const std::string& to) 
   text.replace(at, from.size(), to);
 }
 
+void with_user_namespace(std::string& c) {
+  replace(c, "\"namespaces\": [", "\"namespaces\": [{\"type\": \"user\"},");
+  replace(c, "\"linux\": {",
+          "\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": "
+          "65536}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": "
+          "65536}],");
+}
+
 void replace_span(std::string& text, const std::string& from, const std::string& until,
                   const std::string& to) {
   size_t a = text.find(from);

@@ -63,6 +63,10 @@ std::optional<std::string> missing_controller(std::initializer_list<std::string_
   if (auto why_missing = ::ringc::test::missing_controller({__VA_ARGS__})) \
   GTEST_SKIP() << *why_missing
 
+// A user namespace in the config text: root inside mapped to uid 100000
+// and gid 200000 outside, 65536 ids each.
+void with_user_namespace(std::string& config);
+
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);
 // The file once it reads `expected` (what it holds at the deadline

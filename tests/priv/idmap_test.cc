@@ -10,17 +10,9 @@
 namespace ringc::test {
 
 namespace {
-void userns(std::string& c) {
-  replace(c, "\"namespaces\": [", "\"namespaces\": [{\"type\": \"user\"},");
-  replace(c, "\"linux\": {",
-          "\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": "
-          "65536}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": "
-          "65536}],");
-}
-
 const char* kMaps =
     "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}], "
-    "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]";
+    "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}]";
 
 // A mount of `source` at `dest` with these options and extra fields.
 std::string mount(const std::string& dest, const std::string& source, const std::string& options,
@@ -63,7 +55,7 @@ TEST_F(IdMap, AMountsMapsShowTheOwnersOnDisk) {
   std::string script =
       list("/tmp") + list("/root") + "touch /tmp/made && stat -c '%u %g' /tmp/made";
   std::string b = bundle({"sh", "-c", script}, [&](std::string& c) {
-    userns(c);
+    with_user_namespace(c);
     replace(c, "\"mounts\": [",
             "\"mounts\": [" + mount("/tmp", src_, "\"bind\"", kMaps) +
                 mount("/root", src_, "\"bind\""));
@@ -93,7 +85,7 @@ TEST_F(IdMap, TheOptionAloneTakesTheContainersMaps) {
   ASSERT_EQ(std::system(("touch " + src_ + "/sub/in-sub").c_str()), 0);
   std::string script = list("/tmp") + list("/tmp/sub") + list("/root/sub");
   std::string b = bundle({"sh", "-c", script}, [&](std::string& c) {
-    userns(c);
+    with_user_namespace(c);
     replace(c, "\"mounts\": [",
             "\"mounts\": [" + mount("/tmp", src_, "\"rbind\", \"ridmap\"") +
                 mount("/root", src_, "\"rbind\", \"idmap\""));
@@ -140,7 +132,7 @@ TEST_F(IdMap, RefusalsNameTheField) {
   };
   for (auto& k : cases) {
     std::string b = bundle({"true"}, [&](std::string& c) {
-      if (k.user) userns(c);
+      if (k.user) with_user_namespace(c);
       replace(c, "\"mounts\": [", "\"mounts\": [" + k.mount);
     });
     Cmd r = ringc({"run", "-b", b, id("idmap-bad")});

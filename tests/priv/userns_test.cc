@@ -8,14 +8,6 @@
 namespace ringc::test {
 
 namespace {
-void userns(std::string& c) {
-  replace(c, "\"namespaces\": [", "\"namespaces\": [{\"type\": \"user\"},");
-  replace(c, "\"linux\": {",
-          "\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": "
-          "65536}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": "
-          "65536}],");
-}
-
 std::string host_ids(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string out;
@@ -35,7 +27,7 @@ TEST_F(Priv, UserNamespaceMapsIds) {
               "stat -c '%u %g' /bin/busybox; echo x > /dev/null && head -c 4 "
               "/dev/zero | wc -c"},
              [pids](std::string& c) {
-               userns(c);
+               with_user_namespace(c);
                if (pids)
                  replace(c, "\"resources\": {", "\"resources\": {\"pids\": {\"limit\": 50},");
              });
@@ -91,7 +83,7 @@ TEST_F(Priv, UserNamespaceConfigErrors) {
 // fails and leaves nothing (TearDown checks).
 TEST_F(Priv, UserNamespaceWithoutRootMapped) {
   std::string b = bundle({"true"}, [](std::string& c) {
-    userns(c);
+    with_user_namespace(c);
     replace(c, "\"containerID\": 0, \"hostID\": 100000", "\"containerID\": 1, \"hostID\": 100000");
   });
   Cmd r = ringc({"run", "-b", b, id("noroot")});
@@ -106,7 +98,7 @@ namespace ringc::test {
 // exec joins the user namespace too and is root of it.
 TEST_F(Priv, ExecIntoAUserNamespace) {
   std::string c = id("userns-exec");
-  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, userns), c}).code, 0);
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, with_user_namespace), c}).code, 0);
   Cmd r = ringc({"exec", c, "sh", "-c", "id -u; cat /proc/self/uid_map | tr -s ' '"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "0\n 0 100000 65536\n");
@@ -128,7 +120,7 @@ TEST_F(Priv, UserNamespaceBindsASourceOnlyTheHostReaches) {
             0);
   std::string b = bundle({"sh", "-c", "cat /tmp/f; touch /tmp/g 2>&1 | grep -c Read-only"},
                          [&](std::string& c) {
-                           userns(c);
+                           with_user_namespace(c);
                            replace(c, "\"mounts\": [",
                                    "\"mounts\": [{\"destination\": \"/tmp\", \"type\": \"bind\", "
                                    "\"source\": \"" +
@@ -150,7 +142,8 @@ namespace ringc::test {
 // the same. Through the CLI and the daemon; exec joins it too.
 TEST_F(Priv, UserNamespaceJoinedByPath) {
   std::string holder = id("userns-holder");
-  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, userns), holder}).code, 0);
+  ASSERT_EQ(ringc({"run", "-d", "-b", bundle({"sleep", "60"}, with_user_namespace), holder}).code,
+            0);
   Cmd st = ringc({"state", holder});
   int pid = std::atoi(st.out.substr(st.out.find("\"pid\": ") + 7).c_str());
   ASSERT_GT(pid, 0) << st.out;
