@@ -179,6 +179,13 @@ Result<void> mount_cgroup(const SpawnPlan& plan, int rootfd, const Mount& m, con
   const cgroup::Host& host = *plan.cgroups;
   bool own_ns = plan.spec->linux_cfg.find(NsType::cgroup) != nullptr;
   unsigned long fl = o.flags & ~MS_RDONLY;
+  // No cgroups of the container's (a rootless ringc): on a v2 host its
+  // cgroup namespace's own cgroup2 mount where the kernel allows one,
+  // else what the /sys bind shows; on v1 an empty tmpfs.
+  if (host.hierarchies.empty() && host.layout == cgroup::Layout::unified) {
+    if (own_ns) (void)do_mount("cgroup", target, "cgroup2", o.flags, nullptr, m.destination);
+    return outcome::success();
+  }
   if (host.layout == cgroup::Layout::unified) {
     if (own_ns) {
       // The container's own directory, bound: in its cgroup namespace it
