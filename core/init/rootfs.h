@@ -45,7 +45,7 @@ Result<std::string> canonical_in_root(int rootfd, std::string_view path);
 // from `bundle`. An id-mapped one gets MOUNT_ATTR_IDMAP: its own maps, or
 // those of the container's user namespace (joined by path, or its maps).
 Result<std::vector<sys::UniqueFd>> open_bind_trees(const Spec& spec, const std::string& bundle,
-                                                  bool all = true);
+                                                   bool all = true);
 
 // What setup_rootfs leaves for finish_rootfs, across pivot_root.
 struct RootfsCarry {
