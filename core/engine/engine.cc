@@ -340,11 +340,11 @@ void Engine::on_handshake(uint32_t i, int res) {
     return;
   }
   if (res > 0 && checked && s.msg.kind == MsgKind::seccomp) {  // its listener, for the agent
+    // Our child, not reaped: its pid is its own (as for --pidfd-socket).
     sys::UniqueFd fd(s.pidfd.get() >= 0 ? ::dup(s.pidfd.get()) : sys::pidfd_open(s.pid));
     auto given = fd.get() < 0 ? sys_error(errno, "pidfd_open")
-                 : s.prepared ? give_listener(i, s.prepared->spec, fd.get(), s.pid, s.msg.fd,
-                                              "creating", s.sock.get())
-                              : ringc_error(Errc::init_failed, "seccomp: no config");
+                              : give_listener(i, s.prepared->spec, fd.get(), s.pid, s.msg.fd,
+                                              "creating", s.sock.get());
     if (given && arm_handshake(i)) return;
     s.error = given ? "io_uring: no submission entry" : given.error().what();
     fire(i, fsm::Event::init_failed);

@@ -151,9 +151,10 @@ void Engine::handle_exec(uint32_t r, Tag tag, int res) {
       // Its listener, for the agent; before its pid it is kept until then.
       x.listener = x.msg.fd;
       auto given = x.state == starting ? give_exec_listener(r) : Result<void>(outcome::success());
-      if (!given) x.error = given.error().what();
-      if (!given || !arm_exec_message(r)) {
-        if (given) x.error = "io_uring: no submission entry";
+      if (given && !arm_exec_message(r))
+        given = ringc_error(Errc::init_failed, "io_uring: no submission entry");
+      if (!given) {
+        x.error = given.error().what();
         fire_exec(r, fsm::ExecEvent::setup_failed);
       }
     } else if (x.state == setting_up && res > 0) {
