@@ -3,7 +3,6 @@
 #include "cgroup/files.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 
 namespace ringc::cgroup {
 
@@ -101,13 +100,15 @@ Result<const Host*> detect() {
     std::string text = read_text("/proc/self/mountinfo", &err);
     if (err < 0) return std::error_code(-err, std::generic_category());
     host = parse_mountinfo(text);
-    // Another user than root (a rootless ringc) has no cgroup it may
-    // make under the hierarchies' roots: its containers run without
-    // cgroups, as runc's do there (docs/rootless.md).
-    if (::geteuid() != 0) host.hierarchies.clear();
     done = true;
   }
   return &host;
+}
+
+const Host& of(const Host& host, std::string_view path) {
+  if (!path.empty()) return host;
+  static const Host none[] = {{Layout::unified, {}}, {Layout::hybrid, {}}, {Layout::legacy, {}}};
+  return none[int(host.layout)];
 }
 
 }  // namespace ringc::cgroup

@@ -37,6 +37,12 @@ struct Host {
 
 // Reads /proc/self/mountinfo; the result is cached for the process.
 Result<const Host*> detect();
+
+// The hierarchies a container's cgroup lives in: `host`'s, or none for a
+// container without a cgroup (its path is empty: a rootless one whose
+// user has no delegated subtree; docs/rootless.md). The empty one has
+// host's layout.
+const Host& of(const Host& host, std::string_view path);
 // Parses mountinfo text (exposed for tests).
 Host parse_mountinfo(std::string_view text);
 

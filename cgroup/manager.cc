@@ -257,6 +257,49 @@ Result<void> destroy(const Host& host, std::string_view path) {
   return outcome::success();
 }
 
+namespace {
+bool may_write(const std::string& path, int mode = W_OK) {
+  return ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) == 0;
+}
+
+// This process's cgroup in the v2 hierarchy ("0::/a/b" in /proc/self/cgroup).
+std::string own_v2_cgroup() {
+  std::string own;
+  for_each_line(read_text("/proc/self/cgroup"), [&](std::string_view line) {
+    if (line.starts_with("0::")) own = std::string(line.substr(3));
+  });
+  return own;
+}
+
+// The longest common prefix of two cgroup paths that ends at a '/'.
+std::string common_ancestor(std::string_view a, std::string_view b) {
+  size_t n = 0, last = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) {
+    if (a[n] == '/') last = n;
+    ++n;
+  }
+  bool whole = (n == a.size() || a[n] == '/') && (n == b.size() || b[n] == '/');
+  return std::string(a.substr(0, whole ? n : last));
+}
+}  // namespace
+
+std::optional<std::string> unwritable(const Host& host, std::string_view path) {
+  for (auto& h : host.hierarchies) {
+    std::string dir = h.mount + std::string(path);
+    if (::access(dir.c_str(), F_OK) == 0) {
+      if (!may_write(dir + "/cgroup.procs")) return dir + "/cgroup.procs";
+    } else {
+      while (dir.size() > h.mount.size() && ::access(dir.c_str(), F_OK) != 0)
+        dir.resize(dir.rfind('/'));
+      if (!may_write(dir, W_OK | X_OK)) return dir;
+    }
+    if (!h.v2) continue;
+    std::string shared = h.mount + common_ancestor(own_v2_cgroup(), path) + "/cgroup.procs";
+    if (!may_write(shared)) return shared;
+  }
+  return std::nullopt;
+}
+
 bool exists(const Host& host, std::string_view path) {
   for (auto& h : host.hierarchies) {
     struct stat st;

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,14 @@ Result<void> destroy(const Host& host, std::string_view path);
 // The sub-cgroups below path in every hierarchy, deepest first, each one's
 // processes killed before its rmdir (destroy does this for a busy one).
 void remove_descendants(const Host& host, std::string_view path);
+
+// For a ringc that is not root: the first file or directory that keeps it
+// from making `path` and moving a process into it, in any hierarchy (the
+// nearest directory there is to make it in, or its cgroup.procs if it is
+// there; on v2 also the cgroup.procs of the cgroup it shares with this
+// process's, as the kernel's delegation rules ask), or nullopt when it
+// may in every one: a subtree delegated to its user.
+std::optional<std::string> unwritable(const Host& host, std::string_view path);
 
 // True when the directory exists in any hierarchy.
 bool exists(const Host& host, std::string_view path);

@@ -282,7 +282,7 @@ std::vector<DeviceRule> effective_device_rules(const Resources& r) {
 }
 
 int preload_device_program(const Host& host, const Resources& r) {
-  if (r.devices.empty() || !host.v2() || host.v1("devices")) return -ENODATA;
+  if (r.devices.empty() || !host.v2() || host.v1("devices") || ::geteuid() != 0) return -ENODATA;
   return load_device_program(device_program(effective_device_rules(r)));
 }
 
@@ -295,15 +295,16 @@ bool Resources::empty() const {
 }
 
 std::optional<std::string> unsupported(const Host& host, const Resources& r) {
-  // No cgroups at all (a rootless ringc): the device rules have nothing to
-  // guard (no mknod in a user namespace), anything else cannot be applied.
+  // No cgroup (a rootless container outside a delegated subtree): the
+  // device rules have nothing to guard (no mknod in a user namespace),
+  // anything else cannot be applied.
   if (host.hierarchies.empty()) {
     Resources limits = r;
     limits.devices.clear();
     if (!limits.empty())
       return std::string(
-          ": a rootless ringc runs containers without cgroups, so it cannot apply limits (run "
-          "it as root, or drop linux.resources but for devices)");
+          ": the container has no cgroup (a rootless container outside a subtree delegated to "
+          "its user), so it cannot apply limits");
   }
   if (!r.unified.empty() && host.layout != Layout::unified)
     return std::string("/unified: needs a cgroup v2 host; this one is ") +
@@ -333,6 +334,15 @@ uint64_t shares_to_weight(uint64_t shares) {
 
 Res apply(const Host& host, std::string_view path, const Resources& r, Part part,
           std::optional<int> device_prog) {
+  // Device rules take CAP_SYS_ADMIN on the host (v1's devices.deny, v2's
+  // BPF attach), which a rootless ringc lacks; its container needs none
+  // (no mknod in a user namespace, its /dev is binds), so, as runc, it
+  // leaves them out.
+  if (!r.devices.empty() && ::geteuid() != 0) {
+    Resources rest = r;
+    rest.devices.clear();
+    return apply(host, path, rest, part, device_prog);
+  }
   if (!r.hugepage_limits.empty() && !host.v1("hugetlb") && !host.v2())
     return ApplyError{{ENOTSUP, std::generic_category()},
                       "hugetlb.* (this host has no hugetlb controller mounted)"};

@@ -152,6 +152,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
   RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty() || req.flags.console));
+  RINGC_TRY(req.cgroup_path, rootless_cgroup(*host_, *req.prepared, std::move(req.cgroup_path)));
   RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path),
                               /*sync=*/false));
   charge(Phase::claim, t0);
@@ -180,7 +181,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   if (!queue_cgroup(i)) spawned = spawn_init(i);
   if (!spawned && s.pid < 0) {
     // Nothing runs: undo here, and the caller hears the error.
-    (void)cgroup::destroy(*host_, s.cgroup);
+    (void)cgroup::destroy(cgroups(s), s.cgroup);
     (void)rt_.store().remove(s.id);
     release(i);
     charge(Phase::busy, t0);
@@ -229,9 +230,9 @@ Result<void> Engine::update(std::string_view id, cgroup::Resources r) {
   RINGC_TRY(transition(id, slots_[i].state, fsm::Event::update));
   RINGC_TRY(not_parked(i, "updated"));
   r.devices.clear();
-  if (auto why = cgroup::unsupported(*host_, r))
+  if (auto why = cgroup::unsupported(cgroups(slots_[i]), r))
     return ringc_error(Errc::bad_spec, fmt::format("update: resources{}", *why));
-  RINGC_TRY(fx_.apply(*host_, slots_[i].cgroup, r));
+  RINGC_TRY(fx_.apply(cgroups(slots_[i]), slots_[i].cgroup, r));
   fire(i, fsm::Event::update);
   return outcome::success();
 }
@@ -422,7 +423,7 @@ void Engine::exited(uint32_t i) {
   // A SIGKILL may be the OOM killer's: the cgroup's counter says (one
   // small read, only for these exits, charged to the exit phase).
   if ((s.exit_code == 128 + SIGKILL || s.exit_source != ExitSource::own_child) && host_)
-    s.oom_kills = cgroup::oom_kills(*host_, s.cgroup);
+    s.oom_kills = cgroup::oom_kills(cgroups(s), s.cgroup);
   if (s.timer == Timer::grace) disarm(i);
   fire(i, fsm::Event::exited);
 }

@@ -590,6 +590,9 @@ class Engine {
   uint16_t epoch_;  // the first generation of this engine's slots
   ring::Ring* ring_ = nullptr;
   const cgroup::Host* host_ = nullptr;
+  // The hierarchies slot s's cgroup is in: none for a container without
+  // one (a rootless container outside a delegated subtree).
+  const cgroup::Host& cgroups(const Slot& s) const { return cgroup::of(*host_, s.cgroup); }
   NoForkArena<Slot> slots_;  // SQEs point into slots: they never move
   NoForkArena<ExecRun> execs_;
   std::vector<uint32_t> free_execs_;

@@ -45,7 +45,7 @@ std::string parent_of(std::string_view cg) {
 
 bool Engine::queue_cgroup(uint32_t i) {
   Slot& s = slots_[i];
-  const cgroup::Hierarchy* v2 = host_->v2();
+  const cgroup::Hierarchy* v2 = cgroups(s).v2();
   if (!v2 || !fx_.mkdir_on_ring() || !v2_parents_.contains(parent_of(s.cgroup))) return false;
   auto t0 = Clock::now();
   s.paths.clear();
@@ -139,12 +139,12 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
                    .v2_existed = v2_existed,
                    .defer_spawn = spawner_.running() && fifo.empty(),
                    .warn = &rt_.warn};
-  auto r = fx_.launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
+  auto r = fx_.launch(cgroups(s), *s.prepared, s.cgroup, fifo, init, l, lo);
   if (r && l.deferred) {
     if (spawner_.send(token(i, kSpawned), s.prepared->bundle, s.cgroup, init)) {
       ++s.pending;
       step_launch(i, fsm::LaunchEvent::sent);
-      if (host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
+      if (cgroups(s).v2()) v2_parents_.insert(parent_of(s.cgroup));
       charge_phases(tl);
       drop_fds();
       return outcome::success();
@@ -154,9 +154,9 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
     lo.v2_made = true;
     lo.v2_existed = false;  // checked above
     lo.defer_spawn = false;
-    r = fx_.launch(*host_, *s.prepared, s.cgroup, fifo, init, l, lo);
+    r = fx_.launch(cgroups(s), *s.prepared, s.cgroup, fifo, init, l, lo);
   }
-  if (r && host_->v2()) v2_parents_.insert(parent_of(s.cgroup));
+  if (r && cgroups(s).v2()) v2_parents_.insert(parent_of(s.cgroup));
   charge_phases(tl);
   if (l.child.pid < 0) {
     s.exited = true;  // nothing to wait for
@@ -332,7 +332,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
       // a cgroup already removed has nothing left to signal. A SIGKILL is
       // sent while they are frozen (none can fork meanwhile), then thawed.
       send_signal(i, sig);
-      if (!s.cgroup.empty()) fx_.signal_cgroup(*host_, s.cgroup, sig);
+      if (!s.cgroup.empty()) fx_.signal_cgroup(cgroups(s), s.cgroup, sig);
       if (sig == SIGKILL) thaw_for_kill(i);
       return;
     case A::terminate:
@@ -342,7 +342,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
     case A::kill_now:
       thaw_for_kill(i);
       send_signal(i, SIGKILL);
-      fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
+      fx_.signal_cgroup(cgroups(s), s.cgroup, SIGKILL);
       return;
     case A::record_exit:
     case A::record_stop:
@@ -489,7 +489,7 @@ void Engine::on_unlink(uint32_t i, Tag tag, int res) {
 bool Engine::await_empty(uint32_t i) {
   Slot& s = slots_[i];
   if (s.events_fd.get() < 0) {
-    auto fd = cgroup::open_unified_events(*host_, s.cgroup);
+    auto fd = cgroup::open_unified_events(cgroups(s), s.cgroup);
     s.events_fd.reset(fd ? fd.value() : -1);
   }
   if (s.events_fd.get() < 0) return false;
@@ -557,17 +557,17 @@ void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
       return;
     case A::remove_cgroups:
       s.paths.clear();
-      s.paths.reserve(host_->hierarchies.size() + 2);
+      s.paths.reserve(cgroups(s).hierarchies.size() + 2);
       s.rmdir_busy = false;
-      for (auto& h : host_->hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      for (auto& h : cgroups(s).hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
       // No cgroups (a rootless ringc): nothing in flight will move it on.
-      if (host_->hierarchies.empty()) fire_teardown(i, fsm::TeardownEvent::cgroups_gone);
+      if (cgroups(s).hierarchies.empty()) fire_teardown(i, fsm::TeardownEvent::cgroups_gone);
       return;
     case A::kill_stragglers: {
       // Tasks still leaving (or strays of a shared pid namespace), or
       // sub-cgroups the container made: rare, so done here in place.
-      fx_.signal_cgroup(*host_, s.cgroup, SIGKILL);
-      cgroup::remove_descendants(*host_, s.cgroup);
+      fx_.signal_cgroup(cgroups(s), s.cgroup, SIGKILL);
+      cgroup::remove_descendants(cgroups(s), s.cgroup);
       int attempt = s.rmdir_attempts++;
       if (!await_empty(i)) arm(i, Timer::rmdir, rmdir_backoff(attempt));
       return;

@@ -145,7 +145,7 @@ Result<void> Engine::take_over(std::string_view id, bool force) {
     rt_.warn(s.warning);
   }
   by_id_.emplace(s.id, i);
-  fx_.signal_cgroup(*host_, cg, SIGKILL);
+  fx_.signal_cgroup(cgroup::of(*host_, cg), cg, SIGKILL);
   fire(i, fsm::Event::adopted_gone);
   return outcome::success();
 }

@@ -27,6 +27,10 @@ namespace {
 Result<std::vector<std::string>> exec_cgroups(const cgroup::Host& host, const std::string& base,
                                               const std::vector<std::string>& given) {
   std::vector<std::string> paths(host.hierarchies.size(), base);
+  if (!given.empty() && host.hierarchies.empty())
+    return ringc_error(Errc::bad_usage,
+                       "exec: --cgroup: the container has no cgroup (a rootless container "
+                       "outside a subtree delegated to its user)");
   for (auto& g : given) {
     size_t colon = g.find(':');
     std::string ctrl = colon == std::string::npos ? "" : g.substr(0, colon);
@@ -89,11 +93,11 @@ Result<uint64_t> Engine::exec(std::string_view id, ExecRequest req) {
                        req.process.terminal
                            ? "exec: --tty needs a console socket to send the pty to"
                            : "exec: a console socket needs --tty");
-  RINGC_TRY(auto paths, exec_cgroups(*host_, s.cgroup, req.cgroups));
+  RINGC_TRY(auto paths, exec_cgroups(cgroups(s), s.cgroup, req.cgroups));
   ExecPlan plan;
   plan.spec = req.spec.get();
   plan.proc = &req.process;
-  plan.host = host_;
+  plan.host = &cgroups(s);
   plan.cgroup_paths = std::move(paths);
   plan.init_pidfd = init.get();
   plan.console_fd = req.console ? req.console->get() : -1;

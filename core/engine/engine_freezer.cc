@@ -40,14 +40,14 @@ void Engine::step_freezer(uint32_t i, fsm::FreezerEvent e) {
       fire_recorded(i, fsm::Event::thawed);
       return;
     case FA::undo_freeze:  // what froze is thawed: the container runs on
-      (void)fx_.request_freeze(*host_, s.cgroup, false);
+      (void)fx_.request_freeze(cgroups(s), s.cgroup, false);
       fire_recorded(i, fsm::Event::freeze_failed);
       return;
     case FA::tell_not_thawed:
       fire_recorded(i, fsm::Event::thaw_failed);
       return;
     case FA::thaw_for_kill:
-      (void)fx_.request_freeze(*host_, s.cgroup, false);
+      (void)fx_.request_freeze(cgroups(s), s.cgroup, false);
       return;
   }
 }
@@ -59,15 +59,15 @@ void Engine::thaw_for_kill(uint32_t i) {
 void Engine::write_freezer(uint32_t i, bool frozen) {
   Slot& s = slots_[i];
   if (s.events_fd.get() < 0) {
-    auto fd = cgroup::open_events(*host_, s.cgroup);  // read once: POLLPRI is for what follows
+    auto fd = cgroup::open_events(cgroups(s), s.cgroup);  // read once: POLLPRI is for what follows
     s.events_fd.reset(fd ? fd.value() : -1);
   }
   s.freeze_until = Clock::now() + kFreezeDeadline;
-  if (host_->hierarchies.empty())
+  if (cgroups(s).hierarchies.empty())
     return freeze_failed(i, fmt::format("{}: the container has no cgroup to freeze (a rootless "
                                         "ringc runs its containers without cgroups)",
                                         frozen ? "pause" : "resume"));
-  if (auto r = fx_.request_freeze(*host_, s.cgroup, frozen); !r)
+  if (auto r = fx_.request_freeze(cgroups(s), s.cgroup, frozen); !r)
     return freeze_failed(i, fmt::format("{} cgroup {}: {}", frozen ? "freeze" : "thaw", s.cgroup,
                                         r.error().message()));
   check_freeze(i);
@@ -90,7 +90,7 @@ void Engine::check_freeze(uint32_t i) {
     char buf[256];
     (void)::pread(s.events_fd.get(), buf, sizeof buf, 0);
   }
-  auto now = fx_.is_frozen(*host_, s.cgroup);
+  auto now = fx_.is_frozen(cgroups(s), s.cgroup);
   if (now && now.value() == want_frozen) return step_freezer(i, fsm::FreezerEvent::settled);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s.freeze_until - Clock::now());
   if (left.count() <= 0)

@@ -131,6 +131,31 @@ Result<Prepared> prepare(std::string_view id, const std::string& bundle) {
   return p;
 }
 
+Result<std::string> rootless_cgroup(const cgroup::Host& host, const Prepared& p, std::string cg) {
+  uid_t euid = ::geteuid();
+  if (euid == 0) return cg;
+  auto blocked = cgroup::unwritable(host, cg);
+  if (!blocked) return cg;
+  const Linux& l = p.spec.linux_cfg;
+  if (!l.cgroups_path.empty())
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}/config.json: /linux/cgroupsPath: applying cgroup "
+                                   "configuration for {} as uid {}: {}: permission denied (a "
+                                   "rootless container's cgroup must be in a subtree delegated "
+                                   "to its user)",
+                                   p.bundle, cg, euid, *blocked));
+  cgroup::Resources limits = l.resources;
+  limits.devices.clear();  // nothing to guard: no mknod in a user namespace
+  if (!limits.empty())
+    return ringc_error(Errc::bad_spec,
+                       fmt::format("{}/config.json: /linux/resources: rootless needs no limits + "
+                                   "no cgrouppath when no permission is granted for cgroups ({} "
+                                   "is not writable by uid {}; give the container a "
+                                   "linux.cgroupsPath in a subtree delegated to its user)",
+                                   p.bundle, *blocked, euid));
+  return std::string();
+}
+
 namespace {
 // A cgroup that is there before the container (a cgroupsPath an engine
 // made, or one left behind), as runc checks it: frozen, the init would
@@ -202,7 +227,8 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
                            "/config.json: /mounts: id-mapped mounts are not supported for "
                            "rootless containers (they need CAP_SYS_ADMIN on the host)");
   bool trees = (plan.userns && !rootless) || idmapped;
-  if (lo.defer_spawn && !trees && fifo.empty()) {
+  // The spawner clones no user namespace: its maps are the caller's to write.
+  if (lo.defer_spawn && !plan.userns && !idmapped && fifo.empty()) {
     out.deferred = true;  // the spawner loads the device program for its inits
     return outcome::success();
   }

@@ -29,6 +29,13 @@ struct Prepared {
 // the container's cgroup path.
 Result<Prepared> prepare(std::string_view id, const std::string& bundle);
 
+// Where a ringc that is not root puts a container: in its cgroup `cg`
+// where its user may (a delegated subtree: cgroup::unwritable), else
+// nowhere (an empty path) when the config asks for no cgroupsPath and no
+// limits, as runc does; anything else is refused, naming the file it may
+// not write. Root's containers keep `cg`.
+Result<std::string> rootless_cgroup(const cgroup::Host& host, const Prepared& p, std::string cg);
+
 // The record of a container whose init is `pid` (started at start_time,
 // clock ticks after boot), in state s.
 RecordFields record_fields(const Prepared& p, std::string_view id, std::string_view cg, pid_t pid,

@@ -59,10 +59,11 @@ std::vector<pid_t> in_pid_namespace(pid_t init) {
 
 Result<std::vector<pid_t>> processes(Runtime& rt, std::string_view id) {
   RINGC_TRY(auto rec, load_record(rt, id));
-  RINGC_TRY(auto host, rt.cgroups());
-  if (host->hierarchies.empty())
+  RINGC_TRY(auto detected, rt.cgroups());
+  const cgroup::Host& host = cgroup::of(*detected, rec->cgroup());
+  if (host.hierarchies.empty())
     return is_alive(rec.view()) ? in_pid_namespace(rec->pid()) : std::vector<pid_t>{};
-  auto list = cgroup::pids(*host, rec->cgroup());
+  auto list = cgroup::pids(host, rec->cgroup());
   if (!list) {
     if (list.error() == std::errc::no_such_file_or_directory) return std::vector<pid_t>{};
     return Error{list.error(), fmt::format("list processes of container \"{}\"", id)};

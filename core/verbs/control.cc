@@ -80,7 +80,8 @@ Result<std::string> state(Runtime& rt, std::string_view id, bool pretty) {
   // The cgroup is the record of OOM kills: the kernel counts them there for
   // as long as the container exists, whoever was watching.
   uint64_t ooms = 0;
-  if (auto host = rt.cgroups()) ooms = cgroup::oom_kills(*host.value(), rec->cgroup());
+  if (auto host = rt.cgroups())
+    ooms = cgroup::oom_kills(cgroup::of(*host.value(), rec->cgroup()), rec->cgroup());
   return state_json(rec.view(), observed_state(rec.view()), pretty, true, ooms);
 }
 

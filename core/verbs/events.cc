@@ -39,6 +39,7 @@ struct OomWatch {
 
 void watch_oom(const cgroup::Host& host, std::string_view path, OomWatch& w) {
   if (host.layout == cgroup::Layout::unified) {
+    if (!host.v2()) return;  // no cgroup (a rootless container)
     std::string f = host.v2()->mount + std::string(path) + "/memory.events";
     w.fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
     w.v2 = true;
@@ -100,7 +101,7 @@ Result<std::string> stats_event(Runtime& rt, std::string_view id) {
     return ringc_error(Errc::invalid_transition,
                        fmt::format("container \"{}\" is not running", id));
   RINGC_TRY(auto host, rt.cgroups());
-  auto stats = cgroup::read_stats(*host, rec->cgroup());
+  auto stats = cgroup::read_stats(cgroup::of(*host, rec->cgroup()), rec->cgroup());
   if (!stats) return Error{stats.error(), fmt::format("stats of container \"{}\"", id)};
   return stats_event_json(id, stats.value());
 }
@@ -114,7 +115,8 @@ Result<void> stream_events(Runtime& rt, std::string_view id, std::chrono::millis
     return ringc_error(Errc::invalid_transition,
                        fmt::format("container \"{}\" is not running", id));
   std::string cgroup_path(rec->cgroup());
-  RINGC_TRY(auto host, rt.cgroups());
+  RINGC_TRY(auto detected, rt.cgroups());
+  const cgroup::Host* host = &cgroup::of(*detected, cgroup_path);
   RINGC_TRY(auto ring, rt.ring());
   OomWatch oom;
   watch_oom(*host, cgroup_path, oom);
