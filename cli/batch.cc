@@ -41,6 +41,12 @@ std::string batch_summary(const BatchReport& r, bool keep) {
     out += fmt::format("  network namespaces: {} warm, {} made, {} recycled, {} discarded{}\n",
                        np.hits, np.misses, np.recycled, np.discarded,
                        np.last_discard.empty() ? "" : " (last: " + np.last_discard + ")");
+  if (const auto& cp = r.engine.cgroups)
+    out += fmt::format(
+        "  cgroups: {} from the pool, {} made fresh, {} beyond it; {} given back whole, {} kept "
+        "directories remade{}\n",
+        cp->hits, cp->misses, cp->full, cp->recycled, cp->remade,
+        cp->last_remade.empty() ? "" : " (last: " + cp->last_remade + ")");
   for (auto& f : r.failures) out += "  failed: " + f + "\n";
   return out;
 }
@@ -81,6 +87,8 @@ Result<BatchOptions> batch_options(const Args& a) {
   o.keep = a.has("keep");
   RINGC_TRY(auto pool, a.number("pool-netns", 0, 0));
   o.netns_pool = unsigned(std::min<uint64_t>(pool, 4096));
+  RINGC_TRY(auto cg_pool, a.number("pool-cgroups", 0, 0));
+  o.cgroup_pool = unsigned(std::min<uint64_t>(cg_pool, 4096));
   return o;
 }
 
@@ -106,6 +114,17 @@ BatchReport parse_batch_report(std::string_view text) {
     take(np["discarded"], r.engine.netns.discarded);
     std::string_view why;
     if (np["last_discard"].get(why)) r.engine.netns.last_discard = why;
+  }
+  if (json::Value cp = e["cgroup_pool"]; !cp.is_null()) {
+    CgroupPoolStats c;
+    take(cp["hits"], c.hits);
+    take(cp["misses"], c.misses);
+    take(cp["full"], c.full);
+    take(cp["recycled"], c.recycled);
+    take(cp["remade"], c.remade);
+    std::string_view why;
+    if (cp["last_remade"].get(why)) c.last_remade = why;
+    r.engine.cgroups = c;
   }
   if (json::Value sub = e["create_to_running"]; !sub.is_null()) r.to_running = percentiles_of(sub);
   if (json::Value sub = e["exit_to_deleted"]; !sub.is_null()) r.to_deleted = percentiles_of(sub);
@@ -142,10 +161,10 @@ Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
 Result<int> remote_batch(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
   RINGC_TRY(auto o, batch_options(a));
-  if (o.netns_pool)
+  if (o.netns_pool || o.cgroup_pool)
     return ringc_error(Errc::bad_usage,
-                       "batch --pool-netns: a daemon's engine has its own pool "
-                       "(ringc daemon --pool-netns N)");
+                       "batch --pool-netns, --pool-cgroups: a daemon's engine has its own pools "
+                       "(ringc daemon --pool-netns N --pool-cgroups N)");
   Request r;
   r.op = "batch";
   r.bundle = absolute_path(o.bundle);

@@ -40,7 +40,9 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   ::close(lock);
   o.locked = true;
   RINGC_TRY(uint64_t pool, a.number("pool-netns", 0, 0));
-  Daemon d(ctx.runtime, unsigned(std::min<uint64_t>(pool, 4096)));
+  RINGC_TRY(uint64_t cg_pool, a.number("pool-cgroups", 0, 0));
+  Daemon d(ctx.runtime, EngineOptions{.netns_pool = unsigned(std::min<uint64_t>(pool, 4096)),
+                                      .cgroup_pool = unsigned(std::min<uint64_t>(cg_pool, 4096))});
   for (auto& v : a.values["pool"]) {
     size_t eq = v.rfind('=');
     unsigned n = 0;

@@ -116,6 +116,8 @@ constexpr FlagSpec kBatch[] = {
     {"json", "", false, "print the report as JSON"},
     {"pool-netns", "", true,
      "keep N network namespaces warm and reuse those given back clean (default 0)"},
+    {"pool-cgroups", "", true,
+     "recycle up to N cgroup paths, keeping the directories whose counters reset (default 0)"},
 };
 constexpr FlagSpec kBench[] = {
     {"runtime", "", true,
@@ -146,6 +148,8 @@ constexpr FlagSpec kDaemon[] = {
     {"allow-uid", "", true, "a uid besides root's that may connect, repeatable"},
     {"pool-netns", "", true,
      "keep N network namespaces warm and reuse those given back clean (default 0)"},
+    {"pool-cgroups", "", true,
+     "recycle up to N cgroup paths for its batches' containers (default 0)"},
     {"pool", "", true,
      "BUNDLE=N: keep N inits of the bundle parked, set up, for runs of it, repeatable"},
 };

@@ -85,6 +85,7 @@ void Batch::pump() {
     LaunchRequest req;
     req.id = fmt::format("{}-{}", opts_.prefix, idx);
     req.prepared = prepared_;
+    req.templated = true;
     req.cgroup_path =
         cgroup_base_.empty() ? cgroup::default_path(req.id) : cgroup_base_ + "/" + req.id;
     req.start = true;
@@ -237,7 +238,7 @@ Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
   sys::UniqueFd sfd(::signalfd(-1, &stop, SFD_CLOEXEC));
   if (sfd.get() < 0) return sys_error(errno, "signalfd");
   signalfd_siginfo si{};
-  Engine engine(rt, EngineOptions{.netns_pool = o.netns_pool});
+  Engine engine(rt, EngineOptions{.netns_pool = o.netns_pool, .cgroup_pool = o.cgroup_pool});
   RINGC_TRY(auto ring, engine.ring());
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };

@@ -23,6 +23,8 @@ struct BatchOptions {
   // Warm network namespaces (EngineOptions::netns_pool) for a local
   // batch; a daemon's engine has its own.
   unsigned netns_pool = 0;
+  // Recycled cgroup paths (EngineOptions::cgroup_pool), likewise.
+  unsigned cgroup_pool = 0;
   // A daemon client's stdin, stdout and stderr, every container's (empty:
   // they inherit the engine's, as a local batch's inherit the CLI's).
   std::vector<SharedFd> stdio;
@@ -30,6 +32,7 @@ struct BatchOptions {
 
 // The pool's counters as JSON (batch reports, the daemon's stats).
 std::string netns_pool_json(const NetnsPoolStats& s);
+std::string cgroup_pool_json(const CgroupPoolStats& s);
 
 struct Percentiles {
   double p50 = 0, p95 = 0, p99 = 0, max = 0;  // milliseconds

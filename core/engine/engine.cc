@@ -95,6 +95,10 @@ Result<void> Engine::ready() {
   RINGC_TRY(ring_, rt_.ring());
   if (fx_.records_on_ring() && !opts_.inline_files && ring_->register_files())
     for (unsigned f = ring::kFixedFiles; f-- > 0;) free_files_.push_back(uint16_t(f));
+  if (opts_.cgroup_pool) {
+    CgroupPool::remove_stale(*host_);
+    cgroup_pool_ = std::make_unique<CgroupPool>(*host_, opts_.cgroup_pool);
+  }
   if (opts_.netns_pool) {
     netns_pool_ = std::make_unique<NetnsPool>(opts_.netns_pool);
     RINGC_TRY(netns_pool_->fill());
@@ -153,8 +157,19 @@ Result<void> Engine::launch(LaunchRequest req) {
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
   RINGC_TRY(supports(*req.prepared, !req.flags.console_socket.empty() || req.flags.console));
   RINGC_TRY(req.cgroup_path, rootless_cgroup(*host_, *req.prepared, std::move(req.cgroup_path)));
-  RINGC_TRY(rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path),
-                              /*sync=*/false));
+  bool cgroup_pooled = false;
+  if (cgroup_pool_ && req.templated && req.cgroup_path == cgroup::default_path(req.id) &&
+      !cgroup_unpoolable(req.prepared->spec))
+    if (auto path = cgroup_pool_->take(req.prepared)) {
+      req.cgroup_path = std::move(*path);
+      cgroup_pooled = true;
+    }
+  if (auto r = rt_.store().claim(req.id, intent_fields(*req.prepared, req.id, req.cgroup_path),
+                                 /*sync=*/false);
+      !r) {
+    if (cgroup_pooled) cgroup_pool_->give(req.cgroup_path);
+    return r.error();
+  }
   charge(Phase::claim, t0);
 
   uint32_t i = alloc();
@@ -167,6 +182,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.exec_fifo = req.exec_fifo;
   s.restart = req.restart;
   s.poolable = netns_pool_ && !unpoolable(s.prepared->spec);
+  s.cgroup_pooled = cgroup_pooled;
   s.parked = launching_parked_;
   // Fds kept for restarts are held once per open file, however many
   // containers share it.
@@ -182,6 +198,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   if (!spawned && s.pid < 0) {
     // Nothing runs: undo here, and the caller hears the error.
     (void)cgroup::destroy(cgroups(s), s.cgroup);
+    if (s.cgroup_pooled) cgroup_pool_->give(s.cgroup);
     (void)rt_.store().remove(s.id);
     release(i);
     charge(Phase::busy, t0);
@@ -504,6 +521,7 @@ void Engine::flush_notices() {
 EngineStats Engine::stats() const {
   EngineStats st = stats_;
   if (netns_pool_) st.netns = netns_pool_->stats();
+  if (cgroup_pool_) st.cgroups = cgroup_pool_->stats();
   for (const ParkedPool& p : parked_) {
     st.parked.push_back(p.st);
     // Ready: its created record written (one still being written is not

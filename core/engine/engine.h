@@ -30,6 +30,7 @@
 #include "core/engine/effects.h"
 #include "core/engine/held_fds.h"
 #include "core/engine/runtime.h"
+#include "core/pool/cgroup_pool.h"
 #include "core/pool/netns_pool.h"
 #include "core/spawn/launch.h"
 #include "core/spawn/spawn.h"
@@ -72,6 +73,9 @@ struct LaunchRequest {
   std::string id;
   std::shared_ptr<const Prepared> prepared;  // shared by a batch's containers
   std::string cgroup_path;
+  // One of many of `prepared` (a batch's): it may take a recycled cgroup
+  // path (EngineOptions::cgroup_pool), which serves one template at a time.
+  bool templated = false;
   bool start = true;            // run: start as soon as the init is ready
   bool remove_on_exit = false;  // delete once exited (batch, run --rm)
   // The init waits for start on the exec fifo in its state directory, not
@@ -170,7 +174,8 @@ struct EngineStats {
   // the kernel costs a container on its own core.
   std::array<uint64_t, kChildPhaseCount> init_us{};
   uint64_t inits_ready = 0;
-  NetnsPoolStats netns;  // with EngineOptions::netns_pool
+  NetnsPoolStats netns;                    // with EngineOptions::netns_pool
+  std::optional<CgroupPoolStats> cgroups;  // with EngineOptions::cgroup_pool
   std::vector<ParkedStats> parked;
 };
 
@@ -195,6 +200,10 @@ struct EngineOptions {
   // from those that exited clean; 0: none. With any, inits are cloned by
   // the engine itself (a spawner would need each namespace's fd sent).
   unsigned netns_pool = 0;
+  // Cgroup paths recycled for containers of one template that could not
+  // change their cgroup (core/pool/cgroup_pool.h): the directories whose
+  // counters reset are kept for the next one; 0: none.
+  unsigned cgroup_pool = 0;
 };
 
 class Engine {
@@ -421,6 +430,7 @@ class Engine {
     std::vector<sys::UniqueFd> syncing;
     uint8_t sync_ops = 0;
     bool poolable = false;           // its spec may share a warm network namespace
+    bool cgroup_pooled = false;      // its cgroup path is the cgroup pool's
     int16_t parked = -1;             // its pool while made for one or waiting in it
     int16_t taken_from = -1;         // the pool it was taken from, until it runs
     bool record_inline = false;      // its next record written in this thread (a warm start)
@@ -601,8 +611,12 @@ class Engine {
   // v2 parent cgroups made (and delegated) by an earlier launch: the next
   // directory under one is made by io-wq, off the reactor's thread.
   std::unordered_set<std::string> v2_parents_;
-  HeldFds held_fds_;                       // clients' fds kept for restarts, one per open file
-  std::unique_ptr<NetnsPool> netns_pool_;  // with EngineOptions::netns_pool
+  HeldFds held_fds_;                         // clients' fds kept for restarts, one per open file
+  std::unique_ptr<NetnsPool> netns_pool_;    // with EngineOptions::netns_pool
+  std::unique_ptr<CgroupPool> cgroup_pool_;  // with EngineOptions::cgroup_pool
+  // The container's cgroup directories are gone (the pool's kept ones
+  // aside): its pooled path goes back, and its removal moves on.
+  void cgroups_removed(uint32_t i);
   struct ParkedPool {
     std::shared_ptr<const Prepared> prepared;
     ParkedStats st;

@@ -520,7 +520,7 @@ void Engine::advance_teardown(uint32_t i) {
       break;
     case TS::cgroups:
       if (!s.rmdir_busy) {
-        fire_teardown(i, TE::cgroups_gone);
+        cgroups_removed(i);
       } else if (s.rmdir_attempts < kRmdirTries) {
         fire_teardown(i, TE::cgroup_busy);
       } else {
@@ -547,6 +547,15 @@ void Engine::advance_teardown(uint32_t i) {
   }
 }
 
+void Engine::cgroups_removed(uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.cgroup_pooled) {
+    cgroup_pool_->give(s.cgroup);
+    s.cgroup_pooled = false;
+  }
+  fire_teardown(i, fsm::TeardownEvent::cgroups_gone);
+}
+
 void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
   Slot& s = slots_[i];
   auto action = advance(s.teardown, e);
@@ -559,9 +568,12 @@ void Engine::fire_teardown(uint32_t i, fsm::TeardownEvent e) {
       s.paths.clear();
       s.paths.reserve(cgroups(s).hierarchies.size() + 2);
       s.rmdir_busy = false;
-      for (auto& h : cgroups(s).hierarchies) unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
-      // No cgroups (a rootless ringc): nothing in flight will move it on.
-      if (cgroups(s).hierarchies.empty()) fire_teardown(i, fsm::TeardownEvent::cgroups_gone);
+      for (auto& h : cgroups(s).hierarchies)
+        if (!s.cgroup_pooled || !CgroupPool::kept(h))
+          unlink(i, kRmdir, h.mount + s.cgroup, AT_REMOVEDIR);
+      // None to remove (no cgroup, or a pooled one that keeps them all):
+      // nothing in flight will move it on.
+      if (s.unlinks == 0) cgroups_removed(i);
       return;
     case A::kill_stragglers: {
       // Tasks still leaving (or strays of a shared pid namespace), or

@@ -204,10 +204,11 @@ std::string Daemon::stats_fields() const {
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
       "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
-      "\"peak_rss_kib\":{},\"netns_pool\":{},\"parked\":[{}],\"reactor\":{}",
+      "\"peak_rss_kib\":{},\"netns_pool\":{},\"cgroup_pool\":{},\"parked\":[{}],\"reactor\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
       server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns),
-      parked_json(st.parked), json_quote(reactor_));
+      st.cgroups ? cgroup_pool_json(*st.cgroups) : "null", parked_json(st.parked),
+      json_quote(reactor_));
 }
 
 void Daemon::on_notice(const Notice& n) {

@@ -22,9 +22,8 @@ namespace ringc {
 
 class Daemon {
  public:
-  // netns_pool: warm network namespaces (EngineOptions::netns_pool).
-  explicit Daemon(Runtime& rt, unsigned netns_pool = 0)
-      : rt_(rt), engine_(rt, EngineOptions{.netns_pool = netns_pool}) {}
+  // opts: the engine's pools (EngineOptions::netns_pool, cgroup_pool).
+  explicit Daemon(Runtime& rt, EngineOptions opts = {}) : rt_(rt), engine_(rt, opts) {}
   // Inits of bundle kept parked from the start (ringc daemon --pool);
   // a `pool` request declares one later.
   void add_pool(std::string bundle, unsigned count) {

@@ -1,0 +1,200 @@
+#include "core/pool/cgroup_pool.h"
+
+#include <dirent.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cgroup/files.h"
+#include "cgroup/manager.h"
+
+namespace ringc {
+
+namespace {
+bool read_only(const Mount& m) {
+  return std::find(m.options.begin(), m.options.end(), "ro") != m.options.end();
+}
+
+// The value of `key` in a "key value" file, or -1 when it is not there.
+long long field(std::string_view text, std::string_view key) {
+  long long v = -1;
+  cgroup::for_each_line(text, [&](std::string_view line) {
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ')
+      v = std::strtoll(std::string(line.substr(key.size() + 1)).c_str(), nullptr, 10);
+  });
+  return v;
+}
+
+bool has(const cgroup::Hierarchy& h, std::string_view ctrl) {
+  std::string_view c = h.controllers;
+  while (!c.empty()) {
+    size_t comma = c.find(',');
+    if (c.substr(0, comma) == ctrl) return true;
+    if (comma == std::string_view::npos) break;
+    c.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+constexpr const char* kPrefix = "pool-";
+}  // namespace
+
+std::optional<std::string> cgroup_unpoolable(const Spec& spec) {
+  if (!spec.linux_cfg.cgroups_path.empty()) return "it names its cgroup (/linux/cgroupsPath)";
+  const Namespace* pid = spec.linux_cfg.find(NsType::pid);
+  if (!pid || !pid->path.empty())
+    return "it has no pid namespace of its own (a process of it could outlive its init)";
+  if (spec.linux_cfg.find(NsType::user)) return "it has a user namespace";
+  const auto& caps = spec.process.capabilities;
+  if (!caps) return "/process/capabilities is absent (every capability is kept)";
+  if ((caps->bounding | caps->effective | caps->permitted | caps->inheritable | caps->ambient) &
+      (uint64_t(1) << CAP_SYS_ADMIN))
+    return "it may have CAP_SYS_ADMIN";
+  for (const Mount& m : spec.mounts)
+    if ((m.type == "cgroup" || m.type == "cgroup2" || m.type == "sysfs" ||
+         m.source.starts_with("/sys")) &&
+        !read_only(m))
+      return fmt::format("/mounts: {} is writable (it could write its cgroup's files)",
+                         m.destination);
+  if (spec.hooks.any()) return "it has hooks (one may write the cgroup)";
+  return std::nullopt;
+}
+
+CgroupPool::CgroupPool(const cgroup::Host& host, unsigned size) : host_(host) {
+  entries_.resize(size);
+  for (unsigned k = 0; k < size; ++k)
+    entries_[k].path = fmt::format("/ringc/{}{}-{}", kPrefix, ::getpid(), k);
+}
+
+CgroupPool::~CgroupPool() {
+  for (auto& e : entries_)
+    if (!e.busy && e.used) remove_dirs(e.path);
+}
+
+void CgroupPool::remove_dirs(const std::string& path) {
+  for (auto& h : host_.hierarchies) ::rmdir((h.mount + path).c_str());
+}
+
+bool CgroupPool::kept(const cgroup::Hierarchy& h) {
+  if (h.v2 || h.controllers.empty()) return false;
+  std::string_view c = h.controllers;
+  while (!c.empty()) {
+    size_t comma = c.find(',');
+    std::string_view one = c.substr(0, comma);
+    static constexpr std::string_view ok[] = {"freezer",  "pids",      "cpu",     "cpuacct",
+                                              "blkio",    "cpuset",    "devices", "net_cls",
+                                              "net_prio", "perf_event"};
+    if (!one.starts_with("name=") && std::find(std::begin(ok), std::end(ok), one) == std::end(ok))
+      return false;
+    if (comma == std::string_view::npos) break;
+    c.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
+std::optional<std::string> CgroupPool::reuse(const cgroup::Hierarchy& h, const std::string& dir) {
+  int err = 0;
+  std::string procs = cgroup::read_text(dir + "/cgroup.procs", &err);
+  if (err < 0) return fmt::format("{}: {}", dir, std::strerror(-err));
+  if (!procs.empty()) return dir + " still holds processes";
+  auto read = [&](const char* f) { return cgroup::read_text(dir + "/" + f); };
+  if (has(h, "freezer") && read("freezer.state") != "THAWED\n") return dir + " is frozen";
+  if (has(h, "pids")) {
+    if (field(read("pids.events"), "max") > 0) return dir + ": pids.events counted its limit";
+    std::string peak = read("pids.peak");
+    if (!peak.empty() && std::strtoll(peak.c_str(), nullptr, 10) > 1)
+      return dir + ": pids.peak above 1 (it has no reset)";
+  }
+  if (has(h, "cpu")) {
+    bool zero = true;
+    cgroup::for_each_line(read("cpu.stat"), [&](std::string_view line) {
+      zero &= line.empty() || line.ends_with(" 0");
+    });
+    if (!zero) return dir + ": cpu.stat counted throttling (it has no reset)";
+  }
+  if (has(h, "cpuacct")) {
+    cgroup::write_text(dir + "/cpuacct.usage", "0");
+    std::string stat = read("cpuacct.stat");
+    if (field(stat, "user") != 0 || field(stat, "system") != 0)
+      return dir + ": cpuacct.stat counted ticks (they have no reset)";
+  }
+  if (has(h, "blkio") && cgroup::write_text(dir + "/blkio.reset_stats", "1") < 0)
+    return dir + ": blkio.reset_stats refused";
+  return std::nullopt;
+}
+
+std::optional<std::string> CgroupPool::take(const std::shared_ptr<const void>& key) {
+  Entry* fresh = nullptr;
+  Entry* other = nullptr;
+  for (auto& e : entries_) {
+    if (e.busy) continue;
+    if (e.used && e.key == key) {
+      e.busy = true;
+      ++stats_.hits;
+      return e.path;
+    }
+    if (!e.used && !fresh) fresh = &e;
+    if (e.used && !other) other = &e;
+  }
+  Entry* e = fresh ? fresh : other;
+  if (!e) {
+    ++stats_.full;
+    return std::nullopt;
+  }
+  if (e->used) remove_dirs(e->path);  // another template's: its limits are not ours
+  e->busy = e->used = true;
+  e->key = key;
+  ++stats_.misses;
+  return e->path;
+}
+
+void CgroupPool::give(const std::string& path) {
+  auto e = std::find_if(entries_.begin(), entries_.end(),
+                        [&](const Entry& x) { return x.path == path; });
+  if (e == entries_.end()) return;
+  e->busy = false;
+  bool all = true;
+  for (auto& h : host_.hierarchies) {
+    if (!kept(h)) continue;
+    std::string dir = h.mount + path;
+    if (auto why = reuse(h, dir)) {
+      all = false;
+      ++stats_.remade;
+      stats_.last_remade = *why;
+      if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) {
+        // Still busy: the path is retired rather than handed on.
+        e->busy = true;
+        stats_.last_remade += fmt::format(" (rmdir: {}; path retired)", std::strerror(errno));
+        return;
+      }
+    }
+  }
+  if (all) ++stats_.recycled;
+}
+
+void CgroupPool::remove_stale(const cgroup::Host& host) {
+  for (auto& h : host.hierarchies) {
+    std::string base = h.mount + "/ringc";
+    DIR* d = ::opendir(base.c_str());
+    if (!d) continue;
+    std::vector<std::string> stale;
+    while (dirent* ent = ::readdir(d)) {
+      std::string_view name = ent->d_name;
+      if (!name.starts_with(kPrefix)) continue;
+      pid_t pid = pid_t(std::strtol(ent->d_name + std::strlen(kPrefix), nullptr, 10));
+      if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) < 0 && errno == ESRCH)
+        stale.push_back(base + "/" + std::string(name));
+    }
+    ::closedir(d);
+    for (auto& dir : stale) ::rmdir(dir.c_str());
+  }
+}
+
+}  // namespace ringc
