@@ -120,10 +120,14 @@ std::optional<std::string> CgroupPool::reuse(const cgroup::Hierarchy& h, const s
     if (!zero) return dir + ": cpu.stat counted throttling (it has no reset)";
   }
   if (has(h, "cpuacct")) {
-    cgroup::write_text(dir + "/cpuacct.usage", "0");
+    // Read before the reset: on some kernels the write clears the tick
+    // counts too, on others it leaves them; a directory that counted any
+    // is not reused either way.
     std::string stat = read("cpuacct.stat");
     if (field(stat, "user") != 0 || field(stat, "system") != 0)
       return dir + ": cpuacct.stat counted ticks (they have no reset)";
+    if (cgroup::write_text(dir + "/cpuacct.usage", "0") < 0)
+      return dir + ": cpuacct.usage refused its reset";
   }
   if (has(h, "blkio") && cgroup::write_text(dir + "/blkio.reset_stats", "1") < 0)
     return dir + ": blkio.reset_stats refused";

@@ -22,9 +22,9 @@
 // - what is checked and reset when one is given back (reuse): it holds
 //   no process; freezer THAWED; pids.events "max 0" and pids.peak at
 //   most 1 (what a fresh one reads once the init is in); cpu.stat all
-//   zero (no throttling counted); cpuacct.usage reset to 0 and then
-//   cpuacct.stat zero (its tick counts have no reset); blkio.reset_stats
-//   written. A directory failing any of it is removed, and the next
+//   zero (no throttling counted); cpuacct.stat zero (its tick counts
+//   have no reset on every kernel), then cpuacct.usage reset to 0;
+//   blkio.reset_stats written. A directory failing any of it is removed, and the next
 //   container makes it fresh. The limits are the template's, written
 //   again by every container that takes the path.
 #pragma once

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/pool/cgroup_pool.h"
 #include "core/pool/netns_pool.h"
 #include "core/spec/spec.h"
 
@@ -48,6 +49,49 @@ TEST(NetnsPool, EachConditionRefusesOnItsOwn) {
                        "\"hostname\": \"ringc\", \"hooks\": {\"prestart\": [{\"path\": "
                        "\"/bin/true\"}]},")),
             "it has hooks (one may configure the namespace)");
+}
+
+std::string cgroup_why(const std::string& json) {
+  auto spec = parse_spec(json);
+  EXPECT_TRUE(spec) << spec.error().what();
+  if (!spec) return "(unparsed)";
+  return cgroup_unpoolable(spec.value()).value_or("");
+}
+
+// Which specs may take a recycled cgroup path (core/pool/cgroup_pool.h).
+TEST(CgroupPool, TheDefaultSpecMayRecycleItsCgroup) {
+  EXPECT_EQ(cgroup_why(default_spec_json()), "");
+}
+
+TEST(CgroupPool, EachConditionRefusesOnItsOwn) {
+  EXPECT_EQ(cgroup_why(edited("\"linux\": {", "\"linux\": {\"cgroupsPath\": \"/x/y\",")),
+            "it names its cgroup (/linux/cgroupsPath)");
+  EXPECT_EQ(cgroup_why(edited("\"CAP_KILL\",", "\"CAP_KILL\", \"CAP_SYS_ADMIN\",")),
+            "it may have CAP_SYS_ADMIN");
+  EXPECT_EQ(cgroup_why(edited("{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},", "")),
+            "it has no pid namespace of its own (a process of it could outlive its init)");
+  EXPECT_EQ(cgroup_why(edited("\"relatime\",\n\t\t\t\t\"ro\"", "\"relatime\"")),
+            "/mounts: /sys/fs/cgroup is writable (it could write its cgroup's files)");
+  EXPECT_EQ(cgroup_why(edited("\"mounts\": [",
+                              "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", "
+                              "\"source\": \"/sys/fs/cgroup\", \"options\": [\"rbind\"]},")),
+            "/mounts: /h is writable (it could write its cgroup's files)");
+  EXPECT_EQ(cgroup_why(edited("\"hostname\": \"ringc\",",
+                              "\"hostname\": \"ringc\", \"hooks\": {\"poststart\": [{\"path\": "
+                              "\"/bin/true\"}]},")),
+            "it has hooks (one may write the cgroup)");
+}
+
+// Which hierarchies keep their directory: v1 ones whose every controller
+// has counters a reset brings back (or none); never memory, never v2.
+TEST(CgroupPool, KeptHierarchies) {
+  auto v1 = [](const char* ctrls) { return cgroup::Hierarchy{"/m", ctrls, false}; };
+  for (const char* c : {"cpu", "cpuacct", "cpu,cpuacct", "blkio", "pids", "freezer", "devices",
+                        "cpuset", "net_cls,net_prio", "perf_event", "name=systemd"})
+    EXPECT_TRUE(CgroupPool::kept(v1(c))) << c;
+  for (const char* c : {"memory", "hugetlb", "rdma", "misc", "cpu,memory", ""})
+    EXPECT_FALSE(CgroupPool::kept(v1(c))) << c;
+  EXPECT_FALSE(CgroupPool::kept(cgroup::Hierarchy{"/u", "", true}));
 }
 
 }  // namespace
