@@ -329,8 +329,10 @@ class RoundRunner {
 
 // ringc's engine in this process: a batch of count, `parallel` in flight,
 // each timed from launch to nothing left.
+// With `pooled`, its network namespace and cgroup pools (docs/pools.md),
+// as many of each as are in flight: recycled starts.
 Result<Round> engine_round(const std::string& roots, const std::string& bundle, int count,
-                           int parallel, int round) {
+                           int parallel, int round, bool pooled) {
   std::string root = roots + "/root-engine";
   Runtime rt(root);
   BatchOptions bo;
@@ -338,6 +340,7 @@ Result<Round> engine_round(const std::string& roots, const std::string& bundle, 
   bo.count = uint64_t(count);
   bo.parallel = unsigned(parallel);
   bo.prefix = fmt::format("b{}-engine", round);
+  if (pooled) bo.netns_pool = bo.cgroup_pool = unsigned(std::min(parallel, 4096));
   auto rep = run_batch(rt, bo, nullptr);
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
@@ -519,7 +522,7 @@ Result<std::vector<Summary>> run(const Options& o_in,
             continue;  // a lifecycle is a command line's
           Round round;
           if (c.kind == Contestant::Kind::engine) {
-            RINGC_TRY(round, engine_round(roots, bundle, o.count, parallel, r));
+            RINGC_TRY(round, engine_round(roots, bundle, o.count, parallel, r, c.pool > 0));
           } else {
             RoundRunner rr(ring, c, w, work, roots, w == Workload::idle ? idle_bundle : bundle,
                            rootfs, host, r);

@@ -26,7 +26,8 @@ struct Contestant {
       : name(std::move(n)), path(std::move(p)), kind(k), pool(parked) {}
   std::string name, path;
   Kind kind = Kind::cli;
-  unsigned pool = 0;   // daemon: inits of the bundle kept parked (--pool)
+  unsigned pool = 0;   // daemon: inits of the bundle kept parked (--pool); engine: pools on
+                       // (network namespaces and cgroup paths, as many as in flight)
   std::string env;     // NAME=VALUE in its commands' environment (RINGC_BACKEND=epoll)
   std::string socket;  // daemon: where it listens (set by run())
 };

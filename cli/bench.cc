@@ -113,6 +113,8 @@ Result<int> cmd_bench(Context&, std::span<const std::string> argv) {
   if (a.has("physical-limit"))
     o.runtimes.push_back({"limit", "", bench::Contestant::Kind::physical_limit});
   if (a.has("engine")) o.runtimes.push_back({"engine", "", bench::Contestant::Kind::engine});
+  if (a.has("engine-pooled"))
+    o.runtimes.push_back({"recycled", "", bench::Contestant::Kind::engine, 1});
   if (a.has("daemon") || a.has("daemon-pool")) {
     char self[PATH_MAX] = {};
     if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0)

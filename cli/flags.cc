@@ -135,6 +135,8 @@ constexpr FlagSpec kBench[] = {
     {"svg", "", true, "write a chart of the results to this file"},
     {"physical-limit", "", false, "add the kernel's floor (ringc-bare's child) as a contestant"},
     {"engine", "", false, "add ringc's engine (batch in-process) as a contestant"},
+    {"engine-pooled", "", false,
+     "add the engine with its network namespace and cgroup pools (recycled starts)"},
     {"epoll", "", false,
      "add ringc on its epoll backend (where io_uring is refused) as a contestant"},
     {"daemon", "", false, "add ringc's command line through a ringc daemon the bench starts"},
