@@ -14,6 +14,7 @@
 
 #include "cgroup/files.h"
 #include "cgroup/manager.h"
+#include "core/pool/confined.h"
 
 namespace ringc {
 
@@ -48,15 +49,7 @@ constexpr const char* kPrefix = "pool-";
 
 std::optional<std::string> cgroup_unpoolable(const Spec& spec) {
   if (!spec.linux_cfg.cgroups_path.empty()) return "it names its cgroup (/linux/cgroupsPath)";
-  const Namespace* pid = spec.linux_cfg.find(NsType::pid);
-  if (!pid || !pid->path.empty())
-    return "it has no pid namespace of its own (a process of it could outlive its init)";
-  if (spec.linux_cfg.find(NsType::user)) return "it has a user namespace";
-  const auto& caps = spec.process.capabilities;
-  if (!caps) return "/process/capabilities is absent (every capability is kept)";
-  if ((caps->bounding | caps->effective | caps->permitted | caps->inheritable | caps->ambient) &
-      (uint64_t(1) << CAP_SYS_ADMIN))
-    return "it may have CAP_SYS_ADMIN";
+  if (auto why = unconfined(spec, {{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}})) return why;
   for (const Mount& m : spec.mounts)
     if ((m.type == "cgroup" || m.type == "cgroup2" || m.type == "sysfs" ||
          m.source.starts_with("/sys")) &&

@@ -1,5 +1,7 @@
 #include "core/pool/netns_pool.h"
 
+#include "core/pool/confined.h"
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
@@ -19,18 +21,10 @@ namespace ringc {
 std::optional<std::string> unpoolable(const Spec& spec) {
   const Namespace* net = spec.linux_cfg.find(NsType::network);
   if (!net || !net->path.empty()) return "it does not ask for a network namespace of its own";
-  const Namespace* pid = spec.linux_cfg.find(NsType::pid);
-  if (!pid || !pid->path.empty())
-    return "it has no pid namespace of its own (a process of it could outlive its init)";
-  if (spec.linux_cfg.find(NsType::user)) return "it has a user namespace";
-  const auto& caps = spec.process.capabilities;
-  if (!caps) return "/process/capabilities is absent (every capability is kept)";
-  const uint64_t any =
-      caps->bounding | caps->effective | caps->permitted | caps->inheritable | caps->ambient;
-  for (auto [cap, what] :
-       {std::pair{CAP_NET_ADMIN, "CAP_NET_ADMIN"}, std::pair{CAP_NET_RAW, "CAP_NET_RAW"},
-        std::pair{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}})
-    if (any & (uint64_t(1) << cap)) return fmt::format("it may have {}", what);
+  if (auto why = unconfined(spec, {{CAP_NET_ADMIN, "CAP_NET_ADMIN"},
+                                   {CAP_NET_RAW, "CAP_NET_RAW"},
+                                   {CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}}))
+    return why;
   const auto& ro = spec.linux_cfg.readonly_paths;
   if (std::find(ro.begin(), ro.end(), "/proc/sys") == ro.end() &&
       std::find(ro.begin(), ro.end(), "/proc") == ro.end())

@@ -11,11 +11,13 @@
 namespace ringc {
 namespace {
 
-std::string why(const std::string& json) {
+// What `rule` says of the spec: why it may not use the pool, or "".
+std::string why(const std::string& json,
+                std::optional<std::string> (*rule)(const Spec&) = &unpoolable) {
   auto spec = parse_spec(json);
   EXPECT_TRUE(spec) << spec.error().what();
   if (!spec) return "(unparsed)";
-  return unpoolable(spec.value()).value_or("");
+  return rule(spec.value()).value_or("");
 }
 
 std::string edited(const std::string& from, const std::string& to) {
@@ -52,10 +54,7 @@ TEST(NetnsPool, EachConditionRefusesOnItsOwn) {
 }
 
 std::string cgroup_why(const std::string& json) {
-  auto spec = parse_spec(json);
-  EXPECT_TRUE(spec) << spec.error().what();
-  if (!spec) return "(unparsed)";
-  return cgroup_unpoolable(spec.value()).value_or("");
+  return why(json, &cgroup_unpoolable);
 }
 
 // Which specs may take a recycled cgroup path (core/pool/cgroup_pool.h).
