@@ -77,8 +77,13 @@ TEST_F(Priv, ARecycledCgroupIsCheckedAndReset) {
     in_cgroup(d.path, [] {});
     EXPECT_EQ(CgroupPool::reuse(*pids, d.path).value_or(""), "");
     in_cgroup(d.path, [] {
-      pid_t a = ::fork(), b = ::fork();  // four at once
-      if (a == 0 || b == 0) ::_exit(0);
+      // Three children of its own at once (none of theirs: one left to
+      // init would be reaped after this returns, still in the cgroup).
+      for (int k = 0; k < 3; ++k)
+        if (::fork() == 0) {
+          ::usleep(20000);
+          ::_exit(0);
+        }
       while (::wait(nullptr) > 0) {
       }
     });
