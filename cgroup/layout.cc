@@ -25,16 +25,8 @@ const Hierarchy* Host::v2() const {
 }
 
 const Hierarchy* Host::v1(std::string_view controller) const {
-  for (auto& h : hierarchies) {
-    if (h.v2) continue;
-    std::string_view c = h.controllers;
-    while (!c.empty()) {
-      size_t comma = c.find(',');
-      if (c.substr(0, comma) == controller) return &h;
-      if (comma == std::string_view::npos) break;
-      c.remove_prefix(comma + 1);
-    }
-  }
+  for (auto& h : hierarchies)
+    if (!h.v2 && h.has(controller)) return &h;
   return nullptr;
 }
 

@@ -25,6 +25,23 @@ struct Hierarchy {
   std::string mount;        // e.g. /sys/fs/cgroup/memory
   std::string controllers;  // v1 super options, e.g. "memory" or "name=systemd"; "" for v2
   bool v2 = false;
+
+  // Calls f(controller) for each of `controllers` until it returns false;
+  // false when one did.
+  template <class F>
+  bool each_controller(F&& f) const {
+    std::string_view c = controllers;
+    while (!c.empty()) {
+      size_t comma = c.find(',');
+      if (!f(c.substr(0, comma))) return false;
+      if (comma == std::string_view::npos) break;
+      c.remove_prefix(comma + 1);
+    }
+    return true;
+  }
+  bool has(std::string_view controller) const {
+    return !each_controller([&](std::string_view one) { return one != controller; });
+  }
 };
 
 struct Host {

@@ -14,6 +14,7 @@
 
 #include "cgroup/files.h"
 #include "cgroup/manager.h"
+#include "cgroup/stats.h"
 #include "core/pool/confined.h"
 
 namespace ringc {
@@ -23,25 +24,11 @@ bool read_only(const Mount& m) {
   return std::find(m.options.begin(), m.options.end(), "ro") != m.options.end();
 }
 
-// The value of `key` in a "key value" file, or -1 when it is not there.
-long long field(std::string_view text, std::string_view key) {
-  long long v = -1;
-  cgroup::for_each_line(text, [&](std::string_view line) {
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ')
-      v = std::strtoll(std::string(line.substr(key.size() + 1)).c_str(), nullptr, 10);
-  });
-  return v;
-}
-
-bool has(const cgroup::Hierarchy& h, std::string_view ctrl) {
-  std::string_view c = h.controllers;
-  while (!c.empty()) {
-    size_t comma = c.find(',');
-    if (c.substr(0, comma) == ctrl) return true;
-    if (comma == std::string_view::npos) break;
-    c.remove_prefix(comma + 1);
-  }
-  return false;
+// Every counter of a flat keyed file ("key value" lines) reads 0.
+bool all_zero(std::string_view text) {
+  for (auto& [key, value] : cgroup::parse_flat_keyed(text))
+    if (value != 0) return false;
+  return true;
 }
 
 constexpr const char* kPrefix = "pool-";
@@ -77,19 +64,12 @@ void CgroupPool::remove_dirs(const std::string& path) {
 
 bool CgroupPool::kept(const cgroup::Hierarchy& h) {
   if (h.v2 || h.controllers.empty()) return false;
-  std::string_view c = h.controllers;
-  while (!c.empty()) {
-    size_t comma = c.find(',');
-    std::string_view one = c.substr(0, comma);
+  return h.each_controller([](std::string_view one) {
     static constexpr std::string_view ok[] = {"freezer",  "pids",      "cpu",     "cpuacct",
                                               "blkio",    "cpuset",    "devices", "net_cls",
                                               "net_prio", "perf_event"};
-    if (!one.starts_with("name=") && std::find(std::begin(ok), std::end(ok), one) == std::end(ok))
-      return false;
-    if (comma == std::string_view::npos) break;
-    c.remove_prefix(comma + 1);
-  }
-  return true;
+    return one.starts_with("name=") || std::find(std::begin(ok), std::end(ok), one) != std::end(ok);
+  });
 }
 
 std::optional<std::string> CgroupPool::reuse(const cgroup::Hierarchy& h, const std::string& dir) {
@@ -98,31 +78,25 @@ std::optional<std::string> CgroupPool::reuse(const cgroup::Hierarchy& h, const s
   if (err < 0) return fmt::format("{}: {}", dir, std::strerror(-err));
   if (!procs.empty()) return dir + " still holds processes";
   auto read = [&](const char* f) { return cgroup::read_text(dir + "/" + f); };
-  if (has(h, "freezer") && read("freezer.state") != "THAWED\n") return dir + " is frozen";
-  if (has(h, "pids")) {
-    if (field(read("pids.events"), "max") > 0) return dir + ": pids.events counted its limit";
+  if (h.has("freezer") && read("freezer.state") != "THAWED\n") return dir + " is frozen";
+  if (h.has("pids")) {
+    if (!all_zero(read("pids.events"))) return dir + ": pids.events counted its limit";
     std::string peak = read("pids.peak");
     if (!peak.empty() && std::strtoll(peak.c_str(), nullptr, 10) > 1)
       return dir + ": pids.peak above 1 (it has no reset)";
   }
-  if (has(h, "cpu")) {
-    bool zero = true;
-    cgroup::for_each_line(read("cpu.stat"), [&](std::string_view line) {
-      zero &= line.empty() || line.ends_with(" 0");
-    });
-    if (!zero) return dir + ": cpu.stat counted throttling (it has no reset)";
-  }
-  if (has(h, "cpuacct")) {
+  if (h.has("cpu") && !all_zero(read("cpu.stat")))
+    return dir + ": cpu.stat counted throttling (it has no reset)";
+  if (h.has("cpuacct")) {
     // Read before the reset: on some kernels the write clears the tick
     // counts too, on others it leaves them; a directory that counted any
     // is not reused either way.
-    std::string stat = read("cpuacct.stat");
-    if (field(stat, "user") != 0 || field(stat, "system") != 0)
+    if (!all_zero(read("cpuacct.stat")))
       return dir + ": cpuacct.stat counted ticks (they have no reset)";
     if (cgroup::write_text(dir + "/cpuacct.usage", "0") < 0)
       return dir + ": cpuacct.usage refused its reset";
   }
-  if (has(h, "blkio") && cgroup::write_text(dir + "/blkio.reset_stats", "1") < 0)
+  if (h.has("blkio") && cgroup::write_text(dir + "/blkio.reset_stats", "1") < 0)
     return dir + ": blkio.reset_stats refused";
   return std::nullopt;
 }
