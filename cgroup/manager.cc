@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fmt/format.h>
 
 namespace ringc::cgroup {
 
@@ -146,11 +147,12 @@ void enable_controller(const Host& host, std::string_view path, const char* cont
   const Hierarchy* h = host.v2();
   if (!h) return;
   std::string dir = h->mount;
-  std::string add = std::string("+") + controller;
+  const std::string add = fmt::format("+{}", controller);
+  const std::string word = fmt::format(" {} ", controller);
   size_t pos = 1;
   for (;;) {
-    std::string on = " " + trim(read_text(dir + "/cgroup.subtree_control")) + " ";
-    if (on.find(std::string(" ") + controller + " ") == std::string::npos)
+    const std::string on = fmt::format(" {} ", trim(read_text(dir + "/cgroup.subtree_control")));
+    if (on.find(word) == std::string::npos)
       write_text(dir + "/cgroup.subtree_control", add);
     size_t next = path.find('/', pos);
     if (next == std::string_view::npos) return;  // dir is now path's parent
