@@ -14,7 +14,8 @@
 # VIEW=v2 runs all three where /sys/fs/cgroup is the host's cgroup2
 # hierarchy alone (a pure-v2 view of a hybrid host, without its v1
 # controllers): what the engine pays on a v2 host, v1 directories aside.
-# POOL=N adds ringc with N warm network namespaces (batch --pool-netns N).
+# POOL=N adds ringc with both pools (batch --pool-netns N --pool-cgroups N:
+# warm network namespaces, recycled cgroup paths) and its ratio to +cfg.
 set -euo pipefail
 source "$(dirname "$0")/bench-setup.sh"
 count=${COUNT:-1000}
@@ -32,8 +33,8 @@ inner() {
   # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
   rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
-  printf '%-9s %8s %8s %8s %8s %8s %8s %8s %10s %11s %11s\n' parallel ringc/s +pool/s bare/s \
-    +mnt/s +cfg/s runc/s crun/s +cfg/ringc ringc/runc ringc/crun
+  printf '%-9s %8s %8s %8s %8s %8s %8s %8s %10s %10s %11s %11s\n' parallel ringc/s +pool/s bare/s \
+    +mnt/s +cfg/s runc/s crun/s +cfg/ringc pool/+cfg ringc/runc ringc/crun
   per_second() { sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/'; }
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
@@ -41,7 +42,7 @@ inner() {
     pool_rate=-
     if [ -n "${POOL:-}" ]; then
       rp=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" \
-        --pool-netns "$POOL" --json)
+        --pool-netns "$POOL" --pool-cgroups "$POOL" --json)
       pool_rate=$(per_second <<<"$rp")
     fi
     declare -A other
@@ -63,9 +64,10 @@ inner() {
         [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
       done
     done
-    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %8s %8s %10s %11s %11s\n' "$k" "$ringc_rate" \
+    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %8s %8s %10s %10s %11s %11s\n' "$k" "$ringc_rate" \
       "$pool_rate" "${other[bare]}" "${other[mounts]}" "${other[config]}" "${other[runc]}" "${other[crun]}" \
-      "$(ratio "${other[config]}" "$ringc_rate")" "$(ratio "$ringc_rate" "${other[runc]}")" \
+      "$(ratio "${other[config]}" "$ringc_rate")" "$(ratio "${pool_rate/-/0}" "${other[config]}")" \
+      "$(ratio "$ringc_rate" "${other[runc]}")" \
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
     grep -o -e '"create_to_running":{"p50_ms":[0-9.]*' -e '"cpu_ms_per_container":[0-9.]*' \
