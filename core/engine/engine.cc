@@ -184,6 +184,7 @@ Result<void> Engine::launch(LaunchRequest req) {
   s.poolable = netns_pool_ && !unpoolable(s.prepared->spec);
   s.cgroup_pooled = cgroup_pooled;
   s.parked = launching_parked_;
+  if (s.parked >= 0) s.parked_at = std::chrono::steady_clock::now();
   // Fds kept for restarts are held once per open file, however many
   // containers share it.
   if (req.restart.kind != RestartKind::no)
@@ -526,8 +527,15 @@ EngineStats Engine::stats() const {
     st.parked.push_back(p.st);
     // Ready: its created record written (one still being written is not
     // taken: the rename would pull the directory from under the write).
-    st.parked.back().ready = unsigned(std::count_if(
-        p.ready.begin(), p.ready.end(), [&](uint32_t i) { return slots_[i].record_ops == 0; }));
+    ParkedStats& out = st.parked.back();
+    out.ready = unsigned(std::count_if(p.ready.begin(), p.ready.end(),
+                                       [&](uint32_t i) { return slots_[i].record_ops == 0; }));
+    int64_t refilling = p.refilling_ns;
+    if (p.refilling_since != std::chrono::steady_clock::time_point{})
+      refilling += std::chrono::nanoseconds(std::chrono::steady_clock::now() - p.refilling_since)
+                       .count();
+    if (p.st.made) out.refill_ms = double(p.refill_ns) / double(p.st.made) / 1e6;
+    if (refilling > 0) out.refills_per_second = double(p.st.made) * 1e9 / double(refilling);
   }
   slots_.each([&](const Slot& s) {
     if (!s.used) return;

@@ -159,6 +159,8 @@ struct ParkedStats {
   uint64_t made = 0;    // parked inits that came to wait for start
   uint64_t failed = 0;  // ones that failed or died before they were taken
   std::string last_error;
+  double refill_ms = 0;           // mean time from a refill's launch to its init waiting
+  double refills_per_second = 0;  // made per second of the time the pool was refilling
 };
 
 struct EngineStats {
@@ -432,6 +434,7 @@ class Engine {
     bool poolable = false;           // its spec may share a warm network namespace
     bool cgroup_pooled = false;      // its cgroup path is the cgroup pool's
     int16_t parked = -1;             // its pool while made for one or waiting in it
+    std::chrono::steady_clock::time_point parked_at{};  // its launch, while made for a pool
     int16_t taken_from = -1;         // the pool it was taken from, until it runs
     bool record_inline = false;      // its next record written in this thread (a warm start)
     bool stdio_with_start = false;   // flags->fds' first three go with the start byte
@@ -623,6 +626,9 @@ class Engine {
     std::vector<uint32_t> ready;  // slots in created, oldest first
     bool held = false;            // one failed: no more made until the next take
     unsigned starting = 0;        // taken ones not running yet: refills wait for them
+    int64_t refill_ns = 0;        // summed over the made ones, launch to waiting
+    int64_t refilling_ns = 0;     // time the pool spent refilling, stretches ended
+    std::chrono::steady_clock::time_point refilling_since{};  // the stretch under way
   };
   std::vector<ParkedPool> parked_;
   uint64_t parked_seq_ = 0;

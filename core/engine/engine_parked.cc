@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include <fmt/format.h>
@@ -14,6 +15,10 @@
 #include "core/engine/engine.h"
 
 namespace ringc {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
 
 bool Engine::parks(const std::string& bundle) const {
   for (const ParkedPool& p : parked_)
@@ -110,6 +115,7 @@ void Engine::tend_parked() {
         break;
       }
       ++pool.st.making;
+      if (pool.refilling_since == Clock::time_point{}) pool.refilling_since = Clock::now();
     }
   }
 }
@@ -136,6 +142,12 @@ void Engine::parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone)
     if (!gone && s.state == fsm::State::created) {
       pool.ready.push_back(i);
       ++pool.st.made;
+      auto now = Clock::now();
+      pool.refill_ns += std::chrono::nanoseconds(now - s.parked_at).count();
+      if (pool.ready.size() >= pool.st.size && pool.refilling_since != Clock::time_point{}) {
+        pool.refilling_ns += std::chrono::nanoseconds(now - pool.refilling_since).count();
+        pool.refilling_since = {};
+      }
       parked_dirty_ |= pool.ready.size() > pool.st.size;  // made smaller meanwhile
       return;
     }

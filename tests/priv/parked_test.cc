@@ -83,6 +83,16 @@ TEST_F(Parked, ARunOfTheBundleTakesOneWithItsIdStdioAndExitCode) {
   EXPECT_FALSE(cgroup_exists(c));
   EXPECT_TRUE(ready(b, 2)) << stats();
   EXPECT_EQ(parked_count(), 2) << ids();
+  // Three made (two, then the one taken replaced): how long one took to
+  // make, and how many the pool made per second while it refilled.
+  st = stats();
+  auto figure = [&](const std::string& key) {
+    size_t at = st.find("\"" + key + "\":");
+    return at == std::string::npos ? -1.0 : std::atof(st.c_str() + at + key.size() + 3);
+  };
+  EXPECT_EQ(figure("made"), 3) << st;
+  EXPECT_GT(figure("refill_ms"), 0) << st;
+  EXPECT_GT(figure("refills_per_second"), 0) << st;
 }
 
 TEST_F(Parked, ADetachedRunIsAContainerLikeAnyOther) {
