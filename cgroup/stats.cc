@@ -201,4 +201,32 @@ Result<Stats> read_stats(const Host& host, std::string_view path) {
   return s;
 }
 
+std::optional<uint64_t> memory_usage(const Host& host, std::string_view path) {
+  std::string file;
+  if (const Hierarchy* h = host.v1("memory"))
+    file = h->mount + std::string(path) + "/memory.usage_in_bytes";
+  else if (const Hierarchy* v2 = host.v2(); v2 && host.layout == Layout::unified)
+    file = v2->mount + std::string(path) + "/memory.current";
+  else
+    return std::nullopt;
+  int err = 0;
+  std::string text = read_text(file, &err);
+  char* end = nullptr;
+  uint64_t v = std::strtoull(text.c_str(), &end, 10);
+  if (err || end == text.c_str()) return std::nullopt;
+  return v;
+}
+
+bool memory_controller(const Host& host) {
+  if (host.v1("memory")) return true;
+  const Hierarchy* v2 = host.v2();
+  if (!v2 || host.layout != Layout::unified) return false;
+  std::string on = " ";
+  on += read_text(v2->mount + "/cgroup.controllers");
+  on += ' ';
+  for (char& c : on)
+    if (c == '\n') c = ' ';
+  return on.find(" memory ") != std::string::npos;
+}
+
 }  // namespace ringc::cgroup

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,14 @@ Result<Stats> read_stats(const Host& host, std::string_view path);
 // OOM kills the kernel counted in the cgroup (memory.oom_control's
 // oom_kill on v1, memory.events' oom_kill on v2); 0 when unreadable.
 uint64_t oom_kills(const Host& host, std::string_view path);
+
+// The memory charged to the cgroup (memory.current on v2,
+// memory.usage_in_bytes on v1), in bytes; nullopt without a memory
+// controller for it or when unreadable.
+std::optional<uint64_t> memory_usage(const Host& host, std::string_view path);
+// Whether memory_usage can answer on this host: a v1 memory hierarchy, or
+// a unified one with the memory controller.
+bool memory_controller(const Host& host);
 
 // The host's huge page sizes in the kernel's cgroup names ("2MB", "1GB").
 std::vector<std::string> hugepage_sizes();

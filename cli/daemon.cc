@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cgroup/stats.h"
 #include "core/supervisor/daemon.h"
 #include "core/supervisor/reaper.h"
 #include "core/supervisor/server.h"
@@ -28,6 +29,14 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
       return ringc_error(Errc::bad_usage, fmt::format("--allow-uid: not a uid: \"{}\"", v));
     o.allowed_uids.push_back(uid);
   }
+  RINGC_TRY(uint64_t memory_mib, a.number("pool-memory", 0, 0));
+  if (memory_mib) {
+    RINGC_TRY(const cgroup::Host* host, ctx.runtime.cgroups());
+    if (!cgroup::memory_controller(*host))
+      return ringc_error(Errc::bad_usage,
+                         "--pool-memory: this host's cgroups have no memory controller to "
+                         "measure parked inits by");
+  }
   // The reaper (core/supervisor/reaper.h) holds the socket's lock across the
   // daemon's restarts; the daemon runs as its child.
   RINGC_TRY(int lock, lock_socket(o.path));
@@ -42,7 +51,8 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(uint64_t pool, a.number("pool-netns", 0, 0));
   RINGC_TRY(uint64_t cg_pool, a.number("pool-cgroups", 0, 0));
   Daemon d(ctx.runtime, EngineOptions{.netns_pool = unsigned(std::min<uint64_t>(pool, 4096)),
-                                      .cgroup_pool = unsigned(std::min<uint64_t>(cg_pool, 4096))});
+                                      .cgroup_pool = unsigned(std::min<uint64_t>(cg_pool, 4096)),
+                                      .parked_memory = memory_mib << 20});
   for (auto& v : a.values["pool"]) {
     size_t eq = v.rfind('=');
     unsigned n = 0;

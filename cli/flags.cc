@@ -154,6 +154,9 @@ constexpr FlagSpec kDaemon[] = {
      "recycle up to N cgroup paths for its batches' containers (default 0)"},
     {"pool", "", true,
      "BUNDLE=N: keep N inits of the bundle parked, set up, for runs of it, repeatable"},
+    {"pool-memory", "", true,
+     "MIB: the memory all parked inits may hold, as their cgroups are charged (default: no "
+     "budget)"},
 };
 
 struct Entry {

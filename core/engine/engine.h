@@ -161,6 +161,8 @@ struct ParkedStats {
   std::string last_error;
   double refill_ms = 0;           // mean time from a refill's launch to its init waiting
   double refills_per_second = 0;  // made per second of the time the pool was refilling
+  uint64_t memory_kib = 0;  // charged to the cgroups of its inits waiting
+  bool over_budget = false;  // short of its size for EngineOptions::parked_memory
 };
 
 struct EngineStats {
@@ -206,6 +208,12 @@ struct EngineOptions {
   // change their cgroup (core/pool/cgroup_pool.h): the directories whose
   // counters reset are kept for the next one; 0: none.
   unsigned cgroup_pool = 0;
+  // The memory all parked inits together may hold, in bytes, as their
+  // cgroups are charged (each read once it waits): a refill is not made
+  // when the waiting ones, those being made and one more (each at the
+  // largest charge so far) would pass it, and the newest waiting go while
+  // those waiting pass it; 0: no budget, sizes alone.
+  uint64_t parked_memory = 0;
 };
 
 class Engine {
@@ -435,6 +443,7 @@ class Engine {
     bool cgroup_pooled = false;      // its cgroup path is the cgroup pool's
     int16_t parked = -1;             // its pool while made for one or waiting in it
     std::chrono::steady_clock::time_point parked_at{};  // its launch, while made for a pool
+    uint64_t parked_charge = 0;  // its cgroup's memory once it waited parked
     int16_t taken_from = -1;         // the pool it was taken from, until it runs
     bool record_inline = false;      // its next record written in this thread (a warm start)
     bool stdio_with_start = false;   // flags->fds' first three go with the start byte
@@ -627,6 +636,7 @@ class Engine {
     bool held = false;            // one failed: no more made until the next take
     unsigned starting = 0;        // taken ones not running yet: refills wait for them
     int64_t refill_ns = 0;        // summed over the made ones, launch to waiting
+    uint64_t largest_charge = 0;  // the most one of its inits was charged, waiting
     int64_t refilling_ns = 0;     // time the pool spent refilling, stretches ended
     std::chrono::steady_clock::time_point refilling_since{};  // the stretch under way
   };
@@ -636,6 +646,10 @@ class Engine {
   std::vector<std::string> parked_dead_;  // parked inits that died waiting: removed
   bool parked_dirty_ = false;             // tend_parked() at the end of the step
   void tend_parked();
+  // Whether one more parked init fits EngineOptions::parked_memory, at
+  // the largest charge one had so far; the charge of those waiting.
+  bool parked_fits_budget() const;
+  uint64_t parked_charged() const;
   // fsyncs of these files and directories through the ring, behind the
   // record (sync_ops); false (nothing queued) where the ring cannot.
   bool fsync_on_ring(uint32_t i, std::initializer_list<std::string> paths);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cgroup/manager.h"
+#include "cgroup/stats.h"
 #include "core/base/id.h"
 #include "core/engine/engine.h"
 
@@ -97,15 +98,31 @@ void Engine::tend_parked() {
       slots_[i].parked = -1;
       (void)request(slots_[i].id, fsm::Event::force_remove);
     }
+    pool.st.over_budget = false;
+    // Charged beyond the budget (the kernel charges a cgroup in batches,
+    // so one init may read more than those before it): the newest go.
+    while (!pool.ready.empty() && parked_charged() > opts_.parked_memory &&
+           opts_.parked_memory) {
+      uint32_t i = pool.ready.back();
+      pool.ready.pop_back();
+      slots_[i].parked = -1;
+      (void)request(slots_[i].id, fsm::Event::force_remove);
+      pool.st.over_budget = true;
+    }
     // A refill's clone costs the reactor a millisecond: made once the runs
     // taken are started, not before their start bytes.
     while (!pool.held && !pool.starting && pool.ready.size() + pool.st.making < pool.st.size) {
+      if (!parked_fits_budget()) {
+        pool.st.over_budget = true;
+        break;
+      }
       LaunchRequest req;
       req.id = fmt::format("{}{}-{}", kParkedPrefix, ::getpid(), ++parked_seq_);
       req.prepared = pool.prepared;
       req.cgroup_path = cgroup::default_path(req.id);
       req.start = false;
       launching_parked_ = int16_t(k);
+      auto launched = Clock::now();
       auto r = launch(std::move(req));
       launching_parked_ = -1;
       if (!r) {
@@ -115,9 +132,30 @@ void Engine::tend_parked() {
         break;
       }
       ++pool.st.making;
-      if (pool.refilling_since == Clock::time_point{}) pool.refilling_since = Clock::now();
+      if (pool.refilling_since == Clock::time_point{}) pool.refilling_since = launched;
     }
   }
+}
+
+uint64_t Engine::parked_charged() const {
+  uint64_t waiting = 0;
+  for (const ParkedPool& p : parked_)
+    for (uint32_t i : p.ready) waiting += slots_[i].parked_charge;
+  return waiting;
+}
+
+bool Engine::parked_fits_budget() const {
+  if (!opts_.parked_memory) return true;
+  uint64_t largest = 0;
+  unsigned making = 0;
+  for (const ParkedPool& p : parked_) {
+    making += p.st.making;
+    largest = std::max(largest, p.largest_charge);
+  }
+  // The first one made sets the charge expected of the next: none is
+  // launched beside it.
+  if (!largest) return making == 0;
+  return parked_charged() + (making + 1) * largest <= opts_.parked_memory;
 }
 
 // A parked init's transitions: ready once created; one that failed, or
@@ -139,15 +177,19 @@ void Engine::parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone)
     pool.ready.erase(waiting);
   } else if (from == fsm::State::creating) {
     --pool.st.making;
+    auto now = Clock::now();
+    if (pool.st.making == 0 && pool.refilling_since != Clock::time_point{}) {
+      pool.refilling_ns += std::chrono::nanoseconds(now - pool.refilling_since).count();
+      pool.refilling_since = {};  // refilling is the time one is being made
+    }
     if (!gone && s.state == fsm::State::created) {
       pool.ready.push_back(i);
       ++pool.st.made;
-      auto now = Clock::now();
       pool.refill_ns += std::chrono::nanoseconds(now - s.parked_at).count();
-      if (pool.ready.size() >= pool.st.size && pool.refilling_since != Clock::time_point{}) {
-        pool.refilling_ns += std::chrono::nanoseconds(now - pool.refilling_since).count();
-        pool.refilling_since = {};
-      }
+      s.parked_charge = cgroup::memory_usage(cgroups(s), s.cgroup).value_or(0);
+      pool.largest_charge = std::max(pool.largest_charge, s.parked_charge);
+      // Short still (a budget lets them be made one at a time): the next.
+      parked_dirty_ |= pool.ready.size() + pool.st.making < pool.st.size;
       parked_dirty_ |= pool.ready.size() > pool.st.size;  // made smaller meanwhile
       return;
     }

@@ -47,9 +47,11 @@ std::string parked_json(const std::vector<ParkedStats>& pools) {
     out += fmt::format(
         "{}{{\"bundle\":{},\"size\":{},\"ready\":{},\"making\":{},\"hits\":{},"
         "\"misses\":{},\"made\":{},\"failed\":{},\"refill_ms\":{:.2f},"
-        "\"refills_per_second\":{:.1f},\"last_error\":{}}}",
+        "\"refills_per_second\":{:.1f},\"memory_kib\":{},\"over_budget\":{},"
+        "\"last_error\":{}}}",
         out.empty() ? "" : ",", json_quote(p.bundle), p.size, p.ready, p.making, p.hits, p.misses,
-        p.made, p.failed, p.refill_ms, p.refills_per_second, json_quote(p.last_error));
+        p.made, p.failed, p.refill_ms, p.refills_per_second, p.memory_kib, p.over_budget,
+        json_quote(p.last_error));
   return out;
 }
 }  // namespace

@@ -4,6 +4,7 @@
 // it left after), the pool refills, nothing a run leaves in its container
 // reaches the next, and parked inits never outlive their daemon.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -12,6 +13,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "cgroup/layout.h"
+#include "cgroup/stats.h"
 #include "tests/priv/daemon_fixture.h"
 
 namespace ringc::test {
@@ -223,6 +226,52 @@ TEST_F(Parked, ParkedInitsDoNotOutliveTheirDaemon) {
   EXPECT_EQ(ids(), "");
   for (size_t at = 0, nl; (nl = parked.find('\n', at)) != std::string::npos; at = nl + 1)
     EXPECT_FALSE(cgroup_exists(parked.substr(at, nl - at))) << parked.substr(at, nl - at);
+}
+
+// A memory budget (daemon --pool-memory) bounds what the parked inits of
+// every pool hold together, as their cgroups are charged: a pool of 64
+// under a 2 MiB budget stops short of its size, says so, and refills up
+// to the budget again after a run takes one.
+TEST_F(Parked, AMemoryBudgetBoundsThePool) {
+  auto host = cgroup::detect();
+  ASSERT_TRUE(host);
+  if (!cgroup::memory_controller(*host.value()))
+    GTEST_SKIP() << "no memory controller in this view of the host's cgroups";
+  kill(daemon_.pid, SIGTERM);
+  ASSERT_EQ(daemon_.wait(), 0);
+  daemon_ = ringc_async(
+      {"daemon", "--socket", sock_, "--pid-file", pid_file(), "--pool-memory", "2"});
+  ASSERT_TRUE(has(daemon_.read_line(), "listening on " + sock_));
+  std::string b = bundle({"true"});
+  Client c(sock_);
+  ASSERT_TRUE(has(c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":64}})", b)),
+                  "\"ok\":true"));
+  auto figure = [](const std::string& st, const std::string& key) {
+    size_t at = st.find("\"" + key + "\":", st.find("\"parked\":["));
+    return at == std::string::npos ? -1 : std::atol(st.c_str() + at + key.size() + 3);
+  };
+  // Settled: nothing being made, held by the budget.
+  auto settled = [&] {
+    for (int i = 0; i < 2000; ++i) {
+      std::string st = stats();
+      if (has(st, "\"making\":0,") && has(st, "\"over_budget\":true")) return st;
+      ::usleep(10'000);
+    }
+    return stats();
+  };
+  std::string st = settled();
+  ASSERT_TRUE(has(st, "\"over_budget\":true")) << st;
+  long ready = figure(st, "ready");
+  EXPECT_GE(ready, 1) << st;
+  EXPECT_LT(ready, 64) << st;
+  EXPECT_LE(figure(st, "memory_kib"), 2048) << st;
+  EXPECT_EQ(parked_count(), ready) << ids();
+
+  EXPECT_EQ(via({"run", "-b", b, id("budget")}).code, 0);
+  st = settled();
+  EXPECT_EQ(figure(st, "hits"), 1) << st;
+  EXPECT_GE(figure(st, "ready"), ready - 1) << st;
+  EXPECT_LE(figure(st, "memory_kib"), 2048) << st;
 }
 
 }  // namespace
