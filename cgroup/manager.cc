@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+
 #include <fmt/format.h>
 
 namespace ringc::cgroup {
@@ -152,8 +153,7 @@ void enable_controller(const Host& host, std::string_view path, const char* cont
   size_t pos = 1;
   for (;;) {
     const std::string on = fmt::format(" {} ", trim(read_text(dir + "/cgroup.subtree_control")));
-    if (on.find(word) == std::string::npos)
-      write_text(dir + "/cgroup.subtree_control", add);
+    if (on.find(word) == std::string::npos) write_text(dir + "/cgroup.subtree_control", add);
     size_t next = path.find('/', pos);
     if (next == std::string_view::npos) return;  // dir is now path's parent
     dir += std::string(path.substr(pos - 1, next - pos + 1));

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "cgroup/stats.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
-#include "cgroup/stats.h"
 #include "core/supervisor/daemon.h"
 #include "core/supervisor/reaper.h"
 #include "core/supervisor/server.h"

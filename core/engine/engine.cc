@@ -532,8 +532,8 @@ EngineStats Engine::stats() const {
                                        [&](uint32_t i) { return slots_[i].record_ops == 0; }));
     int64_t refilling = p.refilling_ns;
     if (p.refilling_since != std::chrono::steady_clock::time_point{})
-      refilling += std::chrono::nanoseconds(std::chrono::steady_clock::now() - p.refilling_since)
-                       .count();
+      refilling +=
+          std::chrono::nanoseconds(std::chrono::steady_clock::now() - p.refilling_since).count();
     for (uint32_t i : p.ready) out.memory_kib += slots_[i].parked_charge / 1024;
     if (p.st.made) out.refill_ms = double(p.refill_ns) / double(p.st.made) / 1e6;
     if (refilling > 0) out.refills_per_second = double(p.st.made) * 1e9 / double(refilling);

@@ -161,8 +161,8 @@ struct ParkedStats {
   std::string last_error;
   double refill_ms = 0;           // mean time from a refill's launch to its init waiting
   double refills_per_second = 0;  // made per second of the time the pool was refilling
-  uint64_t memory_kib = 0;  // charged to the cgroups of its inits waiting
-  bool over_budget = false;  // short of its size for EngineOptions::parked_memory
+  uint64_t memory_kib = 0;        // charged to the cgroups of its inits waiting
+  bool over_budget = false;       // short of its size for EngineOptions::parked_memory
 };
 
 struct EngineStats {
@@ -439,12 +439,12 @@ class Engine {
     // the record names with it).
     std::vector<sys::UniqueFd> syncing;
     uint8_t sync_ops = 0;
-    bool poolable = false;           // its spec may share a warm network namespace
-    bool cgroup_pooled = false;      // its cgroup path is the cgroup pool's
-    int16_t parked = -1;             // its pool while made for one or waiting in it
+    bool poolable = false;       // its spec may share a warm network namespace
+    bool cgroup_pooled = false;  // its cgroup path is the cgroup pool's
+    int16_t parked = -1;         // its pool while made for one or waiting in it
     std::chrono::steady_clock::time_point parked_at{};  // its launch, while made for a pool
-    uint64_t parked_charge = 0;  // its cgroup's memory once it waited parked
-    int16_t taken_from = -1;         // the pool it was taken from, until it runs
+    uint64_t parked_charge = 0;                         // its cgroup's memory once it waited parked
+    int16_t taken_from = -1;                            // the pool it was taken from, until it runs
     bool record_inline = false;      // its next record written in this thread (a warm start)
     bool stdio_with_start = false;   // flags->fds' first three go with the start byte
     sys::UniqueFd netns;             // the warm one its init joined

@@ -101,8 +101,7 @@ void Engine::tend_parked() {
     pool.st.over_budget = false;
     // Charged beyond the budget (the kernel charges a cgroup in batches,
     // so one init may read more than those before it): the newest go.
-    while (!pool.ready.empty() && parked_charged() > opts_.parked_memory &&
-           opts_.parked_memory) {
+    while (!pool.ready.empty() && parked_charged() > opts_.parked_memory && opts_.parked_memory) {
       uint32_t i = pool.ready.back();
       pool.ready.pop_back();
       slots_[i].parked = -1;

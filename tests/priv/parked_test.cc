@@ -239,13 +239,13 @@ TEST_F(Parked, AMemoryBudgetBoundsThePool) {
     GTEST_SKIP() << "no memory controller in this view of the host's cgroups";
   kill(daemon_.pid, SIGTERM);
   ASSERT_EQ(daemon_.wait(), 0);
-  daemon_ = ringc_async(
-      {"daemon", "--socket", sock_, "--pid-file", pid_file(), "--pool-memory", "2"});
+  daemon_ =
+      ringc_async({"daemon", "--socket", sock_, "--pid-file", pid_file(), "--pool-memory", "2"});
   ASSERT_TRUE(has(daemon_.read_line(), "listening on " + sock_));
   std::string b = bundle({"true"});
   Client c(sock_);
-  ASSERT_TRUE(has(c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":64}})", b)),
-                  "\"ok\":true"));
+  ASSERT_TRUE(
+      has(c.call(fmt::format(R"({{"op":"pool","bundle":"{}","size":64}})", b)), "\"ok\":true"));
   auto figure = [](const std::string& st, const std::string& key) {
     size_t at = st.find("\"" + key + "\":", st.find("\"parked\":["));
     return at == std::string::npos ? -1 : std::atol(st.c_str() + at + key.size() + 3);

@@ -140,8 +140,8 @@ TEST_F(Priv, NothingAContainerLeavesReachesTheNextOnePooled) {
   EXPECT_EQ(first["key"], "errno 126");  // ENOKEY
   for (int n : {1, 2}) {
     auto& next = seen[n];
-    for (const char* key : {"files", "ip_forward", "ttl", "links", "addrs", "routes", "tcp",
-                            "udp", "listening", "pids_max", "key"})
+    for (const char* key : {"files", "ip_forward", "ttl", "links", "addrs", "routes", "tcp", "udp",
+                            "listening", "pids_max", "key"})
       EXPECT_EQ(next[key], first[key]) << "container " << n << ", " << key << "\n" << r.out;
     // pids.peak: its own init and the shell's few children, never the
     // first's twenty.
