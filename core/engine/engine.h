@@ -232,10 +232,11 @@ class Engine {
   // removed). Refused for what a parked init cannot serve: hooks (they see
   // the parked id) and a terminal.
   Result<void> park(std::shared_ptr<const Prepared> p, unsigned size);
-  // A run (req.start) of bundle from a parked init, when one is ready and
-  // the request asks nothing set up at create (a console, fds beyond
-  // stdio, no_pivot, no_new_keyring, a pidfd socket): true, and the rest
-  // comes as notices under req.id; false: none (a miss where the bundle
+  // A run (req.start) or a create of bundle from a parked init, when one
+  // is ready and the request asks nothing set up at create (a console,
+  // fds beyond stdio, no_pivot, no_new_keyring, a pidfd socket): true,
+  // and the rest comes as notices under req.id (a create's: created, its
+  // stdio held for the start byte); false: none (a miss where the bundle
   // has a pool), the caller launches it.
   Result<bool> take_parked(const std::string& bundle, LaunchRequest& req);
   bool parks(const std::string& bundle) const;

@@ -208,7 +208,7 @@ Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) 
   if (pool == parked_.end()) return false;
   const InitFlags& f = req.flags;
   // What an init gets at create: a parked one was made without it.
-  bool plain = req.start && !req.exec_fifo && f.console_socket.empty() && !f.console &&
+  bool plain = !req.exec_fifo && f.console_socket.empty() && !f.console &&
                f.pidfd_socket.empty() && !f.no_pivot && !f.no_new_keyring &&
                f.fds.size() == (f.stdio ? 3u : 0u) && f.listen_fds == 0;
   RINGC_TRY(validate_id(req.id));
@@ -240,9 +240,11 @@ Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) 
   s.id = std::move(req.id);
   by_id_.emplace(s.id, i);
   s.parked = -1;
-  s.taken_from = int16_t(pool - parked_.begin());
-  s.record_inline = true;  // the start's record: the one write the run waits for
-  ++pool->starting;
+  s.record_inline = true;  // the start's (or create's) record: the write the client waits for
+  if (req.start) {         // refills wait until its program runs
+    s.taken_from = int16_t(pool - parked_.begin());
+    ++pool->starting;
+  }
   s.remove_on_exit = req.remove_on_exit;
   s.restart = req.restart;
   if (req.restart.kind != RestartKind::no)
@@ -250,6 +252,11 @@ Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) 
   if (req.flags.any()) {
     s.flags = std::make_unique<InitFlags>(std::move(req.flags));
     s.stdio_with_start = s.flags->stdio;
+  }
+  if (!req.start) {  // a create: created under its id, as a cold one comes to be
+    write_record(i);
+    notify(i, fsm::State::creating, fsm::Event::init_ready);
+    return true;
   }
   RINGC_TRY(request(s.id, fsm::Event::start));
   return true;

@@ -112,7 +112,7 @@ Result<void> Daemon::op_launch(uint32_t client, const Request& r) {
 }
 
 Result<bool> Daemon::run_parked(const Request& r, LaunchRequest& lr) {
-  if (!lr.start || pools_.empty() || r.bundle.empty()) return false;
+  if (pools_.empty() || r.bundle.empty()) return false;
   char abs[PATH_MAX];
   if (!::realpath(r.bundle.c_str(), abs) || !engine_.parks(abs)) return false;
   return engine_.take_parked(abs, lr);
