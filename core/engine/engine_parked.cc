@@ -208,9 +208,9 @@ Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) 
   if (pool == parked_.end()) return false;
   const InitFlags& f = req.flags;
   // What an init gets at create: a parked one was made without it.
-  bool plain = !req.exec_fifo && f.console_socket.empty() && !f.console &&
-               f.pidfd_socket.empty() && !f.no_pivot && !f.no_new_keyring &&
-               f.fds.size() == (f.stdio ? 3u : 0u) && f.listen_fds == 0;
+  bool plain = !req.exec_fifo && f.console_socket.empty() && !f.console && f.pidfd_socket.empty() &&
+               !f.no_pivot && !f.no_new_keyring && f.fds.size() == (f.stdio ? 3u : 0u) &&
+               f.listen_fds == 0;
   RINGC_TRY(validate_id(req.id));
   if (has(req.id))
     return ringc_error(Errc::exists, fmt::format("container with id exists: {}", req.id));
@@ -240,6 +240,7 @@ Result<bool> Engine::take_parked(const std::string& bundle, LaunchRequest& req) 
   s.id = std::move(req.id);
   by_id_.emplace(s.id, i);
   s.parked = -1;
+  s.created_ns = 0;        // the record says when the client asked, as a cold one's would
   s.record_inline = true;  // the start's (or create's) record: the write the client waits for
   if (req.start) {         // refills wait until its program runs
     s.taken_from = int16_t(pool - parked_.begin());

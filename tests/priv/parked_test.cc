@@ -141,6 +141,13 @@ TEST_F(Parked, ACreateTakesOneAndStartRunsIt) {
   std::string b = bundle({"sh", "-c", "echo started-$(hostname); exit 5"});
   park(b, 1);
   std::string parked = parked_id();
+  auto created = [&](const std::string& id) {
+    std::string st = ringc({"state", id}).out;
+    size_t at = st.find("\"created\": \"");
+    return at == std::string::npos ? std::string() : st.substr(at + 12, 30);
+  };
+  std::string parked_at = created(parked);
+  ASSERT_FALSE(parked_at.empty());
   std::string c = id("warm-c");
   std::string out = root_ + ".create-out";
   Cmd r = ringc_with({"--daemon", sock_, "create", "-b", b, c}, [&] {
@@ -152,7 +159,8 @@ TEST_F(Parked, ACreateTakesOneAndStartRunsIt) {
   Cmd s = ringc({"state", c});
   EXPECT_TRUE(has(s.out, "\"status\": \"created\"")) << s.out;
   EXPECT_NE(ringc({"state", parked}).code, 0);  // renamed
-  EXPECT_EQ(slurp(out), "");                     // nothing ran yet
+  EXPECT_GT(created(c), parked_at);             // created when the client asked
+  EXPECT_EQ(slurp(out), "");                    // nothing ran yet
   ASSERT_EQ(via({"start", c}).code, 0);
   EXPECT_EQ(via({"wait", c}).out, "5\n");
   EXPECT_EQ(slurp(out), "started-ringc\n");  // the create's stdout, sent with the start byte
