@@ -202,19 +202,11 @@ Result<Stats> read_stats(const Host& host, std::string_view path) {
 }
 
 std::optional<uint64_t> memory_usage(const Host& host, std::string_view path) {
-  std::string file;
   if (const Hierarchy* h = host.v1("memory"))
-    file = h->mount + std::string(path) + "/memory.usage_in_bytes";
-  else if (const Hierarchy* v2 = host.v2(); v2 && host.layout == Layout::unified)
-    file = v2->mount + std::string(path) + "/memory.current";
-  else
-    return std::nullopt;
-  int err = 0;
-  std::string text = read_text(file, &err);
-  char* end = nullptr;
-  uint64_t v = std::strtoull(text.c_str(), &end, 10);
-  if (err || end == text.c_str()) return std::nullopt;
-  return v;
+    return number(h->mount + std::string(path) + "/memory.usage_in_bytes");
+  if (const Hierarchy* v2 = host.v2(); v2 && host.layout == Layout::unified)
+    return number(v2->mount + std::string(path) + "/memory.current");
+  return std::nullopt;
 }
 
 bool memory_controller(const Host& host) {

@@ -50,8 +50,8 @@ Result<Stats> read_stats(const Host& host, std::string_view path);
 uint64_t oom_kills(const Host& host, std::string_view path);
 
 // The memory charged to the cgroup (memory.current on v2,
-// memory.usage_in_bytes on v1), in bytes; nullopt without a memory
-// controller for it or when unreadable.
+// memory.usage_in_bytes on v1), in bytes (0 when unreadable); nullopt
+// where the host has no hierarchy to ask.
 std::optional<uint64_t> memory_usage(const Host& host, std::string_view path);
 // Whether memory_usage can answer on this host: a v1 memory hierarchy, or
 // a unified one with the memory controller.

@@ -187,7 +187,8 @@ void Engine::parked_notice(uint32_t i, fsm::State from, fsm::Event e, bool gone)
       pool.refill_ns += std::chrono::nanoseconds(now - s.parked_at).count();
       s.parked_charge = cgroup::memory_usage(cgroups(s), s.cgroup).value_or(0);
       pool.largest_charge = std::max(pool.largest_charge, s.parked_charge);
-      // Short still (a budget lets them be made one at a time): the next.
+      // Short still (the first made alone, or the rest held for the
+      // budget): the next, if it fits now.
       parked_dirty_ |= pool.ready.size() + pool.st.making < pool.st.size;
       parked_dirty_ |= pool.ready.size() > pool.st.size;  // made smaller meanwhile
       return;
