@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "cgroup/devices_bpf.h"
-#include "cgroup/stats.h"
 #include "cgroup/layout.h"
+#include "cgroup/stats.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
