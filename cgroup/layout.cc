@@ -103,4 +103,17 @@ const Host& of(const Host& host, std::string_view path) {
   return none[int(host.layout)];
 }
 
+bool has_controller(const Host& host, std::string_view controller) {
+  if (host.layout != Layout::unified) return host.v1(controller == "io" ? "blkio" : controller);
+  std::string on = " ";
+  on += read_text(host.v2()->mount + "/cgroup.controllers");
+  on += ' ';
+  for (char& c : on)
+    if (c == '\n') c = ' ';
+  std::string word = " ";
+  word += controller;
+  word += ' ';
+  return on.find(word) != std::string::npos;
+}
+
 }  // namespace ringc::cgroup

@@ -52,6 +52,11 @@ struct Host {
   const Hierarchy* v1(std::string_view controller) const;
 };
 
+// Whether a container's cgroup on this host gets the controller: its v1
+// hierarchy, or on a unified host the v2 root's cgroup.controllers ("io"
+// is v1's "blkio").
+bool has_controller(const Host& host, std::string_view controller);
+
 // Reads /proc/self/mountinfo; the result is cached for the process.
 Result<const Host*> detect();
 

@@ -209,16 +209,4 @@ std::optional<uint64_t> memory_usage(const Host& host, std::string_view path) {
   return std::nullopt;
 }
 
-bool memory_controller(const Host& host) {
-  if (host.v1("memory")) return true;
-  const Hierarchy* v2 = host.v2();
-  if (!v2 || host.layout != Layout::unified) return false;
-  std::string on = " ";
-  on += read_text(v2->mount + "/cgroup.controllers");
-  on += ' ';
-  for (char& c : on)
-    if (c == '\n') c = ' ';
-  return on.find(" memory ") != std::string::npos;
-}
-
 }  // namespace ringc::cgroup

@@ -53,9 +53,6 @@ uint64_t oom_kills(const Host& host, std::string_view path);
 // memory.usage_in_bytes on v1), in bytes (0 when unreadable); nullopt
 // where the host has no hierarchy to ask.
 std::optional<uint64_t> memory_usage(const Host& host, std::string_view path);
-// Whether memory_usage can answer on this host: a v1 memory hierarchy, or
-// a unified one with the memory controller.
-bool memory_controller(const Host& host);
 
 // The host's huge page sizes in the kernel's cgroup names ("2MB", "1GB").
 std::vector<std::string> hugepage_sizes();

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "cgroup/stats.h"
+#include "cgroup/layout.h"
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
@@ -32,7 +32,7 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(uint64_t memory_mib, a.number("pool-memory", 0, 0));
   if (memory_mib) {
     RINGC_TRY(const cgroup::Host* host, ctx.runtime.cgroups());
-    if (!cgroup::memory_controller(*host))
+    if (!cgroup::has_controller(*host, "memory"))
       return ringc_error(Errc::bad_usage,
                          "--pool-memory: this host's cgroups have no memory controller to "
                          "measure parked inits by");

@@ -101,9 +101,11 @@ void Engine::tend_parked() {
     pool.st.over_budget = false;
     // Charged beyond the budget (the kernel charges a cgroup in batches,
     // so one init may read more than those before it): the newest go.
-    while (!pool.ready.empty() && parked_charged() > opts_.parked_memory && opts_.parked_memory) {
+    for (uint64_t charged = opts_.parked_memory ? parked_charged() : 0;
+         !pool.ready.empty() && charged > opts_.parked_memory;) {
       uint32_t i = pool.ready.back();
       pool.ready.pop_back();
+      charged -= slots_[i].parked_charge;
       slots_[i].parked = -1;
       (void)request(slots_[i].id, fsm::Event::force_remove);
       pool.st.over_budget = true;

@@ -294,16 +294,7 @@ std::optional<std::string> missing_controller(std::initializer_list<std::string_
   if (!host) return "no cgroup layout detected";
   const cgroup::Host& h = *host.value();
   for (std::string_view name : names) {
-    bool have;
-    if (h.layout == cgroup::Layout::unified) {  // limits go to the v2 hierarchy
-      std::string enabled = " " + slurp(h.v2()->mount + "/cgroup.controllers");
-      for (char& ch : enabled)
-        if (ch == '\n') ch = ' ';
-      have = enabled.find(" " + std::string(name) + " ") != std::string::npos;
-    } else {  // to the v1 hierarchies
-      have = h.v1(name == "io" ? "blkio" : name) != nullptr;
-    }
-    if (!have)
+    if (!cgroup::has_controller(h, name))
       return fmt::format("no {} controller in this view of the host ({})", name,
                          h.layout == cgroup::Layout::unified ? "cgroup2" : "cgroup v1");
   }

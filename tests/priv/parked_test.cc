@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "cgroup/layout.h"
-#include "cgroup/stats.h"
 #include "tests/priv/daemon_fixture.h"
 
 namespace ringc::test {
@@ -269,10 +267,7 @@ TEST_F(Parked, ParkedInitsDoNotOutliveTheirDaemon) {
 // under a 2 MiB budget stops short of its size, says so, and refills up
 // to the budget again after a run takes one.
 TEST_F(Parked, AMemoryBudgetBoundsThePool) {
-  auto host = cgroup::detect();
-  ASSERT_TRUE(host);
-  if (!cgroup::memory_controller(*host.value()))
-    GTEST_SKIP() << "no memory controller in this view of the host's cgroups";
+  RINGC_NEED_CONTROLLERS("memory");
   kill(daemon_.pid, SIGTERM);
   ASSERT_EQ(daemon_.wait(), 0);
   daemon_ =

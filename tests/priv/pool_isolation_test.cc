@@ -10,24 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "cgroup/files.h"
-#include "cgroup/layout.h"
 #include "tests/priv/harness.h"
 
 namespace ringc::test {
 
 namespace {
-
-// Whether this view of the host has a pids controller (the pure-v2 view
-// of this hybrid host carries hugetlb alone).
-bool pids_controller() {
-  auto host = cgroup::detect();
-  if (!host) return false;
-  if (host.value()->v1("pids")) return true;
-  const cgroup::Hierarchy* v2 = host.value()->v2();
-  return v2 && (" " + cgroup::read_text(v2->mount + "/cgroup.controllers") + " ").find(" pids") !=
-                   std::string::npos;
-}
 
 // What the containers print, "n key value" per line, as a map per n.
 std::map<int, std::map<std::string, std::string>> lines_by_container(const std::string& out) {
@@ -100,7 +87,7 @@ exit 0
 // (pids.peak) and a key in its session keyring. The second and third see
 // exactly what the first saw before it began, and nothing of it.
 TEST_F(Priv, NothingAContainerLeavesReachesTheNextOnePooled) {
-  const bool pids = pids_controller();
+  const bool pids = !missing_controller({"pids"});  // the pure-v2 view here has hugetlb alone
   std::string out = root_ + ".iso";
   ASSERT_EQ(::mkdir(out.c_str(), 0777), 0);
   ASSERT_EQ(std::system(("cp " RINGC_PAYLOAD " " + out + "/payload").c_str()), 0);
