@@ -12,6 +12,8 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/log.h"
+#include "core/base/hugetext.h"
 #include "core/engine/batch.h"
 #include "core/init/console.h"
 #include "core/spec/json.h"
@@ -139,6 +141,8 @@ BatchReport parse_batch_report(std::string_view text) {
 Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
   RINGC_TRY(auto o, batch_options(a));
+  size_t huge = text_on_huge_pages();  // core/base/hugetext.h: cheaper clones
+  log_debug(ctx.log, fmt::format("code on huge pages: {} KiB", huge >> 10));
 
   bool live = ::isatty(2) && !a.has("json");
   auto last = std::chrono::steady_clock::now();

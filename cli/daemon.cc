@@ -11,6 +11,8 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/log.h"
+#include "core/base/hugetext.h"
 #include "core/supervisor/daemon.h"
 #include "core/supervisor/reaper.h"
 #include "core/supervisor/server.h"
@@ -48,6 +50,8 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   }
   ::close(lock);
   o.locked = true;
+  size_t huge = text_on_huge_pages();  // core/base/hugetext.h: cheaper clones
+  log_debug(ctx.log, fmt::format("code on huge pages: {} KiB", huge >> 10));
   RINGC_TRY(uint64_t pool, a.number("pool-netns", 0, 0));
   RINGC_TRY(uint64_t cg_pool, a.number("pool-cgroups", 0, 0));
   Daemon d(ctx.runtime, EngineOptions{.netns_pool = unsigned(std::min<uint64_t>(pool, 4096)),

@@ -69,6 +69,12 @@ int close_range_cloexec(unsigned first) {
   // EINVAL: the flag is newer (5.11) than the call (5.9).
   return refused(r) || r == -EINVAL ? compat::close_range(first, ~0U, true) : int(r);
 }
+bool has_effective_cap(int cap) {
+  __user_cap_header_struct head{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &head, data) < 0 || cap < 0 || cap >= 64) return false;
+  return data[cap / 32].effective & (1u << (cap % 32));
+}
 int close_range(unsigned first, unsigned last) {
   long r = ret(syscall(SYS_close_range, first, last, 0U));
   return refused(r) ? compat::close_range(first, last, false) : int(r);

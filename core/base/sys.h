@@ -27,6 +27,8 @@ int waitid_nohang(int pidfd, siginfo_t* info, bool keep_zombie = false);
 // Reaps our child pid if it has exited (WNOHANG).
 void reap(pid_t pid);
 int close_range_cloexec(unsigned first);
+// Whether this thread has cap in its effective set (capget).
+bool has_effective_cap(int cap);
 int close_range(unsigned first, unsigned last);
 // Another process's fd, duplicated into ours (close-on-exec).
 int pidfd_getfd(int pidfd, int fd);

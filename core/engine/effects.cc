@@ -1,5 +1,7 @@
 #include "core/engine/effects.h"
 
+#include <sched.h>
+
 #include <csignal>
 
 #include "cgroup/freezer.h"
@@ -23,6 +25,14 @@ class RealEffects final : public Effects {
       (void)sys::pidfd_send_signal(pidfd, sig);
     else
       (void)::kill(pid, sig);
+  }
+  void end_idle(pid_t pid) override {
+    sched_param other{};
+    (void)::sched_setscheduler(pid, SCHED_OTHER, &other);
+  }
+  bool may_end_idle() const override {
+    static const bool may = sys::has_effective_cap(CAP_SYS_NICE);
+    return may;
   }
   void signal_cgroup(const cgroup::Host& host, const std::string& cg, int sig) override {
     (void)cgroup::signal_all(host, cg, sig);

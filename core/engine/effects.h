@@ -38,6 +38,11 @@ class Effects {
   // A signal to the init: by pidfd where there is one, else by pid (our
   // unreaped child, or one whose start time was checked).
   virtual void signal(pid_t pid, int pidfd, int sig) = 0;
+  // A parked init's SCHED_IDLE ended (SCHED_OTHER, nice 0) before its
+  // start: it needs CAP_SYS_NICE, which the init has dropped by then.
+  virtual void end_idle(pid_t pid) = 0;
+  // Whether end_idle can: without it a pool's inits are not parked idle.
+  virtual bool may_end_idle() const = 0;
   // To every process in the container's cgroup.
   virtual void signal_cgroup(const cgroup::Host& host, const std::string& cg, int sig) = 0;
   virtual cgroup::Result<void> request_freeze(const cgroup::Host& host, const std::string& cg,

@@ -448,6 +448,7 @@ class Engine {
     int16_t taken_from = -1;                            // the pool it was taken from, until it runs
     bool record_inline = false;      // its next record written in this thread (a warm start)
     bool stdio_with_start = false;   // flags->fds' first three go with the start byte
+    bool idle_until_start = false;   // parked as SCHED_IDLE: SCHED_OTHER again at its start
     sys::UniqueFd netns;             // the warm one its init joined
     std::unique_ptr<HookRun> hooks;  // while hooks run
     std::string warning;             // a poststop hook's failure, told with gone

@@ -119,7 +119,9 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
       s.flags->console.reset();
     }
   };
-  init.parked = s.parked >= 0;
+  // Parked as SCHED_IDLE only where this engine may end it (CAP_SYS_NICE).
+  init.parked = s.parked >= 0 && fx_.may_end_idle();
+  s.idle_until_start = init.parked && !s.prepared->spec.process.scheduler;
   if (s.poolable) {  // a warm network namespace, or one made now
     auto netns = netns_pool_->take();
     if (!netns) return netns.error();
@@ -427,6 +429,10 @@ void Engine::send_start(uint32_t i) {
     // the byte (or fails and exits, which the exit wait reports).
     if (r && !run_hooks(i, HookPoint::poststart)) fire(i, fsm::Event::exec_done);
     return;
+  }
+  if (s.idle_until_start) {  // before the byte: the program never runs idle
+    s.idle_until_start = false;
+    fx_.end_idle(s.pid);
   }
   bool sent;
   if (s.stdio_with_start) {  // a parked init: the run's client's stdio comes with the byte

@@ -290,11 +290,6 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     ::_exit(127);
   };
   if (auto r = await_start(go_fd); !r) die(r.error());
-  // Leaving SCHED_IDLE for SCHED_OTHER needs no privilege (sched(7)).
-  if (plan.init.parked && !proc.scheduler) {
-    sched_param other{};
-    (void)::sched_setscheduler(0, SCHED_OTHER, &other);
-  }
   // With no_new_privs the filter comes before the startContainer hooks,
   // which then run under it, as runc's do.
   if (filter && proc.no_new_privileges && !filter.notifies()) {

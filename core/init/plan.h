@@ -32,9 +32,11 @@ struct InitOptions {
   // instead of making its own, or -1.
   int netns_fd = -1;
   // Parked (a pool's, engine_parked.cc): set up as SCHED_IDLE, so that a
-  // refill never delays a run's start on the same cores, and back to
-  // SCHED_OTHER when its start comes (the spec's process.scheduler, if
-  // any, is applied during setup as ever and kept).
+  // refill never delays a run's start on the same cores. The engine puts
+  // it back to SCHED_OTHER before its start byte (Effects::end_idle): the
+  // init could not itself, with CAP_SYS_NICE dropped and RLIMIT_NICE 0
+  // (sched(7)). The spec's process.scheduler, if any, is applied during
+  // setup as ever and kept. Only set by an engine that may undo it.
   bool parked = false;
 };
 

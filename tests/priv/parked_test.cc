@@ -168,6 +168,44 @@ TEST_F(Parked, ACreateTakesOneAndStartRunsIt) {
   EXPECT_TRUE(ready(b, 1)) << stats();  // refilled
 }
 
+// A parked init waits as SCHED_IDLE (its refill never delays a start);
+// its program runs as a cold one would, SCHED_OTHER: the daemon ends the
+// idle policy before the start byte (the init, its CAP_SYS_NICE dropped,
+// could not). /proc/PID/stat's 41st field is the policy (5: SCHED_IDLE).
+TEST_F(Parked, ItsProgramRunsAsAColdOneWouldNotIdle) {
+  std::string b = bundle({"sh", "-c", "cut -d' ' -f41 /proc/self/stat; exit 4"});
+  park(b, 2);
+  std::string parked = parked_id();
+  Cmd st = ringc({"state", parked});
+  size_t at = st.out.find("\"pid\": ");
+  ASSERT_NE(at, std::string::npos) << st.out;
+  int pid = std::atoi(st.out.c_str() + at + 7);
+  ASSERT_GT(pid, 0) << st.out;
+  std::string stat = slurp(fmt::format("/proc/{}/stat", pid));
+  size_t close = stat.rfind(')');  // fields after the comm, from the 3rd
+  int field = 2;
+  std::string policy;
+  for (size_t i = close + 1; i < stat.size() && field < 41; ++i)
+    if (stat[i] == ' ' && ++field == 41) policy = stat.substr(i + 1, stat.find(' ', i + 1) - i - 1);
+  EXPECT_EQ(policy, "5") << "a parked init waits as SCHED_IDLE: " << stat;
+
+  Cmd r = via({"run", "-b", b, id("pol-run")});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_EQ(r.out, "0\n");  // SCHED_OTHER
+  std::string c = id("pol-c");
+  std::string out = root_ + ".policy-out";
+  Cmd cr = ringc_with({"--daemon", sock_, "create", "-b", b, c}, [&] {
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+  });
+  ASSERT_EQ(cr.code, 0) << cr.err;
+  ASSERT_EQ(via({"start", c}).code, 0);
+  EXPECT_EQ(via({"wait", c}).out, "4\n");
+  EXPECT_EQ(slurp(out), "0\n");
+  EXPECT_EQ(via({"delete", c}).code, 0);
+  EXPECT_TRUE(has(stats(), "\"hits\":2,\"misses\":0")) << stats();
+}
+
 // Nothing a run leaves in its container reaches the next run from the
 // pool: each parked init has namespaces, tmpfs mounts and a cgroup of its
 // own. The first leaves files in /dev and /dev/shm and a listening socket,

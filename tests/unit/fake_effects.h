@@ -98,6 +98,8 @@ class FakeEffects final : public Effects {
     calls.push_back(fmt::format("signal {}", sig));
     ::kill(pid, sig);
   }
+  void end_idle(pid_t) override { calls.push_back("end-idle"); }
+  bool may_end_idle() const override { return true; }
   void signal_cgroup(const cgroup::Host&, const std::string&, int sig) override {
     calls.push_back(fmt::format("signal-cgroup {}", sig));
   }
