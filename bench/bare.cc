@@ -3,7 +3,8 @@
 // run (scripts/bench-batch.sh, scripts/bench-scale.sh).
 //
 //   ringc-bare --rootfs DIR [--count N] [--parallel K]
-//              [--cgroups all|none] [--setup bare|mounts|config] [--json]
+//              [--cgroups all|none] [--setup bare|mounts|config]
+//              [--netns new|warm] [--hold] [--json]
 //
 // One thread drives K children at a time on an io_uring: clone3 with
 // CLONE_PIDFD | CLONE_NEWPID, the child doing the rest on its own core
@@ -15,6 +16,10 @@
 //   given up at exec, and once all N run they are killed (SIGKILL through
 //   the pidfds) and reaped: launches among running containers, as a
 //   runtime's supervisor makes them.
+// --netns warm: no new network namespace per child: each joins (setns)
+//   one made at the start, as a container of ringc's warm pool joins one
+//   (with --cgroups none: the floor of a container whose network
+//   namespace and cgroup both come from ringc's pools).
 // --cgroups all: a directory in every hierarchy mounted under
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
 //   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
@@ -34,6 +39,7 @@
 #include "bench/bare_child.h"
 #include "bench/stats.h"
 #include "core/base/sys.h"
+#include "core/pool/netns_pool.h"
 #include "ring/ops.h"
 #include "ring/ring.h"
 
@@ -45,7 +51,7 @@ struct Options {
   std::string rootfs;
   int count = 1000, parallel = 32;
   ringc::bench::Setup setup = ringc::bench::Setup::bare;
-  bool cgroups = true, json = false, hold = false;
+  bool cgroups = true, json = false, hold = false, warm_netns = false;
 };
 
 constexpr const char* kSetupNames[] = {"bare", "mounts", "config"};
@@ -114,6 +120,8 @@ Options parse(int argc, char** argv) {
       o.json = true;
     else if (a == "--hold")
       o.hold = true;
+    else if (a == "--netns")
+      o.warm_netns = next() == "warm";
     else {
       fmt::print(stderr, "ringc-bare: unknown argument {}\n", a);
       exit(2);
@@ -122,7 +130,7 @@ Options parse(int argc, char** argv) {
   if (o.rootfs.empty() || o.count < 1 || o.parallel < 1) {
     fmt::print(stderr,
                "usage: ringc-bare --rootfs DIR [--count N] [--parallel K] [--cgroups all|none] "
-               "[--setup bare|mounts|config] [--hold] [--json]\n");
+               "[--setup bare|mounts|config] [--netns new|warm] [--hold] [--json]\n");
     exit(2);
   }
   return o;
@@ -157,6 +165,18 @@ int main(int argc, char** argv) {
                               ? ringc::bench::preload_default_device_program()
                               : -1;
   const std::vector<std::string> no_dirs;
+  // --netns warm: one network namespace, made here, that every child joins.
+  int netns = -1;
+  if (o.warm_netns) {
+    int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    auto made = ringc::make_netns(home);
+    close(home);
+    if (!made) {
+      fmt::print(stderr, "ringc-bare: {}\n", made.error().what());
+      return 1;
+    }
+    netns = made.value().release();
+  }
   auto clone_child = [&](size_t n) {
     Launch& l = all[n];
     int pipe[2];
@@ -177,8 +197,8 @@ int main(int argc, char** argv) {
     pid_t pid = ringc::sys::clone3(&args);
     if (pid == 0) {
       ringc::bench::ChildPlan plan{
-          o.rootfs,    o.setup, into ? none : parents, into ? no_dirs : l.cgroups, o.hold,
-          device_prog, ""};
+          o.rootfs, o.setup, into ? none : parents, into ? no_dirs : l.cgroups, o.hold, device_prog,
+          "",       netns};
       for (size_t h = 0; h < parents.size(); ++h)
         if (device_prog >= 0 ? parents[h].v2 : parents[h].devices) plan.device_dir = l.cgroups[h];
       ringc::bench::bare_child(plan);

@@ -177,7 +177,9 @@ std::vector<Hierarchy> hierarchies() {
 }
 
 void bare_child(const ChildPlan& plan) {
-  if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
+  if (plan.netns_fd >= 0 && setns(plan.netns_fd, CLONE_NEWNET) < 0) fail(10, "setns");
+  int net = plan.netns_fd >= 0 ? 0 : CLONE_NEWNET;
+  if (unshare(CLONE_NEWNS | net | CLONE_NEWIPC | CLONE_NEWUTS) < 0) fail(10, "unshare");
   if (sethostname("bare", 4) < 0) fail(11, "sethostname");
   mount_or_fail(12, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   join_cgroups(plan.parents, plan.cgroups);

@@ -43,6 +43,9 @@ struct ChildPlan {
   bool hold = false;  // exec /bin/sleep for good instead of /bin/true
   int device_prog = -1;
   std::string device_dir;
+  // A network namespace made once by the parent, joined (setns) instead of
+  // a new one: what a container of ringc's warm pool pays (--netns warm).
+  int netns_fd = -1;
 };
 
 // Runs in the clone3 child (pid 1 of its pid namespace): execs the plan's

@@ -15,7 +15,10 @@
 # hierarchy alone (a pure-v2 view of a hybrid host, without its v1
 # controllers): what the engine pays on a v2 host, v1 directories aside.
 # POOL=N adds ringc with both pools (batch --pool-netns N --pool-cgroups N:
-# warm network namespaces, recycled cgroup paths) and its ratio to +cfg.
+# warm network namespaces, recycled cgroup paths) and its ratio to +cfg,
+# and the floor of such a container ("pfloor": +cfg with a warm network
+# namespace joined and no cgroup made, ringc-bare --netns warm --cgroups
+# none): the most any runtime could get from those two pools here.
 set -euo pipefail
 source "$(dirname "$0")/bench-setup.sh"
 count=${COUNT:-1000}
@@ -33,8 +36,9 @@ inner() {
   # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
   rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
-  printf '%-9s %8s %8s %8s %8s %8s %8s %8s %10s %10s %11s %11s\n' parallel ringc/s +pool/s bare/s \
-    +mnt/s +cfg/s runc/s crun/s +cfg/ringc pool/+cfg ringc/runc ringc/crun
+  printf '%-9s %8s %8s %8s %8s %8s %8s %8s %8s %10s %10s %12s %11s %11s\n' parallel ringc/s +pool/s \
+    bare/s +mnt/s +cfg/s pfloor/s runc/s crun/s +cfg/ringc pool/+cfg pfloor/+cfg ringc/runc \
+    ringc/crun
   per_second() { sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/'; }
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
@@ -50,6 +54,11 @@ inner() {
       other[$m]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
         --setup $m --json | per_second)
     done
+    other[pfloor]=-
+    if [ -n "${POOL:-}" ]; then
+      other[pfloor]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
+        --setup config --netns warm --cgroups none --json | per_second)
+    fi
     for rt in runc crun; do
       bin=$(command -v $rt)
       start=$(date +%s.%N)
@@ -64,10 +73,11 @@ inner() {
         [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
       done
     done
-    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %8s %8s %10s %10s %11s %11s\n' "$k" "$ringc_rate" \
-      "$pool_rate" "${other[bare]}" "${other[mounts]}" "${other[config]}" "${other[runc]}" "${other[crun]}" \
+    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %8s %8s %8s %10s %10s %12s %11s %11s\n' "$k" \
+      "$ringc_rate" "$pool_rate" "${other[bare]}" "${other[mounts]}" "${other[config]}" \
+      "${other[pfloor]}" "${other[runc]}" "${other[crun]}" \
       "$(ratio "${other[config]}" "$ringc_rate")" "$(ratio "${pool_rate/-/0}" "${other[config]}")" \
-      "$(ratio "$ringc_rate" "${other[runc]}")" \
+      "$(ratio "${other[pfloor]/-/0}" "${other[config]}")" "$(ratio "$ringc_rate" "${other[runc]}")" \
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
     grep -o -e '"create_to_running":{"p50_ms":[0-9.]*' -e '"cpu_ms_per_container":[0-9.]*' \

@@ -17,6 +17,12 @@ for m in bare mounts config; do
   grep -q "\"count\":6,\"failed\":0," <<<"$out" || { echo "FAIL: setup $m: not all exited 0"; exit 1; }
   [ "$(left)" = 0 ] || { echo "FAIL: setup $m left cgroups"; exit 1; }
 done
+# --netns warm: every child joins the one network namespace made at the
+# start (the floor of a container of ringc's pools): each exits 0.
+out=$("$bare" --rootfs "$work/bundle/rootfs" --count 6 --parallel 3 --setup config --netns warm \
+  --cgroups none --json)
+echo "$out"
+grep -q '"count":6,"failed":0,' <<<"$out" || { echo "FAIL: --netns warm: not all exited 0"; exit 1; }
 # Held: each runs `sleep` until all have started, then all are killed.
 out=$("$bare" --rootfs "$work/bundle/rootfs" --count 5 --parallel 2 --setup mounts --hold --json)
 echo "$out"
