@@ -102,6 +102,9 @@ Result<void> Ring::init(unsigned entries) {
     return use_epoll();
   }
   ready_ = true;
+  // The rings are not mapped into the inits cloned from this process: no
+  // child can touch them, and neither clone nor exec handles their pages.
+  (void)io_uring_ring_dontfork(&ring_);
   if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
     features_.waitid = io_uring_opcode_supported(probe, kOpWaitid);
     io_uring_free_probe(probe);

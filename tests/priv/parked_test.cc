@@ -188,6 +188,9 @@ TEST_F(Parked, ItsProgramRunsAsAColdOneWouldNotIdle) {
   for (size_t i = close + 1; i < stat.size() && field < 41; ++i)
     if (stat[i] == ' ' && ++field == 41) policy = stat.substr(i + 1, stat.find(' ', i + 1) - i - 1);
   EXPECT_EQ(policy, "5") << "a parked init waits as SCHED_IDLE: " << stat;
+  // Cloned from the daemon, it has none of the daemon's rings mapped.
+  std::string maps = slurp(fmt::format("/proc/{}/maps", pid));
+  EXPECT_FALSE(has(maps, "io_uring")) << maps;
 
   Cmd r = via({"run", "-b", b, id("pol-run")});
   EXPECT_EQ(r.code, 4) << r.err;
