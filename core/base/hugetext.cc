@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -45,6 +46,28 @@ bool thp_allowed() {
   return std::getline(f, line) && line.find("[never]") == std::string::npos;
 }
 
+std::string fmt_hex(uintptr_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lx", static_cast<unsigned long>(v));
+  return buf;
+}
+
+// The bytes of huge pages in the mapping that starts at `start`, from
+// /proc/self/smaps (the kernel may have given small pages instead).
+size_t huge_bytes_at(uintptr_t start) {
+  std::ifstream f("/proc/self/smaps");
+  std::string line, head = fmt_hex(start) + "-";
+  bool in = false;
+  while (std::getline(f, line)) {
+    if (line.rfind(head, 0) == 0) {
+      in = true;
+    } else if (in && line.rfind("AnonHugePages:", 0) == 0) {
+      return size_t(std::strtoull(line.c_str() + 14, nullptr, 10)) << 10;
+    }
+  }
+  return 0;
+}
+
 uintptr_t down(uintptr_t v, uintptr_t to) {
   return v & ~(to - 1);
 }
@@ -80,13 +103,14 @@ __attribute__((noinline)) size_t text_on_huge_pages() {
   uintptr_t tmp = down(r, kHuge) + (a & (kHuge - 1));
   if (tmp < r) tmp += kHuge;
   auto* stage = reinterpret_cast<void*>(tmp);
-  size_t done = 0;
   if (::madvise(stage, len, MADV_HUGEPAGE) == 0) {
     std::memcpy(stage, reinterpret_cast<const void*>(a), c.end - a);
-    if (::mprotect(stage, len, PROT_READ | PROT_EXEC) == 0 &&
+    // Where the kernel had no huge pages to give, small anonymous ones
+    // would be copied at every clone: the code stays as mapped.
+    size_t done = down(b, kHuge) - up(a, kHuge);
+    if (huge_bytes_at(tmp) >= done && ::mprotect(stage, len, PROT_READ | PROT_EXEC) == 0 &&
         ::mremap(stage, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, reinterpret_cast<void*>(a)) !=
             MAP_FAILED) {
-      done = down(b, kHuge) - up(a, kHuge);
       // What is left of the staging area around the moved part.
       if (tmp > r) ::munmap(raw, tmp - r);
       uintptr_t tail = tmp + len, last = r + len + kHuge;
