@@ -13,6 +13,13 @@
 
 namespace ringc {
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// A sanitizer's shadow memory and interceptors are not for moving code
+// under.
+size_t text_on_huge_pages() {
+  return 0;
+}
+#else
 namespace {
 constexpr uintptr_t kHuge = uintptr_t{2} << 20;
 constexpr uintptr_t kPage = 4096;
@@ -79,9 +86,6 @@ uintptr_t up(uintptr_t v, uintptr_t to) {
 // Not inlined, and nothing after the mremap but returns: the instructions
 // run across it are read from the copy, byte for byte the same.
 __attribute__((noinline)) size_t text_on_huge_pages() {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return 0;
-#else
   const char* env = std::getenv("RINGC_HUGETEXT");
   if ((env && std::strcmp(env, "0") == 0) || !thp_allowed()) return 0;
   Code c;
@@ -120,7 +124,7 @@ __attribute__((noinline)) size_t text_on_huge_pages() {
   }
   ::munmap(raw, len + kHuge);
   return 0;
-#endif
 }
+#endif
 
 }  // namespace ringc
