@@ -49,6 +49,14 @@ class Parked : public Daemon {
     size_t at = l.find("ringc-parked-");
     return at == std::string::npos ? "" : l.substr(at, l.find('\n', at) - at);
   }
+  // A create of b through the daemon as c, its stdout (which the program
+  // gets at start) the file out.
+  Cmd create_to(const std::string& b, const std::string& c, const std::string& out) {
+    return ringc_with({"--daemon", sock_, "create", "-b", b, c}, [&] {
+      int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+    });
+  }
   int parked_count() {
     std::string l = ids();
     int n = 0;
@@ -148,10 +156,7 @@ TEST_F(Parked, ACreateTakesOneAndStartRunsIt) {
   ASSERT_FALSE(parked_at.empty());
   std::string c = id("warm-c");
   std::string out = root_ + ".create-out";
-  Cmd r = ringc_with({"--daemon", sock_, "create", "-b", b, c}, [&] {
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-  });
+  Cmd r = create_to(b, c, out);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(has(stats(), "\"hits\":1,\"misses\":0")) << stats();
   Cmd s = ringc({"state", c});
@@ -197,10 +202,7 @@ TEST_F(Parked, ItsProgramRunsAsAColdOneWouldNotIdle) {
   EXPECT_EQ(r.out, "0\n");  // SCHED_OTHER
   std::string c = id("pol-c");
   std::string out = root_ + ".policy-out";
-  Cmd cr = ringc_with({"--daemon", sock_, "create", "-b", b, c}, [&] {
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-  });
+  Cmd cr = create_to(b, c, out);
   ASSERT_EQ(cr.code, 0) << cr.err;
   ASSERT_EQ(via({"start", c}).code, 0);
   EXPECT_EQ(via({"wait", c}).out, "4\n");
