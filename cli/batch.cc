@@ -141,8 +141,12 @@ BatchReport parse_batch_report(std::string_view text) {
 Result<int> cmd_batch(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(auto a, parse(argv, batch_flags(), "batch"));
   RINGC_TRY(auto o, batch_options(a));
-  size_t huge = text_on_huge_pages();  // core/base/hugetext.h: cheaper clones
-  log_debug(ctx.log, fmt::format("code on huge pages: {} KiB", huge >> 10));
+  // Cheaper clones (core/base/hugetext.h), for 10-20 ms at the start: a
+  // batch of fewer than about a hundred would not win it back.
+  if (o.count >= 100) {
+    size_t huge = text_on_huge_pages();
+    log_debug(ctx.log, fmt::format("code on huge pages: {} KiB", huge >> 10));
+  }
 
   bool live = ::isatty(2) && !a.has("json");
   auto last = std::chrono::steady_clock::now();
