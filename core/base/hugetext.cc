@@ -75,6 +75,20 @@ size_t huge_bytes_at(uintptr_t start) {
   return 0;
 }
 
+// Whether nothing is mapped in [from, to): the gap the code may grow
+// into (the mremap would unmap whatever is there).
+bool unmapped(uintptr_t from, uintptr_t to) {
+  std::ifstream f("/proc/self/maps");
+  std::string line;
+  while (std::getline(f, line)) {
+    char* end = nullptr;
+    uintptr_t lo = std::strtoull(line.c_str(), &end, 16);
+    uintptr_t hi = *end == '-' ? std::strtoull(end + 1, nullptr, 16) : 0;
+    if (lo < to && hi > from) return false;
+  }
+  return true;
+}
+
 uintptr_t down(uintptr_t v, uintptr_t to) {
   return v & ~(to - 1);
 }
@@ -95,7 +109,7 @@ __attribute__((noinline)) size_t text_on_huge_pages() {
   // Up to the next 2 MiB where the gap to the next segment allows: the
   // last huge page is then whole too.
   uintptr_t b = std::min(up(c.end, kHuge), down(c.next, kPage));
-  if (b < up(c.end, kPage)) b = up(c.end, kPage);
+  if (b < up(c.end, kPage) || !unmapped(up(c.end, kPage), b)) b = up(c.end, kPage);
   size_t len = b - a;
   if (up(a, kHuge) + kHuge > b) return 0;  // not one whole huge page in it
   // A staging area at the same offset within a 2 MiB page as the code, so
