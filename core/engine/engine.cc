@@ -15,6 +15,7 @@
 #include "core/base/sys.h"
 #include "core/engine/transition.h"
 #include "core/init/console.h"
+#include "core/spawn/shared_clone.h"
 #include "ring/ops.h"
 #include "ring/token.h"
 
@@ -391,6 +392,10 @@ void Engine::on_handshake(uint32_t i, int res) {
 void Engine::on_exec_done(uint32_t i, int res) {
   Slot& s = slots_[i];
   s.sock.reset();
+  if (res == 0 && s.donor >= 0) {  // exec'd: out of this address space
+    give_back_donor(s.donor, !s.donor_risky);
+    s.donor = -1;
+  }
   if (res > 0) {
     // exec itself failed: the init reported why and exits 1 next.
     s.error = check_message(s.msg, res, {}).error().what();
@@ -419,6 +424,10 @@ void Engine::on_exit(uint32_t i, int res) {
     if (s.pidfd.get() >= 0 && !ring_->features().waitid)
       (void)sys::waitid_nohang(s.pidfd.get(), &s.info, true);
     s.exit_code = res < 0 ? -1 : exit_code(s.info);
+    if (s.donor >= 0) {  // it never exec'd: lent again only after a plain exit
+      give_back_donor(s.donor, res >= 0 && s.info.si_code == CLD_EXITED && !s.donor_risky);
+      s.donor = -1;
+    }
     pid_t zombie = s.pid;
     uint16_t g = s.generation;
     exited(i);

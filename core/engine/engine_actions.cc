@@ -140,6 +140,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
                    .v2_made = v2_made,
                    .v2_existed = v2_existed,
                    .defer_spawn = spawner_.running() && fifo.empty(),
+                   .shared_clone = true,
                    .warn = &rt_.warn};
   auto r = fx_.launch(cgroups(s), *s.prepared, s.cgroup, fifo, init, l, lo);
   if (r && l.deferred) {
@@ -176,6 +177,8 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   step_launch(i, fsm::LaunchEvent::cloned);
   s.pid = child.pid;
   s.sock.reset(child.sock);
+  s.donor = int16_t(child.donor);
+  s.donor_risky = false;
   s.exited = false;
   s.oom_kills = 0;
   s.info = {};
@@ -373,6 +376,7 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
 void Engine::send_signal(uint32_t i, int sig) {
   Slot& s = slots_[i];
   if (s.exited || s.pid <= 0) return;
+  s.donor_risky |= s.donor >= 0;  // it may die inside malloc
   // Until its exit completion is handled the child is not reaped, so its
   // pid cannot have been reused.
   fx_.signal(s.pid, s.pidfd.get(), sig);

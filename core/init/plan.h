@@ -51,6 +51,9 @@ struct SpawnPlan {
   // CLONE_PARENT: the init becomes a child of the caller's parent (the
   // engine's spawner clones inits for the engine).
   bool as_sibling = false;
+  // In the caller's own address space where it can be (an engine's:
+  // core/spawn/shared_clone.h); the caller outlives the init's exec.
+  bool shared = false;
   int cgroup_v2_fd = -1;  // CLONE_INTO_CGROUP target, or -1
   // The child writes the spec's v2 limits into its cgroup first thing,
   // attaching device_prog (cgroup::preload_device_program's result).
@@ -69,7 +72,8 @@ struct SpawnPlan {
 struct Spawned {
   pid_t pid = -1;
   int pidfd = -1;
-  int sock = -1;  // parent's end of the handshake pair
+  int sock = -1;   // parent's end of the handshake pair
+  int donor = -1;  // a shared clone's donor, given back once the init exec'd or exited
 };
 
 // In the child: the whole setup, ending in the wait for start and execve.

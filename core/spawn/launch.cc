@@ -243,6 +243,7 @@ Result<void> begin_launch(const cgroup::Host& host, const Prepared& p, const std
   }
   plan.cgroup_path = cg;
   plan.init = init;
+  plan.shared = lo.shared_clone;
   std::vector<sys::UniqueFd> bind_trees;
   if (trees) {
     RINGC_TRY(bind_trees, open_bind_trees(p.spec, p.bundle, plan.userns));

@@ -71,6 +71,9 @@ struct LaunchOptions {
   bool v2_made = false;
   bool v2_existed = false;  // with v2_made: the directory was there already
   bool defer_spawn = false;
+  // The init cloned in the caller's address space where it can be (an
+  // engine, which outlives its inits' exec: shared_clone.h).
+  bool shared_clone = false;
   // Where a warning goes (a cgroup that already holds processes).
   const std::function<void(std::string_view)>* warn = nullptr;
 };

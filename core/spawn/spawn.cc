@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/base/sys.h"
+#include "core/spawn/shared_clone.h"
 
 namespace ringc {
 
@@ -41,6 +42,21 @@ class PidNsForChildren {
   Error e = child_main(plan, sock);
   (void)send_message(sock, error_message(e));
   ::_exit(1);
+}
+
+// What a shared clone's child reads: the plan (the caller's is on its
+// stack) and its ends of the pair, kept by the donor until its exec.
+struct SharedChild {
+  SpawnPlan plan;
+  int sock = -1, parents = -1;
+};
+int shared_child_main(void* arg) {
+  auto* c = static_cast<SharedChild*>(arg);
+  ::close(c->parents);
+  run_init(c->plan, c->sock);
+}
+void release_shared_child(void* arg) {
+  delete static_cast<SharedChild*>(arg);
 }
 
 // A user namespace given by path (a Kubernetes pod's): clone3 can only
@@ -121,6 +137,21 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = plan.as_sibling ? 0 : SIGCHLD;  // with CLONE_PARENT, the caller's own
   args.cgroup = plan.cgroup_v2_fd >= 0 ? uint64_t(plan.cgroup_v2_fd) : 0;
+  // Without a copy of the caller's memory where it can be (shared_clone.h);
+  // a refused clone3 (or no donor free) clones as ever.
+  if (plan.shared && !plan.userns && !plan.as_sibling && shared_clone_enabled()) {
+    if (int donor = lend_donor(); donor >= 0) {
+      auto* c = new SharedChild{plan, sv[1], sv[0]};
+      clone_args shared = args;
+      pid_t pid = clone_shared(donor, shared, shared_child_main, c, release_shared_child);
+      if (pid > 0) {
+        ::close(sv[1]);
+        return Spawned{pid, pidfd, sv[0], donor};
+      }
+      delete c;
+      give_back_donor(donor, true);
+    }
+  }
   pid_t pid = sys::clone3(&args);
   if (pid < 0) {
     ::close(sv[0]);

@@ -17,6 +17,7 @@
 #include "cgroup/manager.h"
 #include "core/base/json_quote.h"
 #include "core/base/sys.h"
+#include "core/spawn/shared_clone.h"
 #include "core/store/observe.h"
 #include "core/store/state_json.h"
 #include "core/verbs/container.h"
@@ -199,6 +200,16 @@ void Daemon::on_line(uint32_t client, std::string_view line) {
     server_->send(client, reply_error(req.value().seq, r.error().what()));
 }
 
+namespace {
+// Inits cloned in the daemon's own memory (core/spawn/shared_clone.h): the
+// donors lent now, made, and retired (their init killed before its exec).
+std::string shared_clone_json() {
+  if (!shared_clone_enabled()) return "null";
+  DonorCounts c = donor_counts();
+  return fmt::format(R"({{"lent":{},"made":{},"retired":{}}})", c.lent, c.made, c.retired);
+}
+}  // namespace
+
 std::string Daemon::stats_fields() const {
   EngineStats st = engine_.stats();
   std::string by_state;
@@ -207,11 +218,12 @@ std::string Daemon::stats_fields() const {
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
       "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
-      "\"peak_rss_kib\":{},\"netns_pool\":{},\"cgroup_pool\":{},\"parked\":[{}],\"reactor\":{}",
+      "\"peak_rss_kib\":{},\"netns_pool\":{},\"cgroup_pool\":{},\"parked\":[{}],\"reactor\":{},"
+      "\"shared_clone\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
       server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns),
       st.cgroups ? cgroup_pool_json(*st.cgroups) : "null", parked_json(st.parked),
-      json_quote(reactor_));
+      json_quote(reactor_), shared_clone_json());
 }
 
 void Daemon::on_notice(const Notice& n) {

@@ -1,0 +1,56 @@
+// Inits cloned into the engine's own address space (CLONE_VM).
+//
+// A clone3 without CLONE_VM copies the engine's page tables, write-protects
+// its pages (each then copied at its next write) and leaves the copy for
+// the init's exec to tear down. On a virtualised host, where every
+// page-table write is a trap, that is most of what a launch costs: a bare
+// container (namespaces, pivot_root, exec of `true`) ran at 176-211/s
+// launched by fork and at 549-622/s sharing the launcher's memory, on a
+// 2-core PVM guest (docs/pools.md).
+//
+// With CLONE_VM the init runs in the engine's memory until its exec, on a
+// stack of its own and with the thread-local storage of a donor: a thread
+// of the engine that only waits, so that the init's errno, malloc caches
+// and malloc arena are the donor's, never the reactor's. A donor is lent
+// until its init has exec'd (the exec leaves the shared memory) or exited;
+// one whose init was killed, perhaps inside malloc with its arena's lock
+// held, is never lent again.
+//
+// What the init allocates and still holds at its exec (its argv and
+// environment, about 1.5 KiB) stays in the donor's arena. The parent must
+// keep everything the child reads alive and unchanged until then.
+//
+// Opt-in (RINGC_SHARED_CLONE=1) for engines run as root: x86-64 only (the
+// clone3 entry is assembly), never under sanitizers.
+#pragma once
+
+#include <linux/sched.h>
+#include <sys/types.h>
+
+namespace ringc {
+
+// Whether this build and environment make shared clones.
+bool shared_clone_enabled();
+
+// Lends a donor (made on first need, up to a limit): its index, or -1
+// when none is free. One thread only (the reactor's).
+int lend_donor();
+
+// clone3 with CLONE_VM and CLONE_SETTLS added to args.flags, on donor d's
+// stack and thread pointer. The child runs fn(arg) and exits with its
+// result; the caller gets the pid, or -errno. On success the donor keeps
+// arg (what the child reads) until it is given back, then release(arg).
+pid_t clone_shared(int d, clone_args& args, int (*fn)(void*), void* arg, void (*release)(void*));
+
+// Donor d's child no longer runs in this address space: it exec'd, or
+// exited (reuse), or may have died holding a lock (!reuse: retired). A
+// donor whose clone failed is given back with reuse.
+void give_back_donor(int d, bool reuse);
+
+// How many donors are lent and made (for stats and tests).
+struct DonorCounts {
+  unsigned lent = 0, made = 0, retired = 0;
+};
+DonorCounts donor_counts();
+
+}  // namespace ringc

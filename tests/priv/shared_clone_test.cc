@@ -1,0 +1,95 @@
+// Inits cloned in the daemon's own memory (RINGC_SHARED_CLONE=1,
+// core/spawn/shared_clone.h): a created init shares the daemon's address
+// space until its exec, and has its own after; runs, exit codes and
+// batches read as ever; each donor comes back once its init exec'd or
+// exited, and one whose init was killed before its exec is not lent again.
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tests/priv/daemon_fixture.h"
+
+namespace ringc::test {
+namespace {
+
+class SharedClone : public Daemon {
+ protected:
+  void SetUp() override {
+    Daemon::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    kill(daemon_.pid, SIGTERM);
+    ASSERT_EQ(daemon_.wait(), 0);
+    ScopedEnv env("RINGC_SHARED_CLONE", "1");
+    start_daemon();
+    if (has(stats(), "\"shared_clone\":null"))
+      GTEST_SKIP() << "no shared clones in this build (x86-64 only, not under sanitizers)";
+  }
+  std::string stats() {
+    Client c(sock_);
+    return c.call(R"({"op":"stats"})");
+  }
+  // The stats' shared_clone object, e.g. {"lent":0,"made":2,"retired":0}.
+  std::string donors() {
+    std::string st = stats();
+    size_t at = st.find("\"shared_clone\":");
+    return at == std::string::npos ? st : st.substr(at + 15, st.find('}', at) - at - 14);
+  }
+  // Whether pid runs in the daemon's address space.
+  bool shares_daemon_memory(pid_t pid) {
+    return syscall(SYS_kcmp, serving_pid(), pid, KCMP_VM, 0, 0) == 0;
+  }
+  pid_t pid_of(const std::string& c) {
+    std::string st = ringc({"state", c}).out;
+    size_t at = st.find("\"pid\": ");
+    return at == std::string::npos ? -1 : pid_t(std::atoi(st.c_str() + at + 7));
+  }
+};
+
+TEST_F(SharedClone, AnInitSharesTheDaemonsMemoryUntilItsExec) {
+  std::string b = bundle({"sleep", "1000"});
+  std::string c = id("shared");
+  ASSERT_EQ(via({"create", "-b", b, c}).code, 0);
+  pid_t pid = pid_of(c);
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(shares_daemon_memory(pid));
+  EXPECT_EQ(donors(), R"({"lent":1,"made":1,"retired":0})");
+  ASSERT_EQ(via({"start", c}).code, 0);  // answered once it exec'd
+  EXPECT_FALSE(shares_daemon_memory(pid));
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":0})");
+  EXPECT_EQ(via({"delete", "-f", c}).code, 0);
+
+  Cmd r = via({"run", "-b", bundle({"sh", "-c", "echo hi; exit 3"}), "--rm", id("shared-run")});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+  Cmd batch = via({"batch", "-b", bundle({"true"}), "--count", "100", "--parallel", "16",
+                   "--id-prefix", id("shared-b")});
+  EXPECT_EQ(batch.code, 0) << batch.out << batch.err;
+  EXPECT_TRUE(has(batch.out, "100 ok, 0 failed")) << batch.out;
+  std::string d = donors();
+  EXPECT_TRUE(has(d, R"("lent":0,)")) << d;
+  EXPECT_TRUE(has(d, R"("retired":0})")) << d;
+  EXPECT_EQ(via({"list", "-q"}).out, "");
+}
+
+// Killed before its exec, an init may have died inside malloc holding its
+// arena's lock: its donor is never lent again. The next init gets another.
+TEST_F(SharedClone, ADonorWhoseInitWasKilledBeforeItsExecIsRetired) {
+  std::string b = bundle({"sleep", "1000"});
+  std::string c = id("killed");
+  ASSERT_EQ(via({"create", "-b", b, c}).code, 0);
+  EXPECT_EQ(via({"kill", c, "9"}).code, 0);
+  EXPECT_EQ(via({"delete", "-f", c}).code, 0);
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":1})");
+  Cmd r = via({"run", "-b", bundle({"true"}), "--rm", id("after")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(donors(), R"({"lent":0,"made":2,"retired":1})");
+}
+
+}  // namespace
+}  // namespace ringc::test
