@@ -19,6 +19,7 @@
 #include "core/base/sys.h"
 #include "core/engine/engine.h"
 #include "core/init/console.h"
+#include "core/spawn/shared_clone.h"
 #include "core/store/observe.h"
 #include "ring/ops.h"
 
@@ -226,7 +227,9 @@ void Engine::start_spawner() {
   const char* env = std::getenv("RINGC_SPAWNER");
   cpu_set_t cpus;
   bool many = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 4;
-  if (env ? std::string_view(env) != "1" : !many) return;
+  // Shared clones (shared_clone.h) cost the reactor little: no spawner
+  // then, unless asked for.
+  if (env ? std::string_view(env) != "1" : !many || shared_clone_enabled()) return;
   if (!spawner_.start()) return;  // inits are cloned here, as before
   arm_spawner_reply();
   ring::prep_child_exit_wait(*ring_, ring::Token{0, 0, kSpawnerExit}.pack(), spawner_.pid(),
