@@ -56,7 +56,8 @@ Result<int> cmd_daemon(Context& ctx, std::span<const std::string> argv) {
   RINGC_TRY(uint64_t cg_pool, a.number("pool-cgroups", 0, 0));
   Daemon d(ctx.runtime, EngineOptions{.netns_pool = unsigned(std::min<uint64_t>(pool, 4096)),
                                       .cgroup_pool = unsigned(std::min<uint64_t>(cg_pool, 4096)),
-                                      .parked_memory = memory_mib << 20});
+                                      .parked_memory = memory_mib << 20,
+                                      .shared_clone = true});
   for (auto& v : a.values["pool"]) {
     size_t eq = v.rfind('=');
     unsigned n = 0;

@@ -238,7 +238,9 @@ Result<BatchReport> run_batch(Runtime& rt, const BatchOptions& o,
   sys::UniqueFd sfd(::signalfd(-1, &stop, SFD_CLOEXEC));
   if (sfd.get() < 0) return sys_error(errno, "signalfd");
   signalfd_siginfo si{};
-  Engine engine(rt, EngineOptions{.netns_pool = o.netns_pool, .cgroup_pool = o.cgroup_pool});
+  Engine engine(
+      rt, EngineOptions{
+              .netns_pool = o.netns_pool, .cgroup_pool = o.cgroup_pool, .shared_clone = true});
   RINGC_TRY(auto ring, engine.ring());
   Batch batch(engine, o, std::make_shared<const Prepared>(std::move(p)));
   engine.on_notice = [&batch](const Notice& n) { batch.observe(n); };

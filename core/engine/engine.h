@@ -214,6 +214,10 @@ struct EngineOptions {
   // largest charge so far) would pass it, and the newest waiting go while
   // those waiting pass it; 0: no budget, sizes alone.
   uint64_t parked_memory = 0;
+  // Inits cloned in the engine's own memory (core/spawn/shared_clone.h),
+  // for an engine that outlives its inits' exec (batch, daemon): a
+  // one-shot verb's process exits while its init waits for start.
+  bool shared_clone = false;
 };
 
 class Engine {

@@ -141,7 +141,7 @@ Result<void> Engine::spawn_init(uint32_t i, bool v2_made, bool v2_existed) {
                    .v2_made = v2_made,
                    .v2_existed = v2_existed,
                    .defer_spawn = spawner_.running() && fifo.empty(),
-                   .shared_clone = true,
+                   .shared_clone = opts_.shared_clone,
                    .warn = &rt_.warn};
   auto r = fx_.launch(cgroups(s), *s.prepared, s.cgroup, fifo, init, l, lo);
   if (r && l.deferred) {
@@ -229,7 +229,8 @@ void Engine::start_spawner() {
   bool many = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 4;
   // Shared clones (shared_clone.h) cost the reactor little: no spawner
   // then, unless asked for.
-  if (env ? std::string_view(env) != "1" : !many || shared_clone_enabled()) return;
+  if (env ? std::string_view(env) != "1" : !many || (opts_.shared_clone && shared_clone_enabled()))
+    return;
   if (!spawner_.start()) return;  // inits are cloned here, as before
   arm_spawner_reply();
   ring::prep_child_exit_wait(*ring_, ring::Token{0, 0, kSpawnerExit}.pack(), spawner_.pid(),

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -191,6 +192,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   std::vector<int> keep{sock, console_fd, plan.fifo_fd, device_prog, netns_fd};
   for (int& t : bind_trees) ours.push_back(&t);
   RINGC_TRY(place_fds(plan.init.passed, plan.init.passed_stdio ? 0 : 3, ours));
+  std::vector<int*>().swap(ours);
   keep.insert(keep.end(), bind_trees.begin(), bind_trees.end());
   // Nothing else of the creator's stays open: a daemon holds fds for many
   // clients, more than the spec's RLIMIT_NOFILE may leave room for.
@@ -242,6 +244,10 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   if (auto r = plan.init.no_pivot ? move_root_into(plan.rootfs) : pivot_into(plan.rootfs); !r)
     return r.error();
   if (auto r = finish_rootfs(spec, carry.value()); !r) return r.error();
+  // Nothing of the setup is held on the heap at exec: an init that shares
+  // its engine's memory (core/spawn/shared_clone.h) would leave it there.
+  carry = RootfsCarry{};
+  std::vector<int>().swap(bind_trees);
   if (auto r = set_names(spec); !r) return r.error();
   phase(3);
   if (console_fd >= 0) {
@@ -267,12 +273,21 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   RINGC_TRY(apply_personality(spec.linux_cfg));
   RINGC_TRY(apply_lsm_labels(proc));
   if (auto r = enter_cwd_and_identity(proc); !r) return r.error();
-  auto exe = find_executable(proc);
-  if (!exe) return exe.error();
+  char exe[PATH_MAX];
+  {
+    auto found = find_executable(proc);
+    if (!found) return found.error();
+    if (found.value().size() >= sizeof exe)
+      return sys_error(ENAMETOOLONG, "process.args[0]: " + found.value());
+    std::memcpy(exe, found.value().c_str(), found.value().size() + 1);
+  }
 
   if (filter && proc.no_new_privileges && filter.notifies()) {
     RINGC_TRY(load_seccomp(filter, sock));
   }
+  // Loaded already (one that notifies keeps its context: it holds the
+  // listener the engine takes from us).
+  if (filter && !filter.notifies() && !proc.no_new_privileges) filter = SeccompFilter{};
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (!send_message(sock, ready)) return sys_error(errno, "send ready");
@@ -282,8 +297,9 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // until start writes Go::start; exec then closes it (O_CLOEXEC), and on
   // the socket the engine reads that close as exec_done. EOF (the engine
   // went away) ends the init.
-  auto argv = cstrings(proc.args);
-  auto envp = cstrings(proc.env, plan.init.extra_env);
+  // On the stack where they fit (the heap's would outlive the exec of an
+  // init sharing its engine's memory).
+  ExecStrings<256> argv(proc.args), envp(proc.env, plan.init.extra_env);
   auto die = [](const Error& e) {
     std::string msg = fmt::format("ringc: {}\n", e.what());
     (void)::write(2, msg.data(), msg.size());
@@ -294,15 +310,16 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // which then run under it, as runc's do.
   if (filter && proc.no_new_privileges && !filter.notifies()) {
     if (auto r = filter.load(); !r) die(r.error());
+    filter = SeccompFilter{};  // in the kernel now
   }
   if (!spec.hooks[HookKind::start_container].empty()) {
     auto r = run_hooks_in_init(spec.hooks, HookKind::start_container,
                                hook_state_of(plan, "created", pid_on_host));
     if (!r) die(r.error());
   }
-  ::execve(exe.value().c_str(), argv.data(), envp.data());
+  ::execve(exe, argv.data(), envp.data());
   int e = errno;
-  std::string msg = fmt::format("ringc: exec {}: {}\n", exe.value(), std::strerror(e));
+  std::string msg = fmt::format("ringc: exec {}: {}\n", exe, std::strerror(e));
   (void)::write(2, msg.data(), msg.size());
   ::_exit(e == ENOENT ? 127 : 126);
 }

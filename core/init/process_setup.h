@@ -33,6 +33,27 @@ Result<std::string> find_executable(const Process& p);
 // argv/envp for execve: pointers into v (and more), null-terminated.
 std::vector<char*> cstrings(const std::vector<std::string>& v,
                             const std::vector<std::string>& more = {});
+// The same, NULL-terminated, in N pointers of its own where they fit (an
+// init's argv and environment, held across its exec: not on the heap).
+template <size_t N>
+class ExecStrings {
+ public:
+  ExecStrings(const std::vector<std::string>& v, const std::vector<std::string>& more = {}) {
+    if (v.size() + more.size() < N) {
+      size_t n = 0;
+      for (auto& s : v) inline_[n++] = const_cast<char*>(s.c_str());
+      for (auto& s : more) inline_[n++] = const_cast<char*>(s.c_str());
+      inline_[n] = nullptr;
+    } else {
+      heap_ = cstrings(v, more);
+    }
+  }
+  char** data() { return heap_.empty() ? inline_ : heap_.data(); }
+
+ private:
+  char* inline_[N];
+  std::vector<char*> heap_;
+};
 // Fds 3 .. 3+n-1 reach the program; every other fd from 3 up is closed at
 // exec. `ours` (ringc's own fds) must not be in that range.
 Result<void> pass_fds(unsigned n, std::initializer_list<int> ours);

@@ -109,7 +109,7 @@ Donor* make_donor() {
 bool shared_clone_enabled() {
   static const bool on = [] {
     const char* env = std::getenv("RINGC_SHARED_CLONE");
-    if (!env || std::strcmp(env, "1") != 0 || ::geteuid() != 0) return false;
+    if ((env && std::strcmp(env, "0") == 0) || ::geteuid() != 0) return false;
     // Each donor's child its own malloc arena: one killed inside malloc
     // holds only the lock of an arena nobody else uses.
     mallopt(M_ARENA_MAX, int(kMaxDonors) + 64);

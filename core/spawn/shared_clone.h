@@ -16,12 +16,15 @@
 // one whose init was killed, perhaps inside malloc with its arena's lock
 // held, is never lent again.
 //
-// What the init allocates and still holds at its exec (its argv and
-// environment, about 1.5 KiB) stays in the donor's arena. The parent must
-// keep everything the child reads alive and unchanged until then.
+// The init frees what it allocated before its exec (core/init/child.cc),
+// so nothing of it stays behind in the donor's arena; the parent keeps
+// everything the child reads alive and unchanged until then. Not for a
+// seccomp filter that notifies (libseccomp keeps its listener in a
+// global) or a user namespace (spawn.cc).
 //
-// Opt-in (RINGC_SHARED_CLONE=1) for engines run as root: x86-64 only (the
-// clone3 entry is assembly), never under sanitizers.
+// For engines that outlive their inits' exec (batch, daemon), run as root,
+// on x86-64 (the clone3 entry is assembly), never under sanitizers;
+// RINGC_SHARED_CLONE=0 turns it off.
 #pragma once
 
 #include <linux/sched.h>

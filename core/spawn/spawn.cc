@@ -138,8 +138,12 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   args.exit_signal = plan.as_sibling ? 0 : SIGCHLD;  // with CLONE_PARENT, the caller's own
   args.cgroup = plan.cgroup_v2_fd >= 0 ? uint64_t(plan.cgroup_v2_fd) : 0;
   // Without a copy of the caller's memory where it can be (shared_clone.h);
-  // a refused clone3 (or no donor free) clones as ever.
-  if (plan.shared && !plan.userns && !plan.as_sibling && shared_clone_enabled()) {
+  // a refused clone3 (or no donor free) clones as ever. Not with a seccomp
+  // filter that notifies: libseccomp keeps its listener's fd in a global,
+  // which inits sharing one memory would share.
+  const auto& seccomp = plan.spec->linux_cfg.seccomp;
+  bool notifies = seccomp && seccomp->notifies();
+  if (plan.shared && !plan.userns && !plan.as_sibling && !notifies && shared_clone_enabled()) {
     if (int donor = lend_donor(); donor >= 0) {
       auto* c = new SharedChild{plan, sv[1], sv[0]};
       clone_args shared = args;
