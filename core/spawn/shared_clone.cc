@@ -106,16 +106,23 @@ Donor* make_donor() {
 }
 }  // namespace
 
+namespace {
+int state = -1;  // not yet asked, off (0), on (1)
+}  // namespace
+
 bool shared_clone_enabled() {
-  static const bool on = [] {
+  if (state < 0) {
     const char* env = std::getenv("RINGC_SHARED_CLONE");
-    if ((env && std::strcmp(env, "0") == 0) || ::geteuid() != 0) return false;
+    state = (env && std::strcmp(env, "0") == 0) || ::geteuid() != 0 ? 0 : 1;
     // Each donor's child its own malloc arena: one killed inside malloc
     // holds only the lock of an arena nobody else uses.
-    mallopt(M_ARENA_MAX, int(kMaxDonors) + 64);
-    return true;
-  }();
-  return on;
+    if (state) mallopt(M_ARENA_MAX, int(kMaxDonors) + 64);
+  }
+  return state == 1;
+}
+
+void shared_clone_refused() {
+  state = 0;
 }
 
 int lend_donor() {
@@ -175,6 +182,7 @@ DonorCounts donor_counts() {
 bool shared_clone_enabled() {
   return false;
 }
+void shared_clone_refused() {}
 int lend_donor() {
   return -1;
 }

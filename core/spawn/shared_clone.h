@@ -14,7 +14,10 @@
 // and malloc arena are the donor's, never the reactor's. A donor is lent
 // until its init has exec'd (the exec leaves the shared memory) or exited;
 // one whose init was killed, perhaps inside malloc with its arena's lock
-// held, is never lent again.
+// held, is never lent again. (An init killed from outside, not by the
+// engine, between its start byte and its exec is taken for exec'd: were it
+// inside malloc then, the next init on that donor would wait on the lock
+// until the init timeout kills it, and the donor is retired.)
 //
 // The init frees what it allocated before its exec (core/init/child.cc),
 // so nothing of it stays behind in the donor's arena; the parent keeps
@@ -34,6 +37,10 @@ namespace ringc {
 
 // Whether this build and environment make shared clones.
 bool shared_clone_enabled();
+
+// clone3 with CLONE_VM was refused here (no clone3: ENOSYS, a seccomp
+// profile: EPERM, an older kernel: EINVAL): no more shared clones.
+void shared_clone_refused();
 
 // Lends a donor (made on first need, up to a limit): its index, or -1
 // when none is free. One thread only (the reactor's).

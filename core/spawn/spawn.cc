@@ -154,6 +154,7 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
       }
       delete c;
       give_back_donor(donor, true);
+      if (pid == -ENOSYS || pid == -EPERM || pid == -EINVAL) shared_clone_refused();
     }
   }
   pid_t pid = sys::clone3(&args);

@@ -40,6 +40,9 @@ class SharedClone : public Daemon {
     size_t at = st.find("\"shared_clone\":");
     return at == std::string::npos ? st : st.substr(at + 15, st.find('}', at) - at - 14);
   }
+  // The first clone found clone3 refused (ringc-deny, a seccomp profile,
+  // an older kernel): the daemon stopped making shared clones.
+  bool refused() { return has(stats(), "\"shared_clone\":null"); }
   // Whether pid runs in the daemon's address space.
   bool shares_daemon_memory(pid_t pid) {
     return syscall(SYS_kcmp, serving_pid(), pid, KCMP_VM, 0, 0) == 0;
@@ -55,6 +58,10 @@ TEST_F(SharedClone, AnInitSharesTheDaemonsMemoryUntilItsExec) {
   std::string b = bundle({"sleep", "1000"});
   std::string c = id("shared");
   ASSERT_EQ(via({"create", "-b", b, c}).code, 0);
+  if (refused()) {
+    via({"delete", "-f", c});
+    GTEST_SKIP() << "clone3 with CLONE_VM is refused here: inits are cloned as before";
+  }
   pid_t pid = pid_of(c);
   ASSERT_GT(pid, 0);
   EXPECT_TRUE(shares_daemon_memory(pid));
@@ -83,6 +90,10 @@ TEST_F(SharedClone, ADonorWhoseInitWasKilledBeforeItsExecIsRetired) {
   std::string b = bundle({"sleep", "1000"});
   std::string c = id("killed");
   ASSERT_EQ(via({"create", "-b", b, c}).code, 0);
+  if (refused()) {
+    via({"delete", "-f", c});
+    GTEST_SKIP() << "clone3 with CLONE_VM is refused here: inits are cloned as before";
+  }
   EXPECT_EQ(via({"kill", c, "9"}).code, 0);
   EXPECT_EQ(via({"delete", "-f", c}).code, 0);
   EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":1})");
