@@ -3,12 +3,14 @@
 // run (scripts/bench-batch.sh, scripts/bench-scale.sh).
 //
 //   ringc-bare --rootfs DIR [--count N] [--parallel K]
-//              [--cgroups all|none] [--setup bare|mounts|config]
+//              [--cgroups all|none] [--setup bare|mounts|config|process]
 //              [--netns new|warm] [--hold] [--json]
 //
 // One thread drives K children at a time on an io_uring: clone3 with
 // CLONE_PIDFD | CLONE_NEWPID, the child doing the rest on its own core
 // (bench/bare_child.h says what each --setup does; default bare).
+// --setup process starts the program with posix_spawn instead, no
+// container around it (bare_child.h).
 // The exit is an IORING_OP_WAITID completion, the removal of the child's
 // cgroups IORING_OP_UNLINKATs; then the slot takes the next launch.
 //
@@ -24,6 +26,7 @@
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
 //   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +57,7 @@ struct Options {
   bool cgroups = true, json = false, hold = false, warm_netns = false;
 };
 
-constexpr const char* kSetupNames[] = {"bare", "mounts", "config"};
+constexpr const char* kSetupNames[] = {"bare", "mounts", "config", "process"};
 
 // One container. Its exec is seen as EOF on a close-on-exec pipe (the
 // child holds the only write end), its exit as the pidfd's waitid.
@@ -112,8 +115,11 @@ Options parse(int argc, char** argv) {
         o.setup = ringc::bench::Setup::mounts;
       else if (v == "config")
         o.setup = ringc::bench::Setup::config;
+      else if (v == "process")
+        o.setup = ringc::bench::Setup::process;
       else {
-        fmt::print(stderr, "ringc-bare: --setup wants bare, mounts or config, got '{}'\n", v);
+        fmt::print(stderr, "ringc-bare: --setup wants bare, mounts, config or process, got '{}'\n",
+                   v);
         exit(2);
       }
     } else if (a == "--json")
@@ -127,10 +133,14 @@ Options parse(int argc, char** argv) {
       exit(2);
     }
   }
+  if (o.hold && o.setup == ringc::bench::Setup::process) {
+    fmt::print(stderr, "ringc-bare: --hold is for containers, not --setup process\n");
+    exit(2);
+  }
   if (o.rootfs.empty() || o.count < 1 || o.parallel < 1) {
     fmt::print(stderr,
                "usage: ringc-bare --rootfs DIR [--count N] [--parallel K] [--cgroups all|none] "
-               "[--setup bare|mounts|config] [--netns new|warm] [--hold] [--json]\n");
+               "[--setup bare|mounts|config|process] [--netns new|warm] [--hold] [--json]\n");
     exit(2);
   }
   return o;
@@ -140,8 +150,9 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
+  const bool plain = o.setup == ringc::bench::Setup::process;
   std::vector<ringc::bench::Hierarchy> parents =
-      o.cgroups ? ringc::bench::hierarchies() : std::vector<ringc::bench::Hierarchy>{};
+      o.cgroups && !plain ? ringc::bench::hierarchies() : std::vector<ringc::bench::Hierarchy>{};
   ringc::ring::Ring ring;
   const unsigned most = unsigned(o.hold ? o.count : o.parallel);  // launches with completions due
   if (!ring.init(std::min(4096u, most * (3 + unsigned(parents.size())) + 8))) {
@@ -167,7 +178,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> no_dirs;
   // --netns warm: one network namespace, made here, that every child joins.
   int netns = -1;
-  if (o.warm_netns) {
+  if (o.warm_netns && !plain) {
     int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     auto made = ringc::make_netns(home);
     close(home);
@@ -177,8 +188,29 @@ int main(int argc, char** argv) {
     }
     netns = made.value().release();
   }
+  const std::string program = o.rootfs + "/bin/true";
   auto clone_child = [&](size_t n) {
     Launch& l = all[n];
+    if (plain) {  // posix_spawn returns once the program is exec'd
+      char arg0[] = "true";
+      char* argv[] = {arg0, nullptr};
+      char* envp[] = {nullptr};
+      pid_t pid = -1;
+      if (int e = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, envp); e != 0) {
+        fmt::print(stderr, "ringc-bare: posix_spawn {}: {}\n", program, std::strerror(e));
+        exit(1);
+      }
+      l.pidfd = ringc::sys::pidfd_open(pid);  // our unreaped child: the pid is still its
+      if (l.pidfd < 0) {
+        fmt::print(stderr, "ringc-bare: pidfd_open: {}\n", std::strerror(errno));
+        exit(1);
+      }
+      l.running = Clock::now();
+      l.exec_pipe = -1;
+      l.pending = 1;  // no exec to wait for: only the exit
+      ringc::ring::prep_exit_wait(ring, tag(n, kExit), l.pidfd, true, &l.info);
+      return;
+    }
     int pipe[2];
     if (pipe2(pipe, O_CLOEXEC) < 0) {
       fmt::print(stderr, "ringc-bare: pipe: {}\n", std::strerror(errno));
@@ -265,7 +297,7 @@ int main(int argc, char** argv) {
       }
       if (kind == kExec) {
         l.running = Clock::now();
-        close(l.exec_pipe);
+        if (l.exec_pipe >= 0) close(l.exec_pipe);
         if (o.hold && ++running == o.count)  // all up: now they go
           for (auto& x : all)
             if (!x.exited) ringc::sys::pidfd_send_signal(x.pidfd, SIGKILL);

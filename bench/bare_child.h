@@ -17,7 +17,12 @@ namespace ringc::bench {
 //           its six devices and /dev links, masked and read-only paths,
 //           the capability sets cut to its three, no_new_privs, its
 //           RLIMIT_NOFILE. (Not its /sys/fs/cgroup view.)
-enum class Setup { bare, mounts, config };
+//   process: no container at all: the rootfs's program started as a plain
+//           process (posix_spawn, by its path on the host), no namespace,
+//           no cgroup, no mount. What running the payload costs with
+//           nothing around it: the ceiling of any runtime on this machine.
+//           (bare.cc does it; bare_child is not called.)
+enum class Setup { bare, mounts, config, process };
 
 // A hierarchy to make a directory in. A v1 cpuset's new directory takes
 // no task until its cpus and mems are filled in (from the root's here),

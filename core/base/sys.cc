@@ -52,6 +52,18 @@ int pidfd_open(pid_t pid) {
 int pidfd_send_signal(int pidfd, int sig) {
   return int(ret(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)));
 }
+int setgroups_thread(size_t n, const gid_t* groups) {
+  return int(ret(syscall(SYS_setgroups, n, groups)));
+}
+
+int setresgid_thread(gid_t gid) {
+  return int(ret(syscall(SYS_setresgid, gid, gid, gid)));
+}
+
+int setresuid_thread(uid_t uid) {
+  return int(ret(syscall(SYS_setresuid, uid, uid, uid)));
+}
+
 int pivot_root(const char* new_root, const char* put_old) {
   return int(ret(syscall(SYS_pivot_root, new_root, put_old)));
 }

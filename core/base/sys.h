@@ -49,6 +49,14 @@ struct SchedAttr {
 };
 int sched_setattr_self(const SchedAttr& attr);
 int ioprio_set_self(int value);
+// setgroups, setresgid and setresuid of the calling thread alone (0 or
+// -errno): the system calls without glibc's broadcast to every thread it
+// knows of. Each process of a container has one thread; the glibc of a
+// shared clone (spawn/shared_clone.h) takes the engine's threads for its
+// own and would signal each of them, holding a lock the inits share.
+int setgroups_thread(size_t n, const gid_t* groups);
+int setresgid_thread(gid_t gid);  // real, effective and saved: gid
+int setresuid_thread(uid_t uid);
 // capset(2) for this thread, version 3: the low and high 32 capabilities.
 int capset(const __user_cap_data_struct (&data)[2]);
 // bpf(2): its result (an fd for BPF_PROG_LOAD) or -errno.

@@ -173,8 +173,8 @@ Error child_main(const SpawnPlan& plan, int& sock) {
     // Wait for the parent to map us, then be root of our namespace.
     RINGC_TRY(await_go(sock, Go::mapped));
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-      return sys_error(errno, "become root of the user namespace (is id 0 mapped?)");
+    if (int r = sys::setresgid_thread(0); r < 0 || (r = sys::setresuid_thread(0)) < 0)
+      return sys_error(-r, "become root of the user namespace (is id 0 mapped?)");
   }
   sigset_t none;
   sigemptyset(&none);

@@ -38,9 +38,10 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   int console_fd = plan.console_fd;
   RINGC_TRY(place_fds(plan.passed, plan.passed_stdio ? 0 : 3, {&sock, &console_fd}));
-  if (plan.spec->linux_cfg.find(NsType::user) &&
-      (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0))
-    return sys_error(errno, "become root of the user namespace");
+  if (plan.spec->linux_cfg.find(NsType::user)) {
+    if (int r = sys::setresgid_thread(0); r < 0 || (r = sys::setresuid_thread(0)) < 0)
+      return sys_error(-r, "become root of the user namespace");
+  }
   {  // cwd inside the root, no magic links (CVE-2024-21626)
     sys::UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     auto cwd = open_in_root(root.get(), proc.cwd, false);

@@ -90,18 +90,17 @@ Result<void> apply_identity(const Process& p) {
   const User& u = p.user;
   // EPERM with no groups asked for: setgroups is denied in this user
   // namespace (a rootless ringc mapped its own gid), as under runc.
-  if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0 &&
-      !(errno == EPERM && u.additional_gids.empty()))
-    return sys_error(errno,
-                     u.additional_gids.empty() || errno != EPERM
-                         ? std::string("setgroups")
-                         : "setgroups: user.additionalGids: setgroups is denied in this user "
-                           "namespace (rootless: map groups with newgidmap)");
-  if (::setresgid(u.gid, u.gid, u.gid) < 0)
-    return sys_error(errno, fmt::format("setgid {}", u.gid));
+  if (int r = sys::setgroups_thread(u.additional_gids.size(), u.additional_gids.data());
+      r < 0 && !(r == -EPERM && u.additional_gids.empty()))
+    return sys_error(-r, u.additional_gids.empty() || r != -EPERM
+                             ? std::string("setgroups")
+                             : "setgroups: user.additionalGids: setgroups is denied in this user "
+                               "namespace (rootless: map groups with newgidmap)");
+  if (int r = sys::setresgid_thread(u.gid); r < 0)
+    return sys_error(-r, fmt::format("setgid {}", u.gid));
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_error(errno, "keepcaps");
-  if (::setresuid(u.uid, u.uid, u.uid) < 0)
-    return sys_error(errno, fmt::format("setuid {}", u.uid));
+  if (int r = sys::setresuid_thread(u.uid); r < 0)
+    return sys_error(-r, fmt::format("setuid {}", u.uid));
   ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
   if (caps) {
     RINGC_TRY(capset(caps->effective, caps->permitted, caps->inheritable));

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
@@ -85,6 +86,43 @@ TEST_F(SharedClone, AnInitSharesTheDaemonsMemoryUntilItsExec) {
   EXPECT_TRUE(has(d, R"("lent":0,)")) << d;
   EXPECT_TRUE(has(d, R"("retired":0})")) << d;
   EXPECT_EQ(via({"list", "-q"}).out, "");
+}
+
+// The user's ids are set for the init alone: glibc's setuid family would
+// take the daemon's threads (its donors among them) for the init's own and
+// signal each under a lock all inits share. The init gets its ids and
+// groups; the daemon's threads keep root's.
+TEST_F(SharedClone, AnInitTakesItsUserAloneAndTheDaemonKeepsItsOwn) {
+  std::string held = id("held");  // its donor is lent: the next init gets a second one
+  ASSERT_EQ(via({"create", "-b", bundle({"sleep", "1000"}), held}).code, 0);
+  if (refused(held)) GTEST_SKIP() << kRefused;
+  std::string b = bundle({"sh", "-c", "id -u; id -g; id -G"}, [](std::string& c) {
+    replace(c, "\"uid\": 0", "\"uid\": 1000");
+    replace(c, "\"gid\": 0", "\"gid\": 1001, \"additionalGids\": [5, 6]");
+  });
+  Cmd r = via({"run", "-b", b, "--rm", id("user")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "1000\n1001\n1001 5 6\n");
+  EXPECT_EQ(donors(), R"({"lent":1,"made":2,"retired":0})");
+  // Every thread of the daemon: the ids and groups it was started with
+  // (this test's).
+  auto ids = [](const std::string& status) {
+    std::string out;
+    for (const char* key : {"\nUid:", "\nGid:", "\nGroups:"}) {
+      size_t at = status.find(key);
+      out += at == std::string::npos ? "?" : status.substr(at, status.find('\n', at + 1) - at);
+    }
+    return out;
+  };
+  const std::string ours = ids(slurp("/proc/self/status"));
+  std::string task = fmt::format("/proc/{}/task", serving_pid());
+  int threads = 0;
+  for (const auto& t : std::filesystem::directory_iterator(task)) {
+    EXPECT_EQ(ids(slurp(t.path().string() + "/status")), ours) << t.path();
+    ++threads;
+  }
+  EXPECT_GE(threads, 3);  // the reactor and two donors
+  EXPECT_EQ(via({"delete", "-f", held}).code, 0);
 }
 
 // Killed before its exec, an init may have died inside malloc holding its
