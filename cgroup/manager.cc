@@ -71,6 +71,24 @@ int mkdir_all(const Hierarchy& h, std::string_view path, bool delegate,
   std::string dir = h.mount;
   size_t pos = 0;
   bool cpuset = h.controllers.find("cpuset") != std::string::npos;
+  // The common case first: the parents are there (every container after
+  // the first; a pooled path is there whole). One mkdir, no walk. Where
+  // controllers are delegated level by level, always the walk.
+  size_t last = path.find_last_of('/');
+  if (!delegate && last != std::string_view::npos && last > 0 && last + 1 < path.size()) {
+    std::string leaf = dir + std::string(path[0] == '/' ? "" : "/") + std::string(path);
+    bool fresh = ::mkdir(leaf.c_str(), 0755) == 0;
+    if (!fresh && errno != EEXIST && errno != ENOENT) return -errno;
+    if (fresh) made.push_back(leaf);
+    if (!fresh && errno == EEXIST) {
+      if (cpuset) init_cpuset(leaf, leaf.substr(0, leaf.rfind('/')), false);
+      return 0;
+    }
+    if (fresh && !cpuset) return 0;
+    // A new cpuset: balancing off before its cpus are written (below, by
+    // the walk, which also fills any parent left empty).
+    if (fresh) write_text(leaf + "/cpuset.sched_load_balance", "0");
+  }
   while (pos < path.size()) {
     size_t next = path.find('/', pos + 1);
     std::string_view part = path.substr(pos, next == std::string_view::npos ? next : next - pos);

@@ -112,6 +112,34 @@ TEST_F(Priv, LimitsUnderAFreshParentCgroup) {
   for (auto& h : host->hierarchies) rmdir((h.mount + parent).c_str());
 }
 
+// v1 cpuset: a parent that is there but was never filled in (made by
+// hand: empty cpus and mems) is filled from its own parent, and the
+// container's new directory from it, with balancing off, so the init can
+// join. (The leaf is made first, the walk over the parents only after.)
+TEST_F(Priv, AnEmptyParentCpusetIsFilledBeforeTheContainersJoin) {
+  RINGC_NEED_CONTROLLERS("cpuset");
+  auto host = cgroup::detect().value();
+  const auto* h = host->v1("cpuset");
+  if (!h) GTEST_SKIP() << "no v1 cpuset hierarchy in this view";
+  std::string parent = "/ringc-emptyset-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir((h->mount + parent).c_str(), 0755), 0);
+  ASSERT_EQ(slurp(h->mount + parent + "/cpuset.cpus"), "\n");  // nothing yet
+  std::string c = id("emptyset");
+  std::string b = bundle({"true"}, [&](std::string& cfg) {
+    replace(cfg, "\"namespaces\": [",
+            "\"cgroupsPath\": \"" + parent + "/" + c + "\", \"namespaces\": [");
+  });
+  Cmd r = ringc({"create", "-b", b, c});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::string dir = h->mount + parent + "/" + c;
+  EXPECT_EQ(slurp(dir + "/cpuset.cpus"), slurp(h->mount + "/cpuset.cpus"));
+  EXPECT_EQ(slurp(dir + "/cpuset.mems"), slurp(h->mount + "/cpuset.mems"));
+  EXPECT_EQ(slurp(dir + "/cpuset.sched_load_balance"), "0\n");
+  EXPECT_EQ(slurp(h->mount + parent + "/cpuset.cpus"), slurp(h->mount + "/cpuset.cpus"));
+  EXPECT_EQ(ringc({"delete", "-f", c}).code, 0);
+  for (auto& each : host->hierarchies) rmdir((each.mount + parent).c_str());
+}
+
 TEST_F(Priv, PidsLimitStopsAForkLoop) {
   RINGC_NEED_CONTROLLERS("pids");
   std::string b = bundle({"sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo done"},
