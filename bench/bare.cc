@@ -4,7 +4,7 @@
 //
 //   ringc-bare --rootfs DIR [--count N] [--parallel K]
 //              [--cgroups all|none] [--setup bare|mounts|config|process]
-//              [--netns new|warm] [--hold] [--json]
+//              [--netns new|warm] [--clone fork|shared] [--hold] [--json]
 //
 // One thread drives K children at a time on an io_uring: clone3 with
 // CLONE_PIDFD | CLONE_NEWPID, the child doing the rest on its own core
@@ -22,6 +22,11 @@
 //   one made at the start, as a container of ringc's warm pool joins one
 //   (with --cgroups none: the floor of a container whose network
 //   namespace and cgroup both come from ringc's pools).
+// --clone shared: each child cloned into this process's memory (CLONE_VM,
+//   on a stack of its own with a donor thread's storage, until its exec),
+//   the way ringc's engines clone their inits (core/spawn/shared_clone.h),
+//   instead of a copy of it (fork's way, the default): what the kernel's
+//   work costs without the copy of the launcher's page tables.
 // --cgroups all: a directory in every hierarchy mounted under
 //   /sys/fs/cgroup, the way ringc's default layout does it (one on a pure-v2
 //   host, one per hierarchy on a v1 or hybrid one); none: no cgroup at all.
@@ -43,6 +48,7 @@
 #include "bench/stats.h"
 #include "core/base/sys.h"
 #include "core/pool/netns_pool.h"
+#include "core/spawn/shared_clone.h"
 #include "ring/ops.h"
 #include "ring/ring.h"
 
@@ -54,7 +60,7 @@ struct Options {
   std::string rootfs;
   int count = 1000, parallel = 32;
   ringc::bench::Setup setup = ringc::bench::Setup::bare;
-  bool cgroups = true, json = false, hold = false, warm_netns = false;
+  bool cgroups = true, json = false, hold = false, warm_netns = false, shared = false;
 };
 
 constexpr const char* kSetupNames[] = {"bare", "mounts", "config", "process"};
@@ -68,6 +74,7 @@ struct Launch {
   Clock::time_point t0, running;
   std::vector<std::string> cgroups;
   int pending = 0;  // completions still to come: exec, exit, rmdirs
+  int donor = -1;   // --clone shared: lent until the exec or the exit
   bool ok = false, exited = false;
 };
 
@@ -128,10 +135,16 @@ Options parse(int argc, char** argv) {
       o.hold = true;
     else if (a == "--netns")
       o.warm_netns = next() == "warm";
+    else if (a == "--clone")
+      o.shared = next() == "shared";
     else {
       fmt::print(stderr, "ringc-bare: unknown argument {}\n", a);
       exit(2);
     }
+  }
+  if (o.shared && !ringc::shared_clone_enabled()) {
+    fmt::print(stderr, "ringc-bare: --clone shared: no shared clones in this build or here\n");
+    exit(2);
   }
   if (o.hold && o.setup == ringc::bench::Setup::process) {
     fmt::print(stderr, "ringc-bare: --hold is for containers, not --setup process\n");
@@ -140,7 +153,8 @@ Options parse(int argc, char** argv) {
   if (o.rootfs.empty() || o.count < 1 || o.parallel < 1) {
     fmt::print(stderr,
                "usage: ringc-bare --rootfs DIR [--count N] [--parallel K] [--cgroups all|none] "
-               "[--setup bare|mounts|config|process] [--netns new|warm] [--hold] [--json]\n");
+               "[--setup bare|mounts|config|process] [--netns new|warm] [--clone fork|shared] "
+               "[--hold] [--json]\n");
     exit(2);
   }
   return o;
@@ -226,14 +240,38 @@ int main(int argc, char** argv) {
     args.pidfd = uint64_t(uintptr_t(&l.pidfd));
     args.exit_signal = SIGCHLD;
     args.cgroup = into ? uint64_t(dir) : 0;
-    pid_t pid = ringc::sys::clone3(&args);
-    if (pid == 0) {
+    auto plan_of = [&] {
       ringc::bench::ChildPlan plan{
           o.rootfs, o.setup, into ? none : parents, into ? no_dirs : l.cgroups, o.hold, device_prog,
           "",       netns};
       for (size_t h = 0; h < parents.size(); ++h)
         if (device_prog >= 0 ? parents[h].v2 : parents[h].devices) plan.device_dir = l.cgroups[h];
-      ringc::bench::bare_child(plan);
+      return plan;
+    };
+    pid_t pid;
+    if (o.shared) {
+      l.donor = ringc::lend_donor();
+      if (l.donor < 0) {
+        fmt::print(stderr,
+                   "ringc-bare: no donor free (at most 256 in flight with --clone shared)\n");
+        exit(1);
+      }
+      // The child reads its plan until its exec: the donor keeps it.
+      auto* plan = new ringc::bench::ChildPlan(plan_of());
+      pid = ringc::clone_shared(
+          l.donor, args,
+          [](void* p) -> int {
+            ringc::bench::bare_child(*static_cast<ringc::bench::ChildPlan*>(p));
+          },
+          plan, [](void* p) { delete static_cast<ringc::bench::ChildPlan*>(p); });
+      if (pid < 0) {
+        delete plan;
+        errno = -pid;
+      }
+    } else {
+      pid = ringc::sys::clone3(&args);
+      if (pid == 0) ringc::bench::bare_child(plan_of());
+      if (pid < 0) errno = -pid;
     }
     if (dir >= 0) close(dir);
     if (pid < 0) {
@@ -298,6 +336,10 @@ int main(int argc, char** argv) {
       if (kind == kExec) {
         l.running = Clock::now();
         if (l.exec_pipe >= 0) close(l.exec_pipe);
+        if (l.donor >= 0 && cs[i].res == 0) {  // EOF: exec'd, out of our memory
+          ringc::give_back_donor(l.donor, true);
+          l.donor = -1;
+        }
         if (o.hold && ++running == o.count)  // all up: now they go
           for (auto& x : all)
             if (!x.exited) ringc::sys::pidfd_send_signal(x.pidfd, SIGKILL);
@@ -305,6 +347,10 @@ int main(int argc, char** argv) {
       } else if (kind == kExit) {
         close(l.pidfd);
         l.exited = true;
+        if (l.donor >= 0) {  // never exec'd: lent again only after a plain exit
+          ringc::give_back_donor(l.donor, cs[i].res >= 0 && l.info.si_code == CLD_EXITED);
+          l.donor = -1;
+        }
         // Held ones end by our SIGKILL, once every one has run.
         l.ok =
             cs[i].res >= 0 && (o.hold ? l.info.si_code == CLD_KILLED && l.info.si_status == SIGKILL
@@ -335,10 +381,13 @@ int main(int argc, char** argv) {
         "\"p95_ms\":{:.2f},\"p99_ms\":{:.2f},\"to_running_p50_ms\":{:.2f},"
         "\"to_running_p99_ms\":{:.2f},\"cpu_ms_per_container\":{:.3f},"
         "\"launcher_cpu_us_per_container\":{:.0f},"
-        "\"cgroup_hierarchies\":{},\"setup\":\"{}\"}}\n",
+        "\"cgroup_hierarchies\":{},\"setup\":\"{}\",\"clone\":\"{}\"}}\n",
         o.count, failed, rate, percentile(ms, 50), percentile(ms, 95), percentile(ms, 99),
         percentile(to_running, 50), percentile(to_running, 99), cpu_ms, cpu_us, parents.size(),
-        kSetupNames[int(o.setup)]);
+        kSetupNames[int(o.setup)],
+        plain      ? "spawn"
+        : o.shared ? "shared"
+                   : "fork");
   else
     fmt::print(
         "{} containers, {} failed, {:.0f}/s, p50 {:.2f} ms, CPU {:.2f} ms each (launcher {:.0f} "

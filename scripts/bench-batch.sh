@@ -19,6 +19,10 @@
 # and the floor of such a container ("pfloor": +cfg with a warm network
 # namespace joined and no cgroup made, ringc-bare --netns warm --cgroups
 # none): the most any runtime could get from those two pools here.
+# "+cfg.vm" is +cfg with each child cloned into the launcher's memory
+# (ringc-bare --clone shared: CLONE_VM until the exec, as ringc's engines
+# clone their inits) instead of a copy of it: the same kernel work
+# without fork's copy of the launcher's page tables.
 # "proc" is the payload with no container at all (ringc-bare --setup
 # process: posix_spawn of the rootfs's /bin/true, waited for): what this
 # machine does for the process alone, the ceiling of every runtime.
@@ -39,9 +43,9 @@ inner() {
   # A runtime that started nothing (crun in the pure-v2 view here) reads "-".
   rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { if (n > 0) printf "%.0f", n / (b - a); else printf "-" }'; }
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
-  printf '%-9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %10s %10s %12s %10s %11s %11s\n' parallel \
-    ringc/s +pool/s bare/s +mnt/s +cfg/s pfloor/s proc/s runc/s crun/s +cfg/ringc pool/+cfg \
-    pfloor/+cfg pool/proc ringc/runc ringc/crun
+  printf '%-9s %8s %8s %8s %8s %8s %9s %8s %8s %8s %8s %10s %10s %13s %12s %10s %11s %11s\n' \
+    parallel ringc/s +pool/s bare/s +mnt/s +cfg/s +cfg.vm/s pfloor/s proc/s runc/s crun/s \
+    +cfg/ringc pool/+cfg pool/+cfg.vm pfloor/+cfg pool/proc ringc/runc ringc/crun
   per_second() { sed 's/.*"containers_per_second":\([0-9.]*\).*/\1/'; }
   for k in ${PARALLEL:-1 8 32}; do
     r=$("$ringc" --root "$root/ringc" batch -b "$bundle" --count "$count" --parallel "$k" --json)
@@ -57,6 +61,8 @@ inner() {
       other[$m]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
         --setup $m --json | per_second)
     done
+    other[cfgvm]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
+      --setup config --clone shared --json | per_second)
     other[proc]=$("$bare" --rootfs "$bundle/rootfs" --count "$count" --parallel "$k" \
       --setup process --json | per_second)
     other[pfloor]=-
@@ -78,11 +84,11 @@ inner() {
         [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
       done
     done
-    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %8s %8.0f %8s %8s %10s %10s %12s %10s %11s %11s\n' \
+    printf '%-9s %8.0f %8s %8.0f %8.0f %8.0f %9.0f %8s %8.0f %8s %8s %10s %10s %13s %12s %10s %11s %11s\n' \
       "$k" "$ringc_rate" "$pool_rate" "${other[bare]}" "${other[mounts]}" "${other[config]}" \
-      "${other[pfloor]}" "${other[proc]}" "${other[runc]}" "${other[crun]}" \
+      "${other[cfgvm]}" "${other[pfloor]}" "${other[proc]}" "${other[runc]}" "${other[crun]}" \
       "$(ratio "${other[config]}" "$ringc_rate")" "$(ratio "${pool_rate/-/0}" "${other[config]}")" \
-      "$(ratio "${other[pfloor]/-/0}" "${other[config]}")" \
+      "$(ratio "${pool_rate/-/0}" "${other[cfgvm]}")" "$(ratio "${other[pfloor]/-/0}" "${other[config]}")" \
       "$(ratio "${pool_rate/-/0}" "${other[proc]}")" "$(ratio "$ringc_rate" "${other[runc]}")" \
       "$(ratio "$ringc_rate" "${other[crun]}")"
     # The figures the README quotes, from ringc's own report.
