@@ -343,6 +343,7 @@ void Engine::on_handshake(uint32_t i, int res) {
                      ? check_message(s.msg, res, {MsgKind::ready, MsgKind::hooks, MsgKind::seccomp})
                      : Result<void>(outcome::success());
   if (res > 0 && checked && s.msg.kind == MsgKind::ready) {
+    s.past_ready = true;
     for (int k = 0; k < kChildPhaseCount; ++k) stats_.init_us[k] += s.msg.phase_us[k];
     ++stats_.inits_ready;
     if (s.flags && !s.flags->pidfd_socket.empty()) {
@@ -424,8 +425,9 @@ void Engine::on_exit(uint32_t i, int res) {
     if (s.pidfd.get() >= 0 && !ring_->features().waitid)
       (void)sys::waitid_nohang(s.pidfd.get(), &s.info, true);
     s.exit_code = res < 0 ? -1 : exit_code(s.info);
-    if (s.donor >= 0) {  // it never exec'd: lent again only after a plain exit
-      give_back_donor(s.donor, res >= 0 && s.info.si_code == CLD_EXITED && !s.donor_risky);
+    if (s.donor >= 0) {  // it never exec'd: lent again after a plain exit or one past its ready
+      bool clean = res >= 0 && (s.past_ready || s.info.si_code == CLD_EXITED);
+      give_back_donor(s.donor, clean && !s.donor_risky);
       s.donor = -1;
     }
     pid_t zombie = s.pid;

@@ -454,7 +454,8 @@ class Engine {
     bool stdio_with_start = false;   // flags->fds' first three go with the start byte
     bool idle_until_start = false;   // parked as SCHED_IDLE: SCHED_OTHER again at its start
     int16_t donor = -1;              // a shared clone's (shared_clone.h), until its exec or exit
-    bool donor_risky = false;        // signalled before that: the donor is not lent again
+    bool donor_risky = false;        // signalled before its ready: the donor is not lent again
+    bool past_ready = false;         // its init sent ready: it allocates nothing more (child.cc)
     sys::UniqueFd netns;             // the warm one its init joined
     std::unique_ptr<HookRun> hooks;  // while hooks run
     std::string warning;             // a poststop hook's failure, told with gone

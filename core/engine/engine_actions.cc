@@ -180,6 +180,7 @@ void Engine::attach(uint32_t i, const Spawned& child) {
   s.sock.reset(child.sock);
   s.donor = int16_t(child.donor);
   s.donor_risky = false;
+  s.past_ready = false;
   s.exited = false;
   s.oom_kills = 0;
   s.info = {};
@@ -380,7 +381,9 @@ void Engine::act(uint32_t i, fsm::Action a, int sig) {
 void Engine::send_signal(uint32_t i, int sig) {
   Slot& s = slots_[i];
   if (s.exited || s.pid <= 0) return;
-  s.donor_risky |= s.donor >= 0;  // it may die inside malloc
+  // Before its ready it may die inside malloc, holding a lock of the
+  // donor's arena; after it, it allocates nothing until its exec.
+  s.donor_risky |= s.donor >= 0 && !s.past_ready;
   // Until its exit completion is handled the child is not reaped, so its
   // pid cannot have been reused.
   fx_.signal(s.pid, s.pidfd.get(), sig);

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <climits>
@@ -30,6 +31,18 @@
 namespace ringc {
 
 namespace {
+
+// "ringc: what[ arg][: error]" on stderr, then _exit(code); with one
+// writev and no allocation (what the init does after `ready`).
+[[noreturn]] void say_and_exit(const char* what, int e, int code, const char* arg = nullptr) {
+  const char* desc = e ? ::strerrordesc_np(e) : nullptr;
+  auto piece = [](const char* p) { return iovec{const_cast<char*>(p), p ? std::strlen(p) : 0}; };
+  iovec v[] = {
+      piece("ringc: "), piece(what), piece(arg ? " " : ""), piece(arg), piece(desc ? ": " : ""),
+      piece(desc),      piece("\n")};
+  (void)::writev(2, v, int(std::size(v)));
+  ::_exit(code);
+}
 // Namespaces by path are joined; new ones are unshared here, on the
 // child's core (DESIGN: the reactor must not pay for CLONE_NEWNET). The
 // cgroup namespace waits for join_cgroups. A warm network namespace
@@ -285,9 +298,18 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   if (filter && proc.no_new_privileges && filter.notifies()) {
     RINGC_TRY(load_seccomp(filter, sock));
   }
-  // Loaded already (one that notifies keeps its context: it holds the
-  // listener the engine takes from us).
-  if (filter && !filter.notifies() && !proc.no_new_privileges) filter = SeccompFilter{};
+  // With no_new_privs the filter is loaded after `start`: compiled now,
+  // onto this stack, and loaded then by one system call.
+  SeccompProgram program;
+  if (filter && proc.no_new_privileges && !filter.notifies()) {
+    RINGC_TRY(filter.compile(program));
+  }
+  // Loaded already or compiled (one that notifies keeps its context: it
+  // holds the listener the engine takes from us).
+  if (filter && !filter.notifies()) filter = SeccompFilter{};
+  // On the stack where they fit (the heap's would outlive the exec of an
+  // init sharing its engine's memory).
+  ExecStrings<256> argv(proc.args), envp(proc.env, plan.init.extra_env);
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (!send_message(sock, ready)) return sys_error(errno, "send ready");
@@ -297,31 +319,28 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   // until start writes Go::start; exec then closes it (O_CLOEXEC), and on
   // the socket the engine reads that close as exec_done. EOF (the engine
   // went away) ends the init.
-  // On the stack where they fit (the heap's would outlive the exec of an
-  // init sharing its engine's memory).
-  ExecStrings<256> argv(proc.args), envp(proc.env, plan.init.extra_env);
-  auto die = [](const Error& e) {
-    std::string msg = fmt::format("ringc: {}\n", e.what());
-    (void)::write(2, msg.data(), msg.size());
-    ::_exit(127);
-  };
-  if (auto r = await_start(go_fd); !r) die(r.error());
+  // From `ready` to the exec nothing allocates (startContainer hooks
+  // aside: spawn.cc clones an init with them by fork): an init cloned in
+  // its engine's memory may be killed anywhere in between and hold no
+  // lock of malloc's (core/spawn/shared_clone.h).
+  if (const char* why = await_start(go_fd)) say_and_exit(why, errno, 127);
   // With no_new_privs the filter comes before the startContainer hooks,
   // which then run under it, as runc's do.
-  if (filter && proc.no_new_privileges && !filter.notifies()) {
-    if (auto r = filter.load(); !r) die(r.error());
-    filter = SeccompFilter{};  // in the kernel now
+  if (program) {
+    if (int r = program.load(); r < 0) say_and_exit("seccomp: load the filter", -r, 127);
   }
   if (!spec.hooks[HookKind::start_container].empty()) {
     auto r = run_hooks_in_init(spec.hooks, HookKind::start_container,
                                hook_state_of(plan, "created", pid_on_host));
-    if (!r) die(r.error());
+    if (!r) {
+      std::string msg = fmt::format("ringc: {}\n", r.error().what());
+      (void)::write(2, msg.data(), msg.size());
+      ::_exit(127);
+    }
   }
   ::execve(exe, argv.data(), envp.data());
   int e = errno;
-  std::string msg = fmt::format("ringc: exec {}: {}\n", exe, std::strerror(e));
-  (void)::write(2, msg.data(), msg.size());
-  ::_exit(e == ENOENT ? 127 : 126);
+  say_and_exit("exec", e, e == ENOENT ? 127 : 126, exe);
 }
 
 }  // namespace ringc

@@ -93,15 +93,26 @@ Result<void> send_fds(int sock, std::span<const int> fds, std::string_view paylo
   return outcome::success();
 }
 
-ssize_t recv_with_fds(int sock, char* buf, size_t len, std::vector<int>& fds) {
+ssize_t recv_with_fds(int sock, char* buf, size_t len, std::span<int> fds, size_t* got) {
   FdMessage m(buf, len);
   ssize_t n;
   do n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  *got = 0;
   if (n < 0) return -errno;
+  int all[kMaxSentFds];
+  size_t k = std::min(received_fds(m.msg, all), kMaxSentFds);
+  *got = std::min(k, fds.size());
+  std::copy(all, all + *got, fds.begin());
+  for (size_t i = *got; i < k; ++i) ::close(all[i]);
+  return n;
+}
+
+ssize_t recv_with_fds(int sock, char* buf, size_t len, std::vector<int>& fds) {
   int got[kMaxSentFds];
-  size_t k = received_fds(m.msg, got);
-  fds.insert(fds.end(), got, got + std::min(k, kMaxSentFds));
+  size_t k = 0;
+  ssize_t n = recv_with_fds(sock, buf, len, got, &k);
+  fds.insert(fds.end(), got, got + k);
   return n;
 }
 

@@ -51,6 +51,9 @@ size_t received_fds(const msghdr& msg, std::span<int> out);
 // One message into buf and its fds (up to kMaxSentFds, close-on-exec)
 // appended to `fds`: its length, 0 at EOF, or -errno.
 ssize_t recv_with_fds(int sock, char* buf, size_t len, std::vector<int>& fds);
+// The same into `fds` (the first *got of it; more sent are closed),
+// allocating nothing.
+ssize_t recv_with_fds(int sock, char* buf, size_t len, std::span<int> fds, size_t* got);
 // --pidfd-socket (runc 1.2): connects to the caller's socket and sends the
 // process's pidfd. Nothing when the path is empty.
 Result<void> send_pidfd(const std::string& socket_path, int pidfd);

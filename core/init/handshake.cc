@@ -137,22 +137,30 @@ Result<void> hand_over_listener(int sock, int listener) {
   return outcome::success();
 }
 
-Result<void> await_start(int fd) {
+const char* await_start(int fd) {
   char b = 0;
-  std::vector<int> stdio;
-  ssize_t n = recv_with_fds(fd, &b, 1, stdio);
-  if (n == -ENOTSOCK) return await_go(fd, Go::start);  // the exec fifo
+  int stdio[3];
+  size_t got = 0;
+  ssize_t n = recv_with_fds(fd, &b, 1, stdio, &got);
+  if (n == -ENOTSOCK) {  // the exec fifo
+    do n = ::read(fd, &b, 1);
+    while (n < 0 && errno == EINTR);
+  }
   if (n != 1) ::_exit(127);
-  RINGC_TRY(check_go(b, Go::start));
-  if (stdio.size() != 3) {
-    for (int f : stdio) ::close(f);
-    return outcome::success();
+  if (b != char(Go::start)) {
+    for (size_t k = 0; k < got; ++k) ::close(stdio[k]);
+    errno = EPROTO;
+    return "handshake: expected start from the runtime, got another byte";
+  }
+  if (got != 3) {
+    for (size_t k = 0; k < got; ++k) ::close(stdio[k]);
+    return nullptr;
   }
   for (int k = 0; k < 3; ++k) {
-    if (::dup2(stdio[size_t(k)], k) < 0) return sys_error(errno, "take the client's stdio");
-    if (stdio[size_t(k)] > 2) ::close(stdio[size_t(k)]);
+    if (::dup2(stdio[k], k) < 0) return "take the client's stdio";
+    if (stdio[k] > 2) ::close(stdio[k]);
   }
-  return outcome::success();
+  return nullptr;
 }
 
 Result<void> release_by_fifo(const std::string& fifo, std::string_view id) {

@@ -80,9 +80,13 @@ bool send_start_with_stdio(int sock, const int (&stdio)[3]);
 // or a read error: _exit(127), as there is nobody to tell. Another byte:
 // the error, naming both.
 Result<void> await_go(int fd, Go want);
-// await_go(fd, Go::start), and where the byte brings stdio (a socket,
-// send_start_with_stdio) those become fds 0, 1 and 2.
-Result<void> await_start(int fd);
+// Blocks for Go::start, and where the byte brings stdio (a socket,
+// send_start_with_stdio) those become fds 0, 1 and 2. EOF or a read
+// error: _exit(127). nullptr, or what went wrong (a constant; errno
+// set where a call failed). Allocates nothing: an init cloned in its
+// engine's memory may be killed anywhere after its start and must hold
+// no lock of malloc's then (core/spawn/shared_clone.h).
+const char* await_start(int fd);
 
 // In a container's process, right after its filter is loaded with a
 // listener: tells the runtime the listener's number with write(2) (the

@@ -13,11 +13,13 @@
 // of the engine that only waits, so that the init's errno, malloc caches
 // and malloc arena are the donor's, never the reactor's. A donor is lent
 // until its init has exec'd (the exec leaves the shared memory) or exited;
-// one whose init was killed, perhaps inside malloc with its arena's lock
-// held, is never lent again. (An init killed from outside, not by the
-// engine, between its start byte and its exec is taken for exec'd: were it
-// inside malloc then, the next init on that donor would wait on the lock
-// until the init timeout kills it, and the donor is retired.)
+// one whose init was killed before its ready, perhaps inside malloc with
+// its arena's lock held, is never lent again. From its ready to its exec
+// an init allocates nothing (core/init/child.cc: the seccomp program
+// compiled onto its stack, argv and env there too, the start's stdio
+// taken into a fixed array, errors written with one writev; an init with
+// startContainer hooks, which run in between, is cloned by fork): killed
+// anywhere there, by the engine or from outside, it holds no lock.
 //
 // The init frees what it allocated before its exec (core/init/child.cc),
 // so nothing of it stays behind in the donor's arena; the parent keeps

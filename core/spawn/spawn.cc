@@ -140,10 +140,14 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   // Without a copy of the caller's memory where it can be (shared_clone.h);
   // a refused clone3 (or no donor free) clones as ever. Not with a seccomp
   // filter that notifies: libseccomp keeps its listener's fd in a global,
-  // which inits sharing one memory would share.
+  // which inits sharing one memory would share. Nor with startContainer
+  // hooks: the init runs them after `start`, allocating, where it must
+  // not (child.cc: it may be killed there).
   const auto& seccomp = plan.spec->linux_cfg.seccomp;
   bool notifies = seccomp && seccomp->notifies();
-  if (plan.shared && !plan.userns && !plan.as_sibling && !notifies && shared_clone_enabled()) {
+  bool hooks_after_start = !plan.spec->hooks[HookKind::start_container].empty();
+  if (plan.shared && !plan.userns && !plan.as_sibling && !notifies && !hooks_after_start &&
+      shared_clone_enabled()) {
     if (int donor = lend_donor(); donor >= 0) {
       auto* c = new SharedChild{plan, sv[1], sv[0]};
       clone_args shared = args;

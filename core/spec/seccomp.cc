@@ -170,32 +170,42 @@ Result<int> SeccompFilter::load() const {
   return fd;
 }
 
-// libseccomp's program with a few instructions in front: on the native
-// architecture, a syscall number above the newest the profile names (and
-// not an x32 one) returns ENOSYS. Jumps in libseccomp's program are
-// relative, so it runs unchanged after them.
-Result<int> SeccompFilter::load_with_enosys_stub() const {
+// libseccomp's program, with a few instructions in front where the
+// profile has a newest syscall: on the native architecture, a syscall
+// number above the newest the profile names (and not an x32 one) returns
+// ENOSYS. Jumps in libseccomp's program are relative, so it runs
+// unchanged after them.
+Result<std::vector<sock_filter>> SeccompFilter::program() const {
   sys::UniqueFd mem(::memfd_create("ringc-seccomp", MFD_CLOEXEC));
   if (mem.get() < 0) return sys_error(errno, "seccomp: memfd for the filter");
   if (int r = seccomp_export_bpf(ctx_, mem.get()); r < 0)
     return neg_error(r, "seccomp: export the filter");
   off_t size = ::lseek(mem.get(), 0, SEEK_END);
   if (size <= 0 || size % sizeof(sock_filter)) return sys_error(EINVAL, "seccomp: exported filter");
-  constexpr uint32_t kX32 = 0x40000000;
-  const uint32_t arch = seccomp_arch_native();
-  std::vector<sock_filter> prog = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32, 2, 0),
-      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, uint32_t(enosys_above_), 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-  };
+  std::vector<sock_filter> prog;
+  if (enosys_above_ >= 0) {
+    constexpr uint32_t kX32 = 0x40000000;
+    const uint32_t arch = seccomp_arch_native();
+    prog = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, uint32_t(enosys_above_), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    };
+  }
   size_t stub = prog.size();
   prog.resize(stub + size_t(size) / sizeof(sock_filter));
   if (::pread(mem.get(), prog.data() + stub, size_t(size), 0) != size)
     return sys_error(errno, "seccomp: read the exported filter");
-  if (prog.size() > BPF_MAXINSNS) return sys_error(E2BIG, "seccomp: filter with its ENOSYS stub");
+  if (prog.size() > BPF_MAXINSNS)
+    return sys_error(E2BIG, stub ? "seccomp: filter with its ENOSYS stub" : "seccomp: filter");
+  return prog;
+}
+
+Result<int> SeccompFilter::load_with_enosys_stub() const {
+  RINGC_TRY(auto prog, program());
   sock_fprog fprog{uint16_t(prog.size()), prog.data()};
   unsigned flags = flags_;
   if (notifies_)
@@ -204,6 +214,21 @@ Result<int> SeccompFilter::load_with_enosys_stub() const {
   int r = sys::seccomp_set_filter(flags, &fprog);
   if (r < 0) return sys_error(-r, "seccomp: load the filter");
   return notifies_ ? r : -1;  // with NEW_LISTENER, the listener's fd
+}
+
+Result<void> SeccompFilter::compile(SeccompProgram& out) const {
+  if (notifies_)
+    return sys_error(EINVAL, "seccomp: a filter that notifies is loaded by libseccomp");
+  RINGC_TRY(auto prog, program());
+  std::copy(prog.begin(), prog.end(), out.insns);
+  out.len = uint16_t(prog.size());
+  out.flags = flags_;
+  return outcome::success();
+}
+
+int SeccompProgram::load() const {
+  sock_fprog fprog{len, const_cast<sock_filter*>(insns)};
+  return sys::seccomp_set_filter(flags, &fprog);
 }
 
 }  // namespace ringc

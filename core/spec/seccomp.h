@@ -2,6 +2,8 @@
 // built with libseccomp in the container's init.
 #pragma once
 
+#include <linux/filter.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -86,6 +88,19 @@ inline constexpr std::string_view kSeccompArches[] = {
     "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
     "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64"};
 
+// A filter as the kernel takes it, in memory of the caller's (the init's
+// stack): loaded with one system call and no allocation, so that nothing
+// the init does between `start` and its exec takes a lock of malloc's
+// (an init cloned in its engine's memory, core/spawn/shared_clone.h).
+struct SeccompProgram {
+  sock_filter insns[BPF_MAXINSNS];
+  uint16_t len = 0;
+  unsigned flags = 0;  // SECCOMP_FILTER_FLAG_*
+  explicit operator bool() const { return len > 0; }
+  // seccomp(SECCOMP_SET_MODE_FILTER): 0 or -errno.
+  int load() const;
+};
+
 // A compiled filter, owned. Built before the init reports ready (so a
 // profile libseccomp refuses fails create), loaded as late as the
 // process's privileges allow.
@@ -110,6 +125,9 @@ class SeccompFilter {
   // Loads the filter into this process: its listener fd (for the seccomp
   // agent) when a rule notifies, else -1.
   Result<int> load() const;
+  // The program load() would load, into out (not for one that notifies:
+  // its listener comes from libseccomp's load).
+  Result<void> compile(SeccompProgram& out) const;
   bool notifies() const { return notifies_; }
 
   // Unknown syscall names are skipped, as runc does; their count is kept
@@ -124,6 +142,8 @@ class SeccompFilter {
 
  private:
   Result<int> load_with_enosys_stub() const;
+  // libseccomp's program, with the ENOSYS stub in front when there is one.
+  Result<std::vector<sock_filter>> program() const;
   void* ctx_ = nullptr;
   bool notifies_ = false;
   int enosys_above_ = -1;

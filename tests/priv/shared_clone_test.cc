@@ -125,18 +125,62 @@ TEST_F(SharedClone, AnInitTakesItsUserAloneAndTheDaemonKeepsItsOwn) {
   EXPECT_EQ(via({"delete", "-f", held}).code, 0);
 }
 
-// Killed before its exec, an init may have died inside malloc holding its
-// arena's lock: its donor is never lent again. The next init gets another.
-TEST_F(SharedClone, ADonorWhoseInitWasKilledBeforeItsExecIsRetired) {
+// Killed after its ready, an init holds no lock: from its ready to its
+// exec it allocates nothing (core/init/child.cc). Its donor is lent again.
+TEST_F(SharedClone, ADonorWhoseInitWasKilledAfterItsReadyIsLentAgain) {
   std::string c = id("killed");
   ASSERT_EQ(via({"create", "-b", bundle({"sleep", "1000"}), c}).code, 0);
   if (refused(c)) GTEST_SKIP() << kRefused;
   EXPECT_EQ(via({"kill", c, "9"}).code, 0);
   EXPECT_EQ(via({"delete", "-f", c}).code, 0);
-  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":1})");
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":0})");
   Cmd r = via({"run", "-b", bundle({"true"}), "--rm", id("after")});
   EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":0})");
+}
+
+// Killed before its ready (here from outside, by a createRuntime hook
+// that reads the init's pid from its state), an init may have died inside
+// malloc holding its arena's lock: its donor is never lent again, and the
+// next init gets another.
+TEST_F(SharedClone, ADonorWhoseInitWasKilledBeforeItsReadyIsRetired) {
+  std::string probe = id("probe");
+  ASSERT_EQ(via({"create", "-b", bundle({"true"}), probe}).code, 0);
+  if (refused(probe)) GTEST_SKIP() << kRefused;
+  ASSERT_EQ(via({"delete", "-f", probe}).code, 0);
+  std::string b = bundle({"true"}, [](std::string& cfg) {
+    replace(cfg, "\"linux\": {",
+            R"X("hooks": {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c",
+               "kill -9 $(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p')"]}]}, "linux": {)X");
+  });
+  Cmd r = via({"create", "-b", b, id("killed-early")});
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":1})");
+  Cmd after = via({"run", "-b", bundle({"true"}), "--rm", id("after")});
+  EXPECT_EQ(after.code, 0) << after.err;
   EXPECT_EQ(donors(), R"({"lent":0,"made":2,"retired":1})");
+}
+
+// A seccomp filter (no_new_privs: loaded after `start`, from the program
+// the init compiled onto its stack before its ready) denies as configured
+// in an init cloned in the daemon's memory.
+TEST_F(SharedClone, AFilterCompiledBeforeReadyIsLoadedAfterStart) {
+  std::string probe = id("probe");
+  ASSERT_EQ(via({"create", "-b", bundle({"true"}), probe}).code, 0);
+  if (refused(probe)) GTEST_SKIP() << kRefused;
+  ASSERT_EQ(via({"delete", "-f", probe}).code, 0);
+  const std::string profile =
+      R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+          "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]})";
+  std::string b = bundle(
+      {"sh", "-c", "mkdir /tmp/a 2>&1; grep Seccomp: /proc/self/status"}, [&](std::string& cfg) {
+        replace(cfg, "\"linux\": {", "\"linux\": {\"seccomp\": " + profile + ",");
+      });
+  Cmd r = via({"run", "-b", b, "--rm", id("filtered")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "can't create directory '/tmp/a': Function not implemented")) << r.out;
+  EXPECT_TRUE(has(r.out, "Seccomp:\t2")) << r.out;
+  EXPECT_EQ(donors(), R"({"lent":0,"made":1,"retired":0})");
 }
 
 }  // namespace
