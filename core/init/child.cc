@@ -309,7 +309,7 @@ Error child_main(const SpawnPlan& plan, int& sock) {
   if (filter && !filter.notifies()) filter = SeccompFilter{};
   // On the stack where they fit (the heap's would outlive the exec of an
   // init sharing its engine's memory).
-  ExecStrings<256> argv(proc.args), envp(proc.env, plan.init.extra_env);
+  ExecStrings<kExecStringsOnStack> argv(proc.args), envp(proc.env, plan.init.extra_env);
   phase(4);
   ::prctl(PR_SET_PDEATHSIG, 0);
   if (!send_message(sock, ready)) return sys_error(errno, "send ready");

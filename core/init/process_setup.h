@@ -35,6 +35,13 @@ std::vector<char*> cstrings(const std::vector<std::string>& v,
                             const std::vector<std::string>& more = {});
 // The same, NULL-terminated, in N pointers of its own where they fit (an
 // init's argv and environment, held across its exec: not on the heap).
+// An init's, on its stack: fits() says whether a process's do; one whose
+// do not is cloned by fork (spawn.cc: the heap's copy would outlive the
+// exec of an init in its engine's memory).
+inline constexpr size_t kExecStringsOnStack = 2048;
+inline bool exec_strings_fit(const Process& p, size_t more = 0) {
+  return p.args.size() + more < kExecStringsOnStack && p.env.size() + more < kExecStringsOnStack;
+}
 template <size_t N>
 class ExecStrings {
  public:

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/base/sys.h"
+#include "core/init/process_setup.h"
 #include "core/spawn/shared_clone.h"
 
 namespace ringc {
@@ -142,11 +143,13 @@ Result<Spawned> spawn(const SpawnPlan& plan) {
   // filter that notifies: libseccomp keeps its listener's fd in a global,
   // which inits sharing one memory would share. Nor with startContainer
   // hooks: the init runs them after `start`, allocating, where it must
-  // not (child.cc: it may be killed there).
+  // not (child.cc: it may be killed there). Nor with more arguments or
+  // environment variables than its stack holds pointers for.
   const auto& seccomp = plan.spec->linux_cfg.seccomp;
   bool notifies = seccomp && seccomp->notifies();
   bool hooks_after_start = !plan.spec->hooks[HookKind::start_container].empty();
-  if (plan.shared && !plan.userns && !plan.as_sibling && !notifies && !hooks_after_start &&
+  bool fits = exec_strings_fit(plan.spec->process, plan.init.extra_env.size());
+  if (plan.shared && !plan.userns && !plan.as_sibling && !notifies && !hooks_after_start && fits &&
       shared_clone_enabled()) {
     if (int donor = lend_donor(); donor >= 0) {
       auto* c = new SharedChild{plan, sv[1], sv[0]};

@@ -125,6 +125,21 @@ TEST_F(SharedClone, AnInitTakesItsUserAloneAndTheDaemonKeepsItsOwn) {
   EXPECT_EQ(via({"delete", "-f", held}).code, 0);
 }
 
+// An init's argv and environment are pointed to from its stack, where
+// 2,047 of each fit: one with more is cloned by fork (a heap copy would
+// outlive its exec in the daemon's memory), and runs all the same.
+TEST_F(SharedClone, AnEnvironmentTooLargeForTheStackIsClonedByFork) {
+  std::string b = bundle({"sh", "-c", "env | grep -c ^MANY_"}, [](std::string& cfg) {
+    std::string vars;
+    for (int k = 0; k < 3000; ++k) vars += fmt::format("\"MANY_{}=x\", ", k);
+    replace(cfg, "\"env\": [", "\"env\": [" + vars);
+  });
+  Cmd r = via({"run", "-b", b, "--rm", id("many")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "3000\n");
+  EXPECT_EQ(donors(), R"({"lent":0,"made":0,"retired":0})");  // none lent: forked
+}
+
 // Killed after its ready, an init holds no lock: from its ready to its
 // exec it allocates nothing (core/init/child.cc). Its donor is lent again.
 TEST_F(SharedClone, ADonorWhoseInitWasKilledAfterItsReadyIsLentAgain) {
