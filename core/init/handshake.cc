@@ -139,7 +139,7 @@ Result<void> hand_over_listener(int sock, int listener) {
 
 const char* await_start(int fd) {
   char b = 0;
-  int stdio[3];
+  int stdio[4];  // a fourth: a start with more than stdio brings none
   size_t got = 0;
   ssize_t n = recv_with_fds(fd, &b, 1, stdio, &got);
   if (n == -ENOTSOCK) {  // the exec fifo
