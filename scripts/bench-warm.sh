@@ -27,6 +27,14 @@ measure() {  # pool interval label
   local r
   r=$("$warm" --socket "$sock" --bundle "$bundle" --count "$count" --pool "$1" \
     --interval-ms "$2" --prefix "w$1-$2")
+  # Each run is answered at its exec and removed after its exit: the
+  # daemon leaves what it has not removed yet to the next one (SIGTERM
+  # keeps containers), and this one's root goes below. Wait until it has
+  # none, for at most 10 s.
+  for _ in $(seq 200); do
+    [ -z "$("$ringc" --root "$dir" list -q 2>/dev/null)" ] && break
+    sleep 0.05
+  done
   kill -TERM "$pid"
   wait "$pid" || true
   rm -rf "$dir" "$dir.log"
