@@ -161,7 +161,9 @@ Result<SeccompFilter> SeccompFilter::build(const Seccomp& s) {
 }
 
 Result<int> SeccompFilter::load() const {
-  if (enosys_above_ >= 0) return load_with_enosys_stub();
+  // One program for every filter but a notifying one without the stub:
+  // the one compile() gives the init to load after `start`.
+  if (enosys_above_ >= 0 || !notifies_) return load_program();
   if (int r = seccomp_load(ctx_); r < 0) return neg_error(r, "seccomp: load the filter");
   if (!notifies_) return -1;
   // libseccomp asked for the listener when it saw a notify rule.
@@ -204,7 +206,7 @@ Result<std::vector<sock_filter>> SeccompFilter::program() const {
   return prog;
 }
 
-Result<int> SeccompFilter::load_with_enosys_stub() const {
+Result<int> SeccompFilter::load_program() const {
   RINGC_TRY(auto prog, program());
   sock_fprog fprog{uint16_t(prog.size()), prog.data()};
   unsigned flags = flags_;

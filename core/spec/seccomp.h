@@ -141,7 +141,8 @@ class SeccompFilter {
   int enosys_above() const { return enosys_above_; }
 
  private:
-  Result<int> load_with_enosys_stub() const;
+  // program(), loaded with seccomp(2) (and a listener when it notifies).
+  Result<int> load_program() const;
   // libseccomp's program, with the ENOSYS stub in front when there is one.
   Result<std::vector<sock_filter>> program() const;
   void* ctx_ = nullptr;
