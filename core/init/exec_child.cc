@@ -99,17 +99,31 @@ Error exec_in_container(const ExecPlan& plan, int sock) {
   }
   if (::setns(plan.init_pidfd, namespace_flags(*plan.spec)) < 0)
     fail(sys_error(errno, "join the container's namespaces"));
+  // The process says nothing before its pid is said: an error of its own
+  // read first would leave the engine without the pid of a child it must
+  // reap (and the container's init, at its end, waiting on that zombie).
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) < 0) fail(sys_error(errno, "pipe"));
   clone_args args{};
   args.flags = CLONE_PARENT;
   pid_t pid = sys::clone3(&args);
   if (pid < 0) fail(neg_error(pid, "clone3 into the container"));
   if (pid == 0) {
+    ::close(go[1]);
+    char said = 0;
+    ssize_t n;
+    while ((n = ::read(go[0], &said, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) ::_exit(127);  // the setup process died before the pid went
+    ::close(go[0]);
     report(sock, exec_in_container(plan, sock));
     ::_exit(127);
   }
+  ::close(go[0]);
   HandshakeMsg m = message(MsgKind::pid);
   m.pid = pid;
-  (void)send_message(sock, m);
+  if (!send_message(sock, m)) ::_exit(1);  // the child sees EOF and exits
+  (void)!::write(go[1], "g", 1);
   ::_exit(0);
 }
 }  // namespace

@@ -9,14 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "cgroup/layout.h"
@@ -423,6 +427,40 @@ TEST_F(Daemon, ExecRunsOnTheDaemonsEngine) {
   EXPECT_TRUE(has(paused.err, "paused")) << paused.err;
   ASSERT_EQ(via({"resume", c}).code, 0);
   EXPECT_TRUE(has(via({"state", c}).out, "\"status\": \"running\""));
+  EXPECT_EQ(via({"delete", "--force", c}).code, 0);
+}
+
+// A process that fails at once (no such program) is the daemon's child
+// all the same: it is reaped, whichever of its error and its pid the
+// engine reads first; a zombie left in the container's pid namespace
+// would hold its init in its exit, and the delete with it.
+TEST_F(Daemon, ExecsThatFailAtOnceAreAllReaped) {
+  std::string c = id("df");
+  ASSERT_EQ(via({"run", "-d", "-b", bundle({"sleep", "1000"}), c}).code, 0);
+  for (int n = 0; n < 25; ++n) {
+    Cmd bad = via({"exec", c, "/no/such/program"});
+    ASSERT_EQ(bad.code, 255) << bad.err;
+  }
+  // Each is gone from the process table, not only answered for: no
+  // zombie of the daemon's stays (the deadline covers a busy machine).
+  auto zombies_of_the_daemon = [&] {
+    int n = 0;
+    for (auto& e : std::filesystem::directory_iterator("/proc")) {
+      std::string stat = slurp(e.path().string() + "/stat");
+      size_t close = stat.rfind(')');
+      char state = 0;
+      int ppid = 0;
+      if (close != std::string::npos &&
+          std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && state == 'Z' &&
+          ppid == serving_pid())
+        ++n;
+    }
+    return n;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (zombies_of_the_daemon() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(zombies_of_the_daemon(), 0) << "exec'd processes left unreaped";
   EXPECT_EQ(via({"delete", "--force", c}).code, 0);
 }
 
