@@ -23,12 +23,13 @@ namespace ringc::test {
 
 std::string Priv::rootfs_;
 
-namespace {
 // Compiled-in paths, overridable for runs on another machine.
 const char* ringc_bin() {
   const char* e = getenv("RINGC_TEST_BIN");
   return e ? e : RINGC_BIN;
 }
+
+namespace {
 const char* source_dir() {
   const char* e = getenv("RINGC_TEST_SOURCE_DIR");
   return e ? e : RINGC_SOURCE_DIR;

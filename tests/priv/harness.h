@@ -67,6 +67,9 @@ std::optional<std::string> missing_controller(std::initializer_list<std::string_
 // and gid 200000 outside, 65536 ids each.
 void with_user_namespace(std::string& config);
 
+// The ringc binary under test: RINGC_TEST_BIN, or the one built here.
+const char* ringc_bin();
+
 // The whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);
 // The file once it reads `expected` (what it holds at the deadline

@@ -71,7 +71,7 @@ class Rootless : public Priv {
   // ringc as kUser in the bundle directory, with its own XDG_RUNTIME_DIR
   // (so the default --root), stdout and stderr to files.
   Cmd as_user(std::vector<std::string> args) {
-    args.insert(args.begin(), RINGC_BIN);
+    args.insert(args.begin(), ringc_bin());
     std::string out = home_ + ".out", err = home_ + ".err";
     pid_t pid = ::fork();
     if (pid == 0) {
