@@ -11,7 +11,7 @@
 # every record synced).
 set -euo pipefail
 source "$(dirname "$0")/bench-setup.sh"
-warm=$(dirname "$ringc")/../bench/ringc-warm-run
+warm=${WARM:-$(dirname "$ringc")/../bench/ringc-warm-run}
 count=${COUNT:-300}
 pool=${POOL:-8}
 state=${STATE:-$root}

@@ -14,9 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build/release}
 rm -rf devpkg && mkdir -p devpkg/lib devpkg/rt
-cp "$build/cli/ringc" "$build/bench/ringc-bare" "$build/tests/priv_tests" "$build/tests/unit_tests" \
+cp "$build/cli/ringc" "$build/bench/ringc-bare" "$build/bench/ringc-warm-run" "$build/tests/priv_tests" "$build/tests/unit_tests" \
   "$build/tests/ringc_payload" "$build/tests/ringc-seccomp-agent" /bin/busybox devpkg/
-strip devpkg/ringc devpkg/ringc-bare devpkg/priv_tests devpkg/unit_tests devpkg/ringc-seccomp-agent
+strip devpkg/ringc devpkg/ringc-bare devpkg/ringc-warm-run devpkg/priv_tests devpkg/unit_tests devpkg/ringc-seccomp-agent
 # The priv tests name their helpers by the paths they were built at.
 echo "$PWD/$build" >devpkg/built-at
 libs() { ldd "$1" | awk '$3 ~ /^\// {print $3}' | grep -v -e '/libc.so' -e '/libm.so' -e '/libstdc++' -e '/libgcc_s'; }
@@ -35,12 +35,12 @@ P=$PWD/devpkg
 rm -rf /tmp/ringc-dev && mkdir -p /tmp/ringc-dev && cp -a "$P/ringc" "$P/lib" /tmp/ringc-dev/
 chmod -R a+rX /tmp/ringc-dev
 export LD_LIBRARY_PATH=/tmp/ringc-dev/lib BUSYBOX=$P/busybox PATH=$P/rt:$PATH RINGC=/tmp/ringc-dev/ringc
-export RINGC_TEST_BIN=$RINGC RINGC_TEST_SOURCE_DIR=$PWD
+export RINGC_TEST_BIN=$RINGC RINGC_TEST_SOURCE_DIR=$PWD BARE=$P/ringc-bare WARM=$P/ringc-warm-run
 built=$(cat "$P/built-at")  # where the priv tests look for their payload and agent
 mkdir -p "$built/tests" && cp "$P/ringc_payload" "$P/ringc-seccomp-agent" "$built/tests/"
 # PARTS picks some of them (a short rerun); PARALLEL the batch's.
 part() { local name=$1 limit=$2; shift 2
-  [[ " ${PARTS:-unit floor batch variants clients priv scale} " == *" $name "* ]] || return 0
+  [[ " ${PARTS:-unit floor batch variants clients warm priv scale} " == *" $name "* ]] || return 0
   echo "== $name ($(date +%T), at most ${limit}s)"
   timeout -k 10 "$limit" "$@" >"$out/$name.log" 2>&1; echo "   exit $?"
   tail -n 40 "$out/$name.log"; }
@@ -63,8 +63,9 @@ json.dump(c,open(p,\"w\"))"
     RINGC_SPAWNER=$1 "$RINGC" --root /run/ns batch -b $2 --count ${COUNT:-3000} --parallel $k --json
   done; done'
 part clients 90 env COUNT=${CLIENTS:-2000} PARALLEL=32 ROUNDS=1 scripts/bench-clients.sh
+part warm 90 env COUNT=${WARM_COUNT:-500} POOL=16 scripts/bench-warm.sh
 part priv "${PRIV_LIMIT:-150}" "$P/priv_tests" --gtest_brief=1 --gtest_filter="${PRIV_FILTER:-*}"
-part scale 240 env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
+part scale "${SCALE_LIMIT:-240}" env LEVELS="${LEVELS:-10 1000 10000}" scripts/bench-scale.sh
 ALL
 chmod +x devpkg/*.sh
 du -sh devpkg
