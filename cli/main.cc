@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "commit.h"  // made at every build (cli/commit.cmake): RINGC_COMMIT
 #include "core/base/compat.h"
 #include "core/verbs/features.h"
 

@@ -1,6 +1,7 @@
 // Bad input: one clear line, exit 1, and nothing left behind (no state
 // directory, no cgroup, no process: checked in TearDown and here).
 #include <sys/stat.h>
+#include <cstdio>
 #include <fstream>
 
 #include "tests/priv/harness.h"
@@ -164,6 +165,20 @@ TEST_F(Priv, VersionInRuncsFormat) {
   EXPECT_EQ(r.out.rfind("ringc version ", 0), 0u) << r.out;
   for (const char* line : {"\ncommit: ", "\nspec: 1.3.0\n", "\nlibseccomp: "})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << " in " << r.out;
+  // The commit of the tree it was built from, read at the build, not only
+  // when cmake last ran (a checkout without git: not asked).
+  std::string commit;
+  if (FILE* git =
+          ::popen("git -C " RINGC_SOURCE_DIR " describe --always --dirty 2>/dev/null", "r")) {
+    char buf[128];
+    while (std::fgets(buf, sizeof buf, git)) commit += buf;
+    ::pclose(git);
+  }
+  if (!commit.empty()) {
+    EXPECT_NE(r.out.find("\ncommit: " + commit), std::string::npos)
+        << "built from " << commit << "but says\n"
+        << r.out;
+  }
 }
 
 // A cgroupsPath with ".." would climb above the hierarchy's root (or out of
