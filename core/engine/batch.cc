@@ -200,6 +200,7 @@ BatchReport Batch::report() const {
   r.engine = engine_.stats();
   for (int i = 0; i < kPhaseCount; ++i) r.engine.phase_ns[i] -= engine0_.phase_ns[i];
   r.engine.launches -= engine0_.launches;
+  r.engine.spawned -= engine0_.spawned;
   r.engine.queue_full -= engine0_.queue_full;
   r.engine.completions -= engine0_.completions;
   for (int k = 0; k < kChildPhaseCount; ++k) r.engine.init_us[k] -= engine0_.init_us[k];

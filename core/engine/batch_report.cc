@@ -48,14 +48,15 @@ std::string batch_json(const BatchReport& r) {
       "\"create_to_running\":{},\"exit_to_deleted\":{},\"cpu_ms_per_container\":{:.3f},"
       "\"engine_cpu_ms_per_container\":{:.3f},"
       "\"reactor_us_per_container\":{:.1f},\"reactor_cpu_us_per_container\":{:.1f},"
-      "\"spawner_cpu_us_per_container\":{:.1f},\"reactor_us_by_phase\":{{{}}},"
+      "\"spawner_cpu_us_per_container\":{:.1f},\"spawner_launches\":{},"
+      "\"reactor_us_by_phase\":{{{}}},"
       "\"init_us_by_phase\":{{{}}},\"netns_pool\":{},{}"
       "\"peak_rss_kib\":{},\"queue_full\":{},\"failures\":[{}]}}\n",
       r.count, r.ok, r.failed, r.seconds, r.per_second, r.to_running.p50, r.to_running.p95,
       r.to_running.p99, percentiles_json(r.to_running), percentiles_json(r.to_deleted),
       r.cpu_ms_per_container, r.engine_cpu_ms_per_container, r.reactor_us_per_container,
-      r.reactor_cpu_us_per_container, r.spawner_cpu_us_per_container, phases, init,
-      netns_pool_json(r.engine.netns),
+      r.reactor_cpu_us_per_container, r.spawner_cpu_us_per_container, r.engine.spawned, phases,
+      init, netns_pool_json(r.engine.netns),
       r.engine.cgroups ? "\"cgroup_pool\":" + cgroup_pool_json(*r.engine.cgroups) + "," : "",
       r.peak_rss_kib, r.engine.queue_full, failures);
 }

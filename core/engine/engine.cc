@@ -103,9 +103,8 @@ Result<void> Engine::ready() {
   if (opts_.netns_pool) {
     netns_pool_ = std::make_unique<NetnsPool>(opts_.netns_pool);
     RINGC_TRY(netns_pool_->fill());
-  } else if (opts_.spawner) {
-    start_spawner();
   }
+  if (opts_.spawner) start_spawner();  // a pooled namespace goes along with the request
   return outcome::success();
 }
 

@@ -169,6 +169,7 @@ struct EngineStats {
   std::array<uint64_t, fsm::kStateCount> by_state{};
   std::array<uint64_t, kPhaseCount> phase_ns{};
   uint64_t launches = 0;
+  uint64_t spawned = 0;  // of them, inits the spawner process cloned
   uint64_t ops_in_flight = 0;
   uint64_t queue_full = 0;
   uint64_t completions = 0;
@@ -201,8 +202,8 @@ struct EngineOptions {
   Effects* effects = nullptr;
   // Warm network namespaces kept for containers whose spec may share one
   // (core/pool/netns_pool.h), made when the engine starts and taken back
-  // from those that exited clean; 0: none. With any, inits are cloned by
-  // the engine itself (a spawner would need each namespace's fd sent).
+  // from those that exited clean; 0: none. A spawner is sent the
+  // namespace's fd with each request.
   unsigned netns_pool = 0;
   // Cgroup paths recycled for containers of one template that could not
   // change their cgroup (core/pool/cgroup_pool.h): the directories whose

@@ -282,6 +282,7 @@ void Engine::on_spawner_reply(int res) {
     s.error = rep.text[0] ? rep.text : "the spawner could not clone the init";
     fire(i, fsm::Event::init_failed);
   } else {
+    ++stats_.spawned;
     attach(i, Spawned{rep.pid, fds[0], fds[1]});
     if (s.state != fsm::State::creating) {  // deleted meanwhile
       step_launch(i, fsm::LaunchEvent::settled);

@@ -65,15 +65,17 @@ Result<void> parse(const char* buf, size_t n, std::span<const int> fds, Request&
     if (!next(r.init.extra_env.emplace_back())) return bad("its environment is cut short");
   if (!rest.empty()) return bad("bytes after its environment");
   size_t console = head.bits & Head::kConsole ? 1 : 0;
+  size_t netns = head.bits & Head::kNetns ? 1 : 0;
   r.init.no_pivot = head.bits & Head::kNoPivot;
   r.init.no_new_keyring = head.bits & Head::kNoNewKeyring;
   r.init.passed_stdio = head.bits & Head::kPassedStdio;
   r.init.parked = head.bits & Head::kParked;
   r.init.preserve_fds = head.preserve_fds;
-  size_t want = console + head.preserve_fds + (r.init.passed_stdio ? 3 : 0);
+  size_t want = console + netns + head.preserve_fds + (r.init.passed_stdio ? 3 : 0);
   if (fds.size() != want) return bad(fmt::format("{} fds came, {} expected", fds.size(), want));
   r.init.console_fd = console ? fds[0] : -1;
-  r.init.passed.assign(fds.begin() + long(console), fds.end());
+  r.init.netns_fd = netns ? fds[console] : -1;
+  r.init.passed.assign(fds.begin() + long(console + netns), fds.end());
   return outcome::success();
 }
 
@@ -206,7 +208,7 @@ bool Spawner::send(uint64_t token, std::string_view bundle, std::string_view cgr
   head.bits = uint8_t(
       (init.no_pivot ? Head::kNoPivot : 0) | (init.no_new_keyring ? Head::kNoNewKeyring : 0) |
       (init.passed_stdio ? Head::kPassedStdio : 0) | (init.console_fd >= 0 ? Head::kConsole : 0) |
-      (init.parked ? Head::kParked : 0));
+      (init.parked ? Head::kParked : 0) | (init.netns_fd >= 0 ? Head::kNetns : 0));
   head.env_count = uint16_t(init.extra_env.size());
   head.preserve_fds = init.preserve_fds;
   std::string msg(reinterpret_cast<const char*>(&head), sizeof head);
@@ -220,6 +222,7 @@ bool Spawner::send(uint64_t token, std::string_view bundle, std::string_view cgr
   }
   std::vector<int> fds;
   if (init.console_fd >= 0) fds.push_back(init.console_fd);
+  if (init.netns_fd >= 0) fds.push_back(init.netns_fd);
   fds.insert(fds.end(), init.passed.begin(), init.passed.end());
   return bool(send_fds(fd_, fds, msg, "spawn request", MSG_DONTWAIT));
 }

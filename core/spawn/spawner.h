@@ -21,18 +21,20 @@
 namespace ringc {
 
 // Bumped when a request's or reply's layout changes.
-inline constexpr uint8_t kSpawnVersion = 1;
+inline constexpr uint8_t kSpawnVersion = 2;
 
 // A request: this head, then the id, bundle, cgroup path and env_count
 // entries of extra environment, each NUL-terminated; the console fd (with
-// kConsole) and the passed fds go along as SCM_RIGHTS.
+// kConsole), a pooled network namespace to join (with kNetns) and the
+// passed fds go along as SCM_RIGHTS, in that order.
 struct SpawnRequestHead {
   enum Bits : uint8_t {
     kNoPivot = 1,
     kNoNewKeyring = 2,
     kPassedStdio = 4,
     kConsole = 8,
-    kParked = 16
+    kParked = 16,
+    kNetns = 32
   };
   uint8_t version = kSpawnVersion;
   uint8_t bits = 0;

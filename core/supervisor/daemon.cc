@@ -217,13 +217,14 @@ std::string Daemon::stats_fields() const {
     by_state += fmt::format("{}\"{}\":{}", i ? "," : "", fsm::name(fsm::State(i)), st.by_state[i]);
   return fmt::format(
       "\"containers\":{},\"by_state\":{{{}}},\"ops_in_flight\":{},\"queue_full\":{},"
-      "\"completions\":{},\"launches\":{},\"clients\":{},\"held_fds\":{},\"rss_kib\":{},"
+      "\"completions\":{},\"launches\":{},\"spawner_launches\":{},\"clients\":{},\"held_fds\":{},"
+      "\"rss_kib\":{},"
       "\"peak_rss_kib\":{},\"netns_pool\":{},\"cgroup_pool\":{},\"parked\":[{}],\"reactor\":{},"
       "\"shared_clone\":{}",
       engine_.size(), by_state, st.ops_in_flight, st.queue_full, st.completions, st.launches,
-      server_->clients(), st.held_fds, current_rss_kib(), rss_kib(), netns_pool_json(st.netns),
-      st.cgroups ? cgroup_pool_json(*st.cgroups) : "null", parked_json(st.parked),
-      json_quote(reactor_), shared_clone_json());
+      st.spawned, server_->clients(), st.held_fds, current_rss_kib(), rss_kib(),
+      netns_pool_json(st.netns), st.cgroups ? cgroup_pool_json(*st.cgroups) : "null",
+      parked_json(st.parked), json_quote(reactor_), shared_clone_json());
 }
 
 void Daemon::on_notice(const Notice& n) {

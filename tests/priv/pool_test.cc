@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/pool/netns_pool.h"
 #include "tests/priv/harness.h"
@@ -102,6 +104,35 @@ TEST_F(Priv, ContainersSharingAWarmNamespaceFindNothingOfEachOther) {
   EXPECT_EQ(count("hits") + count("misses"), 6) << r.out;
   EXPECT_GE(count("hits"), 2) << r.out;  // the warm one, then at least once recycled
   EXPECT_GE(count("recycled"), 1) << r.out;
+}
+
+// The containers are in the pooled namespace itself, whoever clones
+// their inits: the engine's thread, or the spawner (the namespace's fd
+// goes along with the request).
+TEST_F(Priv, APooledNamespaceIsJoinedWhoeverClonesTheInit) {
+  std::string b = bundle({"readlink", "/proc/self/ns/net"});
+  for (const char* spawner : {"0", "1"}) {
+    ScopedEnv env("RINGC_SPAWNER", spawner);
+    Cmd r = ringc({"batch", "-b", b, "--count", "3", "--parallel", "1", "--pool-netns", "1",
+                   "--id-prefix", id(std::string("join") + spawner), "--json"});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    EXPECT_TRUE(has(r.out, "\"netns_pool\":{\"hits\":3,\"misses\":0,\"recycled\":3,"))
+        << "RINGC_SPAWNER=" << spawner << "\n"
+        << r.out;
+    // Where the spawner was asked for, it cloned them all.
+    EXPECT_TRUE(has(
+        r.out, std::string("\"spawner_launches\":") + (std::string(spawner) == "1" ? "3," : "0,")))
+        << r.out;
+    std::vector<std::string> seen;
+    for (size_t at = 0; (at = r.out.find("net:[", at)) != std::string::npos; ++at)
+      seen.push_back(r.out.substr(at, r.out.find(']', at) - at));
+    ASSERT_EQ(seen.size(), 3u) << r.out;
+    EXPECT_EQ(seen[0], seen[1]) << "RINGC_SPAWNER=" << spawner;
+    EXPECT_EQ(seen[1], seen[2]) << "RINGC_SPAWNER=" << spawner;
+    char own[64] = {};
+    ASSERT_GT(::readlink("/proc/self/ns/net", own, sizeof own - 1), 0);
+    EXPECT_NE(seen[0], std::string(own).substr(0, std::string(own).find(']')));
+  }
 }
 
 // A spec that may change its namespace never gets a warm one.
