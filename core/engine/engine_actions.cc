@@ -227,11 +227,14 @@ void Engine::start_spawner() {
   if (spawner_.running()) return;
   const char* env = std::getenv("RINGC_SPAWNER");
   cpu_set_t cpus;
-  bool many = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 4;
-  // Shared clones (shared_clone.h) cost the reactor little: no spawner
-  // then, unless asked for.
-  if (env ? std::string_view(env) != "1" : !many || (opts_.shared_clone && shared_clone_enabled()))
-    return;
+  int n = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  // Shared clones (shared_clone.h) cost the reactor less: no spawner
+  // then, unless asked for, or where pooled network namespaces leave
+  // clone3 the reactor's largest cost and there are cores to spare (on
+  // 16 cores a pooled batch ran 6-17% faster with one, docs/pools.md).
+  bool shared = opts_.shared_clone && shared_clone_enabled();
+  bool want = n >= 4 && (!shared || (netns_pool_ && n >= 8));
+  if (env ? std::string_view(env) != "1" : !want) return;
   if (!spawner_.start()) return;  // inits are cloned here, as before
   arm_spawner_reply();
   ring::prep_child_exit_wait(*ring_, ring::Token{0, 0, kSpawnerExit}.pack(), spawner_.pid(),
