@@ -155,8 +155,26 @@ TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
   EXPECT_EQ(rep.version, kSpawnVersion);
   EXPECT_EQ(rep.token, 0x1234u);
   EXPECT_EQ(rep.pid, -1);
-  EXPECT_NE(std::string(rep.text).find("version 2, the spawner speaks 1"), std::string::npos)
-      << rep.text;
+  std::string why = "version " + std::to_string(kSpawnVersion + 1) + ", the spawner speaks " +
+                    std::to_string(kSpawnVersion);
+  EXPECT_NE(std::string(rep.text).find(why), std::string::npos) << rep.text;
+}
+
+// A pooled network namespace is one more fd, after the console's: a
+// request that says it has one and brings none is refused as such.
+TEST(Spawner, CountsANetworkNamespacesFd) {
+  Spawner sp;
+  ASSERT_TRUE(sp.start());
+  SpawnRequestHead head;
+  head.token = 78;
+  head.bits = SpawnRequestHead::kNetns;
+  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
+  req += std::string("id\0/bundle\0/cg\0", 15);
+  SpawnReply rep;
+  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
+  EXPECT_EQ(rep.token, 78u);
+  EXPECT_EQ(rep.pid, -1);
+  EXPECT_STREQ(rep.text, "spawn request: 0 fds came, 1 expected");
 }
 
 TEST(Spawner, AnswersARequestCutShort) {
