@@ -324,8 +324,9 @@ TEST_F(Daemon, AParentCgroupRemovedBetweenBatchesIsMadeAgain) {
   }
 }
 
-// With the spawner (forced here; it is on by default with 4 or more CPUs)
-// inits are cloned by a helper process as the daemon's children: they run,
+// With the spawner (forced here; on by default with 4 or more CPUs where
+// inits are not shared clones, and with pooled network namespaces on 8 or
+// more: docs/internals.md) inits are cloned by a helper process as the daemon's children: they run,
 // exit and are reaped as ever. A spawner that dies is done without: the
 // next launches clone in the daemon itself.
 TEST_F(Daemon, TheSpawnerClonesInitsAndIsDoneWithoutWhenItDies) {
