@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -132,26 +133,29 @@ TEST(Handshake, MessagesCrossTheSocketWhole) {
   EXPECT_EQ(got.pid, 4242);
 }
 
-// One raw request to the spawner, and its reply.
-void ask(Spawner& sp, const std::string& req, SpawnReply& rep) {
+// One raw request (a head, then its NUL-terminated names) to a spawner
+// of its own, and the reply.
+void ask(const SpawnRequestHead& head, std::string_view names, SpawnReply& rep) {
+  Spawner sp;
+  ASSERT_TRUE(sp.start());
+  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
+  req += names;
   ASSERT_EQ(::send(sp.fd(), req.data(), req.size(), 0), ssize_t(req.size()));
   pollfd pfd{sp.fd(), POLLIN, 0};
   ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no reply within 10 s";
   ASSERT_EQ(::recv(sp.fd(), &rep, sizeof rep, 0), ssize_t(sizeof rep));
 }
 
+constexpr std::string_view kNames("id\0/bundle\0/cg\0", 15);
+
 // A request the spawner cannot read is answered, with why, under its token:
 // the engine's launch fails instead of waiting for a reply that never comes.
 TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
-  Spawner sp;
-  ASSERT_TRUE(sp.start());
   SpawnRequestHead head;
   head.version = kSpawnVersion + 1;
   head.token = 0x1234;
-  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
-  req += std::string("id\0/bundle\0/cg\0", 15);
   SpawnReply rep;
-  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
+  ASSERT_NO_FATAL_FAILURE(ask(head, kNames, rep));
   EXPECT_EQ(rep.version, kSpawnVersion);
   EXPECT_EQ(rep.token, 0x1234u);
   EXPECT_EQ(rep.pid, -1);
@@ -163,30 +167,22 @@ TEST(Spawner, AnswersARequestOfAnotherVersionWithWhy) {
 // A pooled network namespace is one more fd, after the console's: a
 // request that says it has one and brings none is refused as such.
 TEST(Spawner, CountsANetworkNamespacesFd) {
-  Spawner sp;
-  ASSERT_TRUE(sp.start());
   SpawnRequestHead head;
   head.token = 78;
   head.bits = SpawnRequestHead::kNetns;
-  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
-  req += std::string("id\0/bundle\0/cg\0", 15);
   SpawnReply rep;
-  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
+  ASSERT_NO_FATAL_FAILURE(ask(head, kNames, rep));
   EXPECT_EQ(rep.token, 78u);
   EXPECT_EQ(rep.pid, -1);
   EXPECT_STREQ(rep.text, "spawn request: 0 fds came, 1 expected");
 }
 
 TEST(Spawner, AnswersARequestCutShort) {
-  Spawner sp;
-  ASSERT_TRUE(sp.start());
   SpawnRequestHead head;
   head.token = 77;
   head.env_count = 2;
-  std::string req(reinterpret_cast<const char*>(&head), sizeof head);
-  req += std::string("id\0/bundle\0/cg\0A=1\0", 19);
   SpawnReply rep;
-  ASSERT_NO_FATAL_FAILURE(ask(sp, req, rep));
+  ASSERT_NO_FATAL_FAILURE(ask(head, std::string_view("id\0/bundle\0/cg\0A=1\0", 19), rep));
   EXPECT_EQ(rep.token, 77u);
   EXPECT_EQ(rep.pid, -1);
   EXPECT_STREQ(rep.text, "spawn request: its environment is cut short");
