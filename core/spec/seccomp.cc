@@ -165,7 +165,6 @@ Result<int> SeccompFilter::load() const {
   // the one compile() gives the init to load after `start`.
   if (enosys_above_ >= 0 || !notifies_) return load_program();
   if (int r = seccomp_load(ctx_); r < 0) return neg_error(r, "seccomp: load the filter");
-  if (!notifies_) return -1;
   // libseccomp asked for the listener when it saw a notify rule.
   int fd = seccomp_notify_fd(ctx_);
   if (fd < 0) return neg_error(fd, "seccomp: the filter's listener");
